@@ -51,3 +51,15 @@ export function lddwValue(program: Program, pc: number): bigint {
   const hi = BigInt(program[pc + 1].imm >>> 0);
   return (hi << 32n) | lo;
 }
+
+// Two lowercase hex digits, as llvm-objdump prints instruction bytes.
+export const hexByte = (n: number): string => (n & 0xff).toString(16).padStart(2, "0");
+
+// The 64-bit constant an lddw loads from its two 32-bit halves (next_imm is the upper half).
+export const joinImm64 = (imm: number, nextImm: number): bigint => (BigInt(nextImm >>> 0) << 32n) | BigInt(imm >>> 0);
+
+// The two signed 32-bit halves (imm, next_imm) of a 64-bit constant; the constant is taken modulo 2^64.
+export function splitImm64(value: bigint): { imm: number; nextImm: number } {
+  const wrapped = BigInt.asUintN(64, value);
+  return { imm: Number(BigInt.asIntN(32, wrapped)), nextImm: Number(BigInt.asIntN(32, wrapped >> 32n)) };
+}

@@ -183,3 +183,54 @@ export const REG_COUNT = 11;
 export const FRAME_POINTER = 10;
 // Each eBPF instruction slot is 8 bytes.
 export const INSN_BYTES = 8;
+
+// ---- Encodings added for the full RFC 9669 set (v3/v4) and its well-known extensions ----
+
+// In ALU/ALU64, DIV and MOD with off = 1 are the signed variants SDIV and SMOD (RFC 9669 §4.1).
+export const SIGNED_DIVMOD_OFF = 1;
+// MOV|X with off = 8/16/32 is MOVSX: sign-extend the low `off` bits of src (RFC 9669 §4.1).
+// ALU (32-bit) admits 8 and 16 only; ALU64 admits all three.
+export const MOVSX_BITS_ALU = [8, 16] as const;
+export const MOVSX_BITS_ALU64 = [8, 16, 32] as const;
+// Widths (imm) accepted by the byte-order instructions.
+export const ENDIAN_BITS = [16, 32, 64] as const;
+
+// Whole opcodes that stand alone (class | op | source).
+export const JA = Class.JMP | JmpOp.JA | Source.K; // 0x05: goto +off
+export const JA32 = Class.JMP32 | JmpOp.JA | Source.K; // 0x06: gotol +imm (RFC 9669 §4.3)
+export const CALL = Class.JMP | JmpOp.CALL | Source.K; // 0x85: src picks helper/local/kfunc
+// 0x8d: indirect call through a register. Not in RFC 9669; LLVM (>= 19) and
+// bpf_conformance put the register in dst, LLVM 14 put it in imm.
+export const CALLX = Class.JMP | JmpOp.CALL | Source.X;
+export const EXIT = Class.JMP | JmpOp.EXIT | Source.K; // 0x95
+
+// The pseudo kinds of lddw by name, as RFC 9669 §5.4 describes them:
+// mapFd/mapIdx name a map, mapValue/mapIdxValue point into its value (next_imm
+// is the offset), btfId is a kernel variable, func a code address (imm = pc-relative).
+export const pseudoLdNames = ["imm64", "mapFd", "mapValue", "btfId", "func", "mapIdx", "mapIdxValue"] as const;
+export type PseudoLdName = (typeof pseudoLdNames)[number];
+// Pseudo kinds whose second slot imm (next_imm) carries meaning; for the others it must be zero.
+export const pseudoLdUsesNextImm: ReadonlySet<number> = new Set([
+  PseudoLd.IMM64,
+  PseudoLd.MAP_VALUE,
+  PseudoLd.BTF_ID,
+  PseudoLd.MAP_IDX_VALUE,
+]);
+
+// The kinds of CALL by src value, by name.
+export const pseudoCallNames = ["helper", "local", "kfunc"] as const;
+
+// Atomic operations: the low bit of imm is FETCH; the rest picks the operation.
+export const ATOMIC_FETCH = AtomicOp.FETCH;
+
+// Load/store size suffixes and C types, as the two assembly syntaxes spell them.
+export const sizeSuffix: Readonly<Record<SizeCode, "b" | "h" | "w" | "dw">> = {
+  [Size.B]: "b",
+  [Size.H]: "h",
+  [Size.W]: "w",
+  [Size.DW]: "dw",
+};
+export const sizeCodeOfBytes: Readonly<Record<1 | 2 | 4 | 8, SizeCode>> = { 1: Size.B, 2: Size.H, 4: Size.W, 8: Size.DW };
+
+// Register numbers usable as operands (r0..r10).
+export const isRegisterNumber = (reg: number): boolean => Number.isInteger(reg) && reg >= 0 && reg < REG_COUNT;
