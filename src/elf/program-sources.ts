@@ -1,4 +1,5 @@
-import { readSlot, type Insn } from "../ebpf/instruction.ts";
+import { decodeProgram, EbpfDecodeError } from "../ebpf/decode.ts";
+import type { Insn } from "../ebpf/instruction.ts";
 import { INSN_BYTES } from "../ebpf/opcode.ts";
 import { STB, STT } from "./elf-constants.ts";
 import type { ElfFile } from "./elf-file.ts";
@@ -32,15 +33,24 @@ export function readProgramSources(elf: ElfFile, layout: ObjectLayout): ProgramS
         throw elfError(where, `program '${symbol.name}' is static, expected a global function (libbpf does not load static programs)`);
       }
       if (symbol.name === "") throw elfError(where, `function symbol ${symbol.index} has no name`);
-      const insns: Insn[] = [];
-      for (let at = section.offset + symbol.value; at < section.offset + symbol.value + symbol.size; at += INSN_BYTES) {
-        insns.push(readSlot(elf.bytes, at, elf.littleEndian));
-      }
+      const insns = decodeFunction(elf, section, symbol.name, section.offset + symbol.value, symbol.size);
       found.push({ name: symbol.name, section, firstSlot: symbol.value / INSN_BYTES, insns });
     }
   }
   found.sort((a, b) => a.section.index - b.section.index || a.firstSlot - b.firstSlot);
   return found.map((p) => ({ ...p, isSubprogram: p.section === layout.text && found.length > 1 }));
+}
+
+function decodeFunction(elf: ElfFile, section: ElfSection, name: string, start: number, bytes: number): readonly Insn[] {
+  try {
+    return decodeProgram(elf.bytes.subarray(start, start + bytes), { littleEndian: elf.littleEndian });
+  } catch (failure) {
+    if (!(failure instanceof EbpfDecodeError)) throw failure;
+    throw elfError(
+      { file: elf.fileName, section: section.name, offset: start + failure.byteOffset },
+      `instruction ${failure.pc} of function '${name}' is invalid: ${failure.reason}`,
+    );
+  }
 }
 
 // The function of `section` whose instructions include slot `slot`, by binary
