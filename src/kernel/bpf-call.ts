@@ -1,0 +1,58 @@
+// One bpf() command: an attr block filled by the caller, the syscall, and
+// either the non-negative result or the errno. Native memory used by the
+// command lives in an arena that is freed whatever happens.
+import { KernelError, type KernelErrorDetails } from "./kernel-error.ts";
+import { NativeArena, type Native, type NativeBlock } from "./native.ts";
+import { BPF_OBJ_NAME_LEN } from "./uapi.ts";
+
+export type BpfOutcome = { readonly ok: true; readonly result: number } | { readonly ok: false; readonly errno: number };
+
+export interface BpfCommand {
+  readonly cmd: number;
+  readonly attrSize: number;
+}
+
+// Runs `body` with a fresh arena; `body` fills the attr, calls `invoke`, reads the outputs.
+export function withArena<T>(native: Native, body: (arena: NativeArena) => T): T {
+  const arena = new NativeArena(native);
+  try {
+    return body(arena);
+  } finally {
+    arena.freeAll();
+  }
+}
+
+export function invoke(native: Native, command: BpfCommand, attr: NativeBlock): BpfOutcome {
+  const { result, errno } = native.bpf(command.cmd, attr, command.attrSize);
+  return result >= 0 ? { ok: true, result } : { ok: false, errno };
+}
+
+// The result of a command that must succeed, or a KernelError describing the failure.
+export function expectOk(outcome: BpfOutcome, details: Omit<KernelErrorDetails, "errno">): number {
+  if (outcome.ok) return outcome.result;
+  throw new KernelError({ ...details, errno: outcome.errno });
+}
+
+// Writes a pointer field: the block's address, or NULL for an absent block.
+// Multi-byte fields are little-endian: both supported ABIs (x86_64, aarch64) are.
+export function setPointer(attr: NativeBlock, offset: number, block: NativeBlock | undefined): void {
+  attr.view.setBigUint64(offset, block === undefined ? 0n : block.address, true);
+}
+
+// The name the kernel will accept for a map or program: it allows only
+// letters, digits, '_' and '.' and at most BPF_OBJ_NAME_LEN - 1 bytes
+// (kernel/bpf/syscall.c, bpf_obj_name_cpy); anything else becomes '_'.
+export function kernelObjectName(name: string): string {
+  return name.replace(/[^A-Za-z0-9_.]/g, "_").slice(0, BPF_OBJ_NAME_LEN - 1);
+}
+
+// Writes a name already made acceptable by kernelObjectName into a char[BPF_OBJ_NAME_LEN] field.
+export function setObjectName(attr: NativeBlock, offset: number, kernelName: string): void {
+  attr.bytes.set(new TextEncoder().encode(kernelName), offset);
+}
+
+// Reads a NUL-terminated string from native memory.
+export function readCString(bytes: Uint8Array): string {
+  const end = bytes.indexOf(0);
+  return new TextDecoder().decode(end < 0 ? bytes : bytes.subarray(0, end));
+}

@@ -1,0 +1,130 @@
+// BPF_MAP_CREATE and the element commands (lookup, update, delete,
+// get_next_key) on raw fds. Sizes are checked here, before the syscall: the
+// kernel copies key_size/value-size bytes from whatever address it is given.
+import { MapType, type MapDef } from "../maps/types.ts";
+import { OffloadSimError } from "../errors.ts";
+import { MapCreateAttr, MapElemAttr } from "./attr-layout.ts";
+import { expectOk, invoke, kernelObjectName, setObjectName, setPointer, withArena } from "./bpf-call.ts";
+import type { Native, NativeArena, NativeBlock } from "./native.ts";
+import { BpfCmd, PER_CPU_VALUE_ALIGN } from "./uapi.ts";
+
+const ENOENT = 2;
+
+// Map types whose syscall value holds one slot per possible CPU (kernel/bpf/syscall.c, bpf_map_value_size).
+const perCpuMapTypes: ReadonlySet<number> = new Set([
+  MapType.PERCPU_HASH,
+  MapType.PERCPU_ARRAY,
+  MapType.LRU_PERCPU_HASH,
+  MapType.PERCPU_CGROUP_STORAGE,
+]);
+
+export const isPerCpuMapType = (type: number): boolean => perCpuMapTypes.has(type);
+
+// How a map's values cross the syscall boundary.
+export interface ValueShape {
+  readonly perCpu: boolean;
+  readonly valueSize: number;
+  // Bytes between two CPUs' values (the value size rounded up to 8) and the CPU count; 1 slot for shared maps.
+  readonly slotStride: number;
+  readonly slots: number;
+  readonly syscallValueBytes: number;
+}
+
+export function valueShape(def: MapDef, cpuCount: number): ValueShape {
+  if (!isPerCpuMapType(def.type)) {
+    return { perCpu: false, valueSize: def.valueSize, slotStride: def.valueSize, slots: 1, syscallValueBytes: def.valueSize };
+  }
+  const slotStride = Math.ceil(def.valueSize / PER_CPU_VALUE_ALIGN) * PER_CPU_VALUE_ALIGN;
+  return { perCpu: true, valueSize: def.valueSize, slotStride, slots: cpuCount, syscallValueBytes: slotStride * cpuCount };
+}
+
+export function createMapFd(native: Native, def: MapDef, innerMapFd: number | undefined, label: string): number {
+  return withArena(native, (arena) => {
+    const attr = arena.alloc(MapCreateAttr.size);
+    attr.view.setUint32(MapCreateAttr.map_type, def.type, true);
+    attr.view.setUint32(MapCreateAttr.key_size, def.keySize, true);
+    attr.view.setUint32(MapCreateAttr.value_size, def.valueSize, true);
+    attr.view.setUint32(MapCreateAttr.max_entries, def.maxEntries, true);
+    attr.view.setUint32(MapCreateAttr.map_flags, def.flags >>> 0, true);
+    attr.view.setUint32(MapCreateAttr.inner_map_fd, innerMapFd ?? 0, true);
+    setObjectName(attr, MapCreateAttr.map_name, kernelObjectName(def.name));
+    return expectOk(invoke(native, { cmd: BpfCmd.MAP_CREATE, attrSize: MapCreateAttr.size }, attr), {
+      command: "BPF_MAP_CREATE",
+      object: label,
+      hint: createHint(def),
+    });
+  });
+}
+
+function createHint(def: MapDef): string | undefined {
+  if (def.type === MapType.LPM_TRIE) return "an LPM trie needs BPF_F_NO_PREALLOC and a key of 4 bytes of prefix length plus the data";
+  if (def.type === MapType.ARRAY_OF_MAPS || def.type === MapType.HASH_OF_MAPS) return "a map-of-maps needs an inner map fd";
+  return undefined;
+}
+
+// Raw syscall value bytes for `key`, or undefined when the kernel answers ENOENT.
+export function lookupElem(native: Native, fd: number, key: Uint8Array, valueBytes: number, label: string): Uint8Array | undefined {
+  return withArena(native, (arena) => {
+    const attr = arena.alloc(MapElemAttr.size);
+    const value = arena.alloc(valueBytes);
+    attr.view.setUint32(MapElemAttr.map_fd, fd, true);
+    setPointer(attr, MapElemAttr.key, keyCopy(arena, key));
+    setPointer(attr, MapElemAttr.value, value);
+    const outcome = invoke(native, { cmd: BpfCmd.MAP_LOOKUP_ELEM, attrSize: MapElemAttr.size }, attr);
+    if (!outcome.ok && outcome.errno === ENOENT) return undefined;
+    expectOk(outcome, { command: "BPF_MAP_LOOKUP_ELEM", object: label });
+    return value.bytes.slice();
+  });
+}
+
+export function updateElem(native: Native, fd: number, key: Uint8Array, value: Uint8Array, flags: number, label: string): void {
+  withArena(native, (arena) => {
+    const attr = arena.alloc(MapElemAttr.size);
+    attr.view.setUint32(MapElemAttr.map_fd, fd, true);
+    setPointer(attr, MapElemAttr.key, keyCopy(arena, key));
+    setPointer(attr, MapElemAttr.value, arena.copyOf(value));
+    attr.view.setBigUint64(MapElemAttr.flags, BigInt(flags >>> 0), true);
+    expectOk(invoke(native, { cmd: BpfCmd.MAP_UPDATE_ELEM, attrSize: MapElemAttr.size }, attr), {
+      command: "BPF_MAP_UPDATE_ELEM",
+      object: label,
+    });
+  });
+}
+
+export function deleteElem(native: Native, fd: number, key: Uint8Array, label: string): void {
+  withArena(native, (arena) => {
+    const attr = arena.alloc(MapElemAttr.size);
+    attr.view.setUint32(MapElemAttr.map_fd, fd, true);
+    setPointer(attr, MapElemAttr.key, keyCopy(arena, key));
+    expectOk(invoke(native, { cmd: BpfCmd.MAP_DELETE_ELEM, attrSize: MapElemAttr.size }, attr), {
+      command: "BPF_MAP_DELETE_ELEM",
+      object: label,
+    });
+  });
+}
+
+// The key after `key` (the first key when `key` is undefined), or undefined at the end (ENOENT).
+export function nextKey(native: Native, fd: number, key: Uint8Array | undefined, keySize: number, label: string): Uint8Array | undefined {
+  return withArena(native, (arena) => {
+    const attr = arena.alloc(MapElemAttr.size);
+    const next = arena.alloc(keySize);
+    attr.view.setUint32(MapElemAttr.map_fd, fd, true);
+    setPointer(attr, MapElemAttr.key, key === undefined ? undefined : arena.copyOf(key));
+    setPointer(attr, MapElemAttr.next_key, next);
+    const outcome = invoke(native, { cmd: BpfCmd.MAP_GET_NEXT_KEY, attrSize: MapElemAttr.size }, attr);
+    if (!outcome.ok && outcome.errno === ENOENT) return undefined;
+    expectOk(outcome, { command: "BPF_MAP_GET_NEXT_KEY", object: label });
+    return next.bytes.slice();
+  });
+}
+
+// Maps without keys (queue, stack: key_size 0) want a NULL key pointer.
+function keyCopy(arena: NativeArena, key: Uint8Array): NativeBlock | undefined {
+  return key.length === 0 ? undefined : arena.copyOf(key);
+}
+
+export function checkLength(what: string, bytes: Uint8Array, expected: number, label: string): void {
+  if (bytes.length !== expected) {
+    throw new OffloadSimError(`${what} for ${label} is ${bytes.length} bytes, but the map's ${what} size is ${expected}.`);
+  }
+}

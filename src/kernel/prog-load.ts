@@ -1,0 +1,118 @@
+// BPF_PROG_LOAD with the verifier log captured in full.
+//
+// The log buffer starts small and grows when the kernel answers ENOSPC (the
+// log did not fit; since Linux 6.4 it also reports the size it needed in
+// log_true_size). A failure without a log (log level 0) is retried once at
+// level 1 so that the error always carries the verifier's explanation.
+//
+// BTF: the kernel accepts bpf-to-bpf calls without BTF (every subprogram is
+// then "static" and verified in its caller's context), but refuses a
+// subprogram that does a tail call or an LD_ABS/LD_IND without BTF func info
+// ("tail_call is not allowed in subprogs without BTF", kernel/bpf/verifier.c,
+// check_abnormal_return), and only BTF func info can mark a subprogram global
+// (verified once, on its own). `btf` passes that func info.
+import type { Program } from "../ebpf/instruction.ts";
+import { FuncInfoLayout, ProgLoadAttr } from "./attr-layout.ts";
+import { invoke, kernelObjectName, readCString, setObjectName, setPointer, withArena, type BpfOutcome } from "./bpf-call.ts";
+import { KernelError } from "./kernel-error.ts";
+import type { Native } from "./native.ts";
+import { programImage } from "./program-image.ts";
+import { BpfCmd, LogLevel, ProgType, type VerifierLogLevel } from "./uapi.ts";
+
+// One record of BTF func info: the subprogram starting at instruction `insnOff` has BTF type `typeId` (a BTF_KIND_FUNC).
+export interface FuncInfo {
+  readonly insnOff: number;
+  readonly typeId: number;
+}
+
+export interface ProgramBtf {
+  // An fd from KernelSession.loadBtf.
+  readonly btfFd: number;
+  readonly funcInfo: readonly FuncInfo[];
+}
+
+export interface ProgramLoadSpec {
+  readonly program: Program;
+  // fds of the maps the program's BPF_PSEUDO_MAP_IDX / _IDX_VALUE loads name by index (see program-image.ts).
+  readonly mapFds?: readonly number[];
+  readonly name?: string;
+  readonly progType?: number; // default ProgType.XDP
+  // Default 0, what clang+libbpf objects of every kernel era load with; XdpAttachType.XDP_DEVMAP/_CPUMAP select those contexts.
+  readonly expectedAttachType?: number;
+  readonly license?: string; // default "GPL" (gpl_only helpers need it)
+  readonly progFlags?: number; // ProgFlag bits
+  readonly logLevel?: VerifierLogLevel; // default 1
+  readonly btf?: ProgramBtf;
+}
+
+export interface LoadOutcome {
+  readonly fd: number;
+  readonly verifierLog: string;
+}
+
+// First log buffer: enough for the log of most small programs at level 1.
+const INITIAL_LOG_BYTES = 64 * 1024;
+// The kernel refuses log_size >= UINT_MAX >> 2 (kernel/bpf/log.c, bpf_verifier_log_attr_valid).
+const MAX_LOG_BYTES = (0xffffffff >>> 2) - 1;
+const ENOSPC = 28;
+
+export function loadProgramFd(native: Native, spec: ProgramLoadSpec, label: string): LoadOutcome {
+  const insns = programImage(spec.program, spec.mapFds ?? []);
+  const logLevel = spec.logLevel ?? LogLevel.BASIC;
+  let logBytes = logLevel === LogLevel.OFF ? 0 : INITIAL_LOG_BYTES;
+  for (;;) {
+    const attempt = loadOnce(native, spec, insns, logLevel, logBytes);
+    if (attempt.outcome.ok) return { fd: attempt.outcome.result, verifierLog: attempt.log };
+    const errno = attempt.outcome.errno;
+    if (errno === ENOSPC && logLevel !== LogLevel.OFF && logBytes < MAX_LOG_BYTES) {
+      logBytes = Math.min(MAX_LOG_BYTES, Math.max(attempt.logTrueSize, logBytes * 2));
+      continue;
+    }
+    if (logLevel === LogLevel.OFF) {
+      // Load again with a log, only to explain the failure.
+      return loadProgramFd(native, { ...spec, logLevel: LogLevel.BASIC }, label);
+    }
+    throw new KernelError({ command: "BPF_PROG_LOAD", object: label, errno, verifierLog: attempt.log });
+  }
+}
+
+interface Attempt {
+  readonly outcome: BpfOutcome;
+  readonly log: string;
+  readonly logTrueSize: number;
+}
+
+function loadOnce(native: Native, spec: ProgramLoadSpec, insns: Uint8Array, logLevel: number, logBytes: number): Attempt {
+  return withArena(native, (arena) => {
+    const attr = arena.alloc(ProgLoadAttr.size);
+    const progType = spec.progType ?? ProgType.XDP;
+    const log = logBytes > 0 ? arena.alloc(logBytes) : undefined;
+    attr.view.setUint32(ProgLoadAttr.prog_type, progType, true);
+    attr.view.setUint32(ProgLoadAttr.insn_cnt, spec.program.length, true);
+    setPointer(attr, ProgLoadAttr.insns, arena.copyOf(insns));
+    setPointer(attr, ProgLoadAttr.license, arena.cString(spec.license ?? "GPL"));
+    attr.view.setUint32(ProgLoadAttr.log_level, log === undefined ? 0 : logLevel, true);
+    attr.view.setUint32(ProgLoadAttr.log_size, logBytes, true);
+    setPointer(attr, ProgLoadAttr.log_buf, log);
+    attr.view.setUint32(ProgLoadAttr.prog_flags, (spec.progFlags ?? 0) >>> 0, true);
+    setObjectName(attr, ProgLoadAttr.prog_name, kernelObjectName(spec.name ?? ""));
+    attr.view.setUint32(ProgLoadAttr.expected_attach_type, spec.expectedAttachType ?? 0, true);
+    if (spec.btf !== undefined) {
+      const records = arena.alloc(spec.btf.funcInfo.length * FuncInfoLayout.size);
+      spec.btf.funcInfo.forEach((record, i) => {
+        records.view.setUint32(i * FuncInfoLayout.size + FuncInfoLayout.insn_off, record.insnOff, true);
+        records.view.setUint32(i * FuncInfoLayout.size + FuncInfoLayout.type_id, record.typeId, true);
+      });
+      attr.view.setUint32(ProgLoadAttr.prog_btf_fd, spec.btf.btfFd, true);
+      attr.view.setUint32(ProgLoadAttr.func_info_rec_size, FuncInfoLayout.size, true);
+      setPointer(attr, ProgLoadAttr.func_info, records);
+      attr.view.setUint32(ProgLoadAttr.func_info_cnt, spec.btf.funcInfo.length, true);
+    }
+    const outcome = invoke(native, { cmd: BpfCmd.PROG_LOAD, attrSize: ProgLoadAttr.size }, attr);
+    return {
+      outcome,
+      log: log === undefined ? "" : readCString(log.bytes),
+      logTrueSize: attr.view.getUint32(ProgLoadAttr.log_true_size, true),
+    };
+  });
+}

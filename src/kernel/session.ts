@@ -1,0 +1,337 @@
+// KernelSession: the resource scope every use of the kernel oracle goes
+// through. It owns each fd it creates (maps, programs, BTF) and closes all of
+// them in close(), which withKernel() calls in a finally, so a failing test
+// or command never leaks a kernel object. Handles are plain readonly data; the
+// operations are the session's methods.
+import type { MapDef } from "../maps/types.ts";
+import { UpdateFlag } from "../maps/types.ts";
+import { OffloadSimError } from "../errors.ts";
+import { loadBtfFd } from "./btf-load.ts";
+import { KernelError } from "./kernel-error.ts";
+import {
+  checkLength,
+  createMapFd,
+  deleteElem,
+  lookupElem,
+  nextKey,
+  updateElem,
+  valueShape,
+  type ValueShape,
+} from "./map-commands.ts";
+import { loadNative, type Native } from "./native.ts";
+import { mapInfo, programInfo, type MapInfo, type ProgramInfo } from "./obj-info.ts";
+import { possibleCpuCount } from "./possible-cpus.ts";
+import { staticFuncBtf, type FunctionStart } from "./func-btf.ts";
+import { loadProgramFd, type ProgramBtf, type ProgramLoadSpec } from "./prog-load.ts";
+import { testRunRaw, testRunXdp, type RawTestRunInput, type RawTestRunResult, type XdpTestRunInput, type XdpTestRunResult } from "./test-run.ts";
+import { ProgType } from "./uapi.ts";
+
+export interface KernelMap {
+  readonly kind: "map";
+  readonly fd: number;
+  readonly def: MapDef;
+  readonly shape: ValueShape;
+}
+
+export interface KernelProgram {
+  readonly kind: "program";
+  readonly fd: number;
+  readonly name: string;
+  readonly progType: number;
+  // The verifier's log of the successful load (empty at log level 0).
+  readonly verifierLog: string;
+}
+
+export interface KernelBtf {
+  readonly kind: "btf";
+  readonly fd: number;
+}
+
+export type KernelHandle = KernelMap | KernelProgram | KernelBtf;
+
+export interface MapEntry {
+  readonly key: Uint8Array;
+  readonly value: Uint8Array;
+}
+
+export interface PerCpuMapEntry {
+  readonly key: Uint8Array;
+  // One value per possible CPU, each def.valueSize bytes.
+  readonly values: readonly Uint8Array[];
+}
+
+// A map's whole content in the kernel's iteration order.
+export type MapDump =
+  | { readonly perCpu: false; readonly entries: readonly MapEntry[] }
+  | { readonly perCpu: true; readonly entries: readonly PerCpuMapEntry[] };
+
+export type LoadVerdict =
+  | { readonly accepted: true; readonly program: KernelProgram }
+  | { readonly accepted: false; readonly error: KernelError };
+
+export interface CreateMapOptions {
+  // For array/hash-of-maps: an existing inner map to use as the template. Without it, a
+  // template is created from def.inner and closed once the outer map exists.
+  readonly innerMapFd?: number;
+}
+
+// The kernel oracle cannot be used here (no Linux, no koffi, unknown architecture).
+export class KernelUnavailableError extends OffloadSimError {}
+
+const mapLabel = (def: MapDef): string => `map '${def.name}'`;
+const progLabel = (name: string): string => `program '${name}'`;
+
+export class KernelSession {
+  private readonly fds = new Set<number>();
+  private closed = false;
+
+  private constructor(
+    private readonly native: Native,
+    readonly cpuCount: number,
+  ) {}
+
+  static open(): KernelSession {
+    const native = loadNative();
+    if (native instanceof Error) throw new KernelUnavailableError(`the kernel oracle is unavailable: ${native.message}.`);
+    return new KernelSession(native, possibleCpuCount());
+  }
+
+  // The fds this session currently owns.
+  get openFds(): readonly number[] {
+    return [...this.fds];
+  }
+
+  createMap(def: MapDef, options: CreateMapOptions = {}): KernelMap {
+    this.checkOpen();
+    let innerMapFd = options.innerMapFd;
+    let template: KernelMap | undefined;
+    if (innerMapFd === undefined && def.inner !== undefined) {
+      template = this.createMap(def.inner);
+      innerMapFd = template.fd;
+    }
+    try {
+      const fd = this.own(createMapFd(this.native, def, innerMapFd, mapLabel(def)));
+      return { kind: "map", fd, def, shape: valueShape(def, this.cpuCount) };
+    } finally {
+      if (template !== undefined) this.release(template);
+    }
+  }
+
+  // The value stored under `key` in a map with one value per key, or undefined when absent.
+  lookup(map: KernelMap, key: Uint8Array): Uint8Array | undefined {
+    this.checkShared(map, "lookup");
+    return this.lookupRaw(map, key);
+  }
+
+  // Every CPU's value under `key` in a per-CPU map, or undefined when absent.
+  lookupPerCpu(map: KernelMap, key: Uint8Array): Uint8Array[] | undefined {
+    this.checkPerCpu(map, "lookupPerCpu");
+    const raw = this.lookupRaw(map, key);
+    return raw === undefined ? undefined : splitPerCpu(raw, map.shape);
+  }
+
+  update(map: KernelMap, key: Uint8Array, value: Uint8Array, flags: number = UpdateFlag.ANY): void {
+    this.checkShared(map, "update");
+    checkLength("key", key, map.def.keySize, mapLabel(map.def));
+    checkLength("value", value, map.def.valueSize, mapLabel(map.def));
+    updateElem(this.native, map.fd, key, value, flags, mapLabel(map.def));
+  }
+
+  // Sets every CPU's value under `key`; `values` has one entry per possible CPU (cpuCount).
+  updatePerCpu(map: KernelMap, key: Uint8Array, values: readonly Uint8Array[], flags: number = UpdateFlag.ANY): void {
+    this.checkPerCpu(map, "updatePerCpu");
+    checkLength("key", key, map.def.keySize, mapLabel(map.def));
+    if (values.length !== map.shape.slots) {
+      throw new OffloadSimError(
+        `${mapLabel(map.def)} is per-CPU over ${map.shape.slots} possible CPUs, but ${values.length} values were given.`,
+      );
+    }
+    const packed = new Uint8Array(map.shape.syscallValueBytes);
+    values.forEach((value, cpu) => {
+      checkLength("value", value, map.def.valueSize, mapLabel(map.def));
+      packed.set(value, cpu * map.shape.slotStride);
+    });
+    updateElem(this.native, map.fd, key, packed, flags, mapLabel(map.def));
+  }
+
+  // Stores a program in a prog_array slot (the value tail calls jump through).
+  setProgArraySlot(progArray: KernelMap, index: number, program: KernelProgram): void {
+    this.updateFdValue(progArray, index, program.fd);
+  }
+
+  // Stores an inner map in an array-of-maps slot.
+  setInnerMap(outer: KernelMap, key: Uint8Array, inner: KernelMap): void {
+    this.checkOpen();
+    checkLength("key", key, outer.def.keySize, mapLabel(outer.def));
+    updateElem(this.native, outer.fd, key, u32(inner.fd), UpdateFlag.ANY, mapLabel(outer.def));
+  }
+
+  // Throws KernelError (ENOENT) when the key is absent, EINVAL for arrays.
+  delete(map: KernelMap, key: Uint8Array): void {
+    this.checkOpen();
+    checkLength("key", key, map.def.keySize, mapLabel(map.def));
+    deleteElem(this.native, map.fd, key, mapLabel(map.def));
+  }
+
+  // The key after `key` in the kernel's order (the first one for undefined), or undefined at the end.
+  nextKey(map: KernelMap, key: Uint8Array | undefined): Uint8Array | undefined {
+    this.checkOpen();
+    if (key !== undefined) checkLength("key", key, map.def.keySize, mapLabel(map.def));
+    return nextKey(this.native, map.fd, key, map.def.keySize, mapLabel(map.def));
+  }
+
+  dumpMap(map: KernelMap): MapDump {
+    this.checkOpen();
+    const pairs: { key: Uint8Array; raw: Uint8Array }[] = [];
+    // get_next_key never yields more keys than max_entries; the bound only guards against a kernel bug looping forever.
+    const bound = map.def.maxEntries + 1;
+    for (let key = this.nextKey(map, undefined); key !== undefined; key = this.nextKey(map, key)) {
+      if (pairs.length > bound) throw new OffloadSimError(`${mapLabel(map.def)} yielded more than max_entries keys.`);
+      // A key can vanish between get_next_key and lookup (LRU eviction); it is then not part of the dump.
+      const raw = this.lookupRaw(map, key);
+      if (raw !== undefined) pairs.push({ key, raw });
+    }
+    if (!map.shape.perCpu) return { perCpu: false, entries: pairs.map(({ key, raw }) => ({ key, value: raw })) };
+    return { perCpu: true, entries: pairs.map(({ key, raw }) => ({ key, values: splitPerCpu(raw, map.shape) })) };
+  }
+
+  loadBtf(blob: Uint8Array, label = "BTF"): KernelBtf {
+    this.checkOpen();
+    return { kind: "btf", fd: this.own(loadBtfFd(this.native, blob, label)) };
+  }
+
+  // BTF func info naming each function of a program (see func-btf.ts), for programs
+  // whose subprograms the kernel accepts only with BTF; the BTF fd belongs to this session.
+  funcInfoBtf(functions: readonly FunctionStart[]): ProgramBtf {
+    const { blob, funcInfo } = staticFuncBtf(functions);
+    return { btfFd: this.loadBtf(blob, "synthetic func BTF").fd, funcInfo };
+  }
+
+  // Loads a program or throws KernelError carrying the errno and the verifier log.
+  loadProgram(spec: ProgramLoadSpec): KernelProgram {
+    this.checkOpen();
+    const name = spec.name ?? "prog";
+    const loaded = loadProgramFd(this.native, spec, progLabel(name));
+    const fd = this.own(loaded.fd);
+    return { kind: "program", fd, name, progType: spec.progType ?? ProgType.XDP, verifierLog: loaded.verifierLog };
+  }
+
+  // The kernel verifier's verdict: the loaded program, or the KernelError that says why not.
+  tryLoadProgram(spec: ProgramLoadSpec): LoadVerdict {
+    try {
+      return { accepted: true, program: this.loadProgram(spec) };
+    } catch (error) {
+      if (error instanceof KernelError) return { accepted: false, error };
+      throw error;
+    }
+  }
+
+  testRunXdp(program: KernelProgram, input: XdpTestRunInput): XdpTestRunResult {
+    this.checkOpen();
+    return testRunXdp(this.native, program.fd, input, progLabel(program.name));
+  }
+
+  // BPF_PROG_TEST_RUN for any program type, with the buffers as the kernel sees them.
+  testRunRaw(program: KernelProgram, input: RawTestRunInput): RawTestRunResult {
+    this.checkOpen();
+    return testRunRaw(this.native, program.fd, input, progLabel(program.name));
+  }
+
+  programInfo(program: KernelProgram): ProgramInfo {
+    this.checkOpen();
+    return programInfo(this.native, program.fd, progLabel(program.name));
+  }
+
+  mapInfo(map: KernelMap): MapInfo {
+    this.checkOpen();
+    return mapInfo(this.native, map.fd, mapLabel(map.def));
+  }
+
+  // Closes one object before the session ends (its handle must not be used afterwards).
+  release(handle: KernelHandle): void {
+    if (!this.fds.delete(handle.fd)) return;
+    this.closeFd(handle.fd);
+  }
+
+  // Closes every fd the session still owns; idempotent.
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    const failures: KernelError[] = [];
+    for (const fd of [...this.fds]) {
+      this.fds.delete(fd);
+      try {
+        this.closeFd(fd);
+      } catch (error) {
+        if (error instanceof KernelError) failures.push(error);
+        else throw error;
+      }
+    }
+    if (failures.length > 0) throw failures[0];
+  }
+
+  private closeFd(fd: number): void {
+    const { result, errno } = this.native.close(fd);
+    if (result < 0) throw new KernelError({ command: "close", object: `fd ${fd}`, errno });
+  }
+
+  private own(fd: number): number {
+    this.fds.add(fd);
+    return fd;
+  }
+
+  private lookupRaw(map: KernelMap, key: Uint8Array): Uint8Array | undefined {
+    this.checkOpen();
+    checkLength("key", key, map.def.keySize, mapLabel(map.def));
+    return lookupElem(this.native, map.fd, key, map.shape.syscallValueBytes, mapLabel(map.def));
+  }
+
+  private updateFdValue(map: KernelMap, index: number, fd: number): void {
+    this.checkOpen();
+    updateElem(this.native, map.fd, u32(index), u32(fd), UpdateFlag.ANY, mapLabel(map.def));
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new OffloadSimError("the kernel session is already closed.");
+  }
+
+  private checkShared(map: KernelMap, operation: string): void {
+    this.checkOpen();
+    if (map.shape.perCpu) throw new OffloadSimError(`${mapLabel(map.def)} is per-CPU: use ${operation}PerCpu.`);
+  }
+
+  private checkPerCpu(map: KernelMap, operation: string): void {
+    this.checkOpen();
+    if (!map.shape.perCpu) throw new OffloadSimError(`${mapLabel(map.def)} is not per-CPU: use ${operation.replace("PerCpu", "")}.`);
+  }
+}
+
+// Runs `body` with a fresh session and closes every fd it opened, whatever `body` does.
+export async function withKernel<T>(body: (kernel: KernelSession) => T | Promise<T>): Promise<T> {
+  const kernel = KernelSession.open();
+  let result: T;
+  try {
+    result = await body(kernel);
+  } catch (error) {
+    try {
+      kernel.close();
+    } catch {
+      // The body's failure is the one worth reporting; close() has still closed every other fd.
+    }
+    throw error;
+  }
+  kernel.close();
+  return result;
+}
+
+function splitPerCpu(raw: Uint8Array, shape: ValueShape): Uint8Array[] {
+  return Array.from({ length: shape.slots }, (_, cpu) =>
+    raw.slice(cpu * shape.slotStride, cpu * shape.slotStride + shape.valueSize),
+  );
+}
+
+function u32(value: number): Uint8Array {
+  const bytes = new Uint8Array(4);
+  new DataView(bytes.buffer).setUint32(0, value, true);
+  return bytes;
+}
