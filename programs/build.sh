@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds every programs/*.c into programs/*.o (the committed sample XDP objects).
 # Usage: npm run build:programs   (or: bash programs/build.sh [name.c ...])
+# PROGRAMS_OUT_DIR=/abs/dir writes the objects there instead (the freshness test uses it).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -28,16 +29,18 @@ if [ ! -f "$arch_include/gnu/stubs-32.h" ]; then
   extra_include=(-I"$stub_dir")
 fi
 
+out_dir="${PROGRAMS_OUT_DIR:-.}"
+mkdir -p "$out_dir"
 sources=("$@")
 if [ ${#sources[@]} -eq 0 ]; then sources=(*.c); fi
 
 for src in "${sources[@]}"; do
-  obj="${src%.c}.o"
+  obj="$out_dir/${src%.c}.o"
   # -fdebug-prefix-map keeps the build directory out of the object, so the
   # committed .o files do not depend on where the repository was cloned.
   clang -O2 -g -target bpf -Wall -Werror \
     -I"$arch_include" "${extra_include[@]}" \
     -fdebug-prefix-map="$PWD"=programs \
     -c "$src" -o "$obj"
-  echo "built programs/$obj"
+  if [ "$out_dir" = "." ]; then echo "built programs/${obj#./}"; else echo "built $obj"; fi
 done

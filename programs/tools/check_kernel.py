@@ -114,6 +114,34 @@ def compare_map(name, path, spec, netns):
     return problems
 
 
+def write_entries(pin_dir, name, entries, netns):
+    path = pinned_map(pin_dir, name)
+    for e in entries:
+        if "program" in e:  # a prog-array slot
+            value = ["pinned", os.path.join(pin_dir, e["program"])]
+        else:
+            value = hex_args(e["value"])
+        run(["bpftool", "map", "update", "pinned", path, "key"] + hex_args(e["key"]) + ["value"] + value, netns)
+
+
+def check_load_time_maps(entry, pin_dir, netns):
+    """Compares what loading put into maps with entry['loadTimeMaps']."""
+    problems = []
+    for name, spec in entry.get("loadTimeMaps", {}).items():
+        path = pinned_map(pin_dir, name)
+        actual = read_map(path, netns)
+        for e in spec["entries"]:
+            if "program" in e:
+                prog = json.loads(run(["bpftool", "-j", "prog", "show", "pinned",
+                                       os.path.join(pin_dir, e["program"])], netns))
+                want = prog["id"].to_bytes(4, "little").hex()
+            else:
+                want = e["value"]
+            if actual.get(e["key"]) != want:
+                problems.append("load-time %s[%s] = %s, expected %s" % (name, e["key"], actual.get(e["key"]), want))
+    return problems
+
+
 def run_case(entry, case, env_ready):
     netns = NETNS if case.get("environment") == "router-netns" else None
     pin_dir = tempfile.mkdtemp(prefix="osim_check_", dir=BPFFS)
@@ -122,11 +150,9 @@ def run_case(entry, case, env_ready):
     try:
         run(["bpftool", "prog", "loadall", os.path.join(ROOT, entry["object"]), pin_dir, "type", "xdp",
              "pinmaps", os.path.join(pin_dir, "maps")], netns)
+        problems = check_load_time_maps(entry, pin_dir, netns)
         for name, spec in case.get("maps", {}).items():
-            path = pinned_map(pin_dir, name)
-            for e in spec["entries"]:
-                run(["bpftool", "map", "update", "pinned", path, "key"] + hex_args(e["key"]) +
-                    ["value"] + hex_args(e["value"]), netns)
+            write_entries(pin_dir, name, spec["entries"], netns)
         data_in, data_out = os.path.join(work, "in.bin"), os.path.join(work, "out.bin")
         with open(data_in, "wb") as f:
             f.write(bytes.fromhex(case["packet"]))
@@ -135,7 +161,6 @@ def run_case(entry, case, env_ready):
                                  "data_in", data_in, "data_out", data_out], netns))
         with open(data_out, "rb") as f:
             out = f.read().hex()
-        problems = []
         exp = case["expected"]
         if result["retval"] != exp["retval"]:
             problems.append("retval %d, expected %d (%s)" % (result["retval"], exp["retval"], exp["action"]))
@@ -162,12 +187,8 @@ def check_map_files(netns_ready):
         try:
             run(["bpftool", "prog", "loadall", os.path.join(ROOT, "programs", obj + ".o"), pin_dir,
                  "type", "xdp", "pinmaps", os.path.join(pin_dir, "maps")], netns)
-            path = pinned_map(pin_dir, name)
             with open(os.path.join(maps_dir, fname)) as f:
-                entries = json.load(f)["entries"]
-            for e in entries:
-                run(["bpftool", "map", "update", "pinned", path, "key"] + hex_args(e["key"]) +
-                    ["value"] + hex_args(e["value"]), netns)
+                write_entries(pin_dir, name, json.load(f)["entries"], netns)
         except RuntimeError as err:
             problems.append("%s: %s" % (fname, err))
         finally:

@@ -15,6 +15,7 @@ import os
 import struct
 import sys
 
+sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(__file__))
 from packets import *  # noqa: E402,F401,F403
 
@@ -649,6 +650,15 @@ PROGRAMS = [
     ("xdp_udp_guard", "xdp_udp_guard", xdp_udp_guard),
 ]
 
+# What loading the object itself puts into maps, beyond zeroed arrays and empty
+# hashes: a prog array's static initializer (libbpf resolves the .rel.maps
+# relocation against the program symbol) and .rodata's initial bytes.
+LOAD_TIME_MAPS = {
+    "xdp_tailcall": {"stages": {"entries": [{"key": h(u32le(0)), "program": "xdp_ipv4_stage"}]}},
+    "xdp_udp_guard": {".rodata": {"entries": [entry(u32le(0), u16le(53) + u16le(123) + u16le(0) + u16le(0)
+                                                     + u32le(2))]}},
+}
+
 # Map contents that make each program do something interesting, one file per map.
 MAP_FILES = [
     ("xdp_firewall", lambda: {"blocklist": xdp_firewall()[0]["maps"]["blocklist"]["entries"]}),
@@ -658,6 +668,7 @@ MAP_FILES = [
     ("xdp_vlan", lambda: {"vlan_xlate": xdp_vlan()[0]["maps"]["vlan_xlate"]["entries"]}),
     ("xdp_router", lambda: {"tx_ports": [entry(u32le(ROUTER_EGRESS), u32le(ROUTER_EGRESS))]}),
     ("xdp_ipv6_exthdr", lambda: {"deny_ports": xdp_ipv6_exthdr()[0]["maps"]["deny_ports"]["entries"]}),
+    ("xdp_tailcall", lambda: {"stages": LOAD_TIME_MAPS["xdp_tailcall"]["stages"]["entries"]}),
     ("xdp_flow_count", lambda: {"flows": [entry(flow_key(CLIENT4, SERVER4, 40001, 443, IPPROTO_TCP),
                                                  stats(10, 1000))]}),
 ]
@@ -689,12 +700,18 @@ def main():
             "fib": "what bpf_fib_lookup returns for the case's packet in that environment: ret (the "
                    "BPF_FIB_LKUP_RET_ name), and for SUCCESS the egress ifindex, smac and dmac",
             ".rodata/.bss/.data": "global-variable maps are named by their ELF section; key 0, value the section",
+            "loadTimeMaps": "per program: what loading the object puts in maps (prog-array static initializers, "
+                            ".rodata initial values); a prog-array entry names the program instead of a value",
         },
         "environments": {"router-netns": ROUTER_NETNS},
         "programs": [],
     }
     for obj, prog, make in PROGRAMS:
-        out["programs"].append({"object": "programs/%s.o" % obj, "program": prog, "cases": make()})
+        entry_ = {"object": "programs/%s.o" % obj, "program": prog}
+        if obj in LOAD_TIME_MAPS:
+            entry_["loadTimeMaps"] = LOAD_TIME_MAPS[obj]
+        entry_["cases"] = make()
+        out["programs"].append(entry_)
     path = os.path.join(PROGRAMS_DIR, "expectations.json")
     with open(path, "w") as f:
         json.dump(out, f, indent=1)
