@@ -47,7 +47,7 @@ export function readBtfExt(section: ByteRegion, btf: Btf): BtfExt {
     throw regionError(data, 4, `BTF.ext hdr_len is ${headerBytes}, expected at least ${EXT_HEADER_MIN_BYTES}`);
   }
   const block = (offField: number, name: string): ByteRegion =>
-    subRegion(data, headerBytes + u32(data, offField, `${name}_off`), u32(data, offField + 4, `${name}_len`), `.BTF.ext ${name}`);
+    subRegion(data, headerBytes + u32(data, offField, `${name}_off`), u32(data, offField + 4, `${name}_len`), `the .BTF.ext ${name} block`);
   const funcInfo = readInfo(block(8, "func_info"), FUNC_INFO_MIN_BYTES, (r, at) => ({
     insnOffsetBytes: u32(r, at, "func_info insn_off"),
     typeId: u32(r, at + 4, "func_info type_id"),
@@ -86,7 +86,7 @@ function readInfo<R>(
   for (let at = 4; at < info.length; ) {
     const sectionName = btfName(btf.strings, u32(info, at, `${info.name} sec_name_off`), `a ${info.name} section name`);
     const count = u32(info, at + 4, `${info.name} num_info`);
-    const records = subRegion(info, at + 8, count * recordBytes, `${info.name} records of '${sectionName}'`);
+    const records = subRegion(info, at + 8, count * recordBytes, `the records of '${sectionName}' in ${info.name}`);
     sections.push({ sectionName, records: Array.from({ length: count }, (_, i) => readRecord(records, i * recordBytes)) });
     at += 8 + count * recordBytes;
   }

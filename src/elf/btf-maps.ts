@@ -32,9 +32,9 @@ interface MapFields {
 
 export function readBtfMaps(elf: ElfFile, section: ElfSection, btf: Btf | undefined): PlacedMap[] {
   const where = { file: elf.fileName, section: section.name };
-  if (!btf) throw elfError(where, "declares BTF-defined maps, but the object has no readable .BTF section to describe them");
+  if (!btf) throw elfError(where, "the section declares BTF-defined maps, but the object has no readable .BTF section to describe them");
   const datasec = findDatasec(btf, ".maps");
-  if (!datasec) throw elfError(where, "has no DATASEC '.maps' in .BTF, expected one describing each map variable");
+  if (!datasec) throw elfError(where, "the section has no DATASEC '.maps' in .BTF, expected one describing each map variable");
   const sizeFromElf = datasec.sizeOrType === 0;
   const vars = (datasec.secinfos ?? []).map((info, i) => {
     const variable = btfType(btf, info.type, `variable ${i} of DATASEC '.maps'`);

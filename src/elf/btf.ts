@@ -85,7 +85,7 @@ export function btfByteOrder(section: ByteRegion): boolean {
   const second = u8(section, 1, "BTF magic");
   if (first === (BTF_MAGIC & 0xff) && second === BTF_MAGIC >> 8) return true;
   if (first === BTF_MAGIC >> 8 && second === (BTF_MAGIC & 0xff)) return false;
-  throw regionError(section, 0, `starts with ${first.toString(16)} ${second.toString(16)}, expected the BTF magic 0xeb9f`);
+  throw regionError(section, 0, `the section starts with ${first.toString(16)} ${second.toString(16)}, expected the BTF magic 0xeb9f`);
 }
 
 export function readBtf(section: ByteRegion): Btf {
@@ -99,8 +99,8 @@ export function readBtf(section: ByteRegion): Btf {
   const strOff = u32(data, 16, "BTF str_off");
   const strLen = u32(data, 20, "BTF str_len");
   if (typeOff % 4 !== 0) throw regionError(data, 8, `BTF type_off ${typeOff} is not 4-byte aligned`);
-  const typeArea = subRegion(data, headerBytes + typeOff, typeLen, ".BTF type section");
-  const strings = subRegion(data, headerBytes + strOff, strLen, ".BTF string section");
+  const typeArea = subRegion(data, headerBytes + typeOff, typeLen, "the .BTF type area");
+  const strings = subRegion(data, headerBytes + strOff, strLen, "the .BTF string area");
   if (strLen === 0 || u8(strings, 0, "first BTF string") !== 0 || u8(strings, strLen - 1, "last BTF string byte") !== 0) {
     throw regionError(data, headerBytes + strOff, "the BTF string section must start and end with a NUL byte");
   }
@@ -128,7 +128,7 @@ function readType(area: ByteRegion, at: number, id: number, strings: ByteRegion)
   const base = { id, kind, name: btfName(strings, nameOff, `the name of BTF type [${id}]`), vlen, kindFlag, sizeOrType, fileOffset: area.start + at };
   const extra = at + TYPE_HEADER_BYTES;
   const repeat = <T>(entryBytes: number, read: (entryAt: number, i: number) => T): T[] => {
-    subRegion(area, extra, vlen * entryBytes, `${kind} entries of BTF type [${id}]`);
+    subRegion(area, extra, vlen * entryBytes, `the ${kind} entries of BTF type [${id}]`);
     return Array.from({ length: vlen }, (_, i) => read(i * entryBytes, i));
   };
   switch (kind) {

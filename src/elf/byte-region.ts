@@ -9,7 +9,8 @@ export interface ByteRegion {
   readonly bytes: Uint8Array; // the whole file
   readonly start: number; // absolute offset of the window
   readonly length: number;
-  readonly name: string; // section name or a description ("ELF header")
+  readonly name: string; // what the window is, for messages ("the ELF header", "section 'xdp'")
+  readonly section?: string; // the ELF section it lies in, if any
   readonly littleEndian: boolean;
 }
 
@@ -20,14 +21,15 @@ export function region(
   length: number,
   name: string,
   littleEndian: boolean,
+  section?: string,
 ): ByteRegion {
   if (!Number.isSafeInteger(start) || !Number.isSafeInteger(length) || start < 0 || length < 0 || start + length > bytes.length) {
     throw elfError(
-      { file: fileName, section: name, offset: Number.isSafeInteger(start) ? start : undefined },
-      `spans ${length} bytes from byte ${hex(start)}, past the end of the ${bytes.length}-byte file`,
+      { file: fileName, section, offset: Number.isSafeInteger(start) ? start : undefined },
+      `${name} would span ${length} bytes from byte ${hex(start)}, past the end of the ${bytes.length}-byte file`,
     );
   }
-  return { fileName, bytes, start, length, name, littleEndian };
+  return { fileName, bytes, start, length, name, littleEndian, ...(section !== undefined ? { section } : {}) };
 }
 
 export const subRegion = (r: ByteRegion, at: number, length: number, name: string): ByteRegion => {
@@ -36,15 +38,15 @@ export const subRegion = (r: ByteRegion, at: number, length: number, name: strin
 };
 
 export function regionError(r: ByteRegion, at: number, problem: string): ElfError {
-  return elfError({ file: r.fileName, section: r.name, offset: r.start + at }, problem);
+  return elfError({ file: r.fileName, section: r.section, offset: r.start + at }, problem);
 }
 
 // Throws unless `width` bytes starting at relative offset `at` lie inside the region.
 export function need(r: ByteRegion, at: number, width: number, what: string): void {
   if (!Number.isSafeInteger(at) || at < 0 || width < 0 || at + width > r.length) {
     throw elfError(
-      { file: r.fileName, section: r.name, offset: Number.isSafeInteger(at) && at >= 0 ? r.start + at : r.start },
-      `${what} would end at relative byte ${hex(at + width)}, past the end of the ${r.length}-byte ${r.name}`,
+      { file: r.fileName, section: r.section, offset: Number.isSafeInteger(at) && at >= 0 ? r.start + at : r.start },
+      `${what} would end at byte ${hex(at + width)} of ${r.name}, past its end at ${hex(r.length)}`,
     );
   }
 }
@@ -97,13 +99,13 @@ export const slice = (r: ByteRegion): Uint8Array => r.bytes.subarray(r.start, r.
 export function cString(r: ByteRegion, at: number, what: string): string {
   if (!Number.isSafeInteger(at) || at < 0 || at >= r.length) {
     throw elfError(
-      { file: r.fileName, section: r.name },
-      `${what} points at offset ${at}, outside the ${r.length}-byte string table`,
+      { file: r.fileName, section: r.section },
+      `${what} points at offset ${at}, outside the ${r.length}-byte ${r.name}`,
     );
   }
   const end = r.bytes.indexOf(0, r.start + at);
   if (end < 0 || end >= r.start + r.length) {
-    throw regionError(r, at, `${what} is not NUL-terminated inside the string table`);
+    throw regionError(r, at, `${what} is not NUL-terminated inside ${r.name}`);
   }
   return utf8.decode(r.bytes.subarray(r.start + at, end));
 }

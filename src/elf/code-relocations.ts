@@ -43,7 +43,7 @@ export function collectCodeRelocations(
     if (relSection.withAddends) {
       throw elfError(
         { file: elf.fileName, section: relSection.section.name, offset: relSection.section.headerOffset },
-        "is an SHT_RELA section for program code, expected SHT_REL as clang writes for BPF (libbpf ignores RELA, so the program would keep unresolved references)",
+        "the section is an SHT_RELA section for program code, expected SHT_REL as clang writes for BPF (libbpf ignores RELA, so the program would keep unresolved references)",
       );
     }
     relSection.relocations.forEach((rel, i) => {

@@ -29,24 +29,24 @@ export interface ElfHeader {
 
 export function readElfHeader(fileName: string, bytes: Uint8Array): ElfHeader {
   if (bytes.length < EHDR_BYTES) {
-    throw elfError({ file: fileName, offset: 0 }, `is ${bytes.length} bytes long, too short for the ${EHDR_BYTES}-byte ELF64 header`);
+    throw elfError({ file: fileName, offset: 0 }, `the file is ${bytes.length} bytes long, too short for the ${EHDR_BYTES}-byte ELF64 header`);
   }
   ELF_MAGIC.forEach((expected, i) => {
     if (bytes[i] !== expected) {
-      throw elfError({ file: fileName, offset: i }, "is not an ELF file: the first four bytes are not 7f 45 4c 46 (\\x7fELF)");
+      throw elfError({ file: fileName, offset: i }, "the file is not an ELF file: the first four bytes are not 7f 45 4c 46 (\\x7fELF)");
     }
   });
   if (bytes[EI_CLASS] !== ELFCLASS64) {
-    throw elfError({ file: fileName, offset: EI_CLASS }, `has ELF class ${bytes[EI_CLASS]}, expected 2 (ELFCLASS64) as clang writes for -target bpf`);
+    throw elfError({ file: fileName, offset: EI_CLASS }, `the file has ELF class ${bytes[EI_CLASS]}, expected 2 (ELFCLASS64) as clang writes for -target bpf`);
   }
   const data = bytes[EI_DATA];
   if (data !== ELFDATA2LSB && data !== ELFDATA2MSB) {
-    throw elfError({ file: fileName, offset: EI_DATA }, `has ELF data encoding ${data}, expected 1 (little-endian) or 2 (big-endian)`);
+    throw elfError({ file: fileName, offset: EI_DATA }, `the file has ELF data encoding ${data}, expected 1 (little-endian) or 2 (big-endian)`);
   }
   if (bytes[EI_VERSION] !== EV_CURRENT) {
-    throw elfError({ file: fileName, offset: EI_VERSION }, `has ELF identification version ${bytes[EI_VERSION]}, expected 1`);
+    throw elfError({ file: fileName, offset: EI_VERSION }, `the file has ELF identification version ${bytes[EI_VERSION]}, expected 1`);
   }
-  const header: ByteRegion = region(fileName, bytes, 0, EHDR_BYTES, "ELF header", data === ELFDATA2LSB);
+  const header: ByteRegion = region(fileName, bytes, 0, EHDR_BYTES, "the ELF header", data === ELFDATA2LSB);
   const type = u16(header, 16, "e_type");
   if (type !== ET_REL) {
     throw regionError(header, 16, `e_type is ${type}, expected 1 (ET_REL, a relocatable object as clang -c writes)`);

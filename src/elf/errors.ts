@@ -22,12 +22,13 @@ export class ElfError extends OffloadSimError {
 
 export const hex = (value: number): string => `0x${value.toString(16)}`;
 
-// Builds an ElfError whose sentence starts with the place: "prog.o: section 'xdp' at byte 0x40: ...".
+// Builds an ElfError whose sentence starts with the place:
+// "prog.o: section '.relxdp', byte 0x1a40: the section has sh_entsize 3, expected 16...".
 export function elfError(where: ElfPosition, problem: string): ElfError {
-  const parts = [where.file];
-  if (where.section !== undefined) parts.push(`section '${where.section}'`);
-  if (where.offset !== undefined) parts.push(`at byte ${hex(where.offset)}`);
-  const place = parts.length === 1 ? parts[0] : `${parts[0]}: ${parts.slice(1).join(" ")}`;
+  const place = [
+    ...(where.section !== undefined ? [`section '${where.section}'`] : []),
+    ...(where.offset !== undefined ? [`byte ${hex(where.offset)}`] : []),
+  ].join(", ");
   const sentence = problem.endsWith(".") ? problem : `${problem}.`;
-  return new ElfError(`${place}: ${sentence}`, where);
+  return new ElfError(place === "" ? `${where.file}: ${sentence}` : `${where.file}: ${place}: ${sentence}`, where);
 }

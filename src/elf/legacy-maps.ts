@@ -19,15 +19,15 @@ const FIELDS = ["type", "keySize", "valueSize", "maxEntries", "flags"] as const;
 export function readLegacyMaps(elf: ElfFile, section: ElfSection): PlacedMap[] {
   const where = { file: elf.fileName, section: section.name };
   const symbols = elf.symbolTable.symbols.filter((s) => s.sectionIndex === section.index && s.type !== STT.SECTION);
-  if (symbols.length === 0) throw elfError(where, "has no symbols, expected one symbol per map definition");
+  if (symbols.length === 0) throw elfError(where, "the section has no symbols, expected one symbol per map definition");
   if (section.size % symbols.length !== 0) {
-    throw elfError(where, `holds ${section.size} bytes for ${symbols.length} maps, expected a multiple of the map count`);
+    throw elfError(where, `the section holds ${section.size} bytes for ${symbols.length} maps, expected a multiple of the map count`);
   }
   const defBytes = section.size / symbols.length;
   const bytes = contents(elf, section);
   return symbols.map((symbol) => {
     if (symbol.name === "") throw elfError(where, `symbol ${symbol.index} has no name, expected the map's name`);
-    const entry = subRegion(bytes, symbol.value, defBytes, `definition of map '${symbol.name}'`);
+    const entry = subRegion(bytes, symbol.value, defBytes, `the definition of map '${symbol.name}'`);
     const field = (i: number): number => ((i + 1) * FIELD_BYTES <= defBytes ? u32(entry, i * FIELD_BYTES, `${FIELDS[i]} of map '${symbol.name}'`) : 0);
     const def: MapDef = {
       name: symbol.name,

@@ -115,7 +115,7 @@ function optionalVersion(elf: ElfFile, layout: ObjectLayout): { kernelVersion?: 
   const section = layout.version;
   if (!section) return {};
   if (section.size !== VERSION_BYTES) {
-    throw elfError({ file: elf.fileName, section: section.name, offset: section.offset }, `is ${section.size} bytes, expected a ${VERSION_BYTES}-byte kernel version`);
+    throw elfError({ file: elf.fileName, section: section.name, offset: section.offset }, `the section is ${section.size} bytes, expected a ${VERSION_BYTES}-byte kernel version`);
   }
   return { kernelVersion: u32(contents(elf, section), 0, "kernel version") };
 }

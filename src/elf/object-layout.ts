@@ -48,10 +48,10 @@ export function layoutOf(elf: ElfFile): ObjectLayout {
     if (ignored(s)) continue;
     if (["license", "version", "maps", ".maps", ".BTF", ".BTF.ext"].includes(s.name)) {
       if ((s.name === ".BTF" || s.name === ".BTF.ext") && s.type !== SHT.PROGBITS) {
-        throw elfError({ file: elf.fileName, section: s.name, offset: s.headerOffset + 4 }, `has section type ${s.type}, expected 1 (SHT_PROGBITS)`);
+        throw elfError({ file: elf.fileName, section: s.name, offset: s.headerOffset + 4 }, `the section has type ${s.type}, expected 1 (SHT_PROGBITS)`);
       }
       if (named.has(s.name)) {
-        throw elfError({ file: elf.fileName, section: s.name, offset: s.headerOffset }, "appears twice, expected one section of that name");
+        throw elfError({ file: elf.fileName, section: s.name, offset: s.headerOffset }, "the section appears twice, expected one section of that name");
       }
       named.set(s.name, s);
     } else if (s.type === SHT.PROGBITS && s.size > 0) {

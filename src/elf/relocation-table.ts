@@ -45,17 +45,17 @@ function readRelocationSection(
   const entryBytes = withAddends ? RELA_BYTES : REL_BYTES;
   const where = (fieldOffset: number) => ({ file: fileName, section: section.name, offset: section.headerOffset + fieldOffset });
   const kind = withAddends ? "SHT_RELA (Elf64_Rela)" : "SHT_REL (Elf64_Rel)";
-  if (section.entsize !== entryBytes) throw elfError(where(56), `has sh_entsize ${section.entsize}, expected ${entryBytes} for ${kind}`);
-  if (section.size % entryBytes !== 0) throw elfError(where(32), `has size ${section.size}, expected a multiple of ${entryBytes} for ${kind}`);
+  if (section.entsize !== entryBytes) throw elfError(where(56), `the section has sh_entsize ${section.entsize}, expected ${entryBytes} for ${kind}`);
+  if (section.size % entryBytes !== 0) throw elfError(where(32), `the section has size ${section.size}, expected a multiple of ${entryBytes} for ${kind}`);
   if (section.link !== symtab.sectionIndex) {
-    throw elfError(where(40), `links to section ${section.link} for its symbols, expected the symbol table (section ${symtab.sectionIndex})`);
+    throw elfError(where(40), `the section links to section ${section.link} for its symbols, expected the symbol table (section ${symtab.sectionIndex})`);
   }
-  if (section.info === 0) throw elfError(where(44), "has sh_info 0, expected the index of the section it relocates");
+  if (section.info === 0) throw elfError(where(44), "the section has sh_info 0, expected the index of the section it relocates");
   const target = sections[section.info];
   const entries = sectionRegion(fileName, bytes, section, littleEndian);
   const relocations: ElfRelocation[] = [];
   for (let i = 0; i < section.size / entryBytes; i++) {
-    const entry = subRegion(entries, i * entryBytes, entryBytes, section.name);
+    const entry = subRegion(entries, i * entryBytes, entryBytes, `relocation ${i}`);
     const offset64 = u64(entry, 0, `r_offset of relocation ${i}`);
     const info = u64(entry, 8, `r_info of relocation ${i}`);
     const symbolIndex = Number(info >> 32n);

@@ -25,7 +25,7 @@ interface RawSection extends Omit<ElfSection, "name"> {
 export function readSections(fileName: string, bytes: Uint8Array, header: ElfHeader): readonly ElfSection[] {
   const { littleEndian, sectionHeaderOffset } = header;
   if (sectionHeaderOffset === 0) {
-    throw elfError({ file: fileName, offset: 40 }, "has no section header table (e_shoff is 0), so it holds no programs or maps");
+    throw elfError({ file: fileName, offset: 40 }, "the file has no section header table (e_shoff is 0), so it holds no programs or maps");
   }
   if (sectionHeaderOffset < EHDR_BYTES) {
     throw elfError({ file: fileName, offset: 40 }, `e_shoff ${hex(sectionHeaderOffset)} points into the ELF header, expected ${hex(EHDR_BYTES)} or later`);
@@ -41,7 +41,7 @@ export function readSections(fileName: string, bytes: Uint8Array, header: ElfHea
       `the section header table of ${count} entries would end at byte ${hex(sectionHeaderOffset + tableBytes)}, past the end of the ${bytes.length}-byte file`,
     );
   }
-  const table = region(fileName, bytes, sectionHeaderOffset, tableBytes, "section header table", littleEndian);
+  const table = region(fileName, bytes, sectionHeaderOffset, tableBytes, "the section header table", littleEndian);
   const raw: RawSection[] = [];
   for (let index = 0; index < count; index++) raw.push(readRaw(table, index, sectionHeaderOffset));
   raw.forEach((s) => checkPlacement(fileName, bytes.length, s, count));
@@ -57,7 +57,7 @@ export function readSections(fileName: string, bytes: Uint8Array, header: ElfHea
       `section ${namesIndex}, named by e_shstrndx, has type ${namesHeader.type}, expected 3 (SHT_STRTAB)`,
     );
   }
-  const names = region(fileName, bytes, namesHeader.offset, namesHeader.size, "section-name string table", littleEndian);
+  const names = region(fileName, bytes, namesHeader.offset, namesHeader.size, "the section-name string table", littleEndian);
   return raw.map(({ nameOffset, ...s }) => ({ ...s, name: s.index === 0 ? "" : cString(names, nameOffset, `the name of section ${s.index}`) }));
 }
 
@@ -118,7 +118,8 @@ function checkOverlaps(fileName: string, raw: readonly RawSection[], tableOffset
 
 // The bytes of a section (empty for SHT_NOBITS, whose contents are zeros at load time).
 export function sectionRegion(fileName: string, bytes: Uint8Array, s: ElfSection, littleEndian: boolean): ByteRegion {
-  if (s.type === SHT.NOBITS) return region(fileName, bytes, 0, 0, s.name, littleEndian);
-  return region(fileName, bytes, s.offset, s.size, s.name, littleEndian);
+  const name = `section '${s.name}'`;
+  if (s.type === SHT.NOBITS) return region(fileName, bytes, 0, 0, name, littleEndian, s.name);
+  return region(fileName, bytes, s.offset, s.size, name, littleEndian, s.name);
 }
 

@@ -29,30 +29,30 @@ export function readSymbolTable(
 ): SymbolTable {
   const tables = sections.filter((s) => s.type === SHT.SYMTAB);
   if (tables.length === 0) {
-    throw elfError({ file: fileName }, "has no symbol table (SHT_SYMTAB), expected one as clang writes (was the object stripped?)");
+    throw elfError({ file: fileName }, "the file has no symbol table (SHT_SYMTAB), expected one as clang writes (was the object stripped?)");
   }
   if (tables.length > 1) {
-    throw elfError({ file: fileName, section: tables[1].name, offset: tables[1].headerOffset }, "is a second symbol table, expected exactly one SHT_SYMTAB section");
+    throw elfError({ file: fileName, section: tables[1].name, offset: tables[1].headerOffset }, "this is a second symbol table, expected exactly one SHT_SYMTAB section");
   }
   const symtab = tables[0];
   if (symtab.entsize !== SYM_BYTES) {
-    throw elfError({ file: fileName, section: symtab.name, offset: symtab.headerOffset + 56 }, `has sh_entsize ${symtab.entsize}, expected ${SYM_BYTES} (Elf64_Sym)`);
+    throw elfError({ file: fileName, section: symtab.name, offset: symtab.headerOffset + 56 }, `the section has sh_entsize ${symtab.entsize}, expected ${SYM_BYTES} (Elf64_Sym)`);
   }
   if (symtab.size % SYM_BYTES !== 0) {
-    throw elfError({ file: fileName, section: symtab.name, offset: symtab.headerOffset + 32 }, `has size ${symtab.size}, expected a multiple of ${SYM_BYTES} (Elf64_Sym)`);
+    throw elfError({ file: fileName, section: symtab.name, offset: symtab.headerOffset + 32 }, `the section has size ${symtab.size}, expected a multiple of ${SYM_BYTES} (Elf64_Sym)`);
   }
   const strtab = sections[symtab.link];
   if (strtab.type !== SHT.STRTAB) {
     throw elfError(
       { file: fileName, section: symtab.name, offset: symtab.headerOffset + 40 },
-      `links to section ${symtab.link} of type ${strtab.type} for its names, expected 3 (SHT_STRTAB)`,
+      `the section links to section ${symtab.link} of type ${strtab.type} for its names, expected 3 (SHT_STRTAB)`,
     );
   }
   const entries = sectionRegion(fileName, bytes, symtab, littleEndian);
   const names = sectionRegion(fileName, bytes, strtab, littleEndian);
   const symbols: ElfSymbol[] = [];
   for (let index = 0; index < symtab.size / SYM_BYTES; index++) {
-    symbols.push(readSymbol(subRegion(entries, index * SYM_BYTES, SYM_BYTES, symtab.name), names, index, sections.length));
+    symbols.push(readSymbol(subRegion(entries, index * SYM_BYTES, SYM_BYTES, `symbol ${index}`), names, index, sections.length));
   }
   return { sectionIndex: symtab.index, symbols };
 }

@@ -1,5 +1,6 @@
 // Every CLI command, one module each. Add a command by adding one import and one entry.
 import type { CommandModule } from "yargs";
+import { inspectCommand } from "./inspect.ts";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [];
+export const commands: CommandModule<any, any>[] = [inspectCommand];
