@@ -1,0 +1,808 @@
+// The functional executor: runs a packet through the image's stages, one
+// instruction at a time on one thread context, to its end (a verdict, the host,
+// or a fault), and writes the packet's work trace for the timing model.
+//
+// Memory commands complete at once here (time is the timing model's business),
+// but their discipline is checked as the hardware would need it: a transfer
+// register is busy from the command that uses it until its signal is waited for,
+// and touching it meanwhile is a fault; waiting for a signal nothing will raise
+// is a fault (the thread would sleep forever); a stage may not end with a
+// command outstanding. Registers and local memory a handover does not carry are
+// poisoned in the next stage, so code that relies on them shows up wrong.
+import { Op, Flag } from "../isa/opcode.ts";
+import { F_A, F_B, F_C, F_D, F_FLAGS, F_IMM, F_N, F_OP, F_X, STRIDE, type Microprogram } from "../isa/instruction.ts";
+import { IMM, NONE, REG_COUNT, X0, XFER_REGS, registerName } from "../isa/register.ts";
+import { Csr } from "../isa/csr.ts";
+import { opInfo } from "../isa/opcode.ts";
+import type { ExecParams } from "./params.ts";
+import { EndKind, TARGET_PACKET_HEAD, TARGET_PACKET_TAIL, TraceWriter } from "./trace.ts";
+import { MemKind } from "./trace.ts";
+import { PacketState } from "./packet.ts";
+import { HANDLE_MASK, HANDLE_SHIFT, MAX_HANDLES, OFFSET_MASK, Region, REGION_SHIFT, VALUE_OFFSET_MASK, hexAddress, packetAddress, valueAddress } from "./address.ts";
+import { FW_SIGNAL, MicrocodeFault, TARGET_LOCAL, callRoutine, type FirmwareContext, type Located, type PerfEvent } from "../firmware/routines.ts";
+import type { MapRuntime } from "../firmware/map-runtime.ts";
+
+// What a register reads before anything wrote it in this stage.
+export const REGISTER_POISON = 0xdeadbeef | 0;
+// What a local-memory byte reads before anything wrote it in this stage.
+export const LOCAL_MEMORY_POISON = 0xa5;
+
+export interface ExecImage {
+  // Stage i's microcode; ring i feeds stage i (a handover to ring i continues there).
+  readonly stages: readonly Microprogram[];
+  readonly maps: readonly MapRuntime[];
+  // Memory-unit instance that stands for the PCIe DMA engine (perf events to the host).
+  readonly pcieTarget: number;
+}
+
+export interface PacketInput {
+  readonly data: Uint8Array;
+  readonly ingressIfindex?: number;
+  readonly rxQueueIndex?: number;
+}
+
+export type PacketOutcome =
+  | { readonly kind: "verdict"; readonly action: number; readonly stage: number }
+  | {
+      readonly kind: "host";
+      readonly stage: number;
+      // Registers a0..a15, b0..b15 (operand numbering); only those in liveMask are meaningful.
+      readonly registers: Int32Array;
+      readonly liveMask: number;
+      readonly localMemory: Uint8Array;
+      readonly localMemoryOffset: number;
+    }
+  | { readonly kind: "fault"; readonly stage: number; readonly pc: number; readonly message: string };
+
+export interface PacketResult {
+  readonly outcome: PacketOutcome;
+  // The packet's data bytes when it left the NIC program (after any adjust_head/tail and writes).
+  readonly data: Uint8Array;
+  readonly perfEvents: readonly PerfEvent[];
+  readonly instructions: number;
+  // Stages the packet ran, in order.
+  readonly stagePath: readonly number[];
+}
+
+const u32 = (v: number): number => v >>> 0;
+
+export class Executor implements FirmwareContext {
+  readonly packet: PacketState;
+  trace: TraceWriter = new TraceWriter();
+  readonly pcieTarget: number;
+  readonly maps: readonly MapRuntime[];
+  private readonly stages: readonly Microprogram[];
+  // Thread context.
+  private readonly regs = new Int32Array(REG_COUNT);
+  private readonly lm: Uint8Array;
+  private readonly lmIndex = new Int32Array(2);
+  private flagZ = 0;
+  private flagN = 0;
+  private flagC = 0;
+  private flagV = 0;
+  private mulA = 0;
+  private mulB = 0;
+  // 0 idle, 1..4 after mul_start and each step, 5 product ready.
+  private mulState = 0;
+  private sigPending = 0;
+  private xferBusy = 0;
+  private readonly xferSignal = new Int8Array(XFER_REGS);
+  // Per-packet state.
+  private handleViews: Uint8Array[] = [];
+  private readonly handleMap = new Int32Array(MAX_HANDLES);
+  private handleCount = 0;
+  private perfEvents: PerfEvent[] = [];
+  private instructions = 0;
+  private randomState: number;
+  // Where the last resolve() found its bytes.
+  private resBuf: Uint8Array = new Uint8Array(0);
+  private resOff = 0;
+  private resTarget = 0;
+  // Set by the terminal instruction of a stage.
+  private endKind = 0;
+  private endArg = 0;
+  private endMask = 0;
+  private endLmOffset = 0;
+  private endLmBytes = 0;
+
+  constructor(
+    image: ExecImage,
+    readonly params: ExecParams,
+    seed: number,
+  ) {
+    this.stages = image.stages;
+    this.maps = image.maps;
+    this.pcieTarget = image.pcieTarget;
+    this.lm = new Uint8Array(params.localMemoryBytesPerThread);
+    this.packet = new PacketState(params.packetHeadroomBytes + 2048 + params.packetTailroomBytes);
+    // xorshift32 needs a non-zero state.
+    this.randomState = (seed | 0) === 0 ? 0x9e3779b9 | 0 : seed | 0;
+  }
+
+  // Runs one packet through the stages from stage 0, writing its work trace into `trace`.
+  runPacket(input: PacketInput, trace: TraceWriter = this.trace): PacketResult {
+    this.trace = trace;
+    trace.reset();
+    const p = this.params;
+    this.packet.load(input.data, p.packetHeadroomBytes, p.packetTailroomBytes, input.ingressIfindex ?? 0, input.rxQueueIndex ?? 0);
+    this.handleCount = 0;
+    this.handleViews = [];
+    this.perfEvents = [];
+    this.instructions = 0;
+    const stagePath: number[] = [];
+    this.poisonAll();
+    let stage = 0;
+    for (;;) {
+      stagePath.push(stage);
+      trace.stage(stage);
+      try {
+        this.runStage(stage);
+      } catch (e) {
+        if (!(e instanceof MicrocodeFault)) throw e;
+        trace.end(EndKind.FAULT, 0, 0);
+        const outcome: PacketOutcome = { kind: "fault", stage, pc: this.faultPc, message: e.message };
+        return this.result(outcome, stagePath);
+      }
+      if (this.endKind === EndKind.HANDOVER) {
+        const next = this.endArg;
+        const bytes = 4 * popcount(this.endMask) + this.endLmBytes + p.ringDescriptorBytes;
+        trace.end(EndKind.HANDOVER, next, bytes);
+        this.carryOver(this.endMask, this.endLmOffset, this.endLmBytes);
+        stage = next;
+        continue;
+      }
+      if (this.endKind === EndKind.HOST) {
+        const bytes = 4 * popcount(this.endMask) + this.endLmBytes + p.ringDescriptorBytes + this.packet.length;
+        trace.end(EndKind.HOST, 0, bytes);
+        const registers = this.regs.slice(0, X0);
+        const outcome: PacketOutcome = {
+          kind: "host",
+          stage,
+          registers,
+          liveMask: this.endMask,
+          localMemory: this.lm.slice(this.endLmOffset, this.endLmOffset + this.endLmBytes),
+          localMemoryOffset: this.endLmOffset,
+        };
+        return this.result(outcome, stagePath);
+      }
+      trace.end(EndKind.VERDICT, this.endArg, this.packet.length);
+      return this.result({ kind: "verdict", action: this.endArg, stage }, stagePath);
+    }
+  }
+
+  private result(outcome: PacketOutcome, stagePath: number[]): PacketResult {
+    return { outcome, data: this.packet.data(), perfEvents: this.perfEvents, instructions: this.instructions, stagePath };
+  }
+
+  private poisonAll(): void {
+    this.regs.fill(REGISTER_POISON);
+    this.lm.fill(LOCAL_MEMORY_POISON);
+    this.resetControl();
+  }
+
+  private resetControl(): void {
+    this.lmIndex.fill(0);
+    this.flagZ = this.flagN = this.flagC = this.flagV = 0;
+    this.mulState = 0;
+    this.sigPending = 0;
+    this.xferBusy = 0;
+  }
+
+  // The next stage starts with only the carried registers and local-memory bytes.
+  private carryOver(mask: number, lmOffset: number, lmBytes: number): void {
+    for (let r = 0; r < REG_COUNT; r++) if (r >= X0 || ((mask >>> r) & 1) === 0) this.regs[r] = REGISTER_POISON;
+    this.lm.fill(LOCAL_MEMORY_POISON, 0, lmOffset);
+    this.lm.fill(LOCAL_MEMORY_POISON, lmOffset + lmBytes);
+    this.resetControl();
+  }
+
+  private faultPc = 0;
+
+  private fault(pc: number, message: string): never {
+    this.faultPc = pc;
+    throw new MicrocodeFault(`pc ${pc} (${this.describe(pc)}): ${message}`);
+  }
+
+  private describe(pc: number): string {
+    return opInfo[this.currentCode[pc * STRIDE + F_OP]]?.mnemonic ?? "?";
+  }
+
+  private currentCode: Int32Array = new Int32Array(0);
+
+  // --- FirmwareContext ---
+
+  locate(address: number, bytes: number, what: string): Located {
+    if (regionOf(address) === Region.LOCAL) {
+      const off = address & OFFSET_MASK;
+      if (off + bytes > this.lm.length) throw new MicrocodeFault(`${what} at ${hexAddress(address)} (${bytes} bytes) is outside local memory (${this.lm.length} bytes)`);
+      return { view: this.lm.subarray(off, off + bytes), target: TARGET_LOCAL };
+    }
+    this.resolveOrThrow(address, bytes, what, false);
+    return { view: this.resBuf.subarray(this.resOff, this.resOff + bytes), target: this.resTarget };
+  }
+
+  valueHandle(mapIndex: number, view: Uint8Array): number {
+    for (let h = 0; h < this.handleCount; h++) {
+      const v = this.handleViews[h];
+      if (this.handleMap[h] === mapIndex && v.buffer === view.buffer && v.byteOffset === view.byteOffset && v.length === view.length) return valueAddress(h, 0);
+    }
+    if (this.handleCount >= MAX_HANDLES) throw new MicrocodeFault(`more than ${MAX_HANDLES} map values were looked up by one packet`);
+    const h = this.handleCount++;
+    this.handleViews[h] = view;
+    this.handleMap[h] = mapIndex;
+    return valueAddress(h, 0);
+  }
+
+  nextRandom(): number {
+    let x = this.randomState;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    this.randomState = x | 0;
+    return x | 0;
+  }
+
+  emitPerfEvent(event: PerfEvent): void {
+    this.perfEvents.push(event);
+  }
+
+  // Finds `bytes` at a packet or map-value address; sets resBuf/resOff/resTarget or throws.
+  private resolveOrThrow(address: number, bytes: number, what: string, atomic: boolean): void {
+    const region = address >>> REGION_SHIFT;
+    if (region === Region.PACKET) {
+      if (atomic) throw new MicrocodeFault(`${what}: atomic commands do not work on packet memory (${hexAddress(address)})`);
+      const off = address & OFFSET_MASK;
+      const p = this.packet;
+      if (off < p.metaStart || off + bytes > p.dataEnd) {
+        throw new MicrocodeFault(`${what} of ${bytes} bytes at ${hexAddress(address)} is outside the packet (buffer bytes ${p.metaStart}..${p.dataEnd - 1})`);
+      }
+      this.resBuf = p.buffer;
+      this.resOff = off;
+      this.resTarget = off + bytes <= this.params.ctmPacketBytes ? TARGET_PACKET_HEAD : TARGET_PACKET_TAIL;
+      return;
+    }
+    if (region === Region.MAP_VALUE) {
+      const h = (address >>> HANDLE_SHIFT) & HANDLE_MASK;
+      const off = address & VALUE_OFFSET_MASK;
+      if (h >= this.handleCount) throw new MicrocodeFault(`${what} at ${hexAddress(address)}: no map value was handed out as handle ${h}`);
+      const view = this.handleViews[h];
+      if (off + bytes > view.length) throw new MicrocodeFault(`${what} of ${bytes} bytes at offset ${off} runs past the ${view.length}-byte map value`);
+      this.resBuf = view;
+      this.resOff = off;
+      this.resTarget = this.maps[this.handleMap[h]].target;
+      return;
+    }
+    if (region === Region.LOCAL) throw new MicrocodeFault(`${what} at ${hexAddress(address)} is local memory, which memory commands cannot reach (use lm_ld/lm_st)`);
+    throw new MicrocodeFault(`${what} at ${hexAddress(address)} is not in any memory region${address === 0 ? " (a null pointer)" : ""}`);
+  }
+
+  // Runs stage `stage` until its terminal instruction. Faults throw MicrocodeFault.
+  private runStage(stage: number): void {
+    const program = this.stages[stage];
+    if (!program) throw new MicrocodeFault(`stage ${stage} does not exist (the image has ${this.stages.length})`);
+    const code = program.code;
+    this.currentCode = code;
+    const length = code.length / STRIDE;
+    const regs = this.regs;
+    const trace = this.trace;
+    const p = this.params;
+    const issue = p.issueCyclesPerInstruction;
+    const penalty = p.takenBranchPenaltyCycles;
+    const maxInsns = p.maxInstructionsPerPacket;
+    const lm = this.lm;
+    const lmBytes = lm.length;
+    let z = this.flagZ;
+    let n = this.flagN;
+    let c = this.flagC;
+    let v = this.flagV;
+    let cycles = 0;
+    let pc = 0;
+    let count = this.instructions;
+    const self = this;
+    // Reads a source operand, checking transfer registers are not in flight.
+    const read = (o: number, imm: number): number => {
+      if (o === IMM) return imm;
+      if (o >= X0 && ((self.xferBusy >>> (o - X0)) & 1) !== 0) {
+        self.fault(pc, `${registerName(o)} is read before signal s${self.xferSignal[o - X0]} of its memory command was waited for`);
+      }
+      return regs[o];
+    };
+    const write = (o: number, value: number): void => {
+      if (o === NONE) return;
+      if (o >= X0 && ((self.xferBusy >>> (o - X0)) & 1) !== 0) {
+        self.fault(pc, `${registerName(o)} is overwritten while its memory command (signal s${self.xferSignal[o - X0]}) is in flight`);
+      }
+      regs[o] = value | 0;
+    };
+    const setZN = (r: number): void => {
+      z = r === 0 ? 1 : 0;
+      n = r < 0 ? 1 : 0;
+    };
+    try {
+      for (;;) {
+        if (pc < 0 || pc >= length) this.fault(pc, `execution ran off the program (${length} instructions) without a verdict or handover`);
+        if (++count > maxInsns) this.fault(pc, `the packet ran more than ${maxInsns} instructions (a loop that does not end?)`);
+        cycles += issue;
+        const at = pc * STRIDE;
+        const op = code[at + F_OP];
+        switch (op) {
+          case Op.NOP:
+            pc++;
+            break;
+          case Op.ADD:
+          case Op.ADDC: {
+            const a = read(code[at + F_A], code[at + F_IMM]);
+            const b = read(code[at + F_B], code[at + F_IMM]);
+            const sum = u32(a) + u32(b) + (op === Op.ADDC ? c : 0);
+            const r = sum | 0;
+            c = sum > 0xffffffff ? 1 : 0;
+            v = ((a ^ r) & (b ^ r)) < 0 ? 1 : 0;
+            setZN(r);
+            write(code[at + F_D], r);
+            pc++;
+            break;
+          }
+          case Op.SUB:
+          case Op.SUBC: {
+            const a = read(code[at + F_A], code[at + F_IMM]);
+            const b = read(code[at + F_B], code[at + F_IMM]);
+            const diff = u32(a) - u32(b) - (op === Op.SUBC ? c : 0);
+            const r = diff | 0;
+            c = diff < 0 ? 1 : 0;
+            v = ((a ^ b) & (a ^ r)) < 0 ? 1 : 0;
+            setZN(r);
+            write(code[at + F_D], r);
+            pc++;
+            break;
+          }
+          case Op.AND:
+          case Op.OR:
+          case Op.XOR:
+          case Op.ANDN: {
+            const a = read(code[at + F_A], code[at + F_IMM]);
+            const b = read(code[at + F_B], code[at + F_IMM]);
+            const r = op === Op.AND ? a & b : op === Op.OR ? a | b : op === Op.XOR ? a ^ b : a & ~b;
+            setZN(r);
+            c = v = 0;
+            write(code[at + F_D], r);
+            pc++;
+            break;
+          }
+          case Op.NOT:
+          case Op.MOV: {
+            const b = read(code[at + F_B], code[at + F_IMM]);
+            const r = op === Op.NOT ? ~b : b;
+            setZN(r);
+            c = v = 0;
+            write(code[at + F_D], r);
+            pc++;
+            break;
+          }
+          case Op.SHL:
+          case Op.SHR:
+          case Op.ASR:
+          case Op.ROL: {
+            const a = read(code[at + F_A], 0);
+            const bo = code[at + F_B];
+            const s = (bo === NONE ? code[at + F_IMM] : read(bo, 0)) & 31;
+            const r = op === Op.SHL ? a << s : op === Op.SHR ? (a >>> s) | 0 : op === Op.ASR ? a >> s : s === 0 ? a : (a << s) | (a >>> (32 - s));
+            setZN(r);
+            c = v = 0;
+            write(code[at + F_D], r);
+            pc++;
+            break;
+          }
+          case Op.DBL_SHR: {
+            const hi = read(code[at + F_A], 0);
+            const lo = read(code[at + F_B], 0);
+            const co = code[at + F_C];
+            const s = (co === NONE ? code[at + F_IMM] : read(co, 0)) & 31;
+            const r = s === 0 ? lo : (lo >>> s) | (hi << (32 - s));
+            setZN(r);
+            c = v = 0;
+            write(code[at + F_D], r);
+            pc++;
+            break;
+          }
+          case Op.BYTE_EXT: {
+            const a = read(code[at + F_A], 0);
+            const r = (a >>> (8 * code[at + F_IMM])) & 0xff;
+            setZN(r);
+            c = v = 0;
+            write(code[at + F_D], r);
+            pc++;
+            break;
+          }
+          case Op.LD_FIELD: {
+            const d = code[at + F_D];
+            const b = read(code[at + F_B], 0);
+            const rot = code[at + F_IMM];
+            const rotated = rot === 0 ? b : (b >>> rot) | (b << (32 - rot));
+            const m = byteMask(code[at + F_N]);
+            write(d, (read(d, 0) & ~m) | (rotated & m));
+            pc++;
+            break;
+          }
+          case Op.MUL_START:
+            this.mulA = read(code[at + F_A], 0);
+            this.mulB = read(code[at + F_B], 0);
+            this.mulState = 1;
+            pc++;
+            break;
+          case Op.MUL_STEP:
+            if (this.mulState < 1 || this.mulState > 4) this.fault(pc, this.mulState === 0 ? "mul_step without mul_start" : "more than four mul_step after mul_start");
+            this.mulState++;
+            pc++;
+            break;
+          case Op.MUL_LO:
+          case Op.MUL_HI: {
+            if (this.mulState !== 5) this.fault(pc, `the product is read after ${Math.max(0, this.mulState - 1)} of the four mul_step`);
+            write(code[at + F_D], op === Op.MUL_LO ? Math.imul(this.mulA, this.mulB) : mulHigh(this.mulA, this.mulB));
+            pc++;
+            break;
+          }
+          case Op.IMMED:
+            write(code[at + F_D], code[at + F_IMM] << code[at + F_N]);
+            pc++;
+            break;
+          case Op.IMMED_W1: {
+            const d = code[at + F_D];
+            write(d, (read(d, 0) & 0xffff) | (code[at + F_IMM] << 16));
+            pc++;
+            break;
+          }
+          case Op.BR:
+          case Op.BEQ:
+          case Op.BNE:
+          case Op.BMI:
+          case Op.BPL:
+          case Op.BCS:
+          case Op.BCC:
+          case Op.BVS:
+          case Op.BVC:
+          case Op.BHI:
+          case Op.BLS:
+          case Op.BGE:
+          case Op.BLT:
+          case Op.BGT:
+          case Op.BLE: {
+            if (branchTaken(op, z, n, c, v)) {
+              pc = code[at + F_X];
+              cycles += penalty;
+            } else pc++;
+            break;
+          }
+          case Op.BR_BSET:
+          case Op.BR_BCLR: {
+            const bit = (read(code[at + F_A], 0) >>> code[at + F_IMM]) & 1;
+            if (bit === (op === Op.BR_BSET ? 1 : 0)) {
+              pc = code[at + F_X];
+              cycles += penalty;
+            } else pc++;
+            break;
+          }
+          case Op.BAL:
+            write(code[at + F_D], pc + 1);
+            pc = code[at + F_X];
+            cycles += penalty;
+            break;
+          case Op.RTN: {
+            const target = read(code[at + F_A], 0);
+            if (target < 0 || target >= length) this.fault(pc, `return address ${target} is outside the program`);
+            pc = target;
+            cycles += penalty;
+            break;
+          }
+          case Op.LM_BASE: {
+            const value = read(code[at + F_A], 0);
+            // An LM pointer (region 3) or a plain byte offset.
+            this.lmIndex[code[at + F_N]] = value >>> REGION_SHIFT === Region.LOCAL ? value & OFFSET_MASK : value;
+            pc++;
+            break;
+          }
+          case Op.LM_LD: {
+            const width = code[at + F_C];
+            const addr = this.lmIndex[code[at + F_N]] + code[at + F_IMM];
+            if (addr < 0 || addr + width > lmBytes) this.fault(pc, `local-memory read of ${width} bytes at ${addr} is outside the thread's ${lmBytes} bytes`);
+            const r = width === 1 ? lm[addr] : width === 2 ? (lm[addr] << 8) | lm[addr + 1] : (lm[addr] << 24) | (lm[addr + 1] << 16) | (lm[addr + 2] << 8) | lm[addr + 3];
+            write(code[at + F_D], r);
+            pc++;
+            break;
+          }
+          case Op.LM_ST: {
+            const width = code[at + F_C];
+            const addr = this.lmIndex[code[at + F_N]] + code[at + F_IMM];
+            if (addr < 0 || addr + width > lmBytes) this.fault(pc, `local-memory write of ${width} bytes at ${addr} is outside the thread's ${lmBytes} bytes`);
+            const value = read(code[at + F_A], 0);
+            if (width === 1) lm[addr] = value;
+            else if (width === 2) {
+              lm[addr] = value >>> 8;
+              lm[addr + 1] = value;
+            } else {
+              lm[addr] = value >>> 24;
+              lm[addr + 1] = value >>> 16;
+              lm[addr + 2] = value >>> 8;
+              lm[addr + 3] = value;
+            }
+            pc++;
+            break;
+          }
+          case Op.MEM_RD:
+          case Op.MEM_WR:
+          case Op.MEM_ADD:
+          case Op.MEM_TADD:
+          case Op.MEM_TAS: {
+            const xk = code[at + F_D];
+            const bytes = code[at + F_C];
+            const sig = code[at + F_X];
+            const flags = code[at + F_FLAGS];
+            const le = (flags & Flag.LE) !== 0;
+            const words = bytes < 4 ? 1 : bytes >> 2;
+            if ((this.sigPending >>> sig) & 1) this.fault(pc, `signal s${sig} is reused while a command on it is still in flight`);
+            const address = (read(code[at + F_A], 0) + code[at + F_IMM]) | 0;
+            const atomic = op !== Op.MEM_RD && op !== Op.MEM_WR;
+            try {
+              this.resolveOrThrow(address, bytes, opInfo[op].mnemonic, atomic);
+            } catch (e) {
+              if (e instanceof MicrocodeFault) this.fault(pc, e.message);
+              throw e;
+            }
+            const buf = this.resBuf;
+            const off = this.resOff;
+            if (op === Op.MEM_RD) {
+              for (let w = 0; w < words; w++) write(xk + w, 0);
+              loadWords(buf, off, bytes, le, regs, xk);
+            } else if (op === Op.MEM_WR) {
+              for (let w = 0; w < words; w++) read(xk + w, 0);
+              storeWords(buf, off, bytes, le, regs, xk);
+            } else if (op === Op.MEM_TAS) {
+              const bits = read(xk, 0);
+              const old = getWord(buf, off, le);
+              setWord(buf, off, le, old | bits);
+              regs[xk] = old;
+            } else {
+              const returnsOld = op === Op.MEM_TADD;
+              if (bytes === 4) {
+                const addend = read(xk, 0);
+                const old = getWord(buf, off, le);
+                setWord(buf, off, le, (old + addend) | 0);
+                if (returnsOld) regs[xk] = old;
+              } else {
+                const x0 = read(xk, 0);
+                const x1 = read(xk + 1, 0);
+                const w0 = getWord(buf, off, le);
+                const w1 = getWord(buf, off + 4, le);
+                // Memory order is word0 then word1; big-endian puts the high half first.
+                const [oldHi, oldLo, addHi, addLo] = le ? [w1, w0, x1, x0] : [w0, w1, x0, x1];
+                const lo = u32(oldLo) + u32(addLo);
+                const hi = (oldHi + addHi + (lo > 0xffffffff ? 1 : 0)) | 0;
+                setWord(buf, off, le, le ? lo | 0 : hi);
+                setWord(buf, off + 4, le, le ? hi : lo | 0);
+                if (returnsOld) {
+                  regs[xk] = w0;
+                  regs[xk + 1] = w1;
+                }
+              }
+            }
+            trace.run(cycles);
+            cycles = 0;
+            trace.mem(this.resTarget, bytes, op === Op.MEM_RD ? MemKind.READ : op === Op.MEM_WR ? MemKind.WRITE : MemKind.ATOMIC, sig);
+            if (flags & Flag.SWAP) {
+              trace.wait(1 << sig);
+            } else {
+              this.sigPending |= 1 << sig;
+              for (let w = 0; w < words; w++) {
+                this.xferBusy |= 1 << (xk - X0 + w);
+                this.xferSignal[xk - X0 + w] = sig;
+              }
+            }
+            pc++;
+            break;
+          }
+          case Op.CTX_ARB: {
+            const mask = code[at + F_X];
+            const missing = mask & ~this.sigPending;
+            if (missing) this.fault(pc, `waits for ${signalNames(missing)}, which no command in flight will raise`);
+            this.sigPending &= ~mask;
+            for (let k = 0; k < XFER_REGS; k++) if ((this.xferBusy >>> k) & 1 && (mask >>> this.xferSignal[k]) & 1) this.xferBusy &= ~(1 << k);
+            trace.run(cycles);
+            cycles = 0;
+            trace.wait(mask);
+            pc++;
+            break;
+          }
+          case Op.FWCALL: {
+            if ((this.sigPending >>> FW_SIGNAL) & 1) this.fault(pc, `fwcall while signal s${FW_SIGNAL}, which firmware routines use, is in flight`);
+            const a = code[at + F_A];
+            const b = code[at + F_B];
+            const cc = code[at + F_C];
+            const x = code[at + F_X];
+            const args = [a === NONE ? 0 : read(a, 0), b === NONE ? 0 : read(b, 0), cc === NONE ? 0 : read(cc, 0), x === NONE ? 0 : read(x, 0)];
+            trace.run(cycles);
+            cycles = 0;
+            let result = 0;
+            try {
+              result = callRoutine(this, code[at + F_N], code[at + F_IMM], args[0], args[1], args[2], args[3]);
+            } catch (e) {
+              if (e instanceof MicrocodeFault) this.fault(pc, e.message);
+              throw e;
+            }
+            write(code[at + F_D], result);
+            pc++;
+            break;
+          }
+          case Op.CSR_RD: {
+            const pk = this.packet;
+            const id = code[at + F_N];
+            const r =
+              id === Csr.DATA
+                ? packetAddress(pk.dataStart)
+                : id === Csr.DATA_END
+                  ? packetAddress(pk.dataEnd)
+                  : id === Csr.DATA_META
+                    ? packetAddress(pk.metaStart)
+                    : id === Csr.PKT_LEN
+                      ? pk.dataEnd - pk.dataStart
+                      : id === Csr.INGRESS_IFINDEX
+                        ? pk.ingressIfindex
+                        : pk.rxQueueIndex;
+            write(code[at + F_D], r);
+            pc++;
+            break;
+          }
+          case Op.HANDOVER:
+          case Op.TO_HOST: {
+            if (this.sigPending) this.fault(pc, `the stage ends with ${signalNames(this.sigPending)} still in flight`);
+            const lmOffset = code[at + F_X];
+            const lmCarry = code[at + F_C];
+            if (lmOffset + lmCarry > lmBytes) this.fault(pc, `carries local memory ${lmOffset}..${lmOffset + lmCarry - 1}, beyond the thread's ${lmBytes} bytes`);
+            if (op === Op.HANDOVER) {
+              const ring = code[at + F_N];
+              if (ring >= this.stages.length) this.fault(pc, `hands over to ring ${ring}, but the image has stages 0..${this.stages.length - 1}`);
+              this.endKind = EndKind.HANDOVER;
+              this.endArg = ring;
+            } else {
+              this.endKind = EndKind.HOST;
+              this.endArg = 0;
+            }
+            this.endMask = code[at + F_IMM];
+            this.endLmOffset = lmOffset;
+            this.endLmBytes = lmCarry;
+            trace.run(cycles);
+            return;
+          }
+          case Op.VERDICT: {
+            if (this.sigPending) this.fault(pc, `the packet ends with ${signalNames(this.sigPending)} still in flight`);
+            const named = code[at + F_N];
+            this.endKind = EndKind.VERDICT;
+            this.endArg = named === -1 ? read(code[at + F_A], 0) : named;
+            trace.run(cycles);
+            return;
+          }
+          default:
+            this.fault(pc, `opcode ${op} does not exist`);
+        }
+      }
+    } finally {
+      this.flagZ = z;
+      this.flagN = n;
+      this.flagC = c;
+      this.flagV = v;
+      this.instructions = count;
+    }
+  }
+}
+
+const regionOf = (address: number): number => address >>> REGION_SHIFT;
+
+function popcount(x: number): number {
+  let v = x >>> 0;
+  let count = 0;
+  while (v) {
+    v &= v - 1;
+    count++;
+  }
+  return count;
+}
+
+function byteMask(mask4: number): number {
+  return ((mask4 & 1 ? 0xff : 0) | (mask4 & 2 ? 0xff00 : 0) | (mask4 & 4 ? 0xff0000 : 0) | (mask4 & 8 ? 0xff000000 : 0)) | 0;
+}
+
+function signalNames(mask: number): string {
+  const names: string[] = [];
+  for (let s = 0; s < 16; s++) if ((mask >>> s) & 1) names.push(`s${s}`);
+  return `signal${names.length > 1 ? "s" : ""} ${names.join(", ")}`;
+}
+
+export function branchTaken(op: number, z: number, n: number, c: number, v: number): boolean {
+  switch (op) {
+    case Op.BR:
+      return true;
+    case Op.BEQ:
+      return z === 1;
+    case Op.BNE:
+      return z === 0;
+    case Op.BMI:
+      return n === 1;
+    case Op.BPL:
+      return n === 0;
+    case Op.BCS:
+      return c === 1;
+    case Op.BCC:
+      return c === 0;
+    case Op.BVS:
+      return v === 1;
+    case Op.BVC:
+      return v === 0;
+    case Op.BHI:
+      return c === 0 && z === 0;
+    case Op.BLS:
+      return c === 1 || z === 1;
+    case Op.BGE:
+      return n === v;
+    case Op.BLT:
+      return n !== v;
+    case Op.BGT:
+      return z === 0 && n === v;
+    case Op.BLE:
+      return z === 1 || n !== v;
+    default:
+      return false;
+  }
+}
+
+// High 32 bits of the unsigned 64-bit product a*b, from 16-bit halves.
+export function mulHigh(a: number, b: number): number {
+  const a0 = a & 0xffff;
+  const a1 = a >>> 16;
+  const b0 = b & 0xffff;
+  const b1 = b >>> 16;
+  const lo = a0 * b0;
+  const mid1 = a1 * b0;
+  const mid2 = a0 * b1;
+  const carry = Math.floor(((lo >>> 16) + (mid1 & 0xffff) + (mid2 & 0xffff)) / 0x10000);
+  return (a1 * b1 + Math.floor(mid1 / 0x10000) + Math.floor(mid2 / 0x10000) + carry) | 0;
+}
+
+function getWord(buf: Uint8Array, off: number, le: boolean): number {
+  return le
+    ? buf[off] | (buf[off + 1] << 8) | (buf[off + 2] << 16) | (buf[off + 3] << 24)
+    : (buf[off] << 24) | (buf[off + 1] << 16) | (buf[off + 2] << 8) | buf[off + 3];
+}
+
+function setWord(buf: Uint8Array, off: number, le: boolean, value: number): void {
+  if (le) {
+    buf[off] = value;
+    buf[off + 1] = value >>> 8;
+    buf[off + 2] = value >>> 16;
+    buf[off + 3] = value >>> 24;
+  } else {
+    buf[off] = value >>> 24;
+    buf[off + 1] = value >>> 16;
+    buf[off + 2] = value >>> 8;
+    buf[off + 3] = value;
+  }
+}
+
+// Memory to transfer registers: 1 and 2 bytes land right-aligned in xk, longer reads fill whole words.
+function loadWords(buf: Uint8Array, off: number, bytes: number, le: boolean, regs: Int32Array, xk: number): void {
+  if (bytes === 1) regs[xk] = buf[off];
+  else if (bytes === 2) regs[xk] = le ? buf[off] | (buf[off + 1] << 8) : (buf[off] << 8) | buf[off + 1];
+  else for (let w = 0; w < bytes >> 2; w++) regs[xk + w] = getWord(buf, off + 4 * w, le);
+}
+
+function storeWords(buf: Uint8Array, off: number, bytes: number, le: boolean, regs: Int32Array, xk: number): void {
+  const value = regs[xk];
+  if (bytes === 1) buf[off] = value;
+  else if (bytes === 2) {
+    if (le) {
+      buf[off] = value;
+      buf[off + 1] = value >>> 8;
+    } else {
+      buf[off] = value >>> 8;
+      buf[off + 1] = value;
+    }
+  } else for (let w = 0; w < bytes >> 2; w++) setWord(buf, off + 4 * w, le, regs[xk + w]);
+}
+

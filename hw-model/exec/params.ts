@@ -1,0 +1,40 @@
+// The numbers the functional executor and the firmware routines need: costs in
+// cycles and sizes in bytes. They come from a preset (presets/derive.ts), never
+// from literals in the mechanism.
+export interface FirmwareCosts {
+  // Entering and leaving a routine: argument moves, the branch in and the return.
+  readonly callOverheadCycles: number;
+  // Hashing the key (CRC over 32-bit words), per key word.
+  readonly hashCyclesPerKeyWord: number;
+  // Comparing a candidate entry's key with the searched one, per key word.
+  readonly compareCyclesPerKeyWord: number;
+  // Fetching the key from local memory into registers, per key word.
+  readonly localKeyCyclesPerWord: number;
+  // Bytes of one hash bucket read (a line of entry signatures and pointers).
+  readonly hashBucketBytes: number;
+  // Entries one bucket line holds before an overflow line is chained.
+  readonly hashEntriesPerBucket: number;
+  // Computing an array element's address (bounds check, multiply-add).
+  readonly arrayIndexCycles: number;
+  readonly randomCycles: number;
+  readonly adjustCycles: number;
+  // Bytes of the control message that carries a perf event to the host (header).
+  readonly perfEventHeaderBytes: number;
+}
+
+export interface ExecParams {
+  readonly issueCyclesPerInstruction: number;
+  readonly takenBranchPenaltyCycles: number;
+  readonly localMemoryBytesPerThread: number;
+  readonly packetHeadroomBytes: number;
+  readonly packetTailroomBytes: number;
+  // Buffer bytes (headroom included) kept in cluster target memory.
+  readonly ctmPacketBytes: number;
+  // adjust_head may not leave less than this much headroom (firmware metadata).
+  readonly adjustHeadMinHeadroomBytes: number;
+  // Loop guard: a packet that runs more instructions than this faults.
+  readonly maxInstructionsPerPacket: number;
+  // Bytes of a ring entry beyond registers and local memory (buffer handle, length, port).
+  readonly ringDescriptorBytes: number;
+  readonly firmware: FirmwareCosts;
+}

@@ -1,0 +1,109 @@
+// A map as the NIC firmware holds it: the map's semantics come from src/maps
+// (BpfMap), its cost from a model of its layout in the memory unit it was placed
+// in. Arrays are a flat run of values (an element's address is computed, no
+// memory read). Hash maps are a table of bucket lines; each line holds a fixed
+// number of entry signatures and chains an overflow line when full, so a lookup
+// reads every line of its bucket's chain and then the matching entry's key.
+// The layout only counts entries per bucket: that is all the cost depends on.
+import type { BpfMap } from "../../src/maps/types.ts";
+import { MapType } from "../../src/maps/types.ts";
+
+export type MapLayoutKind = "array" | "hash" | "perf_event_array" | "other";
+
+export function layoutKindOf(mapType: number): MapLayoutKind {
+  switch (mapType) {
+    case MapType.ARRAY:
+    case MapType.PERCPU_ARRAY:
+      return "array";
+    case MapType.HASH:
+    case MapType.PERCPU_HASH:
+    case MapType.LRU_HASH:
+    case MapType.LRU_PERCPU_HASH:
+      return "hash";
+    case MapType.PERF_EVENT_ARRAY:
+      return "perf_event_array";
+    default:
+      return "other";
+  }
+}
+
+// FNV-1a over the key bytes: the bucket a key falls into (the firmware hashes with a CRC; any
+// well-mixing hash gives the same distribution of chain lengths).
+export function keyHash(key: Uint8Array): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) {
+    h ^= key[i];
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+export class MapRuntime {
+  readonly kind: MapLayoutKind;
+  // Scratch copy of a key read from NIC memory, reused for lookups and deletes.
+  readonly keyScratch: Uint8Array;
+  readonly bucketFill: Int32Array;
+  private readonly bucketMask: number;
+
+  constructor(
+    readonly map: BpfMap,
+    // Memory-unit instance (topology index) holding the map.
+    readonly target: number,
+    readonly entriesPerBucket: number,
+    readonly bucketBytes: number,
+  ) {
+    this.kind = layoutKindOf(map.def.type);
+    this.keyScratch = new Uint8Array(map.def.keySize);
+    // One bucket per expected `entriesPerBucket` entries, a power of two.
+    let buckets = 1;
+    while (buckets * entriesPerBucket < map.def.maxEntries) buckets *= 2;
+    this.bucketMask = buckets - 1;
+    this.bucketFill = new Int32Array(this.kind === "hash" || this.kind === "other" ? buckets : 0);
+    this.syncLayout();
+  }
+
+  bucketOf(key: Uint8Array): number {
+    return keyHash(key) & this.bucketMask;
+  }
+
+  // Bucket lines a lookup in this key's bucket reads (at least one).
+  chainLines(key: Uint8Array): number {
+    if (this.bucketFill.length === 0) return 0;
+    const fill = this.bucketFill[this.bucketOf(key)];
+    return fill <= this.entriesPerBucket ? 1 : Math.ceil(fill / this.entriesPerBucket);
+  }
+
+  noteInserted(key: Uint8Array): void {
+    if (this.bucketFill.length) this.bucketFill[this.bucketOf(key)]++;
+  }
+
+  noteDeleted(key: Uint8Array): void {
+    if (this.bucketFill.length) this.bucketFill[this.bucketOf(key)]--;
+  }
+
+  // Recounts entries per bucket from the map itself (after the map was changed from outside).
+  syncLayout(): void {
+    if (this.bucketFill.length === 0) return;
+    this.bucketFill.fill(0);
+    let key = this.map.getNextKey(undefined);
+    let guard = this.map.def.maxEntries + 1;
+    while (key !== undefined && guard-- > 0) {
+      this.noteInserted(key);
+      key = this.map.getNextKey(key);
+    }
+  }
+
+  // Bytes the map occupies in its memory unit.
+  footprintBytes(): number {
+    const def = this.map.def;
+    switch (this.kind) {
+      case "array":
+        return def.maxEntries * def.valueSize;
+      case "perf_event_array":
+        return 0;
+      case "hash":
+      case "other":
+        return this.bucketFill.length * this.bucketBytes + def.maxEntries * (def.keySize + def.valueSize);
+    }
+  }
+}
