@@ -21,14 +21,19 @@ export class EbpfDecodeError extends OffloadSimError {
   }
 }
 
-function fail(reason: string, pc: number, opts: DecodeOptions): never {
+// The error for an invalid instruction at `pc`, its byte offset derived from the 8-byte slot size.
+export function decodeErrorAt(reason: string, pc: number, opts: DecodeOptions = {}): EbpfDecodeError {
   const byteOffset = (opts.baseOffset ?? 0) + pc * INSN_BYTES;
   const where = opts.sourceName ? `${opts.sourceName}: ` : "";
-  throw new EbpfDecodeError(`${where}invalid eBPF instruction ${pc} at byte offset ${byteOffset} (0x${byteOffset.toString(16)}): ${reason}.`, pc, byteOffset, reason);
+  return new EbpfDecodeError(`${where}invalid eBPF instruction ${pc} at byte offset ${byteOffset} (0x${byteOffset.toString(16)}): ${reason}.`, pc, byteOffset, reason);
 }
 
 // Decodes and validates a whole program. The second slot of each lddw stays in
 // the result (with opcode 0), so indices are the pcs jumps count in.
+function fail(reason: string, pc: number, opts: DecodeOptions): never {
+  throw decodeErrorAt(reason, pc, opts);
+}
+
 export function decodeProgram(bytes: Uint8Array, opts: DecodeOptions = {}): Program {
   const littleEndian = opts.littleEndian ?? true;
   if (bytes.length % INSN_BYTES !== 0) {
