@@ -17,7 +17,7 @@ import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BPFFS = "/sys/fs/bpf"
-NETNS = "osim_router"
+NETNS = "osim_router_%d" % os.getpid()  # unique: parallel runs must not share it
 
 
 def run(cmd, netns=None, check=True):
