@@ -118,6 +118,19 @@ export function nextKey(native: Native, fd: number, key: Uint8Array | undefined,
   });
 }
 
+// Makes the map read-only for user space from now on; the verifier then treats
+// a read-only-for-programs map's contents as constants (.rodata).
+export function freezeMap(native: Native, fd: number, label: string): void {
+  withArena(native, (arena) => {
+    const attr = arena.alloc(MapElemAttr.size);
+    attr.view.setUint32(MapElemAttr.map_fd, fd, true);
+    expectOk(invoke(native, { cmd: BpfCmd.MAP_FREEZE, attrSize: MapElemAttr.size }, attr), {
+      command: "BPF_MAP_FREEZE",
+      object: label,
+    });
+  });
+}
+
 // Maps without keys (queue, stack: key_size 0) want a NULL key pointer.
 function keyCopy(arena: NativeArena, key: Uint8Array): NativeBlock | undefined {
   return key.length === 0 ? undefined : arena.copyOf(key);

@@ -12,6 +12,7 @@ import {
   checkLength,
   createMapFd,
   deleteElem,
+  freezeMap,
   lookupElem,
   nextKey,
   updateElem,
@@ -69,6 +70,7 @@ export type LoadVerdict =
   | { readonly accepted: true; readonly program: KernelProgram }
   | { readonly accepted: false; readonly error: KernelError };
 
+// createMap writes def.initialValue at key 0 (all-zero key) and freezes the map when def.frozen.
 export interface CreateMapOptions {
   // For array/hash-of-maps: an existing inner map to use as the template. Without it, a
   // template is created from def.inner and closed once the outer map exists.
@@ -109,12 +111,18 @@ export class KernelSession {
       template = this.createMap(def.inner);
       innerMapFd = template.fd;
     }
+    let map: KernelMap;
     try {
       const fd = this.own(createMapFd(this.native, def, innerMapFd, mapLabel(def)));
-      return { kind: "map", fd, def, shape: valueShape(def, this.cpuCount) };
+      map = { kind: "map", fd, def, shape: valueShape(def, this.cpuCount) };
     } finally {
       if (template !== undefined) this.release(template);
     }
+    // Global data maps (.data, .rodata, .bss) start with the section's bytes at key 0 and
+    // .rodata is then frozen, as libbpf does before loading programs that use them.
+    if (def.initialValue !== undefined) this.update(map, new Uint8Array(def.keySize), def.initialValue);
+    if (def.frozen === true) freezeMap(this.native, map.fd, mapLabel(def));
+    return map;
   }
 
   // The value stored under `key` in a map with one value per key, or undefined when absent.

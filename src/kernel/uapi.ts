@@ -14,6 +14,7 @@ export const BpfCmd = {
   PROG_TEST_RUN: 10,
   OBJ_GET_INFO_BY_FD: 15,
   BTF_LOAD: 18,
+  MAP_FREEZE: 22,
 } as const;
 export type BpfCmdId = (typeof BpfCmd)[keyof typeof BpfCmd];
 

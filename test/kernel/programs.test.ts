@@ -5,7 +5,8 @@ import { describe, expect, it } from "vitest";
 import { MapType } from "../../src/maps/types.ts";
 import { KernelError, withKernel } from "../../src/kernel/index.ts";
 import { kernelAvailable } from "./kernel-gate.ts";
-import { Helper, addImm, callHelper, callLocal, exit, ja, ldMap, load, movImm, movReg, XdpMd } from "./hand-asm.ts";
+import { MapFlag } from "../../src/kernel/uapi.ts";
+import { Helper, addImm, callHelper, callLocal, exit, ja, jeqImm, ldMap, ldMapValue, load, movImm, movReg, XdpMd } from "./hand-asm.ts";
 
 // The verifier's message for a program that exits without setting r0 (kernel/bpf/verifier.c, check_reg_arg).
 const R0_NOT_READ_OK = "R0 !read_ok";
@@ -123,6 +124,40 @@ describe.skipIf(!kernelAvailable)("kernel program load", () => {
       const program = [movImm(1, 40), callLocal(2), addImm(0, 2), exit(), movReg(0, 1), exit()];
       const loaded = k.loadProgram({ program, name: "bpf2bpf" });
       expect(k.testRunXdp(loaded, { packet: new Uint8Array(64) }).retval).toBe(42);
+    });
+  });
+
+  describe("read-only global data (.rodata)", () => {
+    // r1 = &rodata + 0; r2 = *(u32 *)r1; if r2 == 7 goto +1; exit (r0 unset!); r0 = XDP_PASS; exit
+    const program = [...ldMapValue(1, 0, 0), load("w", 2, 1, 0), jeqImm(2, 7, 1), exit(), movImm(0, 2), exit()];
+    const rodata = (frozen: boolean) => ({
+      name: ".rodata",
+      type: MapType.ARRAY,
+      keySize: 4,
+      valueSize: 4,
+      maxEntries: 1,
+      flags: MapFlag.RDONLY_PROG,
+      initialValue: new Uint8Array([7, 0, 0, 0]),
+      frozen,
+    });
+
+    it("is created with its initial value and frozen, so the verifier knows its contents and prunes the dead exit", async () => {
+      await withKernel((k) => {
+        const map = k.createMap(rodata(true));
+        expect(k.lookup(map, new Uint8Array(4))).toEqual(new Uint8Array([7, 0, 0, 0]));
+        expect(() => k.update(map, new Uint8Array(4), new Uint8Array(4))).toThrow(/BPF_MAP_UPDATE_ELEM\) of map '.rodata' failed with EPERM/);
+        const loaded = k.loadProgram({ program, mapFds: [map.fd], name: "rodata_const" });
+        expect(k.testRunXdp(loaded, { packet: new Uint8Array(64) }).retval).toBe(2);
+      });
+    });
+
+    it("is not known to the verifier when not frozen, which then reaches the exit with r0 unset", async () => {
+      await withKernel((k) => {
+        const map = k.createMap(rodata(false));
+        const verdict = k.tryLoadProgram({ program, mapFds: [map.fd], name: "rodata_var" });
+        if (verdict.accepted) throw new Error("accepted");
+        expect(verdict.error.verifierLog).toContain(R0_NOT_READ_OK);
+      });
     });
   });
 
