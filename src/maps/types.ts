@@ -70,4 +70,96 @@ export interface BpfMap {
   delete(key: Uint8Array): Errno;
   // The key after `key` in iteration order (the first when `key` is undefined or absent), or undefined at the end.
   getNextKey(key: Uint8Array | undefined): Uint8Array | undefined;
+
+  // Everything below is optional so that hand-made doubles of BpfMap stay valid;
+  // every map made by createMap (src/maps/create.ts) has all of it (see SimMap).
+
+  // Number of simulated possible CPUs (the per-CPU slot count).
+  readonly cpus?: number;
+  // The bpf() syscall side (BPF_MAP_LOOKUP_ELEM, UPDATE, DELETE, GET_NEXT_KEY,
+  // LOOKUP_AND_DELETE). Values are copies; per-CPU maps take and give every
+  // CPU's value, each rounded up to 8 bytes. `cpu` is the CPU the calling
+  // process runs on (it matters to LRU maps).
+  sysLookup?(key: Uint8Array | undefined): Uint8Array | Errno;
+  sysUpdate?(key: Uint8Array | undefined, value: Uint8Array, flags: number, cpu?: number): Errno;
+  sysDelete?(key: Uint8Array | undefined, cpu?: number): Errno;
+  sysGetNextKey?(key: Uint8Array | undefined): Uint8Array | Errno;
+  sysLookupAndDelete?(key: Uint8Array | undefined, cpu?: number): Uint8Array | Errno;
+  // bpf_map_push_elem / pop / peek (queue, stack); pop and peek return a copy.
+  push?(value: Uint8Array, flags: number): Errno;
+  pop?(): Uint8Array | Errno;
+  peek?(): Uint8Array | Errno;
+  // What bpf_redirect_map finds at `key` (devmap, devmap_hash, cpumap, xskmap), undefined when empty.
+  redirectTarget?(key: number): RedirectTarget | undefined;
+  // The program index bpf_tail_call jumps to, undefined when the slot is empty (prog_array).
+  tailCallTarget?(index: number): number | undefined;
+  // The inner map a map-in-map lookup yields, undefined on a miss.
+  innerMap?(key: Uint8Array): BpfMap | undefined;
+  // bpf_ringbuf_* (ringbuf).
+  readonly ringbuf?: RingbufOps;
+  // bpf_perf_event_output (perf_event_array): flags' low 32 bits select the slot.
+  perfEventOutput?(flags: bigint, data: Uint8Array, cpu: number): Errno;
+  // Every present entry in a canonical order (arrays by index, other kinds by key bytes);
+  // values are copies (per-CPU: one per CPU, value_size bytes each).
+  entries?(): readonly MapEntry[];
+  // An independent copy of the whole map state (inner maps of maps-of-maps stay shared; see cloneMaps).
+  clone?(): BpfMap;
+}
+
+// One entry of a map's contents. `value` holds value_size bytes (for prog_array,
+// devmap, cpumap, xskmap, perf_event_array: the u32/struct the syscall side
+// stores), `perCpu` one value per CPU for per-CPU maps, `inner` the referenced
+// map for maps of maps (whose `value` is then absent).
+export interface MapEntry {
+  readonly key: Uint8Array;
+  readonly value?: Uint8Array;
+  readonly perCpu?: readonly Uint8Array[];
+  readonly inner?: BpfMap;
+}
+
+// Where bpf_redirect_map sends a packet.
+export type RedirectTarget =
+  | { readonly kind: "device"; readonly ifindex: number; readonly programFd: number }
+  | { readonly kind: "cpu"; readonly cpu: number; readonly queueSize: number; readonly programFd: number }
+  | { readonly kind: "xsk"; readonly queueIndex: number; readonly socket: number };
+
+// A record reserved by bpf_ringbuf_reserve: `data` is a live view the program fills.
+export interface RingbufSample {
+  readonly data: Uint8Array;
+  readonly id: number;
+}
+
+export interface RingbufOps {
+  // undefined where the helper returns NULL (bad flags, too big, ring full).
+  reserve(sizeBytes: number, flags: number): RingbufSample | undefined;
+  submit(sample: RingbufSample, flags: number): void;
+  discard(sample: RingbufSample, flags: number): void;
+  output(data: Uint8Array, flags: number): Errno;
+  query(selector: number): bigint;
+  // The consumer side (user space): submitted records in order, advancing the consumer position.
+  consume(): Uint8Array[];
+}
+
+// What every map made by createMap provides.
+export interface SimMap extends BpfMap {
+  readonly cpus: number;
+  sysLookup(key: Uint8Array | undefined): Uint8Array | Errno;
+  sysUpdate(key: Uint8Array | undefined, value: Uint8Array, flags: number, cpu?: number): Errno;
+  sysDelete(key: Uint8Array | undefined, cpu?: number): Errno;
+  sysGetNextKey(key: Uint8Array | undefined): Uint8Array | Errno;
+  sysLookupAndDelete(key: Uint8Array | undefined, cpu?: number): Uint8Array | Errno;
+  entries(): readonly MapEntry[];
+  clone(): SimMap;
+}
+
+// The kernel's lowercase name of a map type ("hash", "lru_percpu_hash"), as bpftool prints it.
+export function mapTypeName(type: number): string {
+  const entry = Object.entries(MapType).find(([, id]) => id === type);
+  return entry === undefined ? `type ${type}` : entry[0].toLowerCase();
+}
+
+// The map type id for a kernel name, undefined for an unknown name.
+export function mapTypeByName(name: string): MapTypeId | undefined {
+  const entry = Object.entries(MapType).find(([key]) => key.toLowerCase() === name);
+  return entry === undefined ? undefined : (entry[1] as MapTypeId);
 }

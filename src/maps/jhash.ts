@@ -1,0 +1,61 @@
+// Bob Jenkins' lookup3 hash as the kernel's include/linux/jhash.h defines
+// jhash() and jhash2(); the hash maps pick their bucket with it, so a map
+// created with BPF_F_ZERO_SEED iterates in the same order as the kernel's.
+
+const JHASH_INITVAL = 0xdeadbeef;
+
+function rol32(word: number, shift: number): number {
+  return ((word << shift) | (word >>> (32 - shift))) >>> 0;
+}
+
+type State = [number, number, number];
+
+function mix(s: State): void {
+  let [a, b, c] = s;
+  a = (a - c) >>> 0; a = (a ^ rol32(c, 4)) >>> 0; c = (c + b) >>> 0;
+  b = (b - a) >>> 0; b = (b ^ rol32(a, 6)) >>> 0; a = (a + c) >>> 0;
+  c = (c - b) >>> 0; c = (c ^ rol32(b, 8)) >>> 0; b = (b + a) >>> 0;
+  a = (a - c) >>> 0; a = (a ^ rol32(c, 16)) >>> 0; c = (c + b) >>> 0;
+  b = (b - a) >>> 0; b = (b ^ rol32(a, 19)) >>> 0; a = (a + c) >>> 0;
+  c = (c - b) >>> 0; c = (c ^ rol32(b, 4)) >>> 0; b = (b + a) >>> 0;
+  s[0] = a; s[1] = b; s[2] = c;
+}
+
+function final(s: State): void {
+  let [a, b, c] = s;
+  c = (c ^ b) >>> 0; c = (c - rol32(b, 14)) >>> 0;
+  a = (a ^ c) >>> 0; a = (a - rol32(c, 11)) >>> 0;
+  b = (b ^ a) >>> 0; b = (b - rol32(a, 25)) >>> 0;
+  c = (c ^ b) >>> 0; c = (c - rol32(b, 16)) >>> 0;
+  a = (a ^ c) >>> 0; a = (a - rol32(c, 4)) >>> 0;
+  b = (b ^ a) >>> 0; b = (b - rol32(a, 14)) >>> 0;
+  c = (c ^ b) >>> 0; c = (c - rol32(b, 24)) >>> 0;
+  s[0] = a; s[1] = b; s[2] = c;
+}
+
+// jhash(key, length, initval) over bytes, reading 32-bit words little-endian as on x86.
+// (jhash2 over the same bytes gives the same result on a little-endian machine.)
+export function jhash(key: Uint8Array, initval: number): number {
+  let length = key.length;
+  const start = (JHASH_INITVAL + length + initval) >>> 0;
+  const s: State = [start, start, start];
+  let k = 0;
+  const word = (at: number): number =>
+    (key[at] | (key[at + 1] << 8) | (key[at + 2] << 16) | (key[at + 3] << 24)) >>> 0;
+  while (length > 12) {
+    s[0] = (s[0] + word(k)) >>> 0;
+    s[1] = (s[1] + word(k + 4)) >>> 0;
+    s[2] = (s[2] + word(k + 8)) >>> 0;
+    mix(s);
+    length -= 12;
+    k += 12;
+  }
+  if (length === 0) return s[2];
+  // The tail: byte i of the last block lands in word i/4 at bit 8*(i%4).
+  for (let i = 0; i < length; i++) {
+    const lane = i >> 2;
+    s[lane] = (s[lane] + (key[k + i] << (8 * (i & 3)))) >>> 0;
+  }
+  final(s);
+  return s[2];
+}
