@@ -62,6 +62,7 @@ function bindLibbpf(): Record<string, Fn> | string {
     mapFd: "int bpf_map__fd(void *map)",
     innerMap: "void *bpf_map__inner_map(void *map)",
     silence: "void *libbpf_set_print(void *fn)",
+    typeByName: "int libbpf_prog_type_by_name(const char *name, _Out_ int *prog_type, _Out_ int *attach_type)",
   };
   const bound: Record<string, Fn> = {};
   for (const [key, signature] of Object.entries(signatures)) bound[key] = lib.func(signature) as Fn;
@@ -123,4 +124,13 @@ export function readWithLibbpf(path: string, load: boolean): OracleObject | stri
   } finally {
     lib.close(obj);
   }
+}
+
+// libbpf_prog_type_by_name: the program and attach type libbpf infers from a section name, or undefined.
+export function libbpfTypeByName(name: string): { type: number; attachType: number } | undefined {
+  const lib = libbpf();
+  if (typeof lib === "string") throw new Error(lib);
+  const type = [0];
+  const attachType = [0];
+  return lib.typeByName(name, type, attachType) === 0 ? { type: type[0], attachType: attachType[0] } : undefined;
 }
