@@ -13,7 +13,7 @@
 //   ingress_ifindex must name a device in our network namespace (ENODEV
 //   otherwise; 1 is loopback) and rx_queue_index one of its rx queues, and
 //   rx_queue_index needs ingress_ifindex (EINVAL otherwise);
-// - without ctx_in the program sees the loopback device's queue 0;
+// - with ingress_ifindex 0 (or no ctx_in) the program sees the loopback device's queue 0;
 // - data_out receives metadata followed by the packet; ctx_out.data says
 //   where the packet starts.
 import { TestRunAttr, XdpMdLayout } from "./attr-layout.ts";
@@ -41,9 +41,11 @@ export interface RawTestRunResult {
   readonly ctxOut: Uint8Array | undefined;
 }
 
-// Room for what a program can add to a packet: growing the head into the
-// headroom and the tail into the tailroom never exceeds one page.
-const OUTPUT_SLACK_BYTES = 4096;
+// Room for what a program can add to a frame: the head grows into the
+// headroom (less than a page) and the tail into the rest of its page (the
+// linear area's, or with fragments the last fragment's): two pages at most.
+const PAGE_BYTES = 4096;
+const OUTPUT_SLACK_BYTES = 2 * PAGE_BYTES;
 
 export function testRunRaw(native: Native, progFd: number, input: RawTestRunInput, label: string): RawTestRunResult {
   return withArena(native, (arena) => {

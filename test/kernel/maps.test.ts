@@ -229,3 +229,24 @@ describe.skipIf(!kernelAvailable)("kernel maps", () => {
     });
   });
 });
+
+describe.skipIf(!kernelAvailable)("errno after each syscall", () => {
+  it("is the errno of that very call, over many alternating failures", async () => {
+    await withKernel((k) => {
+      const map = k.createMap(hashDef);
+      k.update(map, u32le(1), value8(1));
+      const rounds = 500;
+      const errnos: string[] = [];
+      let garbageObjects = 0;
+      for (let i = 0; i < rounds; i++) {
+        // Garbage between the calls gives the collector a reason to run.
+        garbageObjects += Array.from({ length: 200 }, (_, j) => ({ i, j })).length;
+        errnos.push(errnoOf(() => k.update(map, u32le(1), value8(2), UpdateFlag.NOEXIST)));
+        errnos.push(errnoOf(() => k.delete(map, u32le(2))));
+        errnos.push(errnoOf(() => k.update(map, u32le(3), value8(3), UpdateFlag.EXIST)));
+      }
+      expect(garbageObjects).toBe(rounds * 200);
+      expect(errnos).toEqual(Array.from({ length: rounds }, () => ["EEXIST", "ENOENT", "ENOENT"]).flat());
+    });
+  });
+});
