@@ -88,7 +88,7 @@ export class ArrayMap extends MapBase implements SimMap {
   }
 
   sysUpdate(key: Uint8Array | undefined, value: Uint8Array, flags: number): ErrnoValue {
-    const denied = this.sysWriteDenied();
+    const denied = this.sysUpdateDenied(flags);
     if (denied !== 0) return denied;
     const index = this.indexOf(key);
     if (!this.perCpu) return this.update(this.keyOf(key), value, flags, 0);

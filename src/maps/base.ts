@@ -6,6 +6,7 @@ import { roundUp8 } from "./bytes.ts";
 import { Errno } from "./errno.ts";
 import { MapFlag } from "./flags.ts";
 import { MapError } from "./map-error.ts";
+import { UpdateFlag } from "./types.ts";
 import type { Errno as ErrnoValue, MapDef } from "./types.ts";
 
 export abstract class MapBase {
@@ -48,6 +49,14 @@ export abstract class MapBase {
   protected sysWriteDenied(): ErrnoValue {
     if (this.def.frozen || (this.def.flags & MapFlag.RDONLY) !== 0) return -Errno.EPERM;
     return 0;
+  }
+
+  // BPF_MAP_UPDATE_ELEM's own checks before the map's: EPERM as above, then EINVAL for
+  // BPF_F_LOCK, which needs a bpf_spin_lock in the value and no simulated map has one.
+  protected sysUpdateDenied(flags: number): ErrnoValue {
+    const denied = this.sysWriteDenied();
+    if (denied !== 0) return denied;
+    return (flags & UpdateFlag.F_LOCK) !== 0 ? -Errno.EINVAL : 0;
   }
 
   protected sysReadDenied(): ErrnoValue {

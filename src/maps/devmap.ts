@@ -95,7 +95,7 @@ export class DevMap extends SlotArray<DevSlot> implements SimMap {
   }
 
   sysUpdate(key: Uint8Array | undefined, value: Uint8Array, flags: number): ErrnoValue {
-    const denied = this.sysWriteDenied();
+    const denied = this.sysUpdateDenied(flags);
     return denied !== 0 ? denied : this.update(this.keyOf(key), value, flags, 0);
   }
 
@@ -166,7 +166,7 @@ export class DevMapHash extends MapBase implements SimMap {
   }
 
   sysUpdate(key: Uint8Array | undefined, value: Uint8Array, flags: number): ErrnoValue {
-    const denied = this.sysWriteDenied();
+    const denied = this.sysUpdateDenied(flags);
     return denied !== 0 ? denied : this.update(this.keyOf(key), value, flags, 0);
   }
 

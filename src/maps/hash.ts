@@ -99,7 +99,7 @@ export class HashMap extends MapBase implements SimMap {
   }
 
   sysUpdate(key: Uint8Array | undefined, value: Uint8Array, flags: number): ErrnoValue {
-    const denied = this.sysWriteDenied();
+    const denied = this.sysUpdateDenied(flags);
     if (denied !== 0) return denied;
     return this.write(this.keyOf(key), value, flags, this.perCpu ? undefined : 0);
   }

@@ -247,7 +247,7 @@ export class LpmTrieMap extends MapBase implements SimMap {
   }
 
   sysUpdate(key: Uint8Array | undefined, value: Uint8Array, flags: number): ErrnoValue {
-    const denied = this.sysWriteDenied();
+    const denied = this.sysUpdateDenied(flags);
     return denied !== 0 ? denied : this.update(this.keyOf(key), value, flags, 0);
   }
 

@@ -142,7 +142,7 @@ export class LruHashMap extends MapBase implements SimMap {
   }
 
   sysUpdate(key: Uint8Array | undefined, value: Uint8Array, flags: number, cpu = 0): ErrnoValue {
-    const denied = this.sysWriteDenied();
+    const denied = this.sysUpdateDenied(flags);
     if (denied !== 0) return denied;
     return this.write(this.keyOf(key), value, flags, cpu, this.perCpu);
   }

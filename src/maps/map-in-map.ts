@@ -95,7 +95,7 @@ export class ArrayOfMaps extends SlotArray<InnerRef> implements SimMap {
   }
 
   sysUpdate(key: Uint8Array | undefined, value: Uint8Array, flags: number): ErrnoValue {
-    const denied = this.sysWriteDenied();
+    const denied = this.sysUpdateDenied(flags);
     if (denied !== 0) return denied;
     if (flags !== UpdateFlag.ANY) return -Errno.EINVAL;
     if (this.indexOf(key) >= this.def.maxEntries) return -Errno.E2BIG;
@@ -177,7 +177,7 @@ export class HashOfMaps extends MapBase implements SimMap {
   }
 
   sysUpdate(key: Uint8Array | undefined, value: Uint8Array, flags: number): ErrnoValue {
-    const denied = this.sysWriteDenied();
+    const denied = this.sysUpdateDenied(flags);
     if (denied !== 0) return denied;
     const target = resolve(this.resolveMap, this.valueOf(value, 4));
     if (typeof target === "number") return target;

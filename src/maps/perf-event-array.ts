@@ -68,7 +68,7 @@ export class PerfEventArrayMap extends SlotArray<number> implements SimMap {
   }
 
   sysUpdate(key: Uint8Array | undefined, value: Uint8Array, flags: number): ErrnoValue {
-    const denied = this.sysWriteDenied();
+    const denied = this.sysUpdateDenied(flags);
     if (denied !== 0) return denied;
     if (flags !== UpdateFlag.ANY) return -Errno.EINVAL;
     const index = this.indexOf(key);

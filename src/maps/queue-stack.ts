@@ -65,7 +65,7 @@ export class QueueStackMap extends MapBase implements SimMap {
   }
 
   sysUpdate(_key: Uint8Array | undefined, value: Uint8Array, flags: number): ErrnoValue {
-    const denied = this.sysWriteDenied();
+    const denied = this.sysUpdateDenied(flags);
     return denied !== 0 ? denied : this.push(value, flags);
   }
 

@@ -136,8 +136,9 @@ export class RingbufMap extends MapBase implements SimMap, RingbufOps {
     return -Errno.ENOTSUPP;
   }
 
-  sysUpdate(_key: Uint8Array | undefined, _value: Uint8Array, _flags: number): ErrnoValue {
-    return -Errno.ENOTSUPP;
+  sysUpdate(_key: Uint8Array | undefined, _value: Uint8Array, flags: number): ErrnoValue {
+    const denied = this.sysUpdateDenied(flags);
+    return denied !== 0 ? denied : -Errno.ENOTSUPP;
   }
 
   sysDelete(_key: Uint8Array | undefined): ErrnoValue {
