@@ -4,6 +4,8 @@
 // programs, and a trivial XDP program really loads and test-runs (which is
 // what seccomp filters, lockdown or a missing CONFIG_BPF_SYSCALL would stop).
 import { readFileSync } from "node:fs";
+import { constants } from "node:os";
+import { Errno } from "../maps/errno.ts";
 import { Class, JmpOp, AluOp, Source } from "../ebpf/opcode.ts";
 import { insn, type Program } from "../ebpf/instruction.ts";
 import { KernelError } from "./kernel-error.ts";
@@ -66,10 +68,8 @@ function trialRun(): KernelOracleAvailability {
 }
 
 function explainRefusal(errno: number): string {
-  const ENOSYS = 38;
-  const EPERM = 1;
-  if (errno === ENOSYS) return "(the kernel has no bpf() syscall: CONFIG_BPF_SYSCALL is off)";
-  if (errno === EPERM) {
+  if (errno === constants.errno.ENOSYS) return "(the kernel has no bpf() syscall: CONFIG_BPF_SYSCALL is off)";
+  if (errno === Errno.EPERM) {
     return `(a seccomp filter, kernel lockdown or missing capabilities refuse bpf(); kernel.unprivileged_bpf_disabled = ${readSysctl("/proc/sys/kernel/unprivileged_bpf_disabled")})`;
   }
   return "";

@@ -1,6 +1,7 @@
 // One bpf() command: an attr block filled by the caller, the syscall, and
 // either the non-negative result or the errno. Native memory used by the
 // command lives in an arena that is freed whatever happens.
+import { Errno } from "../maps/errno.ts";
 import { KernelError, type KernelErrorDetails } from "./kernel-error.ts";
 import { NativeArena, type Native, type NativeBlock } from "./native.ts";
 import { BPF_OBJ_NAME_LEN } from "./uapi.ts";
@@ -27,10 +28,16 @@ export function invoke(native: Native, command: BpfCommand, attr: NativeBlock): 
   return result >= 0 ? { ok: true, result } : { ok: false, errno };
 }
 
+// What the kernel is known to require when it answers a command with EINVAL, which says nothing by itself.
+export interface FailureContext extends Omit<KernelErrorDetails, "errno" | "hint"> {
+  readonly einvalHint?: string;
+}
+
 // The result of a command that must succeed, or a KernelError describing the failure.
-export function expectOk(outcome: BpfOutcome, details: Omit<KernelErrorDetails, "errno">): number {
+export function expectOk(outcome: BpfOutcome, context: FailureContext): number {
   if (outcome.ok) return outcome.result;
-  throw new KernelError({ ...details, errno: outcome.errno });
+  const { einvalHint, ...details } = context;
+  throw new KernelError({ ...details, errno: outcome.errno, hint: outcome.errno === Errno.EINVAL ? einvalHint : undefined });
 }
 
 // Writes a pointer field: the block's address, or NULL for an absent block.

@@ -2,21 +2,21 @@
 // returned (number and symbolic name) and, for BPF_PROG_LOAD, the verifier log.
 import { getSystemErrorMap } from "node:util";
 import { OffloadSimError } from "../errors.ts";
+import { Errno, errnoName as mapErrnoName } from "../maps/errno.ts";
 
-// Names the C library does not know or spells differently from the kernel:
-// ENOTSUPP is kernel-internal (include/linux/errno.h) yet reaches user space
-// from bpf(); 95 is EOPNOTSUPP in the kernel sources (libuv says ENOTSUP).
-const kernelErrnoNames: ReadonlyMap<number, string> = new Map([
-  [95, "EOPNOTSUPP"],
-  [524, "ENOTSUPP"],
-]);
+const kernelSpelled: ReadonlySet<number> = new Set(Object.values(Errno));
 
+// The kernel's name for an errno (src/maps/errno.ts spells the ones bpf() returns,
+// ENOTSUPP and EOPNOTSUPP included), else the C library's, else "errno N".
 export function errnoName(errno: number): string {
-  return kernelErrnoNames.get(errno) ?? getSystemErrorMap().get(-errno)?.[0] ?? `errno ${errno}`;
+  if (kernelSpelled.has(errno)) return mapErrnoName(errno);
+  return getSystemErrorMap().get(-errno)?.[0] ?? `errno ${errno}`;
 }
 
 export interface KernelErrorDetails {
   readonly command: string; // "BPF_PROG_LOAD", "BPF_MAP_UPDATE_ELEM", ...
+  // The call as the message shows it; default `bpf(<command>)`.
+  readonly call?: string;
   readonly object?: string; // "map 'counters'", "program 'xdp_pass'"
   readonly errno: number;
   readonly verifierLog?: string;
@@ -35,7 +35,8 @@ export class KernelError extends OffloadSimError {
     const target = details.object === undefined ? "" : ` of ${details.object}`;
     const reason = details.verifierLog === undefined ? undefined : verifierVerdictLine(details.verifierLog);
     const because = [reason, details.hint].filter((part) => part !== undefined && part !== "").join("; ");
-    super(`bpf(${details.command})${target} failed with ${name}${because === "" ? "" : `: ${because}`}.`, {
+    const call = details.call ?? `bpf(${details.command})`;
+    super(`${call}${target} failed with ${name}${because === "" ? "" : `: ${because}`}.`, {
       command: details.command,
       errno: details.errno,
       ...(details.object === undefined ? {} : { object: details.object }),

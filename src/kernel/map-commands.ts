@@ -3,12 +3,11 @@
 // kernel copies key_size/value-size bytes from whatever address it is given.
 import { MapType, type MapDef } from "../maps/types.ts";
 import { OffloadSimError } from "../errors.ts";
+import { Errno } from "../maps/errno.ts";
 import { MapCreateAttr, MapElemAttr } from "./attr-layout.ts";
 import { expectOk, invoke, kernelObjectName, setObjectName, setPointer, withArena } from "./bpf-call.ts";
 import type { Native, NativeArena, NativeBlock } from "./native.ts";
 import { BpfCmd, PER_CPU_VALUE_ALIGN } from "./uapi.ts";
-
-const ENOENT = 2;
 
 // Map types whose syscall value holds one slot per possible CPU (kernel/bpf/syscall.c, bpf_map_value_size).
 const perCpuMapTypes: ReadonlySet<number> = new Set([
@@ -51,7 +50,7 @@ export function createMapFd(native: Native, def: MapDef, innerMapFd: number | un
     return expectOk(invoke(native, { cmd: BpfCmd.MAP_CREATE, attrSize: MapCreateAttr.size }, attr), {
       command: "BPF_MAP_CREATE",
       object: label,
-      hint: createHint(def),
+      einvalHint: createHint(def),
     });
   });
 }
@@ -71,7 +70,7 @@ export function lookupElem(native: Native, fd: number, key: Uint8Array, valueByt
     setPointer(attr, MapElemAttr.key, keyCopy(arena, key));
     setPointer(attr, MapElemAttr.value, value);
     const outcome = invoke(native, { cmd: BpfCmd.MAP_LOOKUP_ELEM, attrSize: MapElemAttr.size }, attr);
-    if (!outcome.ok && outcome.errno === ENOENT) return undefined;
+    if (!outcome.ok && outcome.errno === Errno.ENOENT) return undefined;
     expectOk(outcome, { command: "BPF_MAP_LOOKUP_ELEM", object: label });
     return value.bytes.slice();
   });
@@ -112,7 +111,7 @@ export function nextKey(native: Native, fd: number, key: Uint8Array | undefined,
     setPointer(attr, MapElemAttr.key, key === undefined ? undefined : arena.copyOf(key));
     setPointer(attr, MapElemAttr.next_key, next);
     const outcome = invoke(native, { cmd: BpfCmd.MAP_GET_NEXT_KEY, attrSize: MapElemAttr.size }, attr);
-    if (!outcome.ok && outcome.errno === ENOENT) return undefined;
+    if (!outcome.ok && outcome.errno === Errno.ENOENT) return undefined;
     expectOk(outcome, { command: "BPF_MAP_GET_NEXT_KEY", object: label });
     return next.bytes.slice();
   });

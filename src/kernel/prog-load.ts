@@ -12,6 +12,7 @@
 // check_abnormal_return), and only BTF func info can mark a subprogram global
 // (verified once, on its own). `btf` passes that func info.
 import type { Program } from "../ebpf/instruction.ts";
+import { Errno } from "../maps/errno.ts";
 import { FuncInfoLayout, ProgLoadAttr } from "./attr-layout.ts";
 import { invoke, kernelObjectName, readCString, setObjectName, setPointer, withArena, type BpfOutcome } from "./bpf-call.ts";
 import { KernelError } from "./kernel-error.ts";
@@ -54,7 +55,6 @@ export interface LoadOutcome {
 const INITIAL_LOG_BYTES = 64 * 1024;
 // The kernel refuses log_size >= UINT_MAX >> 2 (kernel/bpf/log.c, bpf_verifier_log_attr_valid).
 const MAX_LOG_BYTES = (0xffffffff >>> 2) - 1;
-const ENOSPC = 28;
 
 export function loadProgramFd(native: Native, spec: ProgramLoadSpec, label: string): LoadOutcome {
   const insns = programImage(spec.program, spec.mapFds ?? []);
@@ -64,7 +64,7 @@ export function loadProgramFd(native: Native, spec: ProgramLoadSpec, label: stri
     const attempt = loadOnce(native, spec, insns, logLevel, logBytes);
     if (attempt.outcome.ok) return { fd: attempt.outcome.result, verifierLog: attempt.log };
     const errno = attempt.outcome.errno;
-    if (errno === ENOSPC && logLevel !== LogLevel.OFF && logBytes < MAX_LOG_BYTES) {
+    if (errno === Errno.ENOSPC && logLevel !== LogLevel.OFF && logBytes < MAX_LOG_BYTES) {
       logBytes = Math.min(MAX_LOG_BYTES, Math.max(attempt.logTrueSize, logBytes * 2));
       continue;
     }

@@ -280,7 +280,7 @@ export class KernelSession {
 
   private closeFd(fd: number): void {
     const { result, errno } = this.native.close(fd);
-    if (result < 0) throw new KernelError({ command: "close", object: `fd ${fd}`, errno });
+    if (result < 0) throw new KernelError({ command: "close", call: `close(${fd})`, errno });
   }
 
   private own(fd: number): number {

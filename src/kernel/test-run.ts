@@ -8,7 +8,8 @@
 //   bytes go in the linear area, more become fragments;
 // - the packet sits behind 256 bytes of headroom (room for
 //   bpf_xdp_adjust_head / _adjust_meta), metadata is taken from that headroom;
-// - ctx_in is a struct xdp_md: data = metadata length (a multiple of 4),
+// - ctx_in is a struct xdp_md: data = metadata length (a multiple of 4; at most
+//   32 on older kernels, 256 - sizeof(struct xdp_frame) = 216 measured on 6.18),
 //   data_end = data_size_in, data_meta and egress_ifindex must be 0,
 //   ingress_ifindex must name a device in our network namespace (ENODEV
 //   otherwise; 1 is loopback) and rx_queue_index one of its rx queues, and
@@ -47,7 +48,7 @@ export interface RawTestRunResult {
 const PAGE_BYTES = 4096;
 const OUTPUT_SLACK_BYTES = 2 * PAGE_BYTES;
 
-export function testRunRaw(native: Native, progFd: number, input: RawTestRunInput, label: string): RawTestRunResult {
+export function testRunRaw(native: Native, progFd: number, input: RawTestRunInput, label: string, einvalHint?: string): RawTestRunResult {
   return withArena(native, (arena) => {
     const attr = arena.alloc(TestRunAttr.size);
     const readData = input.readData ?? true;
@@ -73,7 +74,7 @@ export function testRunRaw(native: Native, progFd: number, input: RawTestRunInpu
     expectOk(invoke(native, { cmd: BpfCmd.PROG_TEST_RUN, attrSize: TestRunAttr.size }, attr), {
       command: "BPF_PROG_TEST_RUN",
       object: label,
-      hint: "for XDP the kernel wants at least 14 bytes of data, metadata in multiples of 4, ingress_ifindex of an existing device and rx_queue_index below its queue count",
+      einvalHint,
     });
     const dataSizeOut = v.getUint32(TestRunAttr.data_size_out, true);
     return {
@@ -110,6 +111,9 @@ export interface XdpTestRunResult {
   readonly durationNs: number;
 }
 
+const XDP_EINVAL_HINT =
+  "for XDP the kernel wants at least 14 bytes of data, metadata in multiples of 4, and rx_queue_index below the ingress device's queue count";
+
 export function testRunXdp(native: Native, progFd: number, input: XdpTestRunInput, label: string): XdpTestRunResult {
   const metadata = input.metadata ?? new Uint8Array(0);
   const live = ((input.flags ?? 0) & TestRunFlag.XDP_LIVE_FRAMES) !== 0;
@@ -131,6 +135,7 @@ export function testRunXdp(native: Native, progFd: number, input: XdpTestRunInpu
       batchSize: input.batchSize,
     },
     label,
+    XDP_EINVAL_HINT,
   );
   const metaLength = raw.ctxOut === undefined ? 0 : new DataView(raw.ctxOut.buffer).getUint32(XdpMdLayout.data, true);
   return {

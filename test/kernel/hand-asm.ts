@@ -3,6 +3,7 @@
 // instruction in the kernel verifier's own syntax.
 import { AluOp, AtomicOp, Class, JmpOp, LDDW, Mode, PseudoCall, PseudoLd, Size, Source } from "../../src/ebpf/opcode.ts";
 import { insn, type Insn } from "../../src/ebpf/instruction.ts";
+import { XdpMdLayout } from "../../src/kernel/attr-layout.ts";
 
 type SizeName = "b" | "h" | "w" | "dw";
 const sizeCode: Readonly<Record<SizeName, number>> = { b: Size.B, h: Size.H, w: Size.W, dw: Size.DW };
@@ -49,9 +50,8 @@ export const ldMapValue = (dst: number, mapIndex: number, offset: number): Insn[
   insn(0, 0, 0, 0, offset),
 ];
 
-// struct xdp_md field offsets as the C declaration orders them (include/uapi/linux/bpf.h),
-// counted by hand: six __u32 fields.
-export const XdpMd = { data: 0, data_end: 4, data_meta: 8, ingress_ifindex: 12, rx_queue_index: 16 } as const;
+// struct xdp_md field offsets (checked against offsetof() by attr-layout.test.ts).
+export const XdpMd = XdpMdLayout;
 
 export const u32le = (value: number): Uint8Array => {
   const bytes = new Uint8Array(4);
