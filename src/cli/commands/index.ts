@@ -1,6 +1,8 @@
 // Every CLI command, one module each. Add a command by adding one import and one entry.
 import type { CommandModule } from "yargs";
+import { asmCommand } from "./asm.ts";
+import { disasmCommand } from "./disasm.ts";
 import { inspectCommand } from "./inspect.ts";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [inspectCommand];
+export const commands: CommandModule<any, any>[] = [inspectCommand, asmCommand, disasmCommand];

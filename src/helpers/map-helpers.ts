@@ -1,0 +1,93 @@
+// bpf_map_lookup_elem / update / delete / push / pop / peek and
+// bpf_map_lookup_percpu_elem (kernel/bpf/helpers.c): thin wrappers that read
+// the key and value from program memory and call the map's own operations.
+// A lookup hands the program a pointer to the live value, so its writes land
+// in the map, as in the kernel.
+import { MapFlag } from "../maps/flags.ts";
+import { MapType, type BpfMap } from "../maps/types.ts";
+import { isOutcome, mapArgument, readBytes, writableBytes } from "./args.ts";
+import { helperName } from "./prototypes.ts";
+import { misuse, returns, type HelperCall, type HelperOutcome } from "./runtime.ts";
+
+// Maps whose values a program may read but never write: BPF_F_RDONLY_PROG, which
+// the kernel also forces on devmaps and cpumaps (dev_map_init_map, cpu_map_alloc).
+const readOnlyForPrograms = (map: BpfMap): boolean =>
+  (map.def.flags & MapFlag.RDONLY_PROG) !== 0 ||
+  map.def.type === MapType.DEVMAP ||
+  map.def.type === MapType.DEVMAP_HASH ||
+  map.def.type === MapType.CPUMAP;
+
+function valuePointer(call: HelperCall, map: BpfMap, value: Uint8Array | undefined): HelperOutcome {
+  if (!value) return returns(0);
+  const writable = !readOnlyForPrograms(map);
+  const region = call.machine.memory.regionForView(value, "map-value", `value in map '${map.def.name}'`, writable);
+  return returns(region.base);
+}
+
+function lookupOn(call: HelperCall, cpu: number): HelperOutcome {
+  const map = mapArgument(call, 0);
+  if (isOutcome(map)) return map;
+  const key = readBytes(call, call.args[1], map.def.keySize);
+  if (isOutcome(key)) return key;
+  return valuePointer(call, map, map.lookup(key, cpu));
+}
+
+export const mapLookupElem = (call: HelperCall): HelperOutcome => lookupOn(call, call.machine.cpu);
+
+export function mapLookupPercpuElem(call: HelperCall): HelperOutcome {
+  const cpu = call.args[2];
+  const cpus = BigInt(mapArgumentCpus(call));
+  return cpu >= cpus ? returns(0) : lookupOn(call, Number(cpu));
+}
+
+const mapArgumentCpus = (call: HelperCall): number => {
+  const map = mapArgument(call, 0);
+  return isOutcome(map) ? 0 : (map.cpus ?? 1);
+};
+
+export function mapUpdateElem(call: HelperCall): HelperOutcome {
+  const map = mapArgument(call, 0);
+  if (isOutcome(map)) return map;
+  const key = readBytes(call, call.args[1], map.def.keySize);
+  if (isOutcome(key)) return key;
+  const value = readBytes(call, call.args[2], map.def.valueSize);
+  if (isOutcome(value)) return value;
+  return returns(map.update(key, value, Number(BigInt.asUintN(32, call.args[3])), call.machine.cpu));
+}
+
+export function mapDeleteElem(call: HelperCall): HelperOutcome {
+  const map = mapArgument(call, 0);
+  if (isOutcome(map)) return map;
+  const key = readBytes(call, call.args[1], map.def.keySize);
+  if (isOutcome(key)) return key;
+  return returns(map.delete(key));
+}
+
+export function mapPushElem(call: HelperCall): HelperOutcome {
+  const map = mapArgument(call, 0);
+  if (isOutcome(map)) return map;
+  if (!map.push) return unsupported(call, map);
+  const value = readBytes(call, call.args[1], map.def.valueSize);
+  if (isOutcome(value)) return value;
+  return returns(map.push(value, Number(BigInt.asUintN(32, call.args[2]))));
+}
+
+// pop and peek copy the element into the program's buffer, or fail with an errno.
+function takeElement(call: HelperCall, remove: boolean): HelperOutcome {
+  const map = mapArgument(call, 0);
+  if (isOutcome(map)) return map;
+  const take = remove ? map.pop?.bind(map) : map.peek?.bind(map);
+  if (!take) return unsupported(call, map);
+  const out = writableBytes(call, call.args[1], map.def.valueSize);
+  if (isOutcome(out)) return out;
+  const element = take();
+  if (typeof element === "number") return returns(element);
+  out.set(element.subarray(0, out.length));
+  return returns(0);
+}
+
+export const mapPopElem = (call: HelperCall): HelperOutcome => takeElement(call, true);
+export const mapPeekElem = (call: HelperCall): HelperOutcome => takeElement(call, false);
+
+const unsupported = (call: HelperCall, map: BpfMap): HelperOutcome =>
+  misuse(`${helperName(call.id)} is not supported by map '${map.def.name}' (type ${map.def.type})`);

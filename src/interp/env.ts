@@ -1,0 +1,61 @@
+// What a run starts from (RunEnv), how it is bounded and watched (RunOptions)
+// and how it ends (RunResult).
+import type { Insn, Program } from "../ebpf/instruction.ts";
+import type { RouteTable } from "../helpers/fib.ts";
+import type { HelperTable } from "../helpers/implementations.ts";
+import type { RandomSource, RunEvent, SimClock, XdpRedirect } from "../helpers/runtime.ts";
+import type { BpfMap } from "../maps/types.ts";
+import type { XdpBuffer } from "../xdp/buffer.ts";
+import type { XdpRxQueue } from "../xdp/context.ts";
+import type { Fault } from "./fault.ts";
+
+// What r1 points at when the program starts.
+export type RunInput =
+  | { readonly kind: "none" }
+  // Plain memory, as bpf_conformance passes it: r1 = its address, r2 = its length.
+  | { readonly kind: "memory"; readonly bytes: Uint8Array }
+  // An XDP packet: r1 = struct xdp_md; the helpers may move the buffer's offsets.
+  | { readonly kind: "xdp"; readonly buffer: XdpBuffer; readonly rx?: XdpRxQueue };
+
+export interface RunEnv {
+  // Maps by the number an ld_imm64 map reference carries in imm (fd or index, src 1/2/5/6).
+  readonly maps?: readonly BpfMap[];
+  // Tail-call targets, by the program id a prog_array slot holds.
+  readonly programs?: ReadonlyMap<number, Program>;
+  readonly input?: RunInput;
+  // Defaults to the reference table of src/helpers.
+  readonly helpers?: HelperTable;
+  readonly cpu?: number;
+  readonly clock?: SimClock;
+  readonly random?: RandomSource;
+  readonly routes?: RouteTable;
+}
+
+export const DEFAULT_MAX_STEPS = 1_000_000;
+
+export interface TraceStep {
+  readonly pc: number;
+  // 0 for the main program, 1.. inside bpf-to-bpf calls.
+  readonly depth: number;
+  readonly insn: Insn;
+  // r0..r10 before the instruction runs.
+  readonly regs: readonly bigint[];
+}
+
+export interface RunOptions {
+  // Instructions executed before the run is stopped with a "budget" fault.
+  readonly maxSteps?: number;
+  // Called before each instruction (costly: copies the registers).
+  readonly onStep?: (step: TraceStep) => void;
+}
+
+interface RunOutcomeCommon {
+  readonly steps: number;
+  readonly events: readonly RunEvent[];
+  // For XDP runs: where the last bpf_redirect / bpf_redirect_map asked the packet to go.
+  readonly redirect?: XdpRedirect;
+}
+
+export type RunResult =
+  | ({ readonly kind: "exit"; readonly r0: bigint } & RunOutcomeCommon)
+  | ({ readonly kind: "fault"; readonly pc: number; readonly message: string; readonly fault: Fault } & RunOutcomeCommon);

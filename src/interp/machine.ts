@@ -1,0 +1,110 @@
+// The state of one run: the address space with its regions, the call frames
+// and everything the helpers may touch. Built once per run from a RunEnv.
+import { FRAME_POINTER, REG_COUNT } from "../ebpf/opcode.ts";
+import type { Program } from "../ebpf/instruction.ts";
+import { helperImplementations, type HelperTable } from "../helpers/implementations.ts";
+import { DEFAULT_CLOCK, seededRandom, type HelperMachine, type XdpSession } from "../helpers/runtime.ts";
+import { LOOPBACK_RX_QUEUE, xdpContextFields } from "../xdp/context.ts";
+import type { RunEnv } from "./env.ts";
+import { AddressSpace, Segment, type Region } from "./memory.ts";
+
+// kernel/bpf/core.c MAX_BPF_STACK and include/linux/bpf_verifier.h MAX_CALL_FRAMES.
+export const STACK_BYTES = 512;
+export const MAX_CALL_FRAMES = 8;
+
+export interface Frame {
+  program: Program;
+  readonly regs: bigint[];
+  readonly stack: Region;
+  // Where the caller continues when this frame exits.
+  readonly returnPc: number;
+}
+
+export interface Machine extends HelperMachine {
+  readonly frames: Frame[];
+  readonly helpers: HelperTable;
+  steps: number;
+}
+
+export function newStack(memory: AddressSpace, depth: number): Region {
+  return memory.mapAt(Segment.STACK + depth, {
+    kind: "stack",
+    label: depth === 0 ? "stack" : `stack of call frame ${depth}`,
+    bytes: new Uint8Array(STACK_BYTES),
+    writable: true,
+  });
+}
+
+// A register file for a frame: r10 points one past the top of its stack.
+export function newRegisters(stack: Region): bigint[] {
+  const regs = new Array<bigint>(REG_COUNT).fill(0n);
+  regs[FRAME_POINTER] = stack.base + BigInt(STACK_BYTES);
+  return regs;
+}
+
+export function createMachine(program: Program, env: RunEnv): Machine {
+  const memory = new AddressSpace();
+  const maps = env.maps ?? [];
+  // Map handles (what an ld_imm64 map reference yields) are regions without bytes: any access faults.
+  maps.forEach((map, index) => {
+    memory.mapAt(Segment.MAPS + index, {
+      kind: "map",
+      label: `map '${map.def.name}' (a handle, not memory)`,
+      bytes: new Uint8Array(0),
+      writable: false,
+    });
+  });
+  const stack = newStack(memory, 0);
+  const regs = newRegisters(stack);
+  let context: Region | undefined;
+  let xdp: XdpSession | undefined;
+  const input = env.input ?? { kind: "none" };
+  switch (input.kind) {
+    case "none":
+      break;
+    case "memory": {
+      const region = memory.mapAt(Segment.INPUT, { kind: "input", label: "input memory", bytes: input.bytes, writable: true });
+      regs[1] = region.base;
+      regs[2] = BigInt(input.bytes.length);
+      break;
+    }
+    case "xdp": {
+      const buffer = input.buffer;
+      const packetRegion = memory.mapAt(Segment.PACKET, {
+        kind: "packet",
+        label: "packet (data_meta..data_end)",
+        bytes: buffer.frame,
+        writable: true,
+        window: () => ({ start: buffer.dataMeta, end: buffer.dataEnd }),
+      });
+      const rx = input.rx ?? LOOPBACK_RX_QUEUE;
+      context = memory.mapAt(Segment.CONTEXT, {
+        kind: "context",
+        label: "xdp_md context",
+        bytes: new Uint8Array(0),
+        writable: false,
+        context: xdpContextFields(buffer, packetRegion.base, rx),
+      });
+      xdp = { buffer, packetRegion, rx, redirect: undefined };
+      regs[1] = context.base;
+      break;
+    }
+  }
+  return {
+    memory,
+    maps,
+    cpu: env.cpu ?? 0,
+    clock: env.clock ?? DEFAULT_CLOCK,
+    random: env.random ?? seededRandom(1),
+    programs: env.programs ?? new Map(),
+    routes: env.routes,
+    context,
+    xdp,
+    events: [],
+    reserved: new Map(),
+    steps: 0,
+    tailCalls: 0,
+    frames: [{ program, regs, stack, returnPc: -1 }],
+    helpers: env.helpers ?? helperImplementations,
+  };
+}

@@ -1,0 +1,57 @@
+// The XDP packet buffer: one frame of bytes and four offsets into it, as the
+// kernel's struct xdp_buff keeps four pointers:
+//
+//   0 (data_hard_start)   data_meta   data            data_end           hardEnd    frameBytes
+//   |<---- headroom ----->|<- meta ->|<---- packet ---->|<--- tailroom --->|<- shared info ->|
+//
+// The XDP helpers (adjust_head/tail/meta) move the offsets; the program reads
+// and writes bytes between data_meta and data_end only.
+import { OffloadSimError } from "../errors.ts";
+import {
+  SKB_SHARED_INFO_BYTES,
+  TEST_RUN_FRAME_BYTES,
+  XDP_PACKET_HEADROOM,
+  maxLinearPacketBytes,
+  xdpMetadataLengthInvalid,
+} from "./layout.ts";
+
+export interface XdpBuffer {
+  readonly frame: Uint8Array;
+  dataMeta: number;
+  data: number;
+  dataEnd: number;
+  // The end of the area the packet may grow into (frame size minus the shared info).
+  readonly hardEnd: number;
+}
+
+export class XdpInputError extends OffloadSimError {}
+
+// Builds the frame BPF_PROG_TEST_RUN would build for this packet (and optional
+// metadata in front of it): data starts at XDP_PACKET_HEADROOM, metadata just before.
+export function createXdpBuffer(packet: Uint8Array, metadata: Uint8Array = new Uint8Array(0)): XdpBuffer {
+  if (xdpMetadataLengthInvalid(metadata.length)) {
+    throw new XdpInputError(
+      `XDP metadata of ${metadata.length} bytes is invalid: it must be a multiple of 4 bytes and at most 32.`,
+    );
+  }
+  const maxPacket = maxLinearPacketBytes(metadata.length);
+  if (packet.length > maxPacket) {
+    throw new XdpInputError(
+      `packet of ${packet.length} bytes does not fit one XDP frame (at most ${maxPacket} bytes; multi-buffer frames are not modelled).`,
+    );
+  }
+  const frame = new Uint8Array(TEST_RUN_FRAME_BYTES);
+  const data = XDP_PACKET_HEADROOM;
+  frame.set(metadata, data - metadata.length);
+  frame.set(packet, data);
+  return {
+    frame,
+    dataMeta: data - metadata.length,
+    data,
+    dataEnd: data + packet.length,
+    hardEnd: TEST_RUN_FRAME_BYTES - SKB_SHARED_INFO_BYTES,
+  };
+}
+
+export const packetBytes = (buffer: XdpBuffer): Uint8Array => buffer.frame.slice(buffer.data, buffer.dataEnd);
+export const metadataBytes = (buffer: XdpBuffer): Uint8Array => buffer.frame.slice(buffer.dataMeta, buffer.data);
