@@ -7,7 +7,7 @@ import { assemble, encodeProgram } from "../../ebpf/index.ts";
 interface AsmArgs {
   source: string;
   output?: string;
-  bigEndian: boolean;
+  "big-endian": boolean;
 }
 
 // prog.s → prog.bin, anything else → anything.bin
@@ -24,7 +24,7 @@ export const asmCommand: CommandModule<object, AsmArgs> = {
   handler: (args) => {
     const program = assemble(readFileSync(args.source, "utf8"), { sourceName: args.source });
     const output = args.output ?? defaultOutput(args.source);
-    writeFileSync(output, encodeProgram(program, { littleEndian: !args.bigEndian }));
+    writeFileSync(output, encodeProgram(program, { littleEndian: !args["big-endian"] }));
     process.stdout.write(`${output}: ${program.length} instruction slots (${program.length * 8} bytes)\n`);
   },
 };

@@ -7,7 +7,7 @@ import { type AsmSyntax, listRawBytes } from "../../ebpf/index.ts";
 interface DisasmArgs {
   input: string;
   syntax: AsmSyntax;
-  bigEndian: boolean;
+  "big-endian": boolean;
 }
 
 export interface DisasmInputOptions {
@@ -36,6 +36,6 @@ export const disasmCommand: CommandModule<object, DisasmArgs> = {
       .option("big-endian", { type: "boolean", default: false, describe: "the bytes are big-endian (bpfeb)" }),
   handler: (args) => {
     const bytes = new Uint8Array(readFileSync(args.input));
-    process.stdout.write(disassembleInput(args.input, bytes, { syntax: args.syntax, littleEndian: !args.bigEndian }));
+    process.stdout.write(disassembleInput(args.input, bytes, { syntax: args.syntax, littleEndian: !args["big-endian"] }));
   },
 };
