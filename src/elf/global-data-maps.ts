@@ -3,6 +3,7 @@ import { slice } from "./byte-region.ts";
 import { btfType, BtfVarLinkage, findDatasec, type Btf } from "./btf.ts";
 import { STB, STT, STV } from "./elf-constants.ts";
 import { contents, type ElfFile } from "./elf-file.ts";
+import { elfError } from "./errors.ts";
 import type { DataSection } from "./object-layout.ts";
 import type { PlacedMap } from "./placed-map.ts";
 
@@ -15,9 +16,18 @@ import type { PlacedMap } from "./placed-map.ts";
 const BPF_F_RDONLY_PROG = 1 << 7;
 const BPF_F_MMAPABLE = 1 << 10;
 const GLOBAL_DATA_KEY_BYTES = 4;
+// The kernel refuses array values larger than KMALLOC_MAX_SIZE (array_map_alloc_check in
+// kernel/bpf/arraymap.c), which is 4 MiB with 4 KiB pages; a bigger .bss cannot be a map.
+const MAX_VALUE_BYTES = 4 << 20;
 
 export function readGlobalDataMaps(elf: ElfFile, sections: readonly DataSection[], btf: Btf | undefined): PlacedMap[] {
   return sections.map(({ section, kind }) => {
+    if (section.size > MAX_VALUE_BYTES) {
+      throw elfError(
+        { file: elf.fileName, section: section.name, offset: section.headerOffset + 32 },
+        `the section is ${section.size} bytes, more than the ${MAX_VALUE_BYTES}-byte largest map value the kernel accepts for global data`,
+      );
+    }
     const readOnly = kind === "rodata";
     const flags = (readOnly ? BPF_F_RDONLY_PROG : 0) | (exposesGlobals(elf, section.name, btf) ? BPF_F_MMAPABLE : 0);
     const def: MapDef = {
