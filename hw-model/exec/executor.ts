@@ -114,7 +114,7 @@ export class Executor implements FirmwareContext {
     this.maps = image.maps;
     this.pcieTarget = image.pcieTarget;
     this.lm = new Uint8Array(params.localMemoryBytesPerThread);
-    this.packet = new PacketState(params.packetHeadroomBytes + 2048 + params.packetTailroomBytes);
+    this.packet = new PacketState(params.packetHeadroomBytes + params.maxFrameBytes + params.packetTailroomBytes);
     // xorshift32 needs a non-zero state.
     this.randomState = (seed | 0) === 0 ? 0x9e3779b9 | 0 : seed | 0;
   }
@@ -124,7 +124,7 @@ export class Executor implements FirmwareContext {
     this.trace = trace;
     trace.reset();
     const p = this.params;
-    this.packet.load(input.data, p.packetHeadroomBytes, p.packetTailroomBytes, input.ingressIfindex ?? 0, input.rxQueueIndex ?? 0);
+    this.packet.load(input.data, p.packetHeadroomBytes, p.maxFrameBytes + p.packetTailroomBytes, input.ingressIfindex ?? 0, input.rxQueueIndex ?? 0);
     this.handleCount = 0;
     this.handleViews = [];
     this.perfEvents = [];

@@ -13,11 +13,12 @@ export class PacketState {
     this.buffer = new Uint8Array(capacityBytes);
   }
 
-  // Copies `data` in after `headroomBytes` of headroom; the rest of the buffer is zeroed.
-  load(data: Uint8Array, headroomBytes: number, tailroomBytes: number, ingressIfindex: number, rxQueueIndex: number): void {
-    const need = headroomBytes + data.length + tailroomBytes;
+  // Copies `data` in after `headroomBytes` of zeroed headroom. Bytes past the data are never
+  // read before adjust_tail zeroes them, so they are left as they are.
+  load(data: Uint8Array, headroomBytes: number, roomAfterBytes: number, ingressIfindex: number, rxQueueIndex: number): void {
+    const need = headroomBytes + Math.max(data.length, roomAfterBytes);
     if (need > this.buffer.length) this.buffer = new Uint8Array(need);
-    else this.buffer.fill(0);
+    else this.buffer.fill(0, 0, headroomBytes);
     this.buffer.set(data, headroomBytes);
     this.metaStart = headroomBytes;
     this.dataStart = headroomBytes;

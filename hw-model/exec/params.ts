@@ -10,10 +10,14 @@ export interface FirmwareCosts {
   readonly compareCyclesPerKeyWord: number;
   // Fetching the key from local memory into registers, per key word.
   readonly localKeyCyclesPerWord: number;
-  // Bytes of one hash bucket read (a line of entry signatures and pointers).
-  readonly hashBucketBytes: number;
-  // Entries one bucket line holds before an overflow line is chained.
+  // Bytes read for one table entry (descriptor, key and value).
+  readonly hashEntryBytes: number;
+  // Entries one bucket line holds; colliding entries beyond go to overflow entries found through the line's CAM.
   readonly hashEntriesPerBucket: number;
+  // Atomic commands spent on the entry lock per operation (take and release).
+  readonly lockAtomicsPerOperation: number;
+  // Array maps live in the hash table and go through the same routine.
+  readonly arraysUseHashTable: boolean;
   // Computing an array element's address (bounds check, multiply-add).
   readonly arrayIndexCycles: number;
   readonly randomCycles: number;
@@ -28,6 +32,8 @@ export interface ExecParams {
   readonly localMemoryBytesPerThread: number;
   readonly packetHeadroomBytes: number;
   readonly packetTailroomBytes: number;
+  // Largest frame: the packet buffer holds headroom + this + tailroom.
+  readonly maxFrameBytes: number;
   // Buffer bytes (headroom included) kept in cluster target memory.
   readonly ctmPacketBytes: number;
   // adjust_head may not leave less than this much headroom (firmware metadata).

@@ -1,10 +1,13 @@
 // A map as the NIC firmware holds it: the map's semantics come from src/maps
 // (BpfMap), its cost from a model of its layout in the memory unit it was placed
-// in. Arrays are a flat run of values (an element's address is computed, no
-// memory read). Hash maps are a table of bucket lines; each line holds a fixed
-// number of entry signatures and chains an overflow line when full, so a lookup
-// reads every line of its bucket's chain and then the matching entry's key.
-// The layout only counts entries per bucket: that is all the cost depends on.
+// in. The NFP eBPF firmware keeps maps in one hash table of fixed-size entries
+// (Netronome nic-firmware, maps/hashmap.uc): the key's hash picks an entry line;
+// keys that collide beyond what the line holds go to overflow entries that the
+// line's CAM points to, so a lookup reads one line, and one overflow entry when
+// its bucket has overflowed. Arrays either live in that table too (looked up the
+// same way) or, when the preset says so, as a flat run of values whose element
+// address is computed without a memory read. The layout only counts entries per
+// bucket: that is all the cost depends on.
 import type { BpfMap } from "../../src/maps/types.ts";
 import { MapType } from "../../src/maps/types.ts";
 
@@ -45,20 +48,25 @@ export class MapRuntime {
   readonly bucketFill: Int32Array;
   private readonly bucketMask: number;
 
+  // Lookups hash the key and read table entries (false: arrays indexed directly).
+  readonly hashed: boolean;
+
   constructor(
     readonly map: BpfMap,
     // Memory-unit instance (topology index) holding the map.
     readonly target: number,
     readonly entriesPerBucket: number,
-    readonly bucketBytes: number,
+    readonly entryBytes: number,
+    arraysUseHashTable: boolean,
   ) {
     this.kind = layoutKindOf(map.def.type);
+    this.hashed = this.kind === "hash" || this.kind === "other" || (this.kind === "array" && arraysUseHashTable);
     this.keyScratch = new Uint8Array(map.def.keySize);
     // One bucket per expected `entriesPerBucket` entries, a power of two.
     let buckets = 1;
     while (buckets * entriesPerBucket < map.def.maxEntries) buckets *= 2;
     this.bucketMask = buckets - 1;
-    this.bucketFill = new Int32Array(this.kind === "hash" || this.kind === "other" ? buckets : 0);
+    this.bucketFill = new Int32Array(this.hashed ? buckets : 0);
     this.syncLayout();
   }
 
@@ -66,11 +74,10 @@ export class MapRuntime {
     return keyHash(key) & this.bucketMask;
   }
 
-  // Bucket lines a lookup in this key's bucket reads (at least one).
-  chainLines(key: Uint8Array): number {
+  // Table entries a search for this key reads: its bucket line, plus an overflow entry when the bucket overflowed.
+  entriesRead(key: Uint8Array): number {
     if (this.bucketFill.length === 0) return 0;
-    const fill = this.bucketFill[this.bucketOf(key)];
-    return fill <= this.entriesPerBucket ? 1 : Math.ceil(fill / this.entriesPerBucket);
+    return this.bucketFill[this.bucketOf(key)] <= this.entriesPerBucket ? 1 : 2;
   }
 
   noteInserted(key: Uint8Array): void {
@@ -96,14 +103,7 @@ export class MapRuntime {
   // Bytes the map occupies in its memory unit.
   footprintBytes(): number {
     const def = this.map.def;
-    switch (this.kind) {
-      case "array":
-        return def.maxEntries * def.valueSize;
-      case "perf_event_array":
-        return 0;
-      case "hash":
-      case "other":
-        return this.bucketFill.length * this.bucketBytes + def.maxEntries * (def.keySize + def.valueSize);
-    }
+    if (this.kind === "perf_event_array") return 0;
+    return this.hashed ? Math.max(def.maxEntries, this.bucketFill.length) * this.entryBytes : def.maxEntries * def.valueSize;
   }
 }

@@ -18,6 +18,8 @@ export const TARGET_LOCAL = -3;
 // Kernel errno values the routines return (include/uapi/asm-generic/errno-base.h).
 export const EFAULT = 14;
 export const EINVAL = 22;
+// Bytes of the entry-lock word an atomic lock command works on (hashmap.uc: a 64-bit test_add).
+const LOCK_BYTES = 8;
 // Ethernet header length: adjust_head/adjust_tail keep at least this much data (kernel: ETH_HLEN).
 export const ETH_HLEN = 14;
 
@@ -81,25 +83,33 @@ function fetchKey(ctx: FirmwareContext, m: MapRuntime, keyAddress: number): Uint
   return m.keyScratch;
 }
 
-// Charges finding a key in a hash map: hashing, the bucket chain, and the matching entry's key.
-function chargeHashSearch(ctx: FirmwareContext, m: MapRuntime, key: Uint8Array, found: boolean): void {
+// Charges finding a key in the table: hashing, taking the entry lock, reading the
+// bucket's line (and an overflow entry), comparing keys, releasing the lock.
+function chargeTableSearch(ctx: FirmwareContext, m: MapRuntime, key: Uint8Array, found: boolean): void {
   const fw = ctx.params.firmware;
   const keyWords = words(key.length);
   ctx.trace.run(keyWords * fw.hashCyclesPerKeyWord);
-  const lines = m.chainLines(key);
-  for (let i = 0; i < lines; i++) command(ctx, m.target, fw.hashBucketBytes, MemKind.READ);
-  if (found) {
-    command(ctx, m.target, key.length, MemKind.READ);
-    ctx.trace.run(keyWords * fw.compareCyclesPerKeyWord);
-  }
+  const takes = Math.ceil(fw.lockAtomicsPerOperation / 2);
+  for (let i = 0; i < takes; i++) command(ctx, m.target, LOCK_BYTES, MemKind.ATOMIC);
+  const entries = m.entriesRead(key);
+  for (let i = 0; i < entries; i++) command(ctx, m.target, fw.hashEntryBytes, MemKind.READ);
+  if (found) ctx.trace.run(keyWords * fw.compareCyclesPerKeyWord);
+}
+
+function chargeUnlock(ctx: FirmwareContext, m: MapRuntime): void {
+  const fw = ctx.params.firmware;
+  const releases = fw.lockAtomicsPerOperation - Math.ceil(fw.lockAtomicsPerOperation / 2);
+  for (let i = 0; i < releases; i++) command(ctx, m.target, LOCK_BYTES, MemKind.ATOMIC);
 }
 
 function mapLookup(ctx: FirmwareContext, mapIndex: number, keyAddress: number): number {
   const m = mapAt(ctx, mapIndex);
   const key = fetchKey(ctx, m, keyAddress);
   const view = m.map.lookup(key, 0);
-  if (m.kind === "array") ctx.trace.run(ctx.params.firmware.arrayIndexCycles);
-  else chargeHashSearch(ctx, m, key, view !== undefined);
+  if (m.hashed) {
+    chargeTableSearch(ctx, m, key, view !== undefined);
+    chargeUnlock(ctx, m);
+  } else ctx.trace.run(ctx.params.firmware.arrayIndexCycles);
   return view === undefined ? 0 : ctx.valueHandle(mapIndex, view);
 }
 
@@ -110,21 +120,19 @@ function mapUpdate(ctx: FirmwareContext, mapIndex: number, keyAddress: number, v
   const valueAt = ctx.locate(valueAddress, def.valueSize, "value");
   chargeFetch(ctx, valueAt, def.valueSize);
   const value = valueAt.view.slice();
-  const existed = m.kind === "array" ? true : m.map.lookup(key, 0) !== undefined;
+  const existed = m.map.lookup(key, 0) !== undefined;
   // Flags are a 64-bit argument; the routine gets its low word (the kernel's flags all fit in it).
   const err = m.map.update(key, value, flags >>> 0, 0);
-  if (m.kind === "array") {
+  if (m.hashed) {
+    chargeTableSearch(ctx, m, key, existed);
+    if (err === 0) {
+      command(ctx, m.target, ctx.params.firmware.hashEntryBytes, MemKind.WRITE);
+      if (!existed) m.noteInserted(key);
+    }
+    chargeUnlock(ctx, m);
+  } else {
     ctx.trace.run(ctx.params.firmware.arrayIndexCycles);
     if (err === 0) command(ctx, m.target, def.valueSize, MemKind.WRITE);
-  } else {
-    chargeHashSearch(ctx, m, key, existed);
-    if (err === 0) {
-      command(ctx, m.target, def.keySize + def.valueSize, MemKind.WRITE);
-      if (!existed) {
-        command(ctx, m.target, ctx.params.firmware.hashBucketBytes, MemKind.WRITE);
-        m.noteInserted(key);
-      }
-    }
   }
   return err;
 }
@@ -134,15 +142,14 @@ function mapDelete(ctx: FirmwareContext, mapIndex: number, keyAddress: number): 
   const key = fetchKey(ctx, m, keyAddress);
   const existed = m.map.lookup(key, 0) !== undefined;
   const err = m.map.delete(key);
-  if (m.kind === "array") {
-    ctx.trace.run(ctx.params.firmware.arrayIndexCycles);
-  } else {
-    chargeHashSearch(ctx, m, key, existed);
+  if (m.hashed) {
+    chargeTableSearch(ctx, m, key, existed);
     if (err === 0 && existed) {
-      command(ctx, m.target, ctx.params.firmware.hashBucketBytes, MemKind.WRITE);
+      command(ctx, m.target, ctx.params.firmware.hashEntryBytes, MemKind.WRITE);
       m.noteDeleted(key);
     }
-  }
+    chargeUnlock(ctx, m);
+  } else ctx.trace.run(ctx.params.firmware.arrayIndexCycles);
   return err;
 }
 

@@ -17,6 +17,7 @@ export const testParams: ExecParams = {
   localMemoryBytesPerThread: 512,
   packetHeadroomBytes: 256,
   packetTailroomBytes: 320,
+  maxFrameBytes: 1518,
   ctmPacketBytes: 256 + 64,
   adjustHeadMinHeadroomBytes: 40,
   maxInstructionsPerPacket: 10_000,
@@ -26,8 +27,10 @@ export const testParams: ExecParams = {
     hashCyclesPerKeyWord: 3,
     compareCyclesPerKeyWord: 1,
     localKeyCyclesPerWord: 1,
-    hashBucketBytes: 64,
-    hashEntriesPerBucket: 4,
+    hashEntryBytes: 64,
+    hashEntriesPerBucket: 1,
+    lockAtomicsPerOperation: 2,
+    arraysUseHashTable: false,
     arrayIndexCycles: 5,
     randomCycles: 4,
     adjustCycles: 6,
@@ -49,7 +52,7 @@ export function hashMap(keySize: number, valueSize: number, maxEntries: number, 
 }
 
 export function executorFor(stages: string[], maps: BpfMap[] = [], params: ExecParams = testParams): Executor {
-  const runtimes = maps.map((m) => new MapRuntime(m, MAP_UNIT, params.firmware.hashEntriesPerBucket, params.firmware.hashBucketBytes));
+  const runtimes = maps.map((m) => new MapRuntime(m, MAP_UNIT, params.firmware.hashEntriesPerBucket, params.firmware.hashEntryBytes, params.firmware.arraysUseHashTable));
   return new Executor({ stages: stages.map((s) => assemble(s)), maps: runtimes, pcieTarget: PCIE_UNIT }, params, 1);
 }
 
