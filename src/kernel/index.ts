@@ -18,7 +18,15 @@ export {
 export type { FuncInfo, ProgramBtf, ProgramLoadSpec } from "./prog-load.ts";
 export type { XdpTestRunInput, XdpTestRunResult, RawTestRunInput, RawTestRunResult } from "./test-run.ts";
 export type { ProgramInfo, MapInfo } from "./obj-info.ts";
-export type { ValueShape } from "./map-commands.ts";
+export { isDumpableMapType, isPerCpuMapType, type ValueShape } from "./map-commands.ts";
+export {
+  dumpMaps,
+  instantiateObject,
+  kernelMapNamed,
+  type InstantiateOptions,
+  type KernelObjectInstance,
+  type ProgArraySlot,
+} from "./object-instance.ts";
 export { programImage, resolveMapReferences } from "./program-image.ts";
 export { staticFuncBtf, type FuncBtf, type FunctionStart } from "./func-btf.ts";
 export { countCpuList, possibleCpuCount } from "./possible-cpus.ts";

@@ -19,6 +19,18 @@ const perCpuMapTypes: ReadonlySet<number> = new Set([
 
 export const isPerCpuMapType = (type: number): boolean => perCpuMapTypes.has(type);
 
+// Map kinds user space cannot read key by key: no keys (queue, stack: get_next_key is EINVAL), or
+// no syscall lookup (ring buffer, perf event array: ENOTSUPP; xskmap: EOPNOTSUPP). Measured on Linux 6.18.
+const undumpableMapTypes: ReadonlySet<number> = new Set([
+  MapType.QUEUE,
+  MapType.STACK,
+  MapType.RINGBUF,
+  MapType.PERF_EVENT_ARRAY,
+  MapType.XSKMAP,
+]);
+
+export const isDumpableMapType = (type: number): boolean => !undumpableMapTypes.has(type);
+
 // How a map's values cross the syscall boundary.
 export interface ValueShape {
   readonly perCpu: boolean;

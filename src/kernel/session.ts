@@ -13,6 +13,7 @@ import {
   createMapFd,
   deleteElem,
   freezeMap,
+  isDumpableMapType,
   lookupElem,
   nextKey,
   updateElem,
@@ -188,8 +189,12 @@ export class KernelSession {
     return nextKey(this.native, map.fd, key, map.def.keySize, mapLabel(map.def));
   }
 
+  // Throws OffloadSimError for the kinds user space cannot iterate (see isDumpableMapType).
   dumpMap(map: KernelMap): MapDump {
     this.checkOpen();
+    if (!isDumpableMapType(map.def.type)) {
+      throw new OffloadSimError(`${mapLabel(map.def)} (map type ${map.def.type}) cannot be read key by key from user space.`);
+    }
     const pairs: { key: Uint8Array; raw: Uint8Array }[] = [];
     // get_next_key never yields more keys than max_entries; the bound only guards against a kernel bug looping forever.
     const bound = map.def.maxEntries + 1;

@@ -221,6 +221,13 @@ describe.skipIf(!kernelAvailable)("kernel maps", () => {
       });
     });
 
+    it("refuses to dump a ring buffer, which has no keys to iterate", async () => {
+      await withKernel((k) => {
+        const ringbuf = k.createMap({ name: "events", type: MapType.RINGBUF, keySize: 0, valueSize: 0, maxEntries: 4096, flags: 0 });
+        expect(() => k.dumpMap(ringbuf)).toThrow(/map 'events' \(map type 27\) cannot be read key by key/);
+      });
+    });
+
     it("gives the kernel a name it accepts and reports the map's definition back", async () => {
       await withKernel((k) => {
         const map = k.createMap({ ...hashDef, name: "my-counters:v2" });

@@ -1,0 +1,82 @@
+// An eBPF object (as src/elf loads it) brought to life in the kernel, the way
+// libbpf's bpf_object__load would: every map created (global data populated,
+// .rodata frozen), every autoloaded program loaded against those maps, and the
+// prog_array slots filled. Loading never throws for a rejected program: each
+// program's verdict is kept, so a caller can compare it with our verifier's.
+import type { BpfObject, BpfProgram } from "../elf/bpf-object.ts";
+import { attachTypeId } from "../elf/prog-types.ts";
+import { OffloadSimError } from "../errors.ts";
+import { isDumpableMapType } from "./map-commands.ts";
+import type { KernelMap, KernelSession, LoadVerdict, MapDump } from "./session.ts";
+import type { VerifierLogLevel } from "./uapi.ts";
+
+// A program placed in a prog_array slot once everything is loaded (libbpf does this
+// for a PROG_ARRAY's static initializer, which MapDef does not carry).
+export interface ProgArraySlot {
+  readonly map: string;
+  readonly index: number;
+  readonly program: string;
+}
+
+export interface InstantiateOptions {
+  readonly logLevel?: VerifierLogLevel;
+  readonly progArraySlots?: readonly ProgArraySlot[];
+  // Load these programs only (by name); default: every program with autoload set.
+  readonly programs?: readonly string[];
+}
+
+export interface KernelObjectInstance {
+  readonly object: BpfObject;
+  // Index i is the kernel map for object.maps[i], the index the program's map references use.
+  readonly maps: readonly KernelMap[];
+  readonly verdicts: ReadonlyMap<string, LoadVerdict>;
+}
+
+export function instantiateObject(k: KernelSession, object: BpfObject, options: InstantiateOptions = {}): KernelObjectInstance {
+  const maps = object.maps.map((def) => k.createMap(def));
+  const mapFds = maps.map((map) => map.fd);
+  const wanted = options.programs === undefined ? object.programs.filter((p) => p.autoload) : options.programs.map((name) => programNamed(object, name));
+  const verdicts = new Map<string, LoadVerdict>();
+  for (const program of wanted) {
+    verdicts.set(
+      program.name,
+      k.tryLoadProgram({
+        program: program.insns,
+        mapFds,
+        name: program.name,
+        progType: program.typeId,
+        expectedAttachType: program.expectedAttachType === undefined ? 0 : attachTypeId(program.expectedAttachType),
+        license: object.license,
+        logLevel: options.logLevel,
+        // Subprograms with a tail call need func info; see prog-load.ts.
+        btf: program.functions.length > 1 ? k.funcInfoBtf(program.functions) : undefined,
+      }),
+    );
+  }
+  const instance = { object, maps, verdicts };
+  for (const slot of options.progArraySlots ?? []) {
+    const verdict = verdicts.get(slot.program);
+    if (verdict === undefined || !verdict.accepted) {
+      throw new OffloadSimError(`${object.fileName}: prog_array slot ${slot.map}[${slot.index}] names program '${slot.program}', which was not loaded.`);
+    }
+    k.setProgArraySlot(kernelMapNamed(instance, slot.map), slot.index, verdict.program);
+  }
+  return instance;
+}
+
+export function kernelMapNamed(instance: KernelObjectInstance, name: string): KernelMap {
+  const index = instance.object.maps.findIndex((def) => def.name === name);
+  if (index < 0) throw new OffloadSimError(`${instance.object.fileName} has no map named '${name}'.`);
+  return instance.maps[index];
+}
+
+// The content of every map user space can read, by map name, e.g. to compare with the interpreter's after a run.
+export function dumpMaps(k: KernelSession, instance: KernelObjectInstance): ReadonlyMap<string, MapDump> {
+  return new Map(instance.maps.filter((map) => isDumpableMapType(map.def.type)).map((map) => [map.def.name, k.dumpMap(map)]));
+}
+
+function programNamed(object: BpfObject, name: string): BpfProgram {
+  const program = object.programs.find((p) => p.name === name);
+  if (program === undefined) throw new OffloadSimError(`${object.fileName} has no program named '${name}'.`);
+  return program;
+}
