@@ -38,6 +38,8 @@ export interface TraceStep {
   // 0 for the main program, 1.. inside bpf-to-bpf calls.
   readonly depth: number;
   readonly insn: Insn;
+  // The slot after it (the upper half of an ld_imm64).
+  readonly next: Insn | undefined;
   // r0..r10 before the instruction runs.
   readonly regs: readonly bigint[];
 }

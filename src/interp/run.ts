@@ -58,7 +58,7 @@ export function run(program: Program, env: RunEnv = {}, options: RunOptions = {}
       return finish(machine, failed({ kind: "pc-out-of-range", pc, message }));
     }
     const insn = frame.program[pc];
-    options.onStep?.({ pc, depth: machine.frames.length - 1, insn, regs: [...frame.regs] });
+    options.onStep?.({ pc, depth: machine.frames.length - 1, insn, next: frame.program[pc + 1], regs: [...frame.regs] });
     machine.steps++;
     const step = execute(machine, frame, insn, pc);
     if (step.kind !== "next") return finish(machine, step);

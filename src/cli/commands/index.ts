@@ -3,6 +3,8 @@ import type { CommandModule } from "yargs";
 import { asmCommand } from "./asm.ts";
 import { disasmCommand } from "./disasm.ts";
 import { inspectCommand } from "./inspect.ts";
+import { conformanceCommand } from "./conformance.ts";
+import { execCommand } from "./exec.ts";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [inspectCommand, asmCommand, disasmCommand];
+export const commands: CommandModule<any, any>[] = [inspectCommand, asmCommand, disasmCommand, execCommand, conformanceCommand];

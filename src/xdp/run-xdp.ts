@@ -1,0 +1,56 @@
+// Runs an XDP program on one packet the way BPF_PROG_TEST_RUN does: the packet
+// (and optional metadata) placed in a fresh frame with 256 bytes of headroom,
+// r1 = struct xdp_md, and afterwards the action, the packet as the program
+// left it and whatever it sent out of band.
+import type { Program } from "../ebpf/instruction.ts";
+import type { RunEvent, XdpRedirect } from "../helpers/runtime.ts";
+import type { RunEnv, RunOptions, RunResult } from "../interp/env.ts";
+import type { Fault } from "../interp/fault.ts";
+import { run } from "../interp/run.ts";
+import type { BpfMap } from "../maps/types.ts";
+import { createXdpBuffer, metadataBytes, packetBytes } from "./buffer.ts";
+import type { XdpRxQueue } from "./context.ts";
+import { xdpActionName } from "./layout.ts";
+
+export interface XdpRunOptions extends RunOptions, Omit<RunEnv, "maps" | "input"> {
+  // Metadata in front of the packet (a multiple of 4 bytes, at most 32), as ctx_in.data gives it.
+  readonly metadata?: Uint8Array;
+  readonly rx?: XdpRxQueue;
+}
+
+export interface XdpRunResult {
+  // The program's return value as the kernel takes it (u32), undefined after a fault.
+  readonly action: number | undefined;
+  // "XDP_PASS", ..., "unknown action 7", or "fault".
+  readonly actionName: string;
+  // data..data_end and data_meta..data after the run (BPF_PROG_TEST_RUN's data_out is metadata + packet).
+  readonly packet: Uint8Array;
+  readonly metadata: Uint8Array;
+  readonly fault?: Fault;
+  readonly events: readonly RunEvent[];
+  readonly redirect?: XdpRedirect;
+  readonly steps: number;
+  readonly result: RunResult;
+}
+
+export function runXdp(program: Program, packet: Uint8Array, maps: readonly BpfMap[] = [], options: XdpRunOptions = {}): XdpRunResult {
+  const { metadata, rx, maxSteps, onStep, ...env } = options;
+  const buffer = createXdpBuffer(packet, metadata);
+  const result = run(
+    program,
+    { ...env, maps, input: { kind: "xdp", buffer, ...(rx ? { rx } : {}) } },
+    { ...(maxSteps === undefined ? {} : { maxSteps }), ...(onStep ? { onStep } : {}) },
+  );
+  const action = result.kind === "exit" ? Number(BigInt.asUintN(32, result.r0)) : undefined;
+  return {
+    action,
+    actionName: action === undefined ? "fault" : xdpActionName(BigInt(action)),
+    packet: packetBytes(buffer),
+    metadata: metadataBytes(buffer),
+    ...(result.kind === "fault" ? { fault: result.fault } : {}),
+    events: result.events,
+    ...(result.redirect ? { redirect: result.redirect } : {}),
+    steps: result.steps,
+    result,
+  };
+}
