@@ -87,7 +87,7 @@ export function toSlots(form: Instruction): Insn[] {
   }
 }
 
-// True when a jump-like form moves control relative to pc (ja, jcond, callLocal), with its target pc.
+// The pc a pc-relative form points at (ja, jcond, callLocal, lddw of a func), or undefined for the rest.
 export function branchTarget(form: Instruction, pc: number): number | undefined {
   switch (form.kind) {
     case "ja":

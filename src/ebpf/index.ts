@@ -12,6 +12,7 @@ export { type Instruction, type InstructionKind, InvalidInstruction, branchTarge
 export { type DecodeOptions, EbpfDecodeError, decodeProgram, validateProgram } from "./decode.ts";
 export { type EncodeOptions, encodeProgram } from "./encode.ts";
 export { AsmError, type AssembleOptions, assemble } from "./asm.ts";
+export { type RegisterView, llvmRegister, mnemonicRegister, parseRegisterName } from "./register.ts";
 export {
   type AsmSyntax, type DisassembleOptions, type DisassembledInstruction, type ListingOptions,
   disassemble, disassembleInstructions, formatInstruction, listRawBytes, listing,

@@ -217,9 +217,6 @@ export const pseudoLdUsesNextImm: ReadonlySet<number> = new Set([
   PseudoLd.MAP_IDX_VALUE,
 ]);
 
-// The kinds of CALL by src value, by name.
-export const pseudoCallNames = ["helper", "local", "kfunc"] as const;
-
 // Atomic operations: the low bit of imm is FETCH; the rest picks the operation.
 export const ATOMIC_FETCH = AtomicOp.FETCH;
 

@@ -1,9 +1,5 @@
 // Register names in the two assembly syntaxes: LLVM/kernel `r1` (64-bit view)
 // and `w1` (its low 32 bits), and the bpf_conformance mnemonic `%r1`.
-import { FRAME_POINTER, REG_COUNT, isRegisterNumber } from "./opcode.ts";
-
-export { FRAME_POINTER, REG_COUNT, isRegisterNumber };
-
 export type RegisterView = 32 | 64;
 
 export const llvmRegister = (reg: number, view: RegisterView = 64): string => `${view === 32 ? "w" : "r"}${reg}`;
