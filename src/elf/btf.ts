@@ -11,34 +11,17 @@ export const MAX_RESOLVE_DEPTH = 32;
 // BPF targets have 8-byte pointers (libbpf enforces btf__set_pointer_size(btf, 8)).
 export const BPF_POINTER_BYTES = 8;
 
-export const BtfKind = {
-  UNKN: 0,
-  INT: 1,
-  PTR: 2,
-  ARRAY: 3,
-  STRUCT: 4,
-  UNION: 5,
-  ENUM: 6,
-  FWD: 7,
-  TYPEDEF: 8,
-  VOLATILE: 9,
-  CONST: 10,
-  RESTRICT: 11,
-  FUNC: 12,
-  FUNC_PROTO: 13,
-  VAR: 14,
-  DATASEC: 15,
-  FLOAT: 16,
-  DECL_TAG: 17,
-  TYPE_TAG: 18,
-  ENUM64: 19,
-} as const;
-
+// Kind names by the kind number of struct btf_type.info (BTF_KIND_INT = 1 ... BTF_KIND_ENUM64 = 19).
 const kindNames = [
   "void", "int", "ptr", "array", "struct", "union", "enum", "fwd", "typedef", "volatile",
   "const", "restrict", "func", "func_proto", "var", "datasec", "float", "decl_tag", "type_tag", "enum64",
 ] as const;
 export type BtfKindName = (typeof kindNames)[number];
+
+// The same kinds by their uapi name: BtfKind.INT === 1, BtfKind.UNKN === 0 (void).
+export const BtfKind = Object.fromEntries(kindNames.map((name, id) => [name === "void" ? "UNKN" : name.toUpperCase(), id])) as {
+  readonly [K in BtfKindName as K extends "void" ? "UNKN" : Uppercase<K>]: number;
+};
 
 // BTF_VAR_* linkage of a VAR record.
 export const BtfVarLinkage = { STATIC: 0, GLOBAL_ALLOCATED: 1, GLOBAL_EXTERN: 2 } as const;

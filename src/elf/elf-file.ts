@@ -27,5 +27,3 @@ export function readElf(bytes: Uint8Array, fileName: string): ElfFile {
 
 export const contents = (elf: ElfFile, section: ElfSection): ByteRegion =>
   sectionRegion(elf.fileName, elf.bytes, section, elf.littleEndian);
-
-export const findSection = (elf: ElfFile, name: string): ElfSection | undefined => elf.sections.find((s) => s.name === name);

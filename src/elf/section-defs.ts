@@ -127,8 +127,9 @@ export const sectionDefs: readonly SectionDef[] = [
 
 // Before 1.0, libbpf also matched these entries as bare prefixes
 // (SEC_SLOPPY_PFX), so objects written for it use names like "xdp_prog" or
-// "xdp/filter". libbpf 1.x rejects such names; we still load them, marking the
-// match as legacy so a report can say so.
+// "xdp/filter", and it knew "xdp_devmap/" and "xdp_cpumap/" (now "xdp/devmap"
+// and "xdp/cpumap"). libbpf 1.x rejects such names; we still load them,
+// marking the match as legacy so a report can say so.
 const legacyPrefixes: readonly (readonly [prefix: string, sameAs: string])[] = [
   ["xdp_devmap/", "xdp/devmap"],
   ["xdp_cpumap/", "xdp/cpumap"],

@@ -2,7 +2,7 @@
 // reference our loader is checked against: what it reads from an object
 // (programs, types, maps) and, after bpf_object__load, the instructions it
 // handed to the kernel. Test-only; absent library or kernel support means skip.
-import koffi from "koffi";
+import koffi, { type LibraryHandle } from "koffi";
 import type { Insn } from "../../src/ebpf/instruction.ts";
 
 export interface OracleMap {
@@ -33,7 +33,7 @@ export interface OracleObject {
 type Fn = (...args: unknown[]) => unknown;
 
 function bindLibbpf(): Record<string, Fn> | string {
-  let lib: koffi.IKoffiLib;
+  let lib: LibraryHandle;
   try {
     lib = koffi.load("libbpf.so.1");
   } catch (failure) {
