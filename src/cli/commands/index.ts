@@ -5,6 +5,7 @@ import { disasmCommand } from "./disasm.ts";
 import { inspectCommand } from "./inspect.ts";
 import { conformanceCommand } from "./conformance.ts";
 import { execCommand } from "./exec.ts";
+import { trafficCommand } from "./traffic.ts";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [inspectCommand, asmCommand, disasmCommand, execCommand, conformanceCommand];
+export const commands: CommandModule<any, any>[] = [inspectCommand, asmCommand, disasmCommand, execCommand, conformanceCommand, trafficCommand];

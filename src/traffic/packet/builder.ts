@@ -102,13 +102,13 @@ export class PacketBuilder {
     return this.then(vxlanLayer(vniOrOptions));
   }
 
-  // `count` bytes of a fixed pattern (byte i is i mod 256), or these bytes.
-  payload(countOrBytes: number | Uint8Array): PacketBuilder {
+  // `count` bytes of a fixed pattern (byte i is (first + i) mod 256), or these bytes.
+  payload(countOrBytes: number | Uint8Array, first = 0): PacketBuilder {
     if (typeof countOrBytes === "number") {
       if (!Number.isInteger(countOrBytes) || countOrBytes < 0) throw new PacketBuildError("payload", `${countOrBytes} is not a byte count`);
-      return this.then({ kind: "payload", bytes: patternBytes(countOrBytes) });
+      return this.then({ kind: "payload", bytes: undefined, length: countOrBytes, first });
     }
-    return this.then({ kind: "payload", bytes: countOrBytes.slice() });
+    return this.then({ kind: "payload", bytes: countOrBytes.slice(), length: countOrBytes.length });
   }
 
   // Pads the frame with zeros to at least `frameBytes` (e.g. 60, Ethernet's minimum without FCS).
@@ -194,7 +194,7 @@ function headerLengthOf(layer: Layer): number {
     case "vxlan":
       return VXLAN_HEADER_BYTES;
     case "payload":
-      return layer.bytes.length;
+      return layer.length;
   }
 }
 
@@ -222,9 +222,12 @@ function writeLayer(frame: Frame, index: number): void {
       return writeGre(frame, index);
     case "vxlan":
       return writeVxlan(frame, index);
-    case "payload":
-      frame.bytes.set(layer.bytes, frame.placed[index].offset);
+    case "payload": {
+      const offset = frame.placed[index].offset;
+      if (layer.bytes !== undefined) frame.bytes.set(layer.bytes, offset);
+      else for (let i = 0; i < layer.length; i++) frame.bytes[offset + i] = (layer.first + i) & 0xff;
       return;
+    }
   }
 }
 

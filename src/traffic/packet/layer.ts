@@ -143,10 +143,10 @@ export interface VxlanLayer {
   readonly vni: number;
 }
 
-export interface PayloadLayer {
-  readonly kind: "payload";
-  readonly bytes: Uint8Array;
-}
+// Given bytes, or `length` bytes of the pattern byte i = (first + i) mod 256.
+export type PayloadLayer =
+  | { readonly kind: "payload"; readonly bytes: Uint8Array; readonly length: number }
+  | { readonly kind: "payload"; readonly bytes: undefined; readonly length: number; readonly first: number };
 
 export type Layer =
   | EthernetLayer

@@ -1,0 +1,200 @@
+// Synthetic traffic from a spec (traffic-spec.ts): a re-iterable, seeded
+// stream of Ethernet frames with line-rate timestamps. Nothing is kept per
+// packet or per flow, so ten million packets cost no more memory than ten.
+//
+// Each packet, in this order of random draws: SYN flood or not; frame size;
+// flow (uniform or Zipf over the flows; the flood aims at flow 0's destination);
+// malformed or not, and how. Its timestamp is when it starts on the wire if
+// every frame before it was sent back to back at the line rate (wire-time.ts).
+import { NANOSECONDS_PER_SECOND } from "../capture/pcap-format.ts";
+import type { CapturedPacket } from "../captured-packet.ts";
+import { LinkType } from "../link-type.ts";
+import { PacketBuilder, eth } from "../packet/builder.ts";
+import { parseMac } from "../packet/address.ts";
+import { ETHERNET_HEADER_BYTES } from "../packet/ethernet.ts";
+import { IcmpType, Icmpv6Type } from "../packet/icmp.ts";
+import { IPV6_HEADER_BYTES } from "../packet/ipv6.ts";
+import type { ChecksumChoice } from "../packet/layer.ts";
+import { VLAN_TAG_BYTES } from "../packet/vlan.ts";
+import { flowAt, type Flow } from "./flows.ts";
+import { Prng } from "./prng.ts";
+import { drawFrameBytes } from "./size-distribution.ts";
+import { parseTrafficSpec, type TrafficSpec } from "./traffic-spec.ts";
+import { FCS_BYTES, MIN_FRAME_BYTES, wireBits } from "./wire-time.ts";
+import { ZipfSampler } from "./zipf.ts";
+
+export type Malformation = "truncated" | "bad-length" | "bad-checksum";
+export const MALFORMATIONS: readonly Malformation[] = ["truncated", "bad-length", "bad-checksum"];
+
+export interface GeneratedPacket extends CapturedPacket {
+  // 0 for the first packet generated.
+  readonly index: number;
+  // The flow it belongs to; undefined for a SYN-flood packet.
+  readonly flowIndex: number | undefined;
+  readonly synFlood: boolean;
+  readonly malformation: Malformation | undefined;
+}
+
+export interface GenerateOptions {
+  // Override the spec's count= and seed=.
+  readonly packets?: number;
+  readonly seed?: bigint | number;
+  // The first packet's timestamp.
+  readonly startNs?: bigint;
+}
+
+export const DEFAULT_PACKET_COUNT = 1000;
+export const DEFAULT_SEED = 1n;
+// Locally administered unicast MACs (IEEE 802: second-lowest bit of the first octet set).
+export const GENERATOR_SOURCE_MAC = "02:00:00:00:00:01";
+export const GENERATOR_DESTINATION_MAC = "02:00:00:00:00:02";
+const LINK = { src: parseMac(GENERATOR_SOURCE_MAC), dst: parseMac(GENERATOR_DESTINATION_MAC) };
+const TTL = 64;
+const HOP_LIMIT = 64;
+// A SYN flood's frames are minimum-size: the headers, padded to 60 captured bytes.
+const MIN_CAPTURED_FRAME_BYTES = MIN_FRAME_BYTES - FCS_BYTES;
+const EPHEMERAL_PORT_BASE = 49152;
+const EPHEMERAL_PORT_COUNT = 16384;
+// IPv4 first octets for spoofed SYN sources: 1-223 (unicast classes A-C), without 127 (loopback).
+const SPOOFED_FIRST_OCTETS = 222;
+const LOOPBACK_FIRST_OCTET = 127;
+// A "too long" length field claims up to this many bytes more than the packet has.
+const MAX_LENGTH_EXCESS = 256;
+
+export function generateTraffic(specOrText: TrafficSpec | string, options: GenerateOptions = {}): Iterable<GeneratedPacket> {
+  const spec = typeof specOrText === "string" ? parseTrafficSpec(specOrText) : specOrText;
+  const packetCount = options.packets ?? spec.packetCount ?? DEFAULT_PACKET_COUNT;
+  const seed = BigInt(options.seed ?? spec.seed ?? DEFAULT_SEED);
+  const startNs = options.startNs ?? 0n;
+  return {
+    [Symbol.iterator]: () => packets(spec, packetCount, seed, startNs),
+  };
+}
+
+function* packets(spec: TrafficSpec, packetCount: number, seed: bigint, startNs: bigint): Generator<GeneratedPacket> {
+  const prng = new Prng(seed);
+  const seedKey = prng.nextUint32();
+  const zipf = spec.popularity.kind === "zipf" ? new ZipfSampler(spec.flowCount, spec.popularity.exponent) : undefined;
+  const rate = BigInt(spec.rateBitsPerSecond);
+  const victim = flowAt(spec, seedKey, 0);
+  let wireBitsBefore = 0n;
+  for (let index = 0; index < packetCount; index++) {
+    const synFlood = spec.synFloodShare > 0 && prng.nextFloat() < spec.synFloodShare;
+    const frameBytes = synFlood ? MIN_FRAME_BYTES : drawFrameBytes(spec.size, prng);
+    const flowIndex = synFlood ? undefined : zipf !== undefined ? zipf.sample(prng) - 1 : prng.nextBelow(spec.flowCount);
+    const malformation = spec.malformedShare > 0 && prng.nextFloat() < spec.malformedShare ? MALFORMATIONS[prng.nextBelow(MALFORMATIONS.length)] : undefined;
+    const data =
+      flowIndex === undefined
+        ? synFloodFrame(victim, prng, malformation)
+        : flowFrame(flowAt(spec, seedKey, flowIndex), frameBytes, index, prng, malformation);
+    yield {
+      index,
+      timestampNs: startNs + (wireBitsBefore * NANOSECONDS_PER_SECOND) / rate,
+      data,
+      originalLength: data.length,
+      linkType: LinkType.ETHERNET,
+      interfaceId: 0,
+      sectionIndex: 0,
+      flowIndex,
+      synFlood,
+      malformation,
+    };
+    wireBitsBefore += BigInt(wireBits(data.length));
+  }
+}
+
+interface Overrides {
+  readonly ipLength?: number;
+  readonly ipChecksum?: ChecksumChoice;
+  readonly transportChecksum?: ChecksumChoice;
+}
+
+function flowFrame(flow: Flow, frameBytes: number, index: number, prng: Prng, malformation: Malformation | undefined): Uint8Array {
+  const plain = flowBuilder(flow, index, {});
+  const capturedBytes = Math.max(frameBytes - FCS_BYTES, plain.headerLength());
+  const payloadBytes = capturedBytes - plain.headerLength();
+  const builder =
+    malformation === undefined || malformation === "truncated" ? plain : flowBuilder(flow, index, malformed(malformation, flow, capturedBytes, prng));
+  const frame = builder.payload(payloadBytes, index).build();
+  return malformation === "truncated" ? truncate(frame, linkHeaderBytes(flow), prng) : frame;
+}
+
+function flowBuilder(flow: Flow, index: number, overrides: Overrides): PacketBuilder {
+  const network = networkLayer(eth(LINK), flow, index, overrides);
+  const checksum = overrides.transportChecksum ?? "correct";
+  switch (flow.protocol) {
+    case "udp":
+      return network.udp({ srcPort: flow.srcPort, dstPort: flow.dstPort, checksum });
+    case "tcp":
+      return network.tcp({ srcPort: flow.srcPort, dstPort: flow.dstPort, seq: flow.tcpSeq, ack: flow.tcpAck, flags: "PA", checksum });
+    case "icmp": {
+      const echo = { identifier: flow.icmpIdentifier, sequence: index & 0xffff, checksum };
+      return flow.ipVersion === 4 ? network.icmp({ type: IcmpType.ECHO_REQUEST, ...echo }) : network.icmpv6({ type: Icmpv6Type.ECHO_REQUEST, ...echo });
+    }
+  }
+}
+
+function networkLayer(link: PacketBuilder, flow: { ipVersion: 4 | 6; vlanId: number | undefined; src: Uint8Array; dst: Uint8Array }, index: number, overrides: Overrides): PacketBuilder {
+  const tagged = flow.vlanId === undefined ? link : link.vlan(flow.vlanId);
+  return flow.ipVersion === 4
+    ? tagged.ipv4({
+        src: flow.src,
+        dst: flow.dst,
+        ttl: TTL,
+        identification: index & 0xffff,
+        totalLength: overrides.ipLength,
+        checksum: overrides.ipChecksum,
+      })
+    : tagged.ipv6({ src: flow.src, dst: flow.dst, hopLimit: HOP_LIMIT, payloadLength: overrides.ipLength });
+}
+
+// A length field or checksum that lies; the truncation is applied after building.
+function malformed(kind: "bad-length" | "bad-checksum", flow: Flow, capturedBytes: number, prng: Prng): Overrides {
+  if (kind === "bad-checksum") {
+    // IPv6 has no header checksum; for IPv4 pick the header's or the transport's.
+    return flow.ipVersion === 4 && prng.nextBelow(2) === 0 ? { ipChecksum: "wrong" } : { transportChecksum: "wrong" };
+  }
+  const linkBytes = linkHeaderBytes(flow);
+  const trueLength = capturedBytes - linkBytes - (flow.ipVersion === 6 ? IPV6_HEADER_BYTES : 0);
+  const tooLong = prng.nextBelow(2) === 0 || trueLength === 0;
+  const ipLength = tooLong ? Math.min(0xffff, trueLength + 1 + prng.nextBelow(MAX_LENGTH_EXCESS)) : prng.nextBelow(trueLength);
+  return { ipLength: ipLength === trueLength ? trueLength - 1 : ipLength };
+}
+
+function linkHeaderBytes(flow: { vlanId: number | undefined }): number {
+  return ETHERNET_HEADER_BYTES + (flow.vlanId === undefined ? 0 : VLAN_TAG_BYTES);
+}
+
+// Cuts the frame somewhere after its link-layer header, inside what the IP header announces.
+function truncate(frame: Uint8Array, linkBytes: number, prng: Prng): Uint8Array {
+  return frame.slice(0, prng.nextInRange(linkBytes + 1, frame.length - 1));
+}
+
+function synFloodFrame(victim: Flow, prng: Prng, malformation: Malformation | undefined): Uint8Array {
+  const src = victim.ipVersion === 4 ? spoofedIpv4(prng) : spoofedIpv6(prng);
+  const flood = { ipVersion: victim.ipVersion, vlanId: victim.vlanId, src, dst: victim.dst };
+  const srcPort = EPHEMERAL_PORT_BASE + prng.nextBelow(EPHEMERAL_PORT_COUNT);
+  const seq = prng.nextUint32();
+  const build = (overrides: Overrides): PacketBuilder =>
+    networkLayer(eth(LINK), flood, 0, overrides)
+      .tcp({ srcPort, dstPort: victim.dstPort, seq, flags: "S", checksum: overrides.transportChecksum ?? "correct" })
+      .padTo(MIN_CAPTURED_FRAME_BYTES);
+  if (malformation === undefined) return build({}).build();
+  if (malformation === "truncated") return truncate(build({}).build(), linkHeaderBytes(flood), prng);
+  const headerBytes = build({}).headerLength();
+  return build(malformed(malformation, { ...victim, ...flood }, headerBytes, prng)).build();
+}
+
+function spoofedIpv4(prng: Prng): Uint8Array {
+  const first = 1 + prng.nextBelow(SPOOFED_FIRST_OCTETS);
+  const rest = prng.nextUint32();
+  return Uint8Array.of(first >= LOOPBACK_FIRST_OCTET ? first + 1 : first, (rest >>> 16) & 0xff, (rest >>> 8) & 0xff, rest & 0xff);
+}
+
+// Global unicast 2000::/3 with random low bits.
+function spoofedIpv6(prng: Prng): Uint8Array {
+  const bytes = new Uint8Array(16);
+  for (let i = 0; i < 16; i += 4) new DataView(bytes.buffer).setUint32(i, prng.nextUint32());
+  bytes[0] = 0x20 | (bytes[0] & 0x1f);
+  return bytes;
+}
