@@ -25,9 +25,10 @@ export function loadObject(bytes: Uint8Array, fileName: string): BpfObject {
   const elf = readElf(bytes, fileName);
   const layout = layoutOf(elf);
   const warnings: string[] = [];
-  const btf = layout.btf && readOptional(() => readBtf(contents(elf, layout.btf!)), needsBtf(layout), warnings, "the .BTF section");
+  const { btf: btfSection, btfExt: btfExtSection } = layout;
+  const btf = btfSection && readOptional(() => readBtf(contents(elf, btfSection)), needsBtf(layout), warnings, "the .BTF section");
   const btfExt =
-    btf && layout.btfExt ? readOptional(() => readBtfExt(contents(elf, layout.btfExt!), btf), false, warnings, "the .BTF.ext section") : undefined;
+    btf && btfExtSection ? readOptional(() => readBtfExt(contents(elf, btfExtSection), btf), false, warnings, "the .BTF.ext section") : undefined;
 
   const placed: PlacedMap[] = [
     ...(layout.legacyMaps ? readLegacyMaps(elf, layout.legacyMaps) : []),
