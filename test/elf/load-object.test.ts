@@ -238,3 +238,22 @@ describe("big-endian objects (clang -target bpfeb)", () => {
     expect(data?.initialValue).toEqual(new Uint8Array([0, 0, 0, 0, 0, 0, 0, 7, 0, 0, 0x12, 0x34]));
   });
 });
+
+describe("kernel symbols (externs.c)", () => {
+  const obj = load("externs.o");
+  const p = program(obj, "uses_kernel_symbols");
+
+  it("lists kfunc calls and __ksym loads as unresolved externs at their pcs", () => {
+    expect(p.externs).toEqual([
+      { kind: "kfunc", name: "bpf_rcu_read_lock", pc: 0 },
+      { kind: "ksym", name: "bpf_prog_active", pc: 1 },
+      { kind: "kfunc", name: "bpf_rcu_read_unlock", pc: 10 },
+    ]);
+  });
+
+  it("marks kfunc calls BPF_PSEUDO_KFUNC_CALL and leaves helper calls alone", () => {
+    const calls = p.insns.filter((i) => i.opcode === CALL).map((i) => [i.src, i.imm]);
+    // clang writes kfunc calls as `call -1`; bpf_this_cpu_ptr is helper 154.
+    expect(calls).toEqual([[PseudoCall.KFUNC, -1], [PseudoCall.HELPER, 154], [PseudoCall.KFUNC, -1]]);
+  });
+});
