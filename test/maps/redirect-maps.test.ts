@@ -15,10 +15,10 @@ describe("devmap", () => {
     expect(map.sysUpdate(u32(1), u32(1), UpdateFlag.NOEXIST)).toBe(-Errno.EEXIST);
     expect(map.sysUpdate(u32(1), u32(1), UpdateFlag.EXIST)).toBe(0);
     expect(map.sysUpdate(u32(4), u32(1), UpdateFlag.ANY)).toBe(-Errno.E2BIG);
-    expect(map.redirectTarget(0)).toEqual({ kind: "device", ifindex: 1, programFd: 0 });
+    expect(map.redirectTarget?.(0)).toEqual({ kind: "device", ifindex: 1, programFd: 0 });
     expect(map.sysUpdate(u32(0), u32(0), UpdateFlag.ANY)).toBe(0);
     expect(map.sysLookup(u32(0))).toBe(-Errno.ENOENT);
-    expect(map.redirectTarget(0)).toBeUndefined();
+    expect(map.redirectTarget?.(0)).toBeUndefined();
   });
 
   it("deletes any slot below max_entries without complaint, EINVAL beyond; walks every index", () => {
@@ -54,7 +54,7 @@ describe("devmap_hash", () => {
     expect(map.sysDelete(u32(5))).toBe(0);
     expect(map.sysDelete(u32(5))).toBe(-Errno.ENOENT);
     expect(map.sysUpdate(u32(8), u32(0), 0)).toBe(-Errno.EINVAL);
-    expect(map.redirectTarget(13)).toEqual({ kind: "device", ifindex: 1, programFd: 0 });
+    expect(map.redirectTarget?.(13)).toEqual({ kind: "device", ifindex: 1, programFd: 0 });
   });
 });
 
@@ -67,7 +67,7 @@ describe("cpumap", () => {
     expect(map.sysUpdate(u32(4), u32(256), 0)).toBe(-Errno.E2BIG);
     expect(map.sysUpdate(u32(0), u32(16385), 0)).toBe(-Errno.EOVERFLOW);
     expect(map.sysUpdate(u32(1), u32(16384), 0)).toBe(0);
-    expect(map.redirectTarget(1)).toEqual({ kind: "cpu", cpu: 1, queueSize: 16384, programFd: 0 });
+    expect(map.redirectTarget?.(1)).toEqual({ kind: "cpu", cpu: 1, queueSize: 16384, programFd: 0 });
     expect(map.sysUpdate(u32(0), u32(0), 0)).toBe(0);
     expect(map.sysLookup(u32(0))).toBe(-Errno.ENOENT);
     expect(map.sysDelete(u32(9))).toBe(-Errno.EINVAL);
@@ -81,7 +81,7 @@ describe("xskmap", () => {
     expect(map.sysUpdate(u32(0), u32(7), UpdateFlag.ANY)).toBe(0);
     expect(map.sysUpdate(u32(0), u32(8), UpdateFlag.NOEXIST)).toBe(-Errno.EEXIST);
     expect(map.sysLookup(u32(0))).toBe(-Errno.EOPNOTSUPP);
-    expect(map.redirectTarget(0)).toEqual({ kind: "xsk", queueIndex: 0, socket: 7 });
+    expect(map.redirectTarget?.(0)).toEqual({ kind: "xsk", queueIndex: 0, socket: 7 });
     expect(map.sysDelete(u32(0))).toBe(0);
     expect(map.sysDelete(u32(9))).toBe(-Errno.EINVAL);
   });
