@@ -36,11 +36,17 @@ function buildProbe(): KernelProbe | string {
   if (process.getuid?.() !== 0) return "bpf() map creation needs root";
   const binary = join(mkdtempSync(join(tmpdir(), "offload-sim-probe-")), "kernel-probe");
   const source = new URL("./kernel-probe.c", import.meta.url).pathname;
-  try {
-    execFileSync("cc", ["-O1", "-o", binary, source, "-lbpf"], { stdio: "pipe" });
-  } catch (error) {
-    return `cannot build the probe with cc and libbpf: ${(error as Error).message.split("\n")[0]}`;
-  }
+  const failures: string[] = [];
+  const built = ["cc", "clang"].some((compiler) => {
+    try {
+      execFileSync(compiler, ["-O1", "-o", binary, source, "-lbpf"], { stdio: "pipe" });
+      return true;
+    } catch (error) {
+      failures.push(`${compiler}: ${(error as Error).message.split("\n")[0]}`);
+      return false;
+    }
+  });
+  if (!built) return `cannot build the probe against libbpf (${failures.join("; ")})`;
   const run = (script: string): string[] => {
     const result = spawnSync("taskset", ["-c", "0", binary], { input: script, encoding: "utf8" });
     if (result.status !== 0) throw new Error(`kernel probe failed: ${result.stderr}`);
