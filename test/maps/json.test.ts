@@ -84,6 +84,23 @@ describe("loadMapJson", () => {
     expect(load({ entries: [{ key: { u32: 1 }, value: { u64: 1 } }, { key: { u32: 2 }, value: { u64: 2 } }] })).toThrow(/entries\[1\]: the update fails with E2BIG/);
   });
 
+  it("answers any JSON document with contents or a MapError, never another exception", () => {
+    const entry = fc.record({ key: fc.jsonValue(), value: fc.jsonValue() }, { requiredKeys: [] });
+    const documentArb = fc.oneof(fc.jsonValue(), fc.record({ entries: fc.array(entry, { maxLength: 4 }) }), fc.array(entry, { maxLength: 4 }));
+    fc.assert(
+      fc.property(documentArb, fc.constantFrom(MapType.HASH, MapType.PERCPU_ARRAY, MapType.QUEUE, MapType.ARRAY_OF_MAPS), (document, type) => {
+        const inner = { name: "inner", type: MapType.HASH, keySize: 4, valueSize: 8, maxEntries: 4, flags: 0 };
+        const map = make({ type, keySize: type === MapType.QUEUE ? 0 : 4, valueSize: type === MapType.ARRAY_OF_MAPS ? 4 : 8, inner }, { cpus: 2 });
+        try {
+          loadMapJson(map, document, "fuzz.json");
+        } catch (error) {
+          expect(error).toBeInstanceOf(MapError);
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it("reports a file that is not JSON", () => {
     const dir = mkdtempSync(join(tmpdir(), "maps-json-"));
     const file = join(dir, "broken.json");
