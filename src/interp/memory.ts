@@ -1,15 +1,17 @@
 // The simulated address space. A pointer is a plain 64-bit number, as in the
 // kernel; each memory region lives in its own 4 GiB segment, so the segment
-// number (address >> 32) names the region and the low 32 bits are the offset
-// into it. Address 0 and everything below the first segment is unmapped, so a
-// NULL or a small scalar used as a pointer faults.
+// number (address >> 32) names the region. A region starts in the middle of
+// its segment, so an access that strays up to 2 GiB below or above it is
+// still reported against that region ("8 bytes below the stack") rather than
+// as a stray address. Segment 0 is unmapped, so NULL or a small scalar used as
+// a pointer faults.
 //
-//   segment   region
-//   0x1       context (struct xdp_md for XDP)
-//   0x2       packet buffer (headroom, data, tailroom; only data_meta..data_end is accessible)
-//   0x3       input memory (bpf_conformance `-- mem`)
-//   0x4       functions (targets of ld_imm64 pseudo-func, for callx)
-//   0x10+d    stack of call frame d (512 bytes, r10 = its end)
+//   segment   region                                              base address
+//   0x1       context (struct xdp_md for XDP)                     0x1_8000_0000
+//   0x2       packet frame (only data_meta..data_end accessible)  0x2_8000_0000
+//   0x3       input memory (bpf_conformance `-- mem`)             0x3_8000_0000
+//   0x4       functions (ld_imm64 pseudo-func targets, for callx) 0x4_8000_0000 + pc
+//   0x10+d    stack of call frame d (512 bytes, r10 = its end)    0x10_8000_0000 + d<<32
 //   0x100+i   map i (a handle: not dereferenceable)
 //   0x1000+   map values and ring-buffer records, allocated as the program runs
 //
@@ -28,9 +30,9 @@ export const Segment = {
 } as const;
 
 const SEGMENT_SHIFT = 32n;
-const OFFSET_MASK = (1n << SEGMENT_SHIFT) - 1n;
+const HALF_SEGMENT = 1n << (SEGMENT_SHIFT - 1n);
 
-export const segmentBase = (segment: number): bigint => BigInt(segment) << SEGMENT_SHIFT;
+export const segmentBase = (segment: number): bigint => (BigInt(segment) << SEGMENT_SHIFT) + HALF_SEGMENT;
 
 export interface ByteWindow {
   readonly start: number;
@@ -124,13 +126,15 @@ export class AddressSpace {
       detail,
     });
     if (!region) return refuse("unmapped", "no memory region at this address");
-    if (region.context) return refuse("context-field", "the context is not plain memory");
-    const offset = Number(address & OFFSET_MASK);
+    if (region.context) {
+      return access === "write" ? refuse("read-only", "the context is read-only") : refuse("context-field", "the context is not plain memory");
+    }
+    const offset = Number(address - region.base);
     const { start, end } = region.window ? region.window() : { start: 0, end: region.bytes.byteLength };
     if (offset < start || offset + size > end) {
       const lo = region.base + BigInt(start);
       const hi = region.base + BigInt(end);
-      return refuse("out-of-bounds", `outside the accessible bytes 0x${lo.toString(16)}..0x${hi.toString(16)}`);
+      return refuse("out-of-bounds", `outside the accessible bytes [0x${lo.toString(16)}, 0x${hi.toString(16)})`);
     }
     if (access === "write" && !region.writable) return refuse("read-only", "the region is read-only");
     return { region, offset };
@@ -164,7 +168,7 @@ export class AddressSpace {
   }
 
   private loadContext(region: Region, address: bigint, size: number): bigint | MemoryAccessError {
-    const offset = Number(address & OFFSET_MASK);
+    const offset = Number(address - region.base);
     const loaded = region.context!.load(offset, size);
     if (typeof loaded === "bigint") return loaded;
     return { address, size, access: "read", region: region.kind, regionLabel: region.label, reason: "context-field", detail: loaded };

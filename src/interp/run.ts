@@ -46,6 +46,7 @@ const failed = (fault: Fault): End => ({ kind: "fault", fault });
 export function run(program: Program, env: RunEnv = {}, options: RunOptions = {}): RunResult {
   const machine = createMachine(program, env);
   const maxSteps = options.maxSteps ?? DEFAULT_MAX_STEPS;
+  if (program.length === 0) return finish(machine, failed({ kind: "pc-out-of-range", pc: 0, message: "pc 0: the program is empty" }));
   let pc = 0;
   for (;;) {
     const frame = machine.frames[machine.frames.length - 1];
@@ -53,15 +54,19 @@ export function run(program: Program, env: RunEnv = {}, options: RunOptions = {}
       const message = `pc ${pc}: the run exceeded its budget of ${maxSteps} instructions (a runaway loop?)`;
       return finish(machine, failed({ kind: "budget", pc, message, maxSteps }));
     }
-    if (!(pc >= 0 && pc < frame.program.length)) {
-      const message = `pc ${pc}: execution left the program (${frame.program.length} slots) without an exit`;
-      return finish(machine, failed({ kind: "pc-out-of-range", pc, message }));
-    }
     const insn = frame.program[pc];
     options.onStep?.({ pc, depth: machine.frames.length - 1, insn, next: frame.program[pc + 1], regs: [...frame.regs] });
     machine.steps++;
     const step = execute(machine, frame, insn, pc);
     if (step.kind !== "next") return finish(machine, step);
+    // The frame that continues (the caller after an exit, the callee after a call) must hold the target.
+    const slots = machine.frames[machine.frames.length - 1].program.length;
+    if (!(step.pc >= 0 && step.pc < slots)) {
+      const message = step.pc === pc + 1 || step.pc === pc + 2
+        ? `pc ${pc}: execution runs past the last instruction (${slots} slots) without an exit`
+        : `pc ${pc}: control goes to ${step.pc}, outside the program (${slots} slots)`;
+      return finish(machine, failed({ kind: "pc-out-of-range", pc, message }));
+    }
     pc = step.pc;
   }
 }

@@ -10,8 +10,9 @@ import { OffloadSimError } from "../errors.ts";
 import {
   SKB_SHARED_INFO_BYTES,
   TEST_RUN_FRAME_BYTES,
+  XDP_METADATA_MAX_BYTES,
   XDP_PACKET_HEADROOM,
-  maxLinearPacketBytes,
+  MAX_LINEAR_PACKET_BYTES,
   xdpMetadataLengthInvalid,
 } from "./layout.ts";
 
@@ -31,10 +32,10 @@ export class XdpInputError extends OffloadSimError {}
 export function createXdpBuffer(packet: Uint8Array, metadata: Uint8Array = new Uint8Array(0)): XdpBuffer {
   if (xdpMetadataLengthInvalid(metadata.length)) {
     throw new XdpInputError(
-      `XDP metadata of ${metadata.length} bytes is invalid: it must be a multiple of 4 bytes and at most 32.`,
+      `XDP metadata of ${metadata.length} bytes is invalid: it must be a multiple of 4 bytes and at most ${XDP_METADATA_MAX_BYTES}.`,
     );
   }
-  const maxPacket = maxLinearPacketBytes(metadata.length);
+  const maxPacket = MAX_LINEAR_PACKET_BYTES;
   if (packet.length > maxPacket) {
     throw new XdpInputError(
       `packet of ${packet.length} bytes does not fit one XDP frame (at most ${maxPacket} bytes; multi-buffer frames are not modelled).`,

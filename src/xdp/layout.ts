@@ -21,13 +21,15 @@ export const XDP_FRAME_BYTES = 40;
 // include/uapi/linux/if_ether.h: bpf_xdp_adjust_head/tail keep at least an Ethernet header.
 export const ETH_HLEN = 14;
 
-// include/net/xdp.h xdp_metalen_invalid(): metadata is a multiple of 4 bytes, at most 32.
-export const XDP_METADATA_MAX_BYTES = 32;
+// include/net/xdp.h xdp_metalen_invalid(): metadata is a multiple of 4 bytes and at most
+// type_max(skb_shared_info.meta_len), a __u8 (older kernels capped it at 32; 6.18, the
+// kernel this models, lets a program grow 216 bytes of metadata into the headroom).
+export const XDP_METADATA_MAX_BYTES = 255;
 export const XDP_METADATA_ALIGN_BYTES = 4;
 
-// The largest packet BPF_PROG_TEST_RUN keeps linear (larger ones become fragments, not modelled).
-export const maxLinearPacketBytes = (metadataBytes: number): number =>
-  TEST_RUN_FRAME_BYTES - (XDP_PACKET_HEADROOM - metadataBytes) - SKB_SHARED_INFO_BYTES;
+// The largest packet BPF_PROG_TEST_RUN keeps linear (larger ones become fragments, not
+// modelled): the page minus headroom and shared info; metadata comes out of the headroom.
+export const MAX_LINEAR_PACKET_BYTES = TEST_RUN_FRAME_BYTES - XDP_PACKET_HEADROOM - SKB_SHARED_INFO_BYTES;
 
 export const xdpMetadataLengthInvalid = (lengthBytes: number): boolean =>
   lengthBytes % XDP_METADATA_ALIGN_BYTES !== 0 || lengthBytes > XDP_METADATA_MAX_BYTES;
