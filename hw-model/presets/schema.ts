@@ -87,6 +87,7 @@ export const presetSchema: Readonly<Record<string, FieldSpec>> = {
   host: section("the host side", {
     cores: int("host CPU cores serving packets passed up or sent to the host stage", 1),
     passCostNs: real("host driver cost to receive one XDP_PASS packet", 0, "ns"),
+    rxRingPackets: int("packets the host receive rings hold while the host cores are busy", 1, "packets"),
   }),
   firmware: section("firmware routines (map helpers) on the microengine", {
     codeStoreReservedInstructions: int("code store the firmware keeps for itself", 0, "instructions"),

@@ -50,7 +50,7 @@ export interface Preset {
   readonly ports: { readonly count: number; readonly rateGbps: number };
   readonly rings: { readonly capacity: number; readonly descriptorBytes: number; readonly unit: readonly MemoryKind[] };
   readonly pcie: { readonly rateGbps: number; readonly dmaLatencyNs: number; readonly perPacketOverheadBytes: number };
-  readonly host: { readonly cores: number; readonly passCostNs: number };
+  readonly host: { readonly cores: number; readonly passCostNs: number; readonly rxRingPackets: number };
   readonly firmware: {
     readonly codeStoreReservedInstructions: number;
     readonly callOverheadCycles: number;

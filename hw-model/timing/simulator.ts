@@ -1,0 +1,711 @@
+// The discrete-event timing model of the card. Packets arrive from the MAC at
+// line rate (or at their own timestamps), pass the packet engine into the first
+// stage's ring, are taken by idle hardware threads, and have their work traces
+// replayed: a core issues one thread's instructions at a time, a thread that
+// waits for memory is swapped out and the next ready thread (round robin) runs,
+// memory commands queue at their unit. A stage ends by putting the packet on the
+// next ring (waiting or dropping when it is full), or with a verdict that sends
+// it to the wire, up to the host over PCIe, or frees it.
+//
+// Function and timing meet once per packet: when a packet is admitted at
+// ingress, the functional executor runs all its stages at once, in arrival
+// order, and the timing model then replays the trace it wrote. So map updates
+// of concurrent packets are applied in arrival order. (A packet lost later, at
+// a full inter-stage ring under the "drop" policy, has had its later stages'
+// effects applied already; the default "wait" policy never loses packets there.)
+//
+// Time is in core cycles (floating point); the queue skips idle time.
+import { Executor, type PacketResult, type PacketInput } from "../exec/executor.ts";
+import { TraceWriter, T_END, T_MEM, T_RUN, T_STAGE, T_WAIT, EndKind, TARGET_PACKET_HEAD, TARGET_PACKET_TAIL, MemKind } from "../exec/trace.ts";
+import { Verdict } from "../isa/verdict.ts";
+import type { Preset } from "../presets/types.ts";
+import { execParamsOf, cyclesPerNs, wireBytes } from "../presets/derive.ts";
+import { loadImage, type NicImage, type LoadedImage } from "../image.ts";
+import { EventQueue } from "./event-queue.ts";
+import { MemoryUnitTimer } from "./memory-unit.ts";
+
+export interface SimPacket extends PacketInput {
+  // When the packet's last bit arrives; default: back to back at line rate.
+  readonly arrivalNs?: number;
+  // Ingress port (default: packets alternate over the ports).
+  readonly port?: number;
+}
+
+export interface HostHandoff {
+  readonly packet: Uint8Array;
+  readonly registers: Int32Array;
+  readonly liveMask: number;
+  readonly localMemory: Uint8Array;
+  readonly localMemoryOffset: number;
+}
+
+// The part of the program that runs on the host (not offloaded).
+export interface HostStage {
+  run(handoff: HostHandoff): { readonly action: number; readonly data?: Uint8Array; readonly costNs: number };
+}
+
+export interface SimOptions {
+  readonly seed?: number;
+  // What a stage does when the next stage's ring is full.
+  readonly ringPolicy?: "wait" | "drop";
+  // Port rate override (Gb/s); default the preset's.
+  readonly rateGbps?: number;
+  readonly host?: HostStage;
+  // Keep a record per packet in the result (default true); onPacket sees each either way.
+  readonly keepRecords?: boolean;
+  readonly onPacket?: (record: PacketRecord) => void;
+}
+
+export type Fate = "wire" | "host" | "dropped" | "lost";
+
+export interface StageVisit {
+  readonly stage: number;
+  readonly core: number;
+  readonly thread: number;
+  readonly startNs: number;
+  readonly endNs: number;
+}
+
+export interface PacketRecord {
+  readonly id: number;
+  readonly port: number;
+  readonly bytes: number;
+  readonly arrivalNs: number;
+  // When a thread first took the packet (NaN if it never ran).
+  readonly startNs: number;
+  // When it left: on the wire, in the host, freed, or lost.
+  readonly endNs: number;
+  readonly fate: Fate;
+  // The XDP action (of the NIC program, or of the host stage), -1 when none.
+  readonly action: number;
+  readonly lostReason?: string;
+  readonly stages: readonly StageVisit[];
+  // What the program did to the packet (undefined when lost at ingress).
+  readonly result?: PacketResult;
+}
+
+export interface UnitUsage {
+  readonly name: string;
+  readonly kind: string;
+  readonly busyCycles: number;
+  readonly utilization: number;
+  readonly commands: number;
+  readonly meanQueueCycles: number;
+}
+
+export interface CoreUsage {
+  readonly core: number;
+  readonly island: number;
+  readonly stage: number;
+  readonly busyCycles: number;
+  readonly utilization: number;
+  readonly packets: number;
+}
+
+export interface SimResult {
+  readonly preset: string;
+  readonly packets: number;
+  readonly records: readonly PacketRecord[];
+  readonly processed: number;
+  readonly lost: Readonly<Record<string, number>>;
+  readonly fates: Readonly<Record<Fate, number>>;
+  // From the first arrival to the last departure.
+  readonly durationNs: number;
+  // Packets that left the card (not lost) per second over the duration.
+  readonly throughputPps: number;
+  readonly offeredPps: number;
+  readonly latencyNs: { readonly mean: number; readonly p50: number; readonly p99: number; readonly max: number };
+  readonly units: readonly UnitUsage[];
+  readonly cores: readonly CoreUsage[];
+  // Per stage: the share of its threads' time spent holding a packet.
+  readonly threadOccupancy: readonly number[];
+  // Utilisation of the ingress path, the port egress, the host cores.
+  readonly ingressUtilization: number;
+  readonly egressUtilization: number;
+  readonly hostUtilization: number;
+  // The busiest resource: where adding load stops helping.
+  readonly bottleneck: { readonly name: string; readonly utilization: number };
+}
+
+const EV_ARRIVAL = 0;
+const EV_CONTINUE = 1;
+const EV_SIGNAL = 2;
+const EV_RING_ARRIVE = 3;
+const EV_DONE = 4;
+
+const T_IDLE = 0;
+const T_READY = 1;
+const T_RUNNING = 2;
+const T_WAITING = 3;
+const T_BLOCKED = 4;
+
+// Signal bit of the ring get that starts every stage (beyond the program's 16 signals).
+const FETCH_SIGNAL = 16;
+
+interface InFlight {
+  id: number;
+  port: number;
+  bytes: number;
+  arrival: number;
+  start: number;
+  island: number;
+  trace: TraceWriter;
+  pos: number;
+  result: PacketResult;
+  stages: StageVisit[];
+  stageStart: number;
+  stageCore: number;
+  stageThread: number;
+  hostCostNs: number;
+  action: number;
+  fate: Fate;
+  lostReason?: string;
+}
+
+interface Ring {
+  readonly capacity: number;
+  readonly queue: number[];
+  head: number;
+  // Queued packets plus puts in flight.
+  occupancy: number;
+  readonly idle: number[];
+  idleHead: number;
+  readonly blocked: { tid: number; slot: number; bytes: number }[];
+  readonly unit: number;
+}
+
+export function simulate(preset: Preset, image: NicImage | LoadedImage, packets: readonly SimPacket[], options: SimOptions = {}): SimResult {
+  const loaded = "exec" in image ? image : loadImage(preset, image);
+  const topo = loaded.topology;
+  const seed = options.seed ?? 1;
+  const policy = options.ringPolicy ?? "wait";
+  const keep = options.keepRecords ?? true;
+  const params = execParamsOf(preset);
+  const executor = new Executor(loaded.exec, params, seed);
+  const cpn = cyclesPerNs(preset);
+  const toNs = (cycles: number): number => cycles / cpn;
+  const T = topo.threadsPerCore;
+  const swapCycles = preset.core.contextSwapCycles;
+  const rateGbps = options.rateGbps ?? preset.ports.rateGbps;
+  const portCount = preset.ports.count;
+  const wireCycles = (bytes: number): number => ((wireBytes(preset, bytes) * 8) / rateGbps) * cpn;
+
+  // Memory units and their cache hit ratios (EMEM: cache size over the footprint of the maps placed there).
+  const timers = topo.units.map((u) => new MemoryUnitTimer(u, seed, preset.memory.remoteIslandExtraCycles));
+  const footprint = new Map<number, number>();
+  for (const m of loaded.maps) footprint.set(m.target, (footprint.get(m.target) ?? 0) + m.footprintBytes());
+  timers.forEach((t) => {
+    const f = footprint.get(t.unit.index) ?? 0;
+    t.hitRatio = t.unit.cacheBytes > 0 && f > 0 ? Math.min(1, t.unit.cacheBytes / f) : 1;
+  });
+  const packetTailUnit = topo.unitFor("emem", -1);
+  const ringKind = preset.rings.unit[0];
+
+  // Cores and threads.
+  const stages = loaded.image.stages;
+  const coreStage = new Int32Array(topo.cores).fill(-1);
+  stages.forEach((s, i) => s.cores.forEach((c) => (coreStage[c] = i)));
+  const coreRunning = new Int32Array(topo.cores).fill(-1);
+  const coreLast = new Int32Array(topo.cores).fill(T - 1);
+  const coreFreeAt = new Float64Array(topo.cores);
+  const coreBusy = new Float64Array(topo.cores);
+  const corePackets = new Float64Array(topo.cores);
+  const nThreads = topo.cores * T;
+  const tState = new Int8Array(nThreads);
+  const tSlot = new Int32Array(nThreads).fill(-1);
+  const tArrived = new Int32Array(nThreads);
+  const tWait = new Int32Array(nThreads);
+  const tFetch = new Int8Array(nThreads);
+
+  const rings: Ring[] = stages.map((s, i) => {
+    const firstIsland = topo.islandOfCore(s.cores[0]);
+    const ring: Ring = {
+      capacity: i === 0 ? preset.packet.ingressBufferPackets : (s.ringCapacity ?? preset.rings.capacity),
+      queue: [],
+      head: 0,
+      occupancy: 0,
+      idle: [],
+      idleHead: 0,
+      blocked: [],
+      unit: topo.unitFor(ringKind, firstIsland),
+    };
+    // Idle threads interleaved over the stage's cores, so light load spreads over cores.
+    for (let ctx = 0; ctx < T; ctx++) for (const c of s.cores) ring.idle.push(c * T + ctx);
+    return ring;
+  });
+
+  const inflight: (InFlight | undefined)[] = [];
+  const freeSlots: number[] = [];
+  const tracePool: TraceWriter[] = [];
+  const records: PacketRecord[] = [];
+  const lost: Record<string, number> = {};
+  const fates: Record<Fate, number> = { wire: 0, host: 0, dropped: 0, lost: 0 };
+  const latencies: number[] = [];
+  const queue = new EventQueue();
+  let now = 0;
+  let firstArrival = Infinity;
+  let lastEnd = 0;
+  let processed = 0;
+
+  const portFree = new Float64Array(portCount);
+  const txFree = new Float64Array(portCount);
+  let txBusy = 0;
+  let peFree = 0;
+  let peBusy = 0;
+  const hostFree = new Float64Array(preset.host.cores);
+  let hostBusy = 0;
+  // Packets DMA'd to the host and not yet served by a host core.
+  let hostBacklog = 0;
+  const tBusySince = new Float64Array(nThreads);
+  const stageThreadBusy = new Float64Array(stages.length);
+
+  // --- packets ---
+  const arrivalTimes = new Float64Array(packets.length);
+  const arrivalPorts = new Int32Array(packets.length);
+  for (let i = 0; i < packets.length; i++) {
+    const p = packets[i];
+    const port = (p.port ?? i % portCount) % portCount;
+    const wire = wireCycles(p.data.length);
+    const earliest = portFree[port] + wire;
+    const t = p.arrivalNs === undefined ? earliest : Math.max(p.arrivalNs * cpn, earliest);
+    portFree[port] = t;
+    arrivalTimes[i] = t;
+    arrivalPorts[i] = port;
+  }
+  // Arrivals are sorted per port, not across ports: they are scheduled one at a time in time order.
+  const order = Array.from({ length: packets.length }, (_, i) => i).sort((a, b) => arrivalTimes[a] - arrivalTimes[b] || a - b);
+  let orderAt = 0;
+  const pushNextInOrder = (): void => {
+    if (orderAt < order.length) {
+      const i = order[orderAt++];
+      queue.push(arrivalTimes[i], EV_ARRIVAL, i, 0);
+    }
+  };
+
+  const finish = (slot: number, endCycles: number): void => {
+    const pk = inflight[slot]!;
+    lastEnd = Math.max(lastEnd, endCycles);
+    fates[pk.fate]++;
+    if (pk.fate === "lost") lost[pk.lostReason!] = (lost[pk.lostReason!] ?? 0) + 1;
+    else {
+      processed++;
+      latencies.push(toNs(endCycles - pk.arrival));
+    }
+    const record: PacketRecord = {
+      id: pk.id,
+      port: pk.port,
+      bytes: pk.bytes,
+      arrivalNs: toNs(pk.arrival),
+      startNs: Number.isNaN(pk.start) ? NaN : toNs(pk.start),
+      endNs: toNs(endCycles),
+      fate: pk.fate,
+      action: pk.action,
+      lostReason: pk.lostReason,
+      stages: pk.stages,
+      result: pk.result,
+    };
+    if (keep) records.push(record);
+    options.onPacket?.(record);
+    if (pk.fate === "host") hostBacklog--;
+    tracePool.push(pk.trace);
+    inflight[slot] = undefined;
+    freeSlots.push(slot);
+  };
+
+  const loseAtIngress = (i: number, t: number): void => {
+    const p = packets[i];
+    lastEnd = Math.max(lastEnd, t);
+    fates.lost++;
+    lost["ingress-full"] = (lost["ingress-full"] ?? 0) + 1;
+    const record: PacketRecord = { id: i, port: arrivalPorts[i], bytes: p.data.length, arrivalNs: toNs(t), startNs: NaN, endNs: toNs(t), fate: "lost", action: -1, lostReason: "ingress-full", stages: [] };
+    if (keep) records.push(record);
+    options.onPacket?.(record);
+  };
+
+  // --- threads and cores ---
+  const assign = (tid: number, slot: number, stage: number): void => {
+    const pk = inflight[slot]!;
+    tSlot[tid] = slot;
+    tBusySince[tid] = now;
+    tFetch[tid] = 1;
+    tArrived[tid] = 0;
+    tState[tid] = T_READY;
+    const core = (tid / T) | 0;
+    pk.stageStart = now;
+    pk.stageCore = core;
+    pk.stageThread = tid % T;
+    if (Number.isNaN(pk.start)) pk.start = now;
+    if (pk.island < 0) pk.island = topo.islandOfCore(core);
+    corePackets[core]++;
+    void stage;
+    kick(core);
+  };
+
+  // A packet becomes visible in ring `stage`: a waiting idle thread takes it, or it queues.
+  const ringArrive = (slot: number, stage: number): void => {
+    const ring = rings[stage];
+    if (ring.idleHead < ring.idle.length) {
+      const tid = ring.idle[ring.idleHead++];
+      if (ring.idleHead > 1024 && ring.idleHead * 2 > ring.idle.length) {
+        ring.idle.splice(0, ring.idleHead);
+        ring.idleHead = 0;
+      }
+      leaveRing(ring);
+      assign(tid, slot, stage);
+    } else ring.queue.push(slot);
+  };
+
+  // A packet left the ring: its slot is free, so a blocked producer may put.
+  const leaveRing = (ring: Ring): void => {
+    ring.occupancy--;
+    const b = ring.blocked.shift();
+    if (b) {
+      ring.occupancy++;
+      const stage = rings.indexOf(ring);
+      const done = timers[ring.unit].serve(now, b.bytes, MemKind.WRITE, topo.islandOfCore((b.tid / T) | 0));
+      queue.push(done, EV_RING_ARRIVE, b.slot, stage);
+      threadIdle(b.tid);
+    }
+  };
+
+  // Thread `tid` has no packet: it takes the next one from its stage's ring, or waits idle.
+  const threadIdle = (tid: number): void => {
+    const core = (tid / T) | 0;
+    const stage = coreStage[core];
+    const ring = rings[stage];
+    if (tSlot[tid] >= 0) stageThreadBusy[stage] += now - tBusySince[tid];
+    tSlot[tid] = -1;
+    tState[tid] = T_IDLE;
+    if (ring.head < ring.queue.length) {
+      const slot = ring.queue[ring.head++];
+      if (ring.head > 1024 && ring.head * 2 > ring.queue.length) {
+        ring.queue.splice(0, ring.head);
+        ring.head = 0;
+      }
+      leaveRing(ring);
+      assign(tid, slot, stage);
+    } else ring.idle.push(tid);
+  };
+
+  // Gives the core to its next ready thread (round robin) if it is free.
+  function kick(core: number): void {
+    if (coreRunning[core] >= 0) return;
+    const base = core * T;
+    let pick = -1;
+    for (let k = 1; k <= T; k++) {
+      const ctx = (coreLast[core] + k) % T;
+      if (tState[base + ctx] === T_READY) {
+        pick = ctx;
+        break;
+      }
+    }
+    if (pick < 0) return;
+    const start = Math.max(now, coreFreeAt[core]) + (pick !== coreLast[core] ? swapCycles : 0);
+    coreBusy[core] += pick !== coreLast[core] ? swapCycles : 0;
+    coreRunning[core] = pick;
+    coreLast[core] = pick;
+    tState[base + pick] = T_RUNNING;
+    queue.push(start, EV_CONTINUE, core, 0);
+  }
+
+  const unitOfTarget = (target: number, pk: InFlight): number => {
+    if (target >= 0) return target;
+    if (target === TARGET_PACKET_HEAD) return topo.unitFor("ctm", pk.island);
+    return packetTailUnit;
+  };
+
+  // Moves the clock to t for an action on shared state (a unit queue, a ring) if no earlier event is pending.
+  const sync = (t: number): boolean => {
+    if (t <= now) return true;
+    if (queue.peekTime() < t) return false;
+    now = t;
+    return true;
+  };
+
+  // Runs the core's current thread from time t (= now) until it waits, ends its stage, or must let earlier events happen first.
+  const runCore = (core: number, t: number): void => {
+    const ctx = coreRunning[core];
+    const tid = core * T + ctx;
+    const slot = tSlot[tid];
+    const pk = inflight[slot]!;
+    const island = topo.islandOfCore(core);
+    if (tFetch[tid]) {
+      // The ring get that hands the thread its packet and carried state.
+      tFetch[tid] = 0;
+      const ring = rings[coreStage[core]];
+      const done = timers[ring.unit].serve(t, preset.rings.descriptorBytes, MemKind.READ, island);
+      t += preset.core.issueCyclesPerInstruction;
+      coreBusy[core] += preset.core.issueCyclesPerInstruction;
+      queue.push(done, EV_SIGNAL, tid, FETCH_SIGNAL);
+      tWait[tid] = 1 << FETCH_SIGNAL;
+      tState[tid] = T_WAITING;
+      release(core, t);
+      return;
+    }
+    const buf = pk.trace.buf;
+    let pos = pk.pos;
+    for (;;) {
+      switch (buf[pos]) {
+        case T_STAGE:
+          pos += 2;
+          break;
+        case T_RUN:
+          t += buf[pos + 1];
+          coreBusy[core] += buf[pos + 1];
+          pos += 2;
+          break;
+        case T_MEM: {
+          if (!sync(t)) {
+            pk.pos = pos;
+            queue.push(t, EV_CONTINUE, core, 0);
+            return;
+          }
+          const unit = unitOfTarget(buf[pos + 1], pk);
+          const done = timers[unit].serve(t, buf[pos + 2], buf[pos + 3], island, buf[pos + 1] === TARGET_PACKET_TAIL);
+          queue.push(done, EV_SIGNAL, tid, buf[pos + 4]);
+          pos += 5;
+          break;
+        }
+        case T_WAIT: {
+          const mask = buf[pos + 1];
+          pos += 2;
+          if ((tArrived[tid] & mask) === mask) {
+            tArrived[tid] &= ~mask;
+            break;
+          }
+          pk.pos = pos;
+          tWait[tid] = mask;
+          tState[tid] = T_WAITING;
+          release(core, t);
+          return;
+        }
+        case T_END: {
+          if (!sync(t)) {
+            pk.pos = pos;
+            queue.push(t, EV_CONTINUE, core, 0);
+            return;
+          }
+          const kind = buf[pos + 1];
+          const arg = buf[pos + 2];
+          const bytes = buf[pos + 3];
+          pk.pos = pos + 4;
+          pk.stages.push({ stage: coreStage[core], core, thread: ctx, startNs: toNs(pk.stageStart), endNs: toNs(t) });
+          endStage(tid, slot, kind, arg, bytes, t, island);
+          release(core, t);
+          return;
+        }
+        default:
+          throw new Error(`corrupt work trace record ${buf[pos]} at ${pos}`);
+      }
+    }
+  };
+
+  // The core's running thread stopped at time t: the core is free from t on.
+  const release = (core: number, t: number): void => {
+    coreRunning[core] = -1;
+    coreFreeAt[core] = t;
+    kick(core);
+  };
+
+  const endStage = (tid: number, slot: number, kind: number, arg: number, bytes: number, t: number, island: number): void => {
+    const pk = inflight[slot]!;
+    if (kind === EndKind.HANDOVER) {
+      const ring = rings[arg];
+      if (ring.occupancy < ring.capacity) {
+        ring.occupancy++;
+        const done = timers[ring.unit].serve(t, bytes, MemKind.WRITE, island);
+        queue.push(done, EV_RING_ARRIVE, slot, arg);
+      } else if (policy === "drop") {
+        pk.fate = "lost";
+        pk.lostReason = `ring-full:stage${arg}`;
+        finish(slot, t);
+      } else {
+        tState[tid] = T_BLOCKED;
+        ring.blocked.push({ tid, slot, bytes });
+        return;
+      }
+      threadIdle(tid);
+      return;
+    }
+    threadIdle(tid);
+    if (kind === EndKind.FAULT) {
+      pk.fate = "lost";
+      pk.lostReason = "fault";
+      finish(slot, t);
+      return;
+    }
+    if (kind === EndKind.HOST) {
+      toHost(slot, t, bytes, pk.hostCostNs);
+      return;
+    }
+    // A verdict.
+    if (arg === Verdict.TX || arg === Verdict.REDIRECT) {
+      const start = Math.max(t, txFree[pk.port]);
+      const wire = wireCycles(pk.result.data.length);
+      txFree[pk.port] = start + wire;
+      txBusy += wire;
+      pk.fate = "wire";
+      queue.push(start + wire, EV_DONE, slot, 0);
+    } else if (arg === Verdict.PASS) {
+      toHost(slot, t, bytes, preset.host.passCostNs);
+    } else {
+      pk.fate = "dropped";
+      finish(slot, t);
+    }
+  };
+
+  // DMA over PCIe, then a host core for costNs.
+  const toHost = (slot: number, t: number, bytes: number, costNs: number): void => {
+    const pk = inflight[slot]!;
+    if (hostBacklog >= preset.host.rxRingPackets) {
+      pk.fate = "lost";
+      pk.lostReason = "host-ring-full";
+      finish(slot, t);
+      return;
+    }
+    hostBacklog++;
+    const dmaDone = timers[topo.pcieUnit].serve(t, bytes + preset.pcie.perPacketOverheadBytes, MemKind.WRITE, -1);
+    let h = 0;
+    for (let k = 1; k < hostFree.length; k++) if (hostFree[k] < hostFree[h]) h = k;
+    const start = Math.max(dmaDone, hostFree[h]);
+    const cost = costNs * cpn;
+    hostFree[h] = start + cost;
+    hostBusy += cost;
+    pk.fate = "host";
+    queue.push(start + cost, EV_DONE, slot, 0);
+  };
+
+  // --- ingress ---
+  const admit = (i: number): void => {
+    const ring0 = rings[0];
+    const t = now;
+    firstArrival = Math.min(firstArrival, t);
+    if (ring0.occupancy >= ring0.capacity) {
+      loseAtIngress(i, t);
+      return;
+    }
+    ring0.occupancy++;
+    const p = packets[i];
+    const trace = tracePool.pop() ?? new TraceWriter();
+    const result = executor.runPacket(p, trace);
+    let action = result.outcome.kind === "verdict" ? result.outcome.action : -1;
+    let hostCostNs = 0;
+    let data = result;
+    if (result.outcome.kind === "host") {
+      const o = result.outcome;
+      if (options.host) {
+        const h = options.host.run({ packet: result.data, registers: o.registers, liveMask: o.liveMask, localMemory: o.localMemory, localMemoryOffset: o.localMemoryOffset });
+        action = h.action;
+        hostCostNs = h.costNs;
+        if (h.data) data = { ...result, data: h.data };
+      } else hostCostNs = preset.host.passCostNs;
+    }
+    const slot = freeSlots.length ? freeSlots.pop()! : inflight.length;
+    inflight[slot] = {
+      id: i,
+      port: arrivalPorts[i],
+      bytes: p.data.length,
+      arrival: t,
+      start: NaN,
+      island: -1,
+      trace,
+      pos: 0,
+      result: data,
+      stages: [],
+      stageStart: 0,
+      stageCore: -1,
+      stageThread: -1,
+      hostCostNs,
+      action,
+      fate: "dropped",
+    };
+    const start = Math.max(t, peFree);
+    peFree = start + preset.packet.distributionCyclesPerPacket;
+    peBusy += preset.packet.distributionCyclesPerPacket;
+    queue.push(peFree, EV_RING_ARRIVE, slot, 0);
+    // The ring-0 slot taken at admission is the ingress buffer; ringArrive releases it when a thread takes the packet.
+  };
+
+  pushNextInOrder();
+  while (queue.pop()) {
+    now = queue.popTime;
+    const a = queue.popA;
+    const b = queue.popB;
+    switch (queue.popKind) {
+      case EV_ARRIVAL:
+        admit(a);
+        pushNextInOrder();
+        break;
+      case EV_CONTINUE:
+        runCore(a, now);
+        break;
+      case EV_SIGNAL: {
+        tArrived[a] |= 1 << b;
+        if (tState[a] === T_WAITING && (tArrived[a] & tWait[a]) === tWait[a]) {
+          tArrived[a] &= ~tWait[a];
+          tState[a] = T_READY;
+          kick((a / T) | 0);
+        }
+        break;
+      }
+      case EV_RING_ARRIVE:
+        ringArrive(a, b);
+        break;
+      case EV_DONE:
+        finish(a, now);
+        break;
+    }
+  }
+
+  const durationCycles = Math.max(1, lastEnd - (Number.isFinite(firstArrival) ? firstArrival : 0));
+  const util = (busy: number): number => busy / durationCycles;
+  const units: UnitUsage[] = timers.map((t) => ({
+    name: t.unit.name,
+    kind: t.unit.kind,
+    busyCycles: t.busyCycles,
+    utilization: util(Math.max(t.busyCycles - t.atomicBusyCycles, t.atomicBusyCycles)),
+    commands: t.commands,
+    meanQueueCycles: t.commands ? t.queueCycles / t.commands : 0,
+  }));
+  const cores: CoreUsage[] = [];
+  for (let c = 0; c < topo.cores; c++) {
+    if (coreStage[c] < 0) continue;
+    cores.push({ core: c, island: topo.islandOfCore(c), stage: coreStage[c], busyCycles: coreBusy[c], utilization: util(coreBusy[c]), packets: corePackets[c] });
+  }
+  const sorted = latencies.slice().sort((x, y) => x - y);
+  const pct = (q: number): number => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : NaN);
+  const durationNs = toNs(durationCycles);
+  const ingressUtilization = util(peBusy);
+  const egressUtilization = util(txBusy) / portCount;
+  const hostUtilization = util(hostBusy) / preset.host.cores;
+  const candidates: { name: string; utilization: number }[] = [
+    ...units.filter((u) => u.commands > 0).map((u) => ({ name: u.name, utilization: u.utilization })),
+    ...stages.map((s, i) => ({ name: `stage${i} cores`, utilization: s.cores.reduce((sum, c) => sum + util(coreBusy[c]), 0) / s.cores.length })),
+    // All threads of a stage holding packets: the stage is latency-bound (more threads or cores would help).
+    ...stages.map((s, i) => ({ name: `stage${i} threads`, utilization: util(stageThreadBusy[i]) / (s.cores.length * T) })),
+    { name: "ingress", utilization: ingressUtilization },
+    { name: "egress ports", utilization: egressUtilization },
+    { name: "host cores", utilization: hostUtilization },
+  ];
+  const bottleneck = candidates.reduce((best, c) => (c.utilization > best.utilization ? c : best), { name: "none", utilization: 0 });
+  const offeredWindowNs = packets.length ? toNs(arrivalTimes[order[order.length - 1]] - arrivalTimes[order[0]]) : 0;
+  return {
+    preset: preset.name,
+    packets: packets.length,
+    records,
+    processed,
+    lost,
+    fates,
+    durationNs,
+    throughputPps: processed / (durationNs * 1e-9),
+    offeredPps: packets.length > 1 && offeredWindowNs > 0 ? (packets.length - 1) / (offeredWindowNs * 1e-9) : 0,
+    latencyNs: { mean: sorted.reduce((s, x) => s + x, 0) / Math.max(1, sorted.length), p50: pct(0.5), p99: pct(0.99), max: sorted.length ? sorted[sorted.length - 1] : NaN },
+    units,
+    cores,
+    threadOccupancy: stages.map((s, i) => util(stageThreadBusy[i]) / (s.cores.length * T)),
+    ingressUtilization,
+    egressUtilization,
+    hostUtilization,
+    bottleneck,
+  };
+}
