@@ -180,6 +180,7 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
   const seed = options.seed ?? 1;
   const policy = options.ringPolicy ?? "wait";
   const keep = options.keepRecords ?? true;
+  const recording = keep || options.onPacket !== undefined;
   const params = execParamsOf(preset);
   const executor = new Executor(loaded.exec, params, seed);
   const cpn = cyclesPerNs(preset);
@@ -273,7 +274,10 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
     arrivalPorts[i] = port;
   }
   // Arrivals are sorted per port, not across ports: they are scheduled one at a time in time order.
-  const order = Array.from({ length: packets.length }, (_, i) => i).sort((a, b) => arrivalTimes[a] - arrivalTimes[b] || a - b);
+  const order = Array.from({ length: packets.length }, (_, i) => i);
+  let inOrder = true;
+  for (let i = 1; i < packets.length && inOrder; i++) inOrder = arrivalTimes[i] >= arrivalTimes[i - 1];
+  if (!inOrder) order.sort((a, b) => arrivalTimes[a] - arrivalTimes[b] || a - b);
   let orderAt = 0;
   const pushNextInOrder = (): void => {
     if (orderAt < order.length) {
@@ -286,10 +290,17 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
     const pk = inflight[slot]!;
     lastEnd = Math.max(lastEnd, endCycles);
     fates[pk.fate]++;
+    if (pk.fate === "host") hostBacklog--;
     if (pk.fate === "lost") lost[pk.lostReason!] = (lost[pk.lostReason!] ?? 0) + 1;
     else {
       processed++;
       latencies.push(toNs(endCycles - pk.arrival));
+    }
+    if (!recording) {
+      tracePool.push(pk.trace);
+      inflight[slot] = undefined;
+      freeSlots.push(slot);
+      return;
     }
     const record: PacketRecord = {
       id: pk.id,
@@ -306,7 +317,6 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
     };
     if (keep) records.push(record);
     options.onPacket?.(record);
-    if (pk.fate === "host") hostBacklog--;
     tracePool.push(pk.trace);
     inflight[slot] = undefined;
     freeSlots.push(slot);
@@ -489,7 +499,7 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
           const arg = buf[pos + 2];
           const bytes = buf[pos + 3];
           pk.pos = pos + 4;
-          pk.stages.push({ stage: coreStage[core], core, thread: ctx, startNs: toNs(pk.stageStart), endNs: toNs(t) });
+          if (recording) pk.stages.push({ stage: coreStage[core], core, thread: ctx, startNs: toNs(pk.stageStart), endNs: toNs(t) });
           endStage(tid, slot, kind, arg, bytes, t, island);
           release(core, t);
           return;
@@ -657,6 +667,8 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
     }
   }
 
+  // Records in input order.
+  records.sort((x, y) => x.id - y.id);
   const durationCycles = Math.max(1, lastEnd - (Number.isFinite(firstArrival) ? firstArrival : 0));
   const util = (busy: number): number => busy / durationCycles;
   const units: UnitUsage[] = timers.map((t) => ({
