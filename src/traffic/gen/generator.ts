@@ -116,7 +116,7 @@ function flowFrame(flow: Flow, frameBytes: number, index: number, prng: Prng, ma
   const builder =
     malformation === undefined || malformation === "truncated" ? plain : flowBuilder(flow, index, malformed(malformation, flow, capturedBytes, prng));
   const frame = builder.payload(payloadBytes, index).build();
-  return malformation === "truncated" ? truncate(frame, linkHeaderBytes(flow), prng) : frame;
+  return malformation === "truncated" ? truncate(frame, linkHeaderBytes(flow), frame.length, prng) : frame;
 }
 
 function flowBuilder(flow: Flow, index: number, overrides: Overrides): PacketBuilder {
@@ -165,9 +165,9 @@ function linkHeaderBytes(flow: { vlanId: number | undefined }): number {
   return ETHERNET_HEADER_BYTES + (flow.vlanId === undefined ? 0 : VLAN_TAG_BYTES);
 }
 
-// Cuts the frame somewhere after its link-layer header, inside what the IP header announces.
-function truncate(frame: Uint8Array, linkBytes: number, prng: Prng): Uint8Array {
-  return frame.slice(0, prng.nextInRange(linkBytes + 1, frame.length - 1));
+// Cuts the frame after its link-layer header and before the end of the IP packet (padding after it would hide the cut).
+function truncate(frame: Uint8Array, linkBytes: number, ipPacketEnd: number, prng: Prng): Uint8Array {
+  return frame.slice(0, prng.nextInRange(linkBytes + 1, ipPacketEnd - 1));
 }
 
 function synFloodFrame(victim: Flow, prng: Prng, malformation: Malformation | undefined): Uint8Array {
@@ -180,8 +180,8 @@ function synFloodFrame(victim: Flow, prng: Prng, malformation: Malformation | un
       .tcp({ srcPort, dstPort: victim.dstPort, seq, flags: "S", checksum: overrides.transportChecksum ?? "correct" })
       .padTo(MIN_CAPTURED_FRAME_BYTES);
   if (malformation === undefined) return build({}).build();
-  if (malformation === "truncated") return truncate(build({}).build(), linkHeaderBytes(flood), prng);
   const headerBytes = build({}).headerLength();
+  if (malformation === "truncated") return truncate(build({}).build(), linkHeaderBytes(flood), headerBytes, prng);
   return build(malformed(malformation, { ...victim, ...flood }, headerBytes, prng)).build();
 }
 

@@ -42,7 +42,8 @@ export function bufferSource(bytes: Uint8Array, name: string): ByteSource {
 }
 
 // Opens `path` for sequential reading; node's own error (ENOENT, EACCES) propagates.
-export function fileSource(path: string): ByteSource {
+// The buffer grows past `bufferBytes` only for a single larger read.
+export function fileSource(path: string, bufferBytes = FILE_BUFFER_BYTES): ByteSource {
   const fd = openSync(path, "r");
   let sizeBytes: number | undefined;
   try {
@@ -53,22 +54,23 @@ export function fileSource(path: string): ByteSource {
     closeSync(fd);
     throw err;
   }
-  return new FileSource(path, fd, sizeBytes);
+  return new FileSource(path, fd, sizeBytes, bufferBytes);
 }
 
 class FileSource implements ByteSource {
   readonly name: string;
   readonly sizeBytes: number | undefined;
   private fd: number | undefined;
-  private buffer = new Uint8Array(FILE_BUFFER_BYTES);
+  private buffer: Uint8Array;
   private start = 0;
   private end = 0;
   // Where the next readSync reads, for a regular file (positional reads make skipping free).
   private filePosition = 0;
   private consumed = 0;
 
-  constructor(name: string, fd: number, sizeBytes: number | undefined) {
+  constructor(name: string, fd: number, sizeBytes: number | undefined, bufferBytes: number) {
     this.name = name;
+    this.buffer = new Uint8Array(bufferBytes);
     this.fd = fd;
     this.sizeBytes = sizeBytes;
   }

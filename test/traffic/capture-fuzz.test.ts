@@ -1,0 +1,93 @@
+// Mutated and truncated captures: the readers end in one PcapError or read to the end, never
+// another exception, never a hang; partial mode never throws at all.
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { readCaptureBuffer } from "../../src/traffic/capture/capture-reader.ts";
+import { encodePcap } from "../../src/traffic/capture/pcap-writer.ts";
+import { createPcapngWriter } from "../../src/traffic/capture/pcapng-writer.ts";
+import { PcapError } from "../../src/traffic/errors.ts";
+import { memorySink } from "../../src/traffic/io/byte-sink.ts";
+import { toHex } from "./reference-checksum.ts";
+
+const packets = Array.from({ length: 6 }, (_, i) => ({ timestampNs: BigInt(i) * 1_000_003n, data: Uint8Array.from({ length: 20 + 7 * i }, (_, k) => k), originalLength: 100 + i }));
+
+function pcapngSample(): Uint8Array {
+  const sink = memorySink();
+  const writer = createPcapngWriter(sink, { byteOrder: "big", interfaces: [{}, { resolution: { base: 2, exponent: 30 } }] });
+  packets.slice(0, 3).forEach((p, i) => writer.write({ ...p, interfaceId: i % 2 }));
+  writer.startSection({ byteOrder: "little" });
+  packets.slice(3).forEach((p) => writer.write(p));
+  writer.close();
+  return sink.bytes();
+}
+
+const samples = [encodePcap(packets, { byteOrder: "big", resolution: "micro" }), encodePcap(packets), pcapngSample()];
+
+// A mutation: overwrite bytes, write a random 32-bit value (lengths, magics), cut, or insert.
+const mutation = fc.oneof(
+  fc.record({ kind: fc.constant("byte" as const), at: fc.nat(), value: fc.integer({ min: 0, max: 255 }) }),
+  fc.record({ kind: fc.constant("word" as const), at: fc.nat(), value: fc.integer({ min: 0, max: 0xffffffff }) }),
+  fc.record({ kind: fc.constant("cut" as const), at: fc.nat(), value: fc.constant(0) }),
+  fc.record({ kind: fc.constant("insert" as const), at: fc.nat(), value: fc.integer({ min: 0, max: 255 }) }),
+);
+
+function mutate(sample: Uint8Array, mutations: readonly { kind: string; at: number; value: number }[]): Uint8Array {
+  let bytes = sample.slice();
+  for (const { kind, at, value } of mutations) {
+    if (bytes.length === 0) break;
+    const where = at % bytes.length;
+    if (kind === "byte") bytes[where] = value;
+    else if (kind === "word") {
+      for (let k = 0; k < 4 && where + k < bytes.length; k++) bytes[where + k] = (value >>> (8 * k)) & 0xff;
+    } else if (kind === "cut") bytes = bytes.slice(0, where);
+    else bytes = Uint8Array.from([...bytes.subarray(0, where), value, ...bytes.subarray(where)]);
+  }
+  return bytes;
+}
+
+describe("capture readers under mutation", () => {
+  it("throw nothing but PcapError", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: samples.length - 1 }), fc.array(mutation, { minLength: 1, maxLength: 4 }), (which, mutations) => {
+        const bytes = mutate(samples[which], mutations);
+        try {
+          const { packets: read } = readCaptureBuffer(bytes, { name: "fuzz" });
+          for (const packet of read) expect(packet.data.length).toBeLessThanOrEqual(packet.originalLength);
+        } catch (err) {
+          if (!(err instanceof PcapError)) throw new Error(`${String(err)} on ${toHex(bytes.subarray(0, 96))}`);
+          expect(err.message).toMatch(/^fuzz: .* \(at byte offset \d+\)\.$/);
+          expect(err.offset).toBeLessThanOrEqual(bytes.length);
+        }
+      }),
+      { numRuns: 1500 },
+    );
+  });
+
+  it("in partial mode return what they read and at most one error, never throwing", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: samples.length - 1 }), fc.nat(), (which, cutAt) => {
+        const sample = samples[which];
+        const bytes = sample.subarray(0, cutAt % (sample.length + 1));
+        const { packets: read, error } = readCaptureBuffer(bytes, { partial: true });
+        expect(read.length).toBeLessThanOrEqual(packets.length);
+        if (bytes.length === sample.length) expect(error).toBeUndefined();
+        for (let i = 0; i < read.length; i++) expect([...read[i].data]).toEqual([...packets[i].data]);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("read every whole packet before a cut, however the file is cut", () => {
+    const sample = samples[1];
+    // pcap: 24-byte file header, then 16-byte record headers before 20 + 7i bytes.
+    let end = 24;
+    const ends = packets.map((p) => (end += 16 + p.data.length));
+    for (let cut = 0; cut <= sample.length; cut++) {
+      const { packets: read, error } = readCaptureBuffer(sample.subarray(0, cut), { partial: true });
+      const whole = ends.filter((e) => e <= cut).length;
+      expect(read.length, `cut at ${cut}`).toBe(whole);
+      // A file cut right after the file header or after a whole record is a shorter, valid capture.
+      expect(error === undefined, `cut at ${cut}`).toBe(cut === 24 || ends.includes(cut));
+    }
+  });
+});
