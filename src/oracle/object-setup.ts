@@ -1,0 +1,158 @@
+// An eBPF object (as src/elf loads it) made runnable by the interpreter: one
+// simulated map per map of the object (the index the program's map
+// references use), contents loaded from JSON the way `--map name=file.json`
+// gives them, prog_array slots naming programs of the object, and the
+// programs a tail call can reach. Every syscall-side write made while loading
+// is recorded in order, so the kernel side can replay exactly the same writes
+// (the order matters to LRU maps).
+import { readFileSync } from "node:fs";
+import type { Program } from "../ebpf/instruction.ts";
+import type { BpfObject, BpfProgram } from "../elf/bpf-object.ts";
+import { OffloadSimError } from "../errors.ts";
+import { createMap, errnoName, loadMapJson, MapType, UpdateFlag, type SimMap } from "../maps/index.ts";
+
+// A user mistake in what was asked of an object: an unknown program or map, a malformed --map.
+export class ObjectSetupError extends OffloadSimError {}
+
+// A write made through the syscall side while loading contents, replayable on the kernel.
+export type MapWrite =
+  // `value` as the syscall carries it (per-CPU maps: every CPU's value, each rounded up to 8 bytes).
+  | { readonly kind: "update"; readonly mapIndex: number; readonly key: Uint8Array; readonly value: Uint8Array; readonly flags: number }
+  // A prog_array slot set to a program of the object.
+  | { readonly kind: "prog-slot"; readonly mapIndex: number; readonly slot: number; readonly program: string };
+
+export interface ObjectMaps {
+  readonly object: BpfObject;
+  // Index i is the simulated map for object.maps[i].
+  readonly maps: readonly SimMap[];
+  // What the loads wrote, in order.
+  readonly writes: readonly MapWrite[];
+}
+
+// The program to run: the one named, or the object's only autoloaded program.
+export function selectProgram(object: BpfObject, name: string | undefined): BpfProgram {
+  const candidates = object.programs.filter((p) => p.autoload);
+  if (name !== undefined) {
+    const program = object.programs.find((p) => p.name === name);
+    if (program === undefined) {
+      throw new ObjectSetupError(`${object.fileName} has no program named '${name}' (it has: ${namesOf(object.programs)}).`, { file: object.fileName });
+    }
+    return program;
+  }
+  if (candidates.length === 1) return candidates[0];
+  if (candidates.length === 0) throw new ObjectSetupError(`${object.fileName} holds no program to run.`, { file: object.fileName });
+  throw new ObjectSetupError(`${object.fileName} holds ${candidates.length} programs (${namesOf(candidates)}); name one with --prog.`, { file: object.fileName });
+}
+
+const namesOf = (programs: readonly BpfProgram[]): string => programs.map((p) => p.name).join(", ") || "none";
+
+// The id a prog_array slot holds for a program of the object (its index in object.programs).
+export function programId(object: BpfObject, name: string): number | undefined {
+  const index = object.programs.findIndex((p) => p.name === name);
+  return index < 0 ? undefined : index;
+}
+
+// Every program of the object by its id, for bpf_tail_call.
+export function tailCallPrograms(object: BpfObject): ReadonlyMap<number, Program> {
+  return new Map(object.programs.map((p, index) => [index, p.insns]));
+}
+
+// The object's maps as the kernel would hold them right after loading: empty
+// hashes, zeroed arrays, global data with its initial bytes.
+export function createObjectMaps(object: BpfObject, cpus: number): ObjectMaps {
+  return { object, maps: object.maps.map((def) => createMap(def, { cpus })), writes: [] };
+}
+
+// `name=file.json` as --map takes it.
+export function parseMapAssignment(text: string): { readonly map: string; readonly file: string } {
+  const at = text.indexOf("=");
+  if (at <= 0 || at === text.length - 1) throw new ObjectSetupError(`--map takes name=file.json, got '${text}'.`);
+  return { map: text.slice(0, at), file: text.slice(at + 1) };
+}
+
+export function mapIndexNamed(object: BpfObject, name: string, source: string): number {
+  const index = object.maps.findIndex((def) => def.name === name);
+  if (index < 0) {
+    const known = object.maps.map((def) => def.name).join(", ") || "none";
+    throw new ObjectSetupError(`${source}: ${object.fileName} has no map named '${name}' (its maps: ${known}).`, { file: source });
+  }
+  return index;
+}
+
+// Loads `json` (the map file format of src/maps/load.ts; a prog_array entry may name a
+// program of the object as {"key": K, "program": "name"}) into the map called `name`.
+// Returns the setup with the writes made appended.
+export function loadMapContent(setup: ObjectMaps, name: string, json: unknown, source: string): ObjectMaps {
+  const mapIndex = mapIndexNamed(setup.object, name, source);
+  const map = setup.maps[mapIndex];
+  const writes: MapWrite[] = [...setup.writes];
+  const rest = map.def.type === MapType.PROG_ARRAY ? fillProgramSlots(setup.object, map, mapIndex, json, source, writes) : json;
+  recordUpdates(map, mapIndex, writes, () => loadMapJson(map, rest, source, { mapsByName: mapsByName(setup) }));
+  return { ...setup, writes };
+}
+
+export function loadMapFileContent(setup: ObjectMaps, name: string, file: string): ObjectMaps {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, "utf8"));
+  } catch (error) {
+    if (error instanceof SyntaxError) throw new ObjectSetupError(`${file}: not valid JSON (${error.message}).`, { file });
+    throw error;
+  }
+  return loadMapContent(setup, name, json, file);
+}
+
+function mapsByName(setup: ObjectMaps): ReadonlyMap<string, SimMap> {
+  return new Map(setup.maps.map((map) => [map.def.name, map]));
+}
+
+// Runs `load` with the map's sysUpdate observed, so each successful write is recorded.
+function recordUpdates(map: SimMap, mapIndex: number, writes: MapWrite[], load: () => void): void {
+  const original = map.sysUpdate;
+  const observed: SimMap["sysUpdate"] = (key, value, flags, cpu) => {
+    const result = original.call(map, key, value, flags, cpu);
+    if (result === 0) writes.push({ kind: "update", mapIndex, key: (key ?? new Uint8Array(0)).slice(), value: value.slice(), flags });
+    return result;
+  };
+  Object.defineProperty(map, "sysUpdate", { value: observed, configurable: true, writable: true });
+  try {
+    load();
+  } finally {
+    delete (map as { sysUpdate?: unknown }).sysUpdate;
+  }
+}
+
+// Sets the {"program": name} entries of a prog_array and returns the document without them.
+function fillProgramSlots(object: BpfObject, map: SimMap, mapIndex: number, json: unknown, source: string, writes: MapWrite[]): unknown {
+  const document = Array.isArray(json) ? { entries: json } : json;
+  if (typeof document !== "object" || document === null || !Array.isArray((document as { entries?: unknown }).entries)) return json;
+  const entries = (document as { entries: unknown[] }).entries;
+  const remaining: unknown[] = [];
+  entries.forEach((entry, index) => {
+    const program = typeof entry === "object" && entry !== null ? (entry as { program?: unknown }).program : undefined;
+    if (program === undefined) {
+      remaining.push(entry);
+      return;
+    }
+    const where = `${source}: map "${map.def.name}", entries[${index}]`;
+    const id = typeof program === "string" ? programId(object, program) : undefined;
+    if (id === undefined) throw new ObjectSetupError(`${where}: ${object.fileName} has no program named '${String(program)}'.`, { file: source });
+    const slot = slotIndex((entry as { key?: unknown }).key);
+    if (slot === undefined) throw new ObjectSetupError(`${where}: a prog_array key is 4 bytes of hex (the slot, little-endian).`, { file: source });
+    const result = map.sysUpdate(u32(slot), u32(id), UpdateFlag.ANY, 0);
+    if (result !== 0) throw new ObjectSetupError(`${where}: the slot update fails with ${errnoName(result)}, as it would in the kernel.`, { file: source });
+    writes.push({ kind: "prog-slot", mapIndex, slot, program: program as string });
+  });
+  return { ...(document as object), entries: remaining };
+}
+
+function slotIndex(key: unknown): number | undefined {
+  if (typeof key !== "string" || !/^[0-9a-fA-F]{8}$/.test(key)) return undefined;
+  return new DataView(Uint8Array.from(key.match(/../g)!, (pair) => parseInt(pair, 16)).buffer).getUint32(0, true);
+}
+
+function u32(value: number): Uint8Array {
+  const bytes = new Uint8Array(4);
+  new DataView(bytes.buffer).setUint32(0, value, true);
+  return bytes;
+}
