@@ -2,7 +2,7 @@
 // access ends the run with a fault naming the pc, address, size and region.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { AluOp, Size } from "../../src/ebpf/opcode.ts";
+import { AluOp, JmpOp, Size } from "../../src/ebpf/opcode.ts";
 import { HelperId } from "../../src/helpers/prototypes.ts";
 import { Segment, run, segmentBase, type RunResult } from "../../src/interp/index.ts";
 import { createMap } from "../../src/maps/create.ts";
@@ -10,7 +10,7 @@ import { MapFlag } from "../../src/maps/flags.ts";
 import { MapType, type MapDef } from "../../src/maps/types.ts";
 import { createXdpBuffer } from "../../src/xdp/buffer.ts";
 import { XdpMdOffset } from "../../src/xdp/context.ts";
-import { R, alu64Imm, alu64Reg, callHelper, exit, jmpReg, ldMap, ldx, mov64, movReg, program, st, stx } from "./program.ts";
+import { R, alu64Imm, alu64Reg, callHelper, exit, jmpReg, lddw, ldMap, ldx, mov64, movReg, program, st, stx } from "./program.ts";
 
 const STACK_TOP = segmentBase(Segment.STACK) + 512n;
 
@@ -49,10 +49,7 @@ describe("stray pointers", () => {
   it("random loads through random pointers fault or read, never throw", () => {
     fc.assert(
       fc.property(fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), fc.constantFrom(Size.B, Size.H, Size.W, Size.DW), (address, size) => {
-        const slots = program([
-          { opcode: 0x18, dst: R.r1, src: 0, off: 0, imm: Number(BigInt.asIntN(32, address)) },
-          { opcode: 0, dst: 0, src: 0, off: 0, imm: Number(BigInt.asIntN(32, address >> 32n)) },
-        ], ldx(size, R.r0, R.r1, 0), exit());
+        const slots = program(lddw(R.r1, address), ldx(size, R.r0, R.r1, 0), exit());
         const result = run(slots, { input: { kind: "xdp", buffer: createXdpBuffer(new Uint8Array(64)) } });
         if (result.kind === "fault") expect(result.fault).toMatchObject({ kind: "memory", pc: 2, address });
       }),
@@ -128,7 +125,7 @@ describe("map values", () => {
   });
 
   it("gives the same pointer for the same element twice", () => {
-    const slots = program(lookupKey2, movReg(R.r6, R.r0), lookupKey2, movReg(R.r1, R.r0), mov64(R.r0, 1), jmpReg(0x10, R.r1, R.r6, 1), mov64(R.r0, 0), exit());
+    const slots = program(lookupKey2, movReg(R.r6, R.r0), lookupKey2, movReg(R.r1, R.r0), mov64(R.r0, 1), jmpReg(JmpOp.JEQ, R.r1, R.r6, 1), mov64(R.r0, 0), exit());
     expect(run(slots, { maps: [createMap(def())] })).toMatchObject({ kind: "exit", r0: 1n });
   });
 

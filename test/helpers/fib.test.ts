@@ -1,0 +1,102 @@
+// bpf_fib_lookup against a JSON route table: return codes and the fields it
+// fills, per net/core/filter.c bpf_ipv4_fib_lookup / bpf_ipv6_fib_lookup.
+import { describe, expect, it } from "vitest";
+import { AluOp } from "../../src/ebpf/opcode.ts";
+import { FIB_LOOKUP_BYTES, FibResult, RouteTableError, lookupInto, parseRouteTable } from "../../src/helpers/fib.ts";
+import { HelperId } from "../../src/helpers/prototypes.ts";
+import { createXdpBuffer } from "../../src/xdp/buffer.ts";
+import { run } from "../../src/interp/index.ts";
+import { R, alu64Imm, callHelper, exit, mov64, movReg, program } from "../interp/program.ts";
+
+const table = parseRouteTable({
+  devices: [
+    { ifindex: 1, mac: "02:00:00:00:00:01", mtu: 1500 },
+    { ifindex: 2, mac: "02:00:00:00:00:02", mtu: 1400, ipv4: "10.0.0.254" },
+    { ifindex: 3, mac: "02:00:00:00:00:03", mtu: 1500, forwarding: false },
+  ],
+  routes: [
+    { prefix: "10.1.0.0/16", ifindex: 2, gateway: "10.0.0.1" },
+    { prefix: "10.1.2.0/24", ifindex: 2 },
+    { prefix: "192.0.2.0/24", type: "blackhole" },
+    { prefix: "fd00::/8", ifindex: 2, gateway: "fd00::1" },
+  ],
+  neighbors: [
+    { address: "10.0.0.1", mac: "aa:bb:cc:dd:ee:01" },
+    { address: "fd00::1", mac: "aa:bb:cc:dd:ee:06" },
+  ],
+});
+
+// struct bpf_fib_lookup for an IPv4 (family 2) or IPv6 (family 10) destination.
+function params(family: 2 | 10, destination: number[], ifindex = 1, totalLength = 100): Uint8Array {
+  const p = new Uint8Array(FIB_LOOKUP_BYTES);
+  const view = new DataView(p.buffer);
+  p[0] = family;
+  view.setUint16(6, totalLength, true);
+  view.setUint32(8, ifindex, true);
+  p.set(destination, 32);
+  return p;
+}
+const u32 = (p: Uint8Array, at: number): number => new DataView(p.buffer).getUint32(at, true);
+
+describe("bpf_fib_lookup", () => {
+  it("resolves a gateway route: egress ifindex, gateway as destination, both MACs, MTU", () => {
+    const p = params(2, [10, 1, 9, 9]);
+    expect(lookupInto(table, p, 0)).toBe(FibResult.SUCCESS);
+    expect(u32(p, 8)).toBe(2);
+    expect(Array.from(p.subarray(32, 36))).toEqual([10, 0, 0, 1]);
+    expect(Array.from(p.subarray(52, 58))).toEqual([2, 0, 0, 0, 0, 2]);
+    expect(Array.from(p.subarray(58, 64))).toEqual([0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0x01]);
+    expect(new DataView(p.buffer).getUint16(6, true)).toBe(1400);
+  });
+
+  it("prefers the longest prefix: 10.1.2.0/24 is on-link and has no neighbour entry", () => {
+    expect(lookupInto(table, params(2, [10, 1, 2, 3]), 0)).toBe(FibResult.NO_NEIGH);
+    expect(lookupInto(table, params(2, [10, 1, 2, 3]), 4 /* BPF_FIB_LOOKUP_SKIP_NEIGH */)).toBe(FibResult.SUCCESS);
+  });
+
+  it("maps route types and missing routes to their codes", () => {
+    expect(lookupInto(table, params(2, [192, 0, 2, 1]), 0)).toBe(FibResult.BLACKHOLE);
+    expect(lookupInto(table, params(2, [172, 16, 0, 1]), 0)).toBe(FibResult.NOT_FWDED);
+  });
+
+  it("reports FRAG_NEEDED with the egress MTU when tot_len exceeds it", () => {
+    const p = params(2, [10, 1, 9, 9], 1, 1401);
+    expect(lookupInto(table, p, 0)).toBe(FibResult.FRAG_NEEDED);
+    expect(new DataView(p.buffer).getUint16(6, true)).toBe(1400);
+  });
+
+  it("refuses lookups from a device with forwarding off, an unknown device and an unknown family", () => {
+    expect(lookupInto(table, params(2, [10, 1, 9, 9], 3), 0)).toBe(FibResult.FWD_DISABLED);
+    expect(lookupInto(table, params(2, [10, 1, 9, 9], 9), 0)).toBe(-19);
+    const p = params(2, [10, 1, 9, 9]);
+    p[0] = 7;
+    expect(lookupInto(table, p, 0)).toBe(-97);
+  });
+
+  it("fills the source address with BPF_FIB_LOOKUP_SRC", () => {
+    const p = params(2, [10, 1, 9, 9]);
+    expect(lookupInto(table, p, 16)).toBe(FibResult.SUCCESS);
+    expect(Array.from(p.subarray(16, 20))).toEqual([10, 0, 0, 254]);
+  });
+
+  it("looks up IPv6 destinations", () => {
+    const p = params(10, [0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x12, 0x34]);
+    expect(lookupInto(table, p, 0)).toBe(FibResult.SUCCESS);
+    expect(Array.from(p.subarray(32, 48))).toEqual([0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
+  });
+
+  it("is reached from a program through the helper, which refuses a short struct", () => {
+    const call = (length: number) =>
+      program(movReg(R.r6, R.r1), movReg(R.r2, R.r10), alu64Imm(AluOp.ADD, R.r2, -64), mov64(R.r3, length), mov64(R.r4, 0), callHelper(HelperId.FIB_LOOKUP), exit());
+    const input = () => ({ kind: "xdp", buffer: createXdpBuffer(new Uint8Array(64)) } as const);
+    // family 0 in a zeroed struct: -EAFNOSUPPORT
+    expect(run(call(64), { input: input(), routes: table })).toMatchObject({ kind: "exit", r0: BigInt.asUintN(64, -97n) });
+    expect(run(call(63), { input: input(), routes: table })).toMatchObject({ kind: "exit", r0: BigInt.asUintN(64, -22n) });
+  });
+
+  it("rejects a malformed table with the field named", () => {
+    expect(() => parseRouteTable({ routes: [{ prefix: "10.0.0.0/33" }] })).toThrow(RouteTableError);
+    expect(() => parseRouteTable({ routes: [{ prefix: "10.0.0.0/8", type: "weird" }] })).toThrow(/routes\[0\]\.type/);
+    expect(() => parseRouteTable({ neighbors: [{ address: "10.0.0.1", mac: "nope" }] })).toThrow(/neighbors\[0\]\.mac/);
+  });
+});
