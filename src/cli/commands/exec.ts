@@ -2,6 +2,9 @@
 // reference interpreter with optional input memory (r1 = its address, r2 = its
 // length) and print r0, or the fault that ended the run. Exit 0 when the
 // program exits, 1 when it faults, 2 for bad input.
+// `offload-sim exec prog.o [--prog NAME] --packet FILE | --hex HEX [--map name=file.json]`:
+// an XDP program of an ELF object on one packet: the action, the output packet and the
+// map entries that changed.
 import { readFileSync } from "node:fs";
 import type { CommandModule } from "yargs";
 import { assemble, decodeProgram } from "../../ebpf/index.ts";
@@ -9,10 +12,19 @@ import type { Program } from "../../ebpf/instruction.ts";
 import { OffloadSimError } from "../../errors.ts";
 import type { RunEvent } from "../../helpers/runtime.ts";
 import { formatTraceStep, run, type RunResult } from "../../interp/index.ts";
+import { parseRouteTable } from "../../helpers/fib.ts";
+import { parseMapAssignment } from "../../oracle/object-setup.ts";
+import { formatObjectRun, objectRunJson, readObjectFile, runObject } from "../../oracle/run-object.ts";
+import { openCaptureFile } from "../../traffic/index.ts";
 
 interface ExecArgs {
   program: string;
   mem?: string;
+  prog?: string;
+  packet?: string;
+  hex?: string;
+  map?: string[];
+  routes?: string;
   json: boolean;
   trace: boolean;
   "max-steps"?: number;
@@ -27,10 +39,10 @@ export function loadProgramFile(path: string): Program {
 }
 
 // "00 01 ff", "0001ff" or "0x00,0x01": two hex digits per byte.
-export function parseHexBytes(text: string): Uint8Array {
+export function parseHexBytes(text: string, option = "--mem"): Uint8Array {
   const digits = text.replace(/0x/gi, "").replace(/[\s,:]/g, "");
   if (!/^([0-9a-fA-F]{2})*$/.test(digits)) {
-    throw new ExecInputError(`--mem must be hex bytes (two digits each, optionally separated by spaces), got '${text}'.`);
+    throw new ExecInputError(`${option} must be hex bytes (two digits each, optionally separated by spaces), got '${text}'.`);
   }
   return Uint8Array.from(digits.match(/../g) ?? [], (pair) => parseInt(pair, 16));
 }
@@ -63,23 +75,67 @@ function resultText(result: RunResult): string {
   return `${lines.join("\n")}\n`;
 }
 
+const isElf = (path: string): boolean => {
+  const head = readFileSync(path).subarray(0, 4);
+  return head.length === 4 && head[0] === 0x7f && head.toString("latin1", 1, 4) === "ELF";
+};
+
+// A pcap/pcapng file gives its first packet; any other file is the frame's raw bytes.
+function readPacketFile(path: string): Uint8Array {
+  const bytes = new Uint8Array(readFileSync(path));
+  const magic = bytes.length >= 4 ? new DataView(bytes.buffer, bytes.byteOffset).getUint32(0, false) : 0;
+  const captureMagics = [0xa1b2c3d4, 0xd4c3b2a1, 0xa1b23c4d, 0x4d3cb2a1, 0x0a0d0d0a];
+  if (!captureMagics.includes(magic)) return bytes;
+  const reader = openCaptureFile(path);
+  try {
+    for (const packet of reader) return packet.data;
+  } finally {
+    reader.close();
+  }
+  throw new ExecInputError(`${path}: the capture holds no packet.`, { file: path });
+}
+
+function execObject(args: ExecArgs, maxSteps: number | undefined): void {
+  if ((args.packet === undefined) === (args.hex === undefined)) throw new ExecInputError("an ELF object runs on one packet: give --packet FILE or --hex HEX.");
+  if (args.mem !== undefined) throw new ExecInputError("--mem is for raw programs; an XDP program of an object takes --packet or --hex.");
+  const packet = args.hex !== undefined ? parseHexBytes(args.hex, "--hex") : readPacketFile(args.packet!);
+  const routes = args.routes === undefined ? undefined : parseRouteTable(JSON.parse(readFileSync(args.routes, "utf8")), args.routes);
+  const report = runObject({
+    object: readObjectFile(args.program),
+    program: args.prog,
+    packet,
+    mapFiles: (args.map ?? []).map(parseMapAssignment),
+    ...(routes === undefined ? {} : { routes }),
+    ...(maxSteps === undefined ? {} : { maxSteps }),
+    ...(args.trace ? { onStep: (step) => process.stderr.write(`${formatTraceStep(step)}\n`) } : {}),
+  });
+  process.stdout.write(args.json ? `${JSON.stringify(objectRunJson(report))}\n` : formatObjectRun(report));
+  if (report.result.fault !== undefined) process.exitCode = 1;
+}
+
 export const execCommand: CommandModule<object, ExecArgs> = {
   command: "exec <program>",
   describe: "Run an eBPF program in the reference interpreter and print r0",
   builder: (yargs) =>
     yargs
-      .positional("program", { type: "string", demandOption: true, describe: "assembly (.s) or raw instruction bytes (.bin)" })
+      .positional("program", { type: "string", demandOption: true, describe: "assembly (.s), raw instruction bytes (.bin) or an ELF object (.o)" })
       .option("mem", { type: "string", describe: "input memory as hex bytes; r1 points at it, r2 holds its length" })
+      .option("prog", { type: "string", describe: "ELF object: the program to run (default: its only program)" })
+      .option("packet", { type: "string", describe: "ELF object: the packet, a raw frame file or a pcap/pcapng (first packet)" })
+      .option("hex", { type: "string", describe: "ELF object: the packet as hex bytes" })
+      .option("map", { type: "string", array: true, describe: "ELF object: name=file.json, initial contents of a map (repeatable)" })
+      .option("routes", { type: "string", describe: "ELF object: route table JSON for bpf_fib_lookup" })
       .option("json", { type: "boolean", default: false, describe: "print the result as JSON" })
       .option("trace", { type: "boolean", default: false, describe: "print every executed instruction and the registers to stderr" })
       .option("max-steps", { type: "number", describe: "instruction budget (default 1000000)" }),
   handler: (args) => {
-    const program = loadProgramFile(args.program);
-    const bytes = args.mem === undefined ? undefined : parseHexBytes(args.mem);
     const maxSteps = args["max-steps"];
     if (maxSteps !== undefined && !(Number.isInteger(maxSteps) && maxSteps > 0)) {
       throw new ExecInputError(`--max-steps must be a positive integer, got ${maxSteps}.`);
     }
+    if (isElf(args.program)) return execObject(args, maxSteps);
+    const program = loadProgramFile(args.program);
+    const bytes = args.mem === undefined ? undefined : parseHexBytes(args.mem);
     const result = run(program, bytes ? { input: { kind: "memory", bytes } } : {}, {
       ...(maxSteps === undefined ? {} : { maxSteps }),
       ...(args.trace ? { onStep: (step) => process.stderr.write(`${formatTraceStep(step)}\n`) } : {}),
