@@ -98,11 +98,11 @@ const showCommand: CommandModule<object, ShowArgs> = {
       lines.length = 0;
     };
     try {
-      for (const packet of reader) {
-        if (args.limit !== undefined && reader.packetCount > args.limit) break;
+      for (const packet of args.limit === 0 ? [] : reader) {
         const interfaceNote = packet.sectionIndex > 0 || packet.interfaceId > 0 ? ` if ${packet.sectionIndex}.${packet.interfaceId}` : "";
         lines.push(`${reader.packetCount} ${formatSeconds(packet.timestampNs)}${interfaceNote} ${packet.data.length} bytes ${describePacket(packet)}`);
         if (lines.length >= LINES_PER_WRITE) flush();
+        if (args.limit !== undefined && reader.packetCount >= args.limit) break;
       }
     } finally {
       reader.close();

@@ -58,7 +58,8 @@ const TWO_POW_32 = 0x1_0000_0000;
 export function flowAt(spec: TrafficSpec, seedKey: number, index: number): Flow {
   const hash = (salt: number): number => hash32(seedKey, index, salt);
   const unit = (salt: number): number => hash(salt) / TWO_POW_32;
-  const scrambled = scramble24(index);
+  // Offset by the seed so that flow 0 is not the network address 198.18.0.0 of every run.
+  const scrambled = scramble24(index + seedKey);
   const ipVersion = unit(Salt.IP_VERSION) < spec.ipv6Share ? 6 : 4;
   // 14 bits of ephemeral port: the 8 scrambled bits not in the address above 6 hashed ones.
   const srcPort = EPHEMERAL_PORT_BASE + (((scrambled >>> 16) << 6) | (hash(Salt.PORT_LOW_BITS) & 0x3f));
