@@ -29,6 +29,15 @@ export interface RunEnv {
   readonly clock?: SimClock;
   readonly random?: RandomSource;
   readonly routes?: RouteTable;
+  // Names of kernel symbols the main program refers to (kfunc calls, __ksym loads) by
+  // pc, as the ELF loader reports them, so that the fault they cause can name them.
+  readonly externs?: readonly ExternName[];
+}
+
+export interface ExternName {
+  readonly kind: "kfunc" | "ksym";
+  readonly name: string;
+  readonly pc: number;
 }
 
 export const DEFAULT_MAX_STEPS = 1_000_000;

@@ -34,7 +34,7 @@ export type Fault =
   | { readonly kind: "invalid-instruction"; readonly pc: number; readonly message: string; readonly opcode: number }
   | { readonly kind: "pc-out-of-range"; readonly pc: number; readonly message: string }
   | { readonly kind: "unknown-helper"; readonly pc: number; readonly message: string; readonly helperId: number }
-  | { readonly kind: "kfunc"; readonly pc: number; readonly message: string; readonly btfId: number }
+  | { readonly kind: "kfunc"; readonly pc: number; readonly message: string; readonly btfId: number; readonly name?: string }
   | { readonly kind: "helper"; readonly pc: number; readonly message: string; readonly helperId: number };
 
 export const isMemoryAccessError = (value: unknown): value is MemoryAccessError =>

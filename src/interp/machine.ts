@@ -5,7 +5,7 @@ import type { Program } from "../ebpf/instruction.ts";
 import { helperImplementations, type HelperTable } from "../helpers/implementations.ts";
 import { DEFAULT_CLOCK, seededRandom, type HelperMachine, type XdpSession } from "../helpers/runtime.ts";
 import { LOOPBACK_RX_QUEUE, xdpContextFields } from "../xdp/context.ts";
-import type { RunEnv } from "./env.ts";
+import type { ExternName, RunEnv } from "./env.ts";
 import { AddressSpace, Segment, type Region } from "./memory.ts";
 
 // kernel/bpf/core.c MAX_BPF_STACK and include/linux/bpf_verifier.h MAX_CALL_FRAMES.
@@ -23,6 +23,9 @@ export interface Frame {
 export interface Machine extends HelperMachine {
   readonly frames: Frame[];
   readonly helpers: HelperTable;
+  // The program the run started with, and the kernel symbols it names by pc.
+  readonly main: Program;
+  readonly externs: readonly ExternName[];
   steps: number;
 }
 
@@ -105,6 +108,8 @@ export function createMachine(program: Program, env: RunEnv): Machine {
     steps: 0,
     tailCalls: 0,
     frames: [{ program, regs, stack, returnPc: -1 }],
+    main: program,
+    externs: env.externs ?? [],
     helpers: env.helpers ?? helperImplementations,
   };
 }

@@ -180,16 +180,26 @@ function call(machine: Machine, frame: Frame, insn: Insn, pc: number): Step {
       return callHelper(machine, frame, insn.imm >>> 0, pc);
     case PseudoCall.LOCAL:
       return callLocal(machine, frame, pc + 1 + insn.imm, pc);
-    case PseudoCall.KFUNC:
+    case PseudoCall.KFUNC: {
+      const name = externName(machine, frame, pc, "kfunc");
+      const what = name ? `kernel function ${name}` : `kernel function with BTF id ${insn.imm}`;
       return failed({
         kind: "kfunc",
         pc,
         btfId: insn.imm,
-        message: `pc ${pc}: call to kernel function (kfunc) with BTF id ${insn.imm}: kfuncs are not simulated`,
+        ...(name ? { name } : {}),
+        message: `pc ${pc}: call to ${what} (a kfunc): kfuncs are not simulated`,
       });
+    }
     default:
       return invalid(pc, insn, `call with unknown source ${insn.src}`);
   }
+}
+
+// The name the ELF loader gave a kernel symbol at pc of the main program.
+function externName(machine: Machine, frame: Frame, pc: number, kind: "kfunc" | "ksym"): string | undefined {
+  if (frame.program !== machine.main) return undefined;
+  return machine.externs.find((e) => e.pc === pc && e.kind === kind)?.name;
 }
 
 // callx: the register holds either a function address (from ld_imm64 pseudo-func)
@@ -292,8 +302,10 @@ function pseudoValue(machine: Machine, program: Program, insn: Insn, pc: number)
     }
     case PseudoLd.FUNC:
       return segmentBase(Segment.FUNCTIONS) + BigInt(pc + 1 + insn.imm);
-    case PseudoLd.BTF_ID:
-      return "ld_imm64 of a kernel symbol (BTF id) is not simulated";
+    case PseudoLd.BTF_ID: {
+      const name = program === machine.main ? machine.externs.find((e) => e.pc === pc && e.kind === "ksym")?.name : undefined;
+      return `ld_imm64 of kernel symbol ${name ?? `with BTF id ${insn.imm}`} (__ksym) is not simulated`;
+    }
     default:
       return `ld_imm64 with unknown source ${insn.src}`;
   }

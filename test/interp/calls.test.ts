@@ -91,6 +91,14 @@ describe("faults that name what happened", () => {
     expect(result.kind === "fault" && result.message).toContain("4242");
   });
 
+  it("a kfunc call is named when the loader reported the symbol at that pc", () => {
+    const result = run(program(mov64(R.r0, 0), insn(Class.JMP | JmpOp.CALL, 0, PseudoCall.KFUNC, 0, 77), exit()), {
+      externs: [{ kind: "kfunc", name: "bpf_xdp_metadata_rx_hash", pc: 1 }],
+    });
+    expect(result).toMatchObject({ kind: "fault", fault: { kind: "kfunc", pc: 1, name: "bpf_xdp_metadata_rx_hash" } });
+    expect(result.kind === "fault" && result.message).toContain("bpf_xdp_metadata_rx_hash");
+  });
+
   it("an unknown helper id names the id and the pc", () => {
     const result = run(program(mov64(R.r0, 0), callHelper(9999), exit()));
     expect(result).toMatchObject({ kind: "fault", pc: 1, fault: { kind: "unknown-helper", helperId: 9999 } });
