@@ -1,17 +1,14 @@
-// A binary-heap event queue over plain integers: an event is a time (cycles, a
+// A binary-heap event queue over plain numbers: an event is a time (cycles, a
 // float), a kind and two integer arguments. Ties in time pop in the order they
 // were pushed, so a run is deterministic. It knows nothing of packets.
+// The heap keeps each event's fields in parallel typed arrays in heap order.
 export class EventQueue {
-  private time = new Float64Array(1024);
-  private seq = new Float64Array(1024);
-  private kinds = new Int32Array(1024);
-  private argA = new Int32Array(1024);
-  private argB = new Int32Array(1024);
-  // heap[i] is a slot index; free slots are kept on a stack.
-  private heap = new Int32Array(1024);
-  private free: number[] = [];
+  private time = new Float64Array(256);
+  private seq = new Float64Array(256);
+  private kinds = new Int32Array(256);
+  private argA = new Int32Array(256);
+  private argB = new Int32Array(256);
   private size = 0;
-  private slots = 0;
   private nextSeq = 0;
   // Fields of the last popped event.
   popTime = 0;
@@ -24,76 +21,94 @@ export class EventQueue {
   }
 
   peekTime(): number {
-    return this.size === 0 ? Infinity : this.time[this.heap[0]];
+    return this.size === 0 ? Infinity : this.time[0];
   }
 
   private grow(): void {
     const n = this.time.length * 2;
-    const g = <T extends Float64Array | Int32Array>(a: T, make: (n: number) => T): T => {
-      const b = make(n);
-      b.set(a);
-      return b;
-    };
-    this.time = g(this.time, (k) => new Float64Array(k));
-    this.seq = g(this.seq, (k) => new Float64Array(k));
-    this.kinds = g(this.kinds, (k) => new Int32Array(k));
-    this.argA = g(this.argA, (k) => new Int32Array(k));
-    this.argB = g(this.argB, (k) => new Int32Array(k));
-    this.heap = g(this.heap, (k) => new Int32Array(k));
+    const time = new Float64Array(n);
+    time.set(this.time);
+    this.time = time;
+    const seq = new Float64Array(n);
+    seq.set(this.seq);
+    this.seq = seq;
+    const kinds = new Int32Array(n);
+    kinds.set(this.kinds);
+    this.kinds = kinds;
+    const argA = new Int32Array(n);
+    argA.set(this.argA);
+    this.argA = argA;
+    const argB = new Int32Array(n);
+    argB.set(this.argB);
+    this.argB = argB;
   }
 
-  private before(x: number, y: number): boolean {
-    const tx = this.time[x];
-    const ty = this.time[y];
-    return tx < ty || (tx === ty && this.seq[x] < this.seq[y]);
-  }
-
-  push(time: number, kind: number, a: number, b: number): void {
-    let slot: number;
-    if (this.free.length) slot = this.free.pop()!;
-    else {
-      if (this.slots === this.time.length) this.grow();
-      slot = this.slots++;
-    }
-    this.time[slot] = time;
-    this.seq[slot] = this.nextSeq++;
-    this.kinds[slot] = kind;
-    this.argA[slot] = a;
-    this.argB[slot] = b;
-    const heap = this.heap;
+  push(t: number, kind: number, a: number, b: number): void {
+    if (this.size === this.time.length) this.grow();
+    const time = this.time;
+    const seq = this.seq;
+    const kinds = this.kinds;
+    const argA = this.argA;
+    const argB = this.argB;
+    const s = this.nextSeq++;
     let i = this.size++;
     while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (!this.before(slot, heap[parent])) break;
-      heap[i] = heap[parent];
-      i = parent;
+      const p = (i - 1) >> 1;
+      const tp = time[p];
+      if (tp < t || (tp === t && seq[p] < s)) break;
+      time[i] = tp;
+      seq[i] = seq[p];
+      kinds[i] = kinds[p];
+      argA[i] = argA[p];
+      argB[i] = argB[p];
+      i = p;
     }
-    heap[i] = slot;
+    time[i] = t;
+    seq[i] = s;
+    kinds[i] = kind;
+    argA[i] = a;
+    argB[i] = b;
   }
 
   // Removes the earliest event into popTime/popKind/popA/popB; false when empty.
   pop(): boolean {
     if (this.size === 0) return false;
-    const heap = this.heap;
-    const top = heap[0];
-    this.popTime = this.time[top];
-    this.popKind = this.kinds[top];
-    this.popA = this.argA[top];
-    this.popB = this.argB[top];
-    this.free.push(top);
-    const last = heap[--this.size];
+    const time = this.time;
+    const seq = this.seq;
+    const kinds = this.kinds;
+    const argA = this.argA;
+    const argB = this.argB;
+    this.popTime = time[0];
+    this.popKind = kinds[0];
+    this.popA = argA[0];
+    this.popB = argB[0];
+    const n = --this.size;
+    if (n === 0) return true;
+    const lt = time[n];
+    const ls = seq[n];
+    const lk = kinds[n];
+    const la = argA[n];
+    const lb = argB[n];
     let i = 0;
-    const n = this.size;
     for (;;) {
-      const l = 2 * i + 1;
-      if (l >= n) break;
-      const r = l + 1;
-      const child = r < n && this.before(heap[r], heap[l]) ? r : l;
-      if (!this.before(heap[child], last)) break;
-      heap[i] = heap[child];
-      i = child;
+      let c = 2 * i + 1;
+      if (c >= n) break;
+      const r = c + 1;
+      if (r < n && (time[r] < time[c] || (time[r] === time[c] && seq[r] < seq[c]))) c = r;
+      const tc = time[c];
+      if (lt < tc || (lt === tc && ls < seq[c])) break;
+      time[i] = tc;
+      seq[i] = seq[c];
+      kinds[i] = kinds[c];
+      argA[i] = argA[c];
+      argB[i] = argB[c];
+      i = c;
     }
-    if (n > 0) heap[i] = last;
+    time[i] = lt;
+    seq[i] = ls;
+    kinds[i] = lk;
+    argA[i] = la;
+    argB[i] = lb;
     return true;
   }
 }

@@ -119,7 +119,8 @@ export interface SimResult {
   readonly cores: readonly CoreUsage[];
   // Per stage: the share of its threads' time spent holding a packet.
   readonly threadOccupancy: readonly number[];
-  // Utilisation of the ingress path, the port egress, the host cores.
+  // Utilisation of the ingress ports (offered frames' wire time), the packet engine, the port egress, the host cores.
+  readonly lineUtilization: number;
   readonly ingressUtilization: number;
   readonly egressUtilization: number;
   readonly hostUtilization: number;
@@ -129,9 +130,12 @@ export interface SimResult {
 
 const EV_ARRIVAL = 0;
 const EV_CONTINUE = 1;
-const EV_SIGNAL = 2;
+// A waiting thread's signals have all arrived.
+const EV_READY = 2;
 const EV_RING_ARRIVE = 3;
 const EV_DONE = 4;
+// The packet engine's head packet reaches the first ring.
+const EV_PE_DONE = 5;
 
 const T_IDLE = 0;
 const T_READY = 1;
@@ -159,7 +163,7 @@ interface InFlight {
   hostCostNs: number;
   action: number;
   fate: Fate;
-  lostReason?: string;
+  lostReason: string | undefined;
 }
 
 interface Ring {
@@ -214,8 +218,9 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
   const nThreads = topo.cores * T;
   const tState = new Int8Array(nThreads);
   const tSlot = new Int32Array(nThreads).fill(-1);
-  const tArrived = new Int32Array(nThreads);
-  const tWait = new Int32Array(nThreads);
+  // Completion time of each thread's signals (16 program signals + the ring fetch).
+  const SIG_SLOTS = FETCH_SIGNAL + 1;
+  const tSigAt = new Float64Array(nThreads * SIG_SLOTS);
   const tFetch = new Int8Array(nThreads);
 
   const rings: Ring[] = stages.map((s, i) => {
@@ -241,7 +246,8 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
   const records: PacketRecord[] = [];
   const lost: Record<string, number> = {};
   const fates: Record<Fate, number> = { wire: 0, host: 0, dropped: 0, lost: 0 };
-  const latencies: number[] = [];
+  let latencies = new Float64Array(1024);
+  let latencyCount = 0;
   const queue = new EventQueue();
   let now = 0;
   let firstArrival = Infinity;
@@ -249,10 +255,15 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
   let processed = 0;
 
   const portFree = new Float64Array(portCount);
+  // Wire time of every frame offered on the ingress ports.
+  let ingressWireCycles = 0;
   const txFree = new Float64Array(portCount);
   let txBusy = 0;
   let peFree = 0;
   let peBusy = 0;
+  const peSlots: number[] = [];
+  const peReady: number[] = [];
+  let peHead = 0;
   const hostFree = new Float64Array(preset.host.cores);
   let hostBusy = 0;
   // Packets DMA'd to the host and not yet served by a host core.
@@ -270,6 +281,7 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
     const earliest = portFree[port] + wire;
     const t = p.arrivalNs === undefined ? earliest : Math.max(p.arrivalNs * cpn, earliest);
     portFree[port] = t;
+    ingressWireCycles += wire;
     arrivalTimes[i] = t;
     arrivalPorts[i] = port;
   }
@@ -294,7 +306,12 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
     if (pk.fate === "lost") lost[pk.lostReason!] = (lost[pk.lostReason!] ?? 0) + 1;
     else {
       processed++;
-      latencies.push(toNs(endCycles - pk.arrival));
+      if (latencyCount === latencies.length) {
+        const grown = new Float64Array(latencies.length * 2);
+        grown.set(latencies);
+        latencies = grown;
+      }
+      latencies[latencyCount++] = toNs(endCycles - pk.arrival);
     }
     if (!recording) {
       tracePool.push(pk.trace);
@@ -338,7 +355,6 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
     tSlot[tid] = slot;
     tBusySince[tid] = now;
     tFetch[tid] = 1;
-    tArrived[tid] = 0;
     tState[tid] = T_READY;
     const core = (tid / T) | 0;
     pk.stageStart = now;
@@ -415,7 +431,11 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
     coreRunning[core] = pick;
     coreLast[core] = pick;
     tState[base + pick] = T_RUNNING;
-    queue.push(start, EV_CONTINUE, core, 0);
+    // From the event loop (nothing left to do at this instant) the thread may run at once.
+    if (inlineOk && sync(start)) {
+      inlineOk = false;
+      runCore(core, start);
+    } else queue.push(start, EV_CONTINUE, core, 0);
   }
 
   const unitOfTarget = (target: number, pk: InFlight): number => {
@@ -423,6 +443,9 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
     if (target === TARGET_PACKET_HEAD) return topo.unitFor("ctm", pk.island);
     return packetTailUnit;
   };
+
+  // Set by the event loop while handling an event after which nothing else happens at this instant.
+  let inlineOk = false;
 
   // Moves the clock to t for an action on shared state (a unit queue, a ring) if no earlier event is pending.
   const sync = (t: number): boolean => {
@@ -446,9 +469,8 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
       const done = timers[ring.unit].serve(t, preset.rings.descriptorBytes, MemKind.READ, island);
       t += preset.core.issueCyclesPerInstruction;
       coreBusy[core] += preset.core.issueCyclesPerInstruction;
-      queue.push(done, EV_SIGNAL, tid, FETCH_SIGNAL);
-      tWait[tid] = 1 << FETCH_SIGNAL;
       tState[tid] = T_WAITING;
+      queue.push(done, EV_READY, tid, 0);
       release(core, t);
       return;
     }
@@ -471,21 +493,23 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
             return;
           }
           const unit = unitOfTarget(buf[pos + 1], pk);
-          const done = timers[unit].serve(t, buf[pos + 2], buf[pos + 3], island, buf[pos + 1] === TARGET_PACKET_TAIL);
-          queue.push(done, EV_SIGNAL, tid, buf[pos + 4]);
+          tSigAt[tid * SIG_SLOTS + buf[pos + 4]] = timers[unit].serve(t, buf[pos + 2], buf[pos + 3], island, buf[pos + 1] === TARGET_PACKET_TAIL);
           pos += 5;
           break;
         }
         case T_WAIT: {
-          const mask = buf[pos + 1];
+          let mask = buf[pos + 1];
           pos += 2;
-          if ((tArrived[tid] & mask) === mask) {
-            tArrived[tid] &= ~mask;
-            break;
+          let readyAt = 0;
+          while (mask) {
+            const bit = 31 - Math.clz32(mask & -mask);
+            mask &= mask - 1;
+            readyAt = Math.max(readyAt, tSigAt[tid * SIG_SLOTS + bit]);
           }
+          if (readyAt <= t) break;
           pk.pos = pos;
-          tWait[tid] = mask;
           tState[tid] = T_WAITING;
+          queue.push(readyAt, EV_READY, tid, 0);
           release(core, t);
           return;
         }
@@ -628,11 +652,15 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
       hostCostNs,
       action,
       fate: "dropped",
+      lostReason: undefined,
     };
     const start = Math.max(t, peFree);
     peFree = start + preset.packet.distributionCyclesPerPacket;
     peBusy += preset.packet.distributionCyclesPerPacket;
-    queue.push(peFree, EV_RING_ARRIVE, slot, 0);
+    // The packet engine is a FIFO: only its head has an event in the queue.
+    peSlots.push(slot);
+    peReady.push(peFree);
+    if (peSlots.length - peHead === 1) queue.push(peFree, EV_PE_DONE, 0, 0);
     // The ring-0 slot taken at admission is the ingress buffer; ringArrive releases it when a thread takes the packet.
   };
 
@@ -649,21 +677,29 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
       case EV_CONTINUE:
         runCore(a, now);
         break;
-      case EV_SIGNAL: {
-        tArrived[a] |= 1 << b;
-        if (tState[a] === T_WAITING && (tArrived[a] & tWait[a]) === tWait[a]) {
-          tArrived[a] &= ~tWait[a];
-          tState[a] = T_READY;
-          kick((a / T) | 0);
-        }
+      case EV_READY:
+        tState[a] = T_READY;
+        inlineOk = true;
+        kick((a / T) | 0);
+        inlineOk = false;
         break;
-      }
       case EV_RING_ARRIVE:
         ringArrive(a, b);
         break;
       case EV_DONE:
         finish(a, now);
         break;
+      case EV_PE_DONE: {
+        const slot = peSlots[peHead++];
+        if (peHead > 1024 && peHead * 2 > peSlots.length) {
+          peSlots.splice(0, peHead);
+          peReady.splice(0, peHead);
+          peHead = 0;
+        }
+        if (peHead < peSlots.length) queue.push(peReady[peHead], EV_PE_DONE, 0, 0);
+        ringArrive(slot, 0);
+        break;
+      }
     }
   }
 
@@ -684,10 +720,11 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
     if (coreStage[c] < 0) continue;
     cores.push({ core: c, island: topo.islandOfCore(c), stage: coreStage[c], busyCycles: coreBusy[c], utilization: util(coreBusy[c]), packets: corePackets[c] });
   }
-  const sorted = latencies.slice().sort((x, y) => x - y);
+  const sorted = latencies.slice(0, latencyCount).sort();
   const pct = (q: number): number => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : NaN);
   const durationNs = toNs(durationCycles);
   const ingressUtilization = util(peBusy);
+  const lineUtilization = util(ingressWireCycles) / portCount;
   const egressUtilization = util(txBusy) / portCount;
   const hostUtilization = util(hostBusy) / preset.host.cores;
   const candidates: { name: string; utilization: number }[] = [
@@ -695,6 +732,8 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
     ...stages.map((s, i) => ({ name: `stage${i} cores`, utilization: s.cores.reduce((sum, c) => sum + util(coreBusy[c]), 0) / s.cores.length })),
     // All threads of a stage holding packets: the stage is latency-bound (more threads or cores would help).
     ...stages.map((s, i) => ({ name: `stage${i} threads`, utilization: util(stageThreadBusy[i]) / (s.cores.length * T) })),
+    // The ports deliver frames back to back: the line rate, not the card, limits throughput.
+    { name: "line rate", utilization: lineUtilization },
     { name: "ingress", utilization: ingressUtilization },
     { name: "egress ports", utilization: egressUtilization },
     { name: "host cores", utilization: hostUtilization },
@@ -715,6 +754,7 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
     units,
     cores,
     threadOccupancy: stages.map((s, i) => util(stageThreadBusy[i]) / (s.cores.length * T)),
+    lineUtilization,
     ingressUtilization,
     egressUtilization,
     hostUtilization,
