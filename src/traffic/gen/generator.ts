@@ -18,7 +18,7 @@ import type { ChecksumChoice } from "../packet/layer.ts";
 import { VLAN_TAG_BYTES } from "../packet/vlan.ts";
 import { flowAt, type Flow } from "./flows.ts";
 import { Prng } from "./prng.ts";
-import { drawFrameBytes } from "./size-distribution.ts";
+import { MAX_GENERATED_FRAME_BYTES, drawFrameBytes } from "./size-distribution.ts";
 import { parseTrafficSpec, type TrafficSpec } from "./traffic-spec.ts";
 import { FCS_BYTES, MIN_FRAME_BYTES, wireBits } from "./wire-time.ts";
 import { ZipfSampler } from "./zipf.ts";
@@ -60,6 +60,7 @@ const SPOOFED_FIRST_OCTETS = 222;
 const LOOPBACK_FIRST_OCTET = 127;
 // A "too long" length field claims up to this many bytes more than the packet has.
 const MAX_LENGTH_EXCESS = 256;
+const TWO_POW_32 = 0x1_0000_0000;
 
 export function generateTraffic(specOrText: TrafficSpec | string, options: GenerateOptions = {}): Iterable<GeneratedPacket> {
   const spec = typeof specOrText === "string" ? parseTrafficSpec(specOrText) : specOrText;
@@ -126,12 +127,18 @@ function flowBuilder(flow: Flow, index: number, overrides: Overrides): PacketBui
     case "udp":
       return network.udp({ srcPort: flow.srcPort, dstPort: flow.dstPort, checksum });
     case "tcp":
-      return network.tcp({ srcPort: flow.srcPort, dstPort: flow.dstPort, seq: flow.tcpSeq, ack: flow.tcpAck, flags: "PA", checksum });
+      return network.tcp({ srcPort: flow.srcPort, dstPort: flow.dstPort, seq: tcpSequence(flow, index), ack: flow.tcpAck, flags: "PA", checksum });
     case "icmp": {
       const echo = { identifier: flow.icmpIdentifier, sequence: index & 0xffff, checksum };
       return flow.ipVersion === 4 ? network.icmp({ type: IcmpType.ECHO_REQUEST, ...echo }) : network.icmpv6({ type: Icmpv6Type.ECHO_REQUEST, ...echo });
     }
   }
+}
+
+// Sequence numbers grow with the packet index by more than any segment's length, so a flow's
+// segments never overlap (as a retransmission with other data would) until they wrap around 2^32.
+function tcpSequence(flow: Flow, index: number): number {
+  return (flow.tcpSeq + ((index * MAX_GENERATED_FRAME_BYTES) % TWO_POW_32)) % TWO_POW_32;
 }
 
 function networkLayer(link: PacketBuilder, flow: { ipVersion: 4 | 6; vlanId: number | undefined; src: Uint8Array; dst: Uint8Array }, index: number, overrides: Overrides): PacketBuilder {
