@@ -8,8 +8,11 @@ import { disassemble } from "../../src/ebpf/disasm.ts";
 import { insn, type Insn } from "../../src/ebpf/instruction.ts";
 import { AluOp, Class, JmpOp, Source } from "../../src/ebpf/opcode.ts";
 import { run } from "../../src/interp/index.ts";
+import { helperImplementations } from "../../src/helpers/implementations.ts";
+import { createMap } from "../../src/maps/create.ts";
+import { MapType, type BpfMap } from "../../src/maps/types.ts";
 import { createXdpBuffer } from "../../src/xdp/buffer.ts";
-import { R, exit, lddw, mov64, movReg, program } from "./program.ts";
+import { R, alu64Imm, callHelper, exit, lddw, ldMap, mov64, movReg, program } from "./program.ts";
 
 const TWO64 = 1n << 64n;
 const TWO32 = 1n << 32n;
@@ -188,6 +191,40 @@ describe("robustness", () => {
         if (result.kind === "fault") expect(result.fault.pc).toBeGreaterThanOrEqual(0);
       }),
       { numRuns: 1500 },
+    );
+  });
+
+  it("random helper calls with random arguments end in an exit or a fault, never an exception", () => {
+    const maps = (): BpfMap[] => [
+      createMap({ name: "array", type: MapType.ARRAY, keySize: 4, valueSize: 16, maxEntries: 4, flags: 0 }),
+      createMap({ name: "hash", type: MapType.HASH, keySize: 4, valueSize: 8, maxEntries: 4, flags: 0 }),
+      createMap({ name: "ring", type: MapType.RINGBUF, keySize: 0, valueSize: 0, maxEntries: 4096, flags: 0 }),
+      createMap({ name: "progs", type: MapType.PROG_ARRAY, keySize: 4, valueSize: 4, maxEntries: 2, flags: 0 }),
+      createMap({ name: "ports", type: MapType.DEVMAP, keySize: 4, valueSize: 4, maxEntries: 2, flags: 0 }),
+      createMap({ name: "queue", type: MapType.QUEUE, keySize: 0, valueSize: 8, maxEntries: 2, flags: 0 }),
+      createMap({ name: "perf", type: MapType.PERF_EVENT_ARRAY, keySize: 4, valueSize: 4, maxEntries: 1, flags: 0 }),
+    ];
+    // An argument: a small number, a stack or context pointer with an offset, a map handle.
+    const argument = fc.oneof(
+      fc.integer({ min: -64, max: 4096 }).map((n) => [mov64(0, n)]),
+      fc.integer({ min: -520, max: 8 }).map((n) => [movReg(0, R.r10), alu64Imm(AluOp.ADD, 0, n)]),
+      fc.constant([movReg(0, R.r6)]),
+      fc.integer({ min: 0, max: 6 }).map((i) => ldMap(0, i)),
+    );
+    const helperCall = fc
+      .record({ id: fc.constantFrom(...helperImplementations.keys()), args: fc.array(argument, { minLength: 5, maxLength: 5 }) })
+      .map(({ id, args }) => {
+        // Each argument's instructions, retargeted to write r1..r5.
+        const setup = args.flatMap((slots, i) => slots.map((slot) => ({ ...slot, dst: i + 1 })));
+        return program(setup, callHelper(id));
+      });
+    fc.assert(
+      fc.property(fc.array(helperCall, { minLength: 1, maxLength: 6 }), fc.uint8Array({ minLength: 14, maxLength: 80 }), (calls, bytes) => {
+        const slots = program(movReg(R.r6, R.r1), ...calls, mov64(R.r0, 2), exit());
+        const result = run(slots, { maps: maps(), programs: new Map([[0, slots]]), input: { kind: "xdp", buffer: createXdpBuffer(bytes) } }, { maxSteps: 2000 });
+        expect(["exit", "fault"]).toContain(result.kind);
+      }),
+      { numRuns: 500 },
     );
   });
 });
