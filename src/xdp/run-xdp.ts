@@ -23,9 +23,11 @@ export interface XdpRunResult {
   readonly action: number | undefined;
   // "XDP_PASS", ..., "unknown action 7", or "fault".
   readonly actionName: string;
-  // data..data_end and data_meta..data after the run (BPF_PROG_TEST_RUN's data_out is metadata + packet).
-  readonly packet: Uint8Array;
-  readonly metadata: Uint8Array;
+  // data..data_end and data_meta..data after the run.
+  readonly packetOut: Uint8Array;
+  readonly metadataOut: Uint8Array;
+  // data_meta..data_end: what BPF_PROG_TEST_RUN returns as data_out.
+  readonly dataOut: Uint8Array;
   readonly fault?: Fault;
   readonly events: readonly RunEvent[];
   readonly redirect?: XdpRedirect;
@@ -45,8 +47,9 @@ export function runXdp(program: Program, packet: Uint8Array, maps: readonly BpfM
   return {
     action,
     actionName: action === undefined ? "fault" : xdpActionName(BigInt(action)),
-    packet: packetBytes(buffer),
-    metadata: metadataBytes(buffer),
+    packetOut: packetBytes(buffer),
+    metadataOut: metadataBytes(buffer),
+    dataOut: buffer.frame.slice(buffer.dataMeta, buffer.dataEnd),
     ...(result.kind === "fault" ? { fault: result.fault } : {}),
     events: result.events,
     ...(result.redirect ? { redirect: result.redirect } : {}),

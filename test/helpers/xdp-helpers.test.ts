@@ -24,7 +24,7 @@ const adjust = (helper: number, offset: number) => program(lddw(R.r2, BigInt.asU
 function call(helper: number, offset: number, metadata?: Uint8Array) {
   const outcome = runXdp(adjust(helper, offset), packet64, [], metadata ? { metadata } : {});
   if (outcome.result.kind !== "exit") throw new Error(outcome.result.message);
-  return { r0: BigInt.asIntN(64, outcome.result.r0), packet: outcome.packet, metadata: outcome.metadata };
+  return { r0: BigInt.asIntN(64, outcome.result.r0), packet: outcome.packetOut, metadata: outcome.metadataOut };
 }
 
 describe("bpf_xdp_adjust_head", () => {
@@ -54,7 +54,7 @@ describe("bpf_xdp_adjust_head", () => {
 
   it("takes the offset as a 32-bit int: upper register bits are ignored", () => {
     const slots = program(lddw(R.r2, 0x7_0000_0000n | BigInt.asUintN(32, -4n)), callHelper(HelperId.XDP_ADJUST_HEAD), exit());
-    expect(runXdp(slots, packet64).packet.length).toBe(68);
+    expect(runXdp(slots, packet64).packetOut.length).toBe(68);
   });
 });
 
@@ -74,7 +74,7 @@ describe("bpf_xdp_adjust_tail", () => {
 
   it("clears bytes that a shrink and a regrow expose again", () => {
     const slots = program(movReg(R.r6, R.r1), mov64(R.r2, -10), callHelper(HelperId.XDP_ADJUST_TAIL), movReg(R.r1, R.r6), mov64(R.r2, 10), callHelper(HelperId.XDP_ADJUST_TAIL), exit());
-    const out = runXdp(slots, packet64).packet;
+    const out = runXdp(slots, packet64).packetOut;
     expect(out.subarray(54)).toEqual(new Uint8Array(10));
   });
 });
@@ -136,6 +136,6 @@ describe("bpf_xdp_get_buff_len, load_bytes, store_bytes", () => {
     const slots = program(st(Size.W, R.r10, -4, 0x44332211), mov64(R.r2, 10), movReg(R.r3, R.r10), alu64Imm(AluOp.ADD, R.r3, -4), mov64(R.r4, 4), callHelper(HelperId.XDP_STORE_BYTES), exit());
     const out = runXdp(slots, packet64);
     expect(out.action).toBe(0);
-    expect(Array.from(out.packet.subarray(10, 14))).toEqual([0x11, 0x22, 0x33, 0x44]);
+    expect(Array.from(out.packetOut.subarray(10, 14))).toEqual([0x11, 0x22, 0x33, 0x44]);
   });
 });

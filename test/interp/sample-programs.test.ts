@@ -137,7 +137,7 @@ describe.skipIf(!present)("sample programs on their expected packets", () => {
     });
     expect(out.fault?.message).toBeUndefined();
     expect(out.action).toBe(testCase.expected.retval);
-    expect(toHex(new Uint8Array([...out.metadata, ...out.packet]))).toBe(testCase.expected.packetOut);
+    expect(toHex(out.dataOut)).toBe(testCase.expected.packetOut);
     for (const [name, { entries }] of Object.entries(testCase.expected.maps ?? {})) {
       const actual = contents(byName(name));
       expect([...actual.keys()].sort(), `keys of ${name}`).toEqual(entries.map((e) => e.key).sort());
