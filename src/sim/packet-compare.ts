@@ -1,0 +1,63 @@
+// One packet's two outcomes, the NIC's and the host interpreter's, put side
+// by side: the action (or fault), the bytes the packet left with, and what it
+// sent out of band (perf events). Equal outcomes mean the offload kept the
+// program's meaning for this packet.
+import type { PacketResult } from "../../hw-model/index.ts";
+import type { PacketOutcomeView } from "../report/schema.ts";
+import type { XdpRunResult } from "../xdp/index.ts";
+import { xdpActionName } from "../xdp/index.ts";
+
+export const toHex = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex");
+
+export function actionName(action: number): string {
+  return xdpActionName(BigInt(action >>> 0));
+}
+
+// `action` is the XDP action the card settled on (the host stage's, for a partly offloaded program).
+export function nicOutcome(result: PacketResult, action: number, mapNames: readonly string[]): PacketOutcomeView {
+  const o = result.outcome;
+  return {
+    action: o.kind === "fault" ? "fault" : actionName(action),
+    fault: o.kind === "fault" ? `stage ${o.stage}, microcode pc ${o.pc}: ${o.message}` : null,
+    lengthBytes: result.data.length,
+    hex: toHex(result.data),
+    events: result.perfEvents.map((e) => `perf-event on ${mapNames[e.mapIndex] ?? `map #${e.mapIndex}`}: ${toHex(e.bytes)}`),
+  };
+}
+
+export function hostOutcome(result: XdpRunResult): PacketOutcomeView {
+  return {
+    action: result.action === undefined ? "fault" : actionName(result.action),
+    fault: result.fault === undefined ? null : `eBPF pc ${result.fault.pc}: ${result.fault.message}`,
+    lengthBytes: result.packet.length,
+    hex: toHex(result.packet),
+    events: result.events.map((e) => (e.kind === "trace-printk" ? `trace-printk: ${e.text}` : `${e.kind} on ${e.map}: ${toHex(e.data)}`)),
+  };
+}
+
+// What differs between the two outcomes, one sentence each; empty when they agree.
+export function compareOutcomes(nic: PacketOutcomeView, host: PacketOutcomeView): string[] {
+  const differences: string[] = [];
+  if (nic.action !== host.action) differences.push(`action: NIC ${nic.action}, host ${host.action}`);
+  if (nic.hex !== host.hex) {
+    differences.push(
+      nic.lengthBytes !== host.lengthBytes
+        ? `output length: NIC ${nic.lengthBytes} bytes, host ${host.lengthBytes} bytes`
+        : `output bytes differ at offset${plural(differingOffsets(nic.hex, host.hex))}`,
+    );
+  }
+  if (nic.events.join("\n") !== host.events.join("\n")) differences.push(`events: NIC sent ${nic.events.length}, host ${host.events.length}, not the same`);
+  return differences;
+}
+
+function differingOffsets(a: string, b: string): number[] {
+  const offsets: number[] = [];
+  for (let i = 0; i < a.length; i += 2) if (a.slice(i, i + 2) !== b.slice(i, i + 2)) offsets.push(i / 2);
+  return offsets;
+}
+
+// " 12" or "s 12, 13, 14" (at most eight listed).
+function plural(offsets: number[]): string {
+  const shown = offsets.slice(0, 8).join(", ") + (offsets.length > 8 ? `, ... (${offsets.length} in all)` : "");
+  return offsets.length === 1 ? ` ${shown}` : `s ${shown}`;
+}

@@ -1,0 +1,99 @@
+// Where a run's packets come from: a capture file (pcap or pcapng) read as a
+// stream, or the synthetic generator driven by a spec string. Either way the
+// driver sees a one-pass stream of frames with an optional arrival time, and
+// never more than one packet at a time is held here.
+//
+// Replay: a capture, and a spec without `rate=`, are offered back to back at
+// the line rate (the card's capacity is the question; a traffic generator
+// replays a capture the same way). A spec that names its rate keeps its
+// timestamps, so the card sees exactly that offered load.
+import { SimInputError } from "./errors.ts";
+import {
+  DEFAULT_SPEC,
+  generateTraffic,
+  openCaptureFile,
+  parseTrafficSpec,
+  type CaptureReader,
+  type TrafficSpec,
+} from "../traffic/index.ts";
+import type { TrafficSource } from "../report/schema.ts";
+
+export type TrafficChoice = { readonly kind: "pcap"; readonly file: string } | { readonly kind: "generator"; readonly spec: string };
+
+export interface TrafficPacket {
+  readonly data: Uint8Array;
+  // Nanoseconds after the first packet; undefined: back to back at the line rate.
+  readonly arrivalNs: number | undefined;
+}
+
+export interface TrafficStream extends Iterable<TrafficPacket> {
+  readonly source: TrafficSource;
+  // Packets the stream will yield, when known in advance (a generator; a capture is not counted ahead).
+  readonly expectedPackets: number | undefined;
+}
+
+// Packets a generated run has when neither --packets nor the spec's count= says.
+export const DEFAULT_RUN_PACKETS = 10_000;
+
+export interface TrafficOptions {
+  // --packets: at most this many packets (a capture) or exactly this many (a generator).
+  readonly packetLimit?: number;
+  // Overrides the spec's seed=.
+  readonly seed?: number;
+}
+
+export function openTraffic(choice: TrafficChoice, options: TrafficOptions = {}): TrafficStream {
+  if (options.packetLimit !== undefined && !(Number.isSafeInteger(options.packetLimit) && options.packetLimit >= 1)) {
+    throw new SimInputError(`--packets must be a whole number of at least 1, not ${options.packetLimit}.`);
+  }
+  return choice.kind === "pcap" ? captureStream(choice.file, options.packetLimit) : generatorStream(choice.spec, options);
+}
+
+function captureStream(file: string, limit: number | undefined): TrafficStream {
+  // Opened here so a missing or malformed header is reported before the run starts.
+  const first = openCaptureFile(file);
+  let firstUse = true;
+  const source: TrafficSource = { kind: "pcap", file, format: first.format ?? null, replay: "line-rate" };
+  return {
+    source,
+    expectedPackets: undefined,
+    *[Symbol.iterator]() {
+      const reader: CaptureReader = firstUse ? first : openCaptureFile(file);
+      firstUse = false;
+      let n = 0;
+      try {
+        for (const packet of reader) {
+          if (limit !== undefined && n >= limit) break;
+          n++;
+          yield { data: packet.data, arrivalNs: undefined };
+        }
+      } finally {
+        reader.close();
+      }
+      if (n === 0) throw new SimInputError(`${file}: the capture holds no packets.`, { file });
+    },
+  };
+}
+
+// What an empty spec means (the generator's defaults: one UDP flow of minimum-size frames).
+const DEFAULT_SPEC_TEXT = "udp";
+
+// Whether the spec text names its own rate (otherwise it is offered at the line rate).
+const namesRate = (spec: string): boolean => /(^|\s)rate=/i.test(spec);
+
+function generatorStream(text: string, options: TrafficOptions): TrafficStream {
+  const spec: TrafficSpec = text.trim() === "" ? DEFAULT_SPEC : parseTrafficSpec(text);
+  const packets = options.packetLimit ?? spec.packetCount ?? DEFAULT_RUN_PACKETS;
+  const timestamps = namesRate(text);
+  const generated = generateTraffic(spec, { packets, ...(options.seed === undefined ? {} : { seed: options.seed }) });
+  return {
+    // The spec as the user wrote it: the formatted form always names a rate, which would misstate the replay.
+    source: { kind: "generator", spec: text.trim() === "" ? DEFAULT_SPEC_TEXT : text.trim(), replay: timestamps ? "timestamps" : "line-rate" },
+    expectedPackets: packets,
+    *[Symbol.iterator]() {
+      for (const packet of generated) {
+        yield { data: packet.data, arrivalNs: timestamps ? Number(packet.timestampNs) : undefined };
+      }
+    },
+  };
+}
