@@ -60,9 +60,9 @@ export function formatObjectRun(report: ObjectRunReport): string {
   if (result.fault !== undefined) lines.push(`fault: ${result.fault.message}`);
   else lines.push(`action: ${result.actionName} (${result.action})`);
   if (result.redirect !== undefined) lines.push(`redirect: ${describeRedirect(result)}`);
-  const changed = hex(result.packet) === hex(report.input) ? " (unchanged)" : "";
-  lines.push(`packet out: ${result.packet.length} bytes${changed}`, `  ${hex(result.packet)}`, `  ${describePacket(result.packet)}`);
-  if (result.metadata.length > 0) lines.push(`metadata: ${hex(result.metadata)}`);
+  const changed = hex(result.packetOut) === hex(report.input) ? " (unchanged)" : "";
+  lines.push(`packet out: ${result.packetOut.length} bytes${changed}`, `  ${hex(result.packetOut)}`, `  ${describePacket(result.packetOut)}`);
+  if (result.metadataOut.length > 0) lines.push(`metadata: ${hex(result.metadataOut)}`);
   if (report.changedMaps.length === 0) lines.push("maps: no entry changed");
   else lines.push("maps changed:", ...report.changedMaps.flatMap((diff) => formatMapDiff(diff).map((line) => `  ${line}`)));
   lines.push(`${result.steps} instructions executed`);
@@ -82,10 +82,10 @@ export function objectRunJson(report: ObjectRunReport): Record<string, unknown> 
     action: result.action ?? null,
     actionName: result.actionName,
     ...(result.fault === undefined ? {} : { fault: { kind: result.fault.kind, pc: result.fault.pc, message: result.fault.message } }),
-    packet: hex(result.packet),
-    packetLength: result.packet.length,
-    decoded: describePacket(result.packet),
-    metadata: hex(result.metadata),
+    packet: hex(result.packetOut),
+    packetLength: result.packetOut.length,
+    decoded: describePacket(result.packetOut),
+    metadata: hex(result.metadataOut),
     ...(result.redirect === undefined ? {} : { redirect: result.redirect }),
     events: result.events.map((event) => (event.kind === "trace-printk" ? { kind: event.kind, pc: event.pc, text: event.text } : { kind: event.kind, pc: event.pc, map: event.map, data: hex(event.data) })),
     changedMaps: report.changedMaps,

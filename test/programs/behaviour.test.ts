@@ -140,7 +140,7 @@ describe("every crafted case of programs/expectations.json in the interpreter", 
           expect(result.fault?.message, "the run ends without a fault").toBeUndefined();
           expect(result.action, "the XDP action").toBe(testCase.expected.retval);
           expect(result.actionName).toBe(testCase.expected.action);
-          expect(hexOf(result.packet), "the output frame").toBe(testCase.expected.packetOut);
+          expect(hexOf(result.packetOut), "the output frame").toBe(testCase.expected.packetOut);
           for (const [name, content] of Object.entries(testCase.expected.maps ?? {})) {
             const index = object.maps.findIndex((def) => def.name === name);
             expectMap(object, setup.maps[index], content.entries, testCase.name);
