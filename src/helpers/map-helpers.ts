@@ -72,7 +72,7 @@ export function mapPushElem(call: HelperCall): HelperOutcome {
   return returns(map.push(value, Number(BigInt.asUintN(32, call.args[2]))));
 }
 
-// pop and peek copy the element into the program's buffer, or fail with an errno.
+// pop and peek copy the element into the program's buffer, or zero it and fail with an errno.
 function takeElement(call: HelperCall, remove: boolean): HelperOutcome {
   const map = mapArgument(call, 0);
   if (isOutcome(map)) return map;
@@ -81,7 +81,11 @@ function takeElement(call: HelperCall, remove: boolean): HelperOutcome {
   const out = writableBytes(call, call.args[1], map.def.valueSize);
   if (isOutcome(out)) return out;
   const element = take();
-  if (typeof element === "number") return returns(element);
+  if (typeof element === "number") {
+    // An empty queue or stack zeroes the buffer (kernel/bpf/queue_stack_maps.c).
+    out.fill(0);
+    return returns(element);
+  }
   out.set(element.subarray(0, out.length));
   return returns(0);
 }
