@@ -531,3 +531,36 @@ export function format(s: Scalar): string {
   if (!T.isUnknown(s.bits)) parts.push(`var_off=${T.format(s.bits)}`);
   return parts.join(",");
 }
+
+// coerce_reg_to_size: the low `bytes` bytes, zero-extended (a narrow load or fill).
+// The unsigned bounds survive when both ends agree above those bytes.
+export function truncate(s: Scalar, bytes: 1 | 2 | 4): Scalar {
+  const mask = (1n << BigInt(bytes * 8)) - 1n;
+  const bits = T.cast(s.bits, bytes);
+  const keep = (s.umin & ~mask) === (s.umax & ~mask);
+  const lo = keep ? s.umin & mask : 0n;
+  const hi = keep ? s.umax & mask : mask;
+  return sync({ ...unknown, bits, umin: lo, umax: hi, smin: lo, smax: hi });
+}
+
+// The values either path may produce (two states meeting at one instruction).
+export function join(a: Scalar, b: Scalar): Scalar {
+  return {
+    bits: T.union(a.bits, b.bits),
+    umin: min(a.umin, b.umin),
+    umax: max(a.umax, b.umax),
+    smin: min(a.smin, b.smin),
+    smax: max(a.smax, b.smax),
+    u32min: min(a.u32min, b.u32min),
+    u32max: max(a.u32max, b.u32max),
+    s32min: min(a.s32min, b.s32min),
+    s32max: max(a.s32max, b.s32max),
+  };
+}
+
+export function equalScalars(a: Scalar, b: Scalar): boolean {
+  return (
+    T.equals(a.bits, b.bits) && a.umin === b.umin && a.umax === b.umax && a.smin === b.smin && a.smax === b.smax &&
+    a.u32min === b.u32min && a.u32max === b.u32max && a.s32min === b.s32min && a.s32max === b.s32max
+  );
+}

@@ -1,0 +1,172 @@
+// Conditional jumps (kernel/bpf/verifier.c check_cond_jmp_op): decide the
+// branch when the operands settle it, otherwise split the state and teach
+// each side what the comparison proved: scalar bounds (and the registers
+// linked to them by id), that a pointer from a lookup is or is not NULL
+// (mark_ptr_or_null_regs), or how many packet bytes lie before data_end
+// (find_good_pkt_pointers).
+import type { JumpCondInstruction } from "../ebpf/jump.ts";
+import type { Env } from "./env.ts";
+import { readReg } from "./alu-check.ts";
+import { MAX_PACKET_OFF } from "./mem-access.ts";
+import * as S from "./scalar.ts";
+import type { CmpName } from "./scalar.ts";
+import { constReg, scalarReg } from "./reg-state.ts";
+import type { PtrReg, PtrType, RegState } from "./reg-state.ts";
+import { reject } from "./reject.ts";
+import { cloneState, curFrame, forEachReg } from "./state.ts";
+import type { VState } from "./state.ts";
+
+// The states after the jump: undefined where that way cannot be taken.
+export interface BranchStates {
+  readonly fallthrough: VState | undefined;
+  readonly taken: VState | undefined;
+}
+
+const CMP: Readonly<Record<JumpCondInstruction["op"], CmpName>> = {
+  jeq: "eq", jne: "ne", jgt: "gt", jge: "ge", jlt: "lt", jle: "le", jsgt: "sgt", jsge: "sge", jslt: "slt", jsle: "sle", jset: "set",
+};
+
+export function conditionalJump(env: Env, state: VState, form: JumpCondInstruction): BranchStates {
+  const frame = curFrame(state);
+  const src: RegState = form.source === "reg" ? readReg(frame, form.src) : constReg(form.width === 64 ? BigInt(form.imm) : BigInt(form.imm >>> 0));
+  const dst = readReg(frame, form.dst);
+
+  if (dst.kind === "scalar" && src.kind === "scalar") return scalarBranch(state, form, dst.value, src.value);
+
+  const nullCheck = form.width === 64 && form.source === "imm" && form.imm === 0 && (form.op === "jeq" || form.op === "jne");
+  if (nullCheck && dst.kind === "ptr" && dst.maybeNull) {
+    const taken = cloneState(state);
+    markPtrOrNull(state, dst, form.op === "jne");
+    markPtrOrNull(taken, dst, form.op === "jeq");
+    return { fallthrough: state, taken };
+  }
+  const known = pointerBranchTaken(dst, src, form);
+  if (known !== undefined) return known ? { fallthrough: undefined, taken: state } : { fallthrough: state, taken: undefined };
+
+  const taken = cloneState(state);
+  if (form.width === 64 && dst.kind === "ptr" && src.kind === "ptr" && matchPacketPointers(form, dst, src, state, taken)) {
+    return { fallthrough: state, taken };
+  }
+  if (!env.opts.allowPtrLeaks && dst.kind === "ptr") reject("EACCES", `R${form.dst} pointer comparison prohibited`);
+  return { fallthrough: state, taken };
+}
+
+function scalarBranch(state: VState, form: JumpCondInstruction, a: S.Scalar, b: S.Scalar): BranchStates {
+  const cmp = CMP[form.op];
+  const onTaken = S.refine(cmp, form.width, a, b, true);
+  const onFall = S.refine(cmp, form.width, a, b, false);
+  if (onTaken === undefined && onFall === undefined) return { fallthrough: undefined, taken: undefined };
+  if (onTaken === undefined) {
+    applyRefinement(state, form, onFall!);
+    return { fallthrough: state, taken: undefined };
+  }
+  if (onFall === undefined) {
+    applyRefinement(state, form, onTaken);
+    return { fallthrough: undefined, taken: state };
+  }
+  const taken = cloneState(state);
+  applyRefinement(state, form, onFall);
+  applyRefinement(taken, form, onTaken);
+  return { fallthrough: state, taken };
+}
+
+// Write the refined operands back, and into every register sharing their id (sync_linked_regs).
+function applyRefinement(state: VState, form: JumpCondInstruction, [a, b]: [S.Scalar, S.Scalar]): void {
+  const frame = curFrame(state);
+  const set = (regno: number, value: S.Scalar): void => {
+    const old = frame.regs[regno];
+    if (old.kind !== "scalar") return;
+    frame.regs[regno] = scalarReg(value, old.id);
+    if (old.id === 0) return;
+    forEachReg(state, (r, replace) => {
+      if (r.kind === "scalar" && r.id === old.id) replace(scalarReg(value, old.id));
+    });
+  };
+  set(form.dst, a);
+  if (form.source === "reg") set(form.src, b);
+}
+
+// mark_ptr_or_null_regs: every copy of a nullable pointer (same id) becomes NULL (scalar 0) or a valid pointer.
+function markPtrOrNull(state: VState, ptr: PtrReg, isNull: boolean): void {
+  const id = ptr.id;
+  forEachReg(state, (r, replace) => {
+    if (r.kind !== "ptr" || !r.maybeNull || r.id !== id) return;
+    replace(isNull ? constReg(0n) : { ...r, maybeNull: false, id: 0 });
+  });
+  if (isNull && ptr.refObjId !== undefined) state.refs = state.refs.filter((ref) => ref.id !== ptr.refObjId);
+}
+
+// is_branch_taken for pointers: a pointer that cannot be NULL is never equal to 0.
+function pointerBranchTaken(dst: RegState, src: RegState, form: JumpCondInstruction): boolean | undefined {
+  const [ptr, other] = dst.kind === "ptr" ? [dst, src] : [src, dst];
+  if (ptr.kind !== "ptr" || other.kind !== "scalar") return undefined;
+  if (S.constValue(other.value) !== 0n) return undefined;
+  const notNull = !ptr.maybeNull && (ptr.type === "map_value" || ptr.type === "map_ptr" || ptr.type === "ringbuf_mem");
+  if (!notNull) return undefined;
+  if (form.op === "jeq") return false;
+  if (form.op === "jne") return true;
+  return undefined;
+}
+
+// try_match_pkt_pointers: a packet pointer compared with data_end (or packet_meta with data) proves a range on one side.
+function matchPacketPointers(form: JumpCondInstruction, dst: PtrReg, src: PtrReg, fall: VState, taken: VState): boolean {
+  const dataVsEnd = (p: PtrReg, q: PtrReg): boolean => (p.type === "pkt" && q.type === "pkt_end") || (p.type === "pkt_meta" && isInitPacket(q));
+  let ptr: PtrReg;
+  let ptrOnLeft: boolean;
+  if (dataVsEnd(dst, src)) {
+    ptr = dst;
+    ptrOnLeft = true;
+  } else if (dataVsEnd(src, dst)) {
+    ptr = src;
+    ptrOnLeft = false;
+  } else {
+    return false;
+  }
+  // Which side learns ptr <= end (closed) or ptr < end (open).
+  const op = ptrOnLeft ? form.op : mirror(form.op);
+  switch (op) {
+    case "jgt":
+      findGoodPacketPointers(fall, ptr, false);
+      return true;
+    case "jge":
+      findGoodPacketPointers(fall, ptr, true);
+      return true;
+    case "jlt":
+      findGoodPacketPointers(taken, ptr, true);
+      return true;
+    case "jle":
+      findGoodPacketPointers(taken, ptr, false);
+      return true;
+    default:
+      return false;
+  }
+}
+
+const isInitPacket = (r: PtrReg): boolean => r.type === "pkt" && r.off === 0 && S.constValue(r.varOff) === 0n;
+
+// `end OP ptr` is `ptr OP' end`.
+function mirror(op: JumpCondInstruction["op"]): JumpCondInstruction["op"] {
+  switch (op) {
+    case "jgt":
+      return "jlt";
+    case "jlt":
+      return "jgt";
+    case "jge":
+      return "jle";
+    case "jle":
+      return "jge";
+    default:
+      return op;
+  }
+}
+
+// find_good_pkt_pointers: ptr (+ off) <= end (or < end when rightOpen) makes off (or off+1) bytes safe for its whole family.
+function findGoodPacketPointers(state: VState, ptr: PtrReg, rightOpen: boolean): void {
+  if (ptr.off < 0 || (ptr.off === 0 && rightOpen)) return;
+  if (ptr.varOff.umax > BigInt(MAX_PACKET_OFF) || ptr.varOff.umax + BigInt(ptr.off) > BigInt(MAX_PACKET_OFF)) return;
+  const newRange = ptr.off + (rightOpen ? 1 : 0);
+  const type: PtrType = ptr.type;
+  forEachReg(state, (r, replace) => {
+    if (r.kind === "ptr" && r.type === type && r.id === ptr.id && r.range < newRange) replace({ ...r, range: newRange });
+  });
+}

@@ -1,0 +1,68 @@
+// What every step of the verifier reads: the program's instructions, its
+// maps, the options, and the counters it shares (ids, log).
+import type { Instruction } from "../ebpf/describe.ts";
+import type { MapDef } from "../maps/types.ts";
+import type { FunctionInfo } from "./cfg.ts";
+
+export interface VerifyOptions {
+  // kernel/bpf/verifier.c env->allow_ptr_leaks and allow_uninit_stack: true for a CAP_PERFMON (root) loader.
+  readonly allowPtrLeaks?: boolean;
+  // env->bpf_capable: bounded loops and register spills tracked precisely (CAP_BPF).
+  readonly bpfCapable?: boolean;
+  // BPF_F_STRICT_ALIGNMENT: packet and map accesses must be naturally aligned (x86 does not require it).
+  readonly strictAlignment?: boolean;
+  // "GPL" (or compatible) lets gpl_only helpers be called.
+  readonly license?: string;
+  // 1 = verdict and processed count; 2 = every instruction with the register state it leaves.
+  readonly logLevel?: 0 | 1 | 2;
+  // BPF_XDP_DEVMAP programs may read egress_ifindex.
+  readonly expectedAttachType?: "xdp" | "xdp_devmap" | "xdp_cpumap";
+  // Record per-instruction facts (joined register state, live registers, stack); on by default.
+  readonly collectFacts?: boolean;
+  // kernel/bpf/verifier.c BPF_COMPLEXITY_LIMIT_INSNS.
+  readonly insnLimit?: number;
+}
+
+export interface ResolvedOptions {
+  readonly allowPtrLeaks: boolean;
+  readonly bpfCapable: boolean;
+  readonly strictAlignment: boolean;
+  readonly gplCompatible: boolean;
+  readonly logLevel: 0 | 1 | 2;
+  readonly devmap: boolean;
+  readonly collectFacts: boolean;
+  readonly insnLimit: number;
+}
+
+// kernel/bpf/verifier.c: BPF_COMPLEXITY_LIMIT_INSNS and BPF_COMPLEXITY_LIMIT_JMP_SEQ.
+export const COMPLEXITY_LIMIT_INSNS = 1_000_000;
+export const COMPLEXITY_LIMIT_JMP_SEQ = 8192;
+
+// include/linux/license.h license_is_gpl_compatible.
+const GPL_COMPATIBLE = ["GPL", "GPL v2", "GPL and additional rights", "Dual BSD/GPL", "Dual MIT/GPL", "Dual MPL/GPL"];
+
+export function resolveOptions(o: VerifyOptions = {}): ResolvedOptions {
+  return {
+    allowPtrLeaks: o.allowPtrLeaks ?? true,
+    bpfCapable: o.bpfCapable ?? true,
+    strictAlignment: o.strictAlignment ?? false,
+    gplCompatible: GPL_COMPATIBLE.includes(o.license ?? "GPL"),
+    logLevel: o.logLevel ?? 1,
+    devmap: o.expectedAttachType === "xdp_devmap",
+    collectFacts: o.collectFacts ?? true,
+    insnLimit: o.insnLimit ?? COMPLEXITY_LIMIT_INSNS,
+  };
+}
+
+export interface Env {
+  // The instruction at each slot; undefined for the second slot of an lddw.
+  readonly forms: readonly (Instruction | undefined)[];
+  // The raw opcode byte of each slot, for the log.
+  readonly opcodes: readonly number[];
+  readonly maps: readonly MapDef[];
+  readonly functions: readonly FunctionInfo[];
+  // Index of the function each slot belongs to.
+  readonly funcOf: readonly number[];
+  readonly opts: ResolvedOptions;
+  nextId(): number;
+}

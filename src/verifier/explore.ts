@@ -1,0 +1,477 @@
+// The exploration (kernel/bpf/verifier.c do_check): walk every path through
+// the program depth-first, one instruction at a time, with a stack of pending
+// branches (the other side of each conditional jump). At prune points the
+// current state is compared with states already seen there: one whose
+// exploration finished and which covers the current state makes the rest of
+// this path redundant; one still in progress on this very path and equal to
+// it means the loop can never end. Loops are thereby unrolled until they
+// leave, bounded by the 1,000,000-instruction budget.
+import type { Instruction } from "../ebpf/describe.ts";
+import { branchTarget } from "../ebpf/describe.ts";
+import { FRAME_POINTER } from "../ebpf/opcode.ts";
+import { checkWritable, executeAlu, readReg } from "./alu-check.ts";
+import { conditionalJump } from "./branch.ts";
+import { COMPLEXITY_LIMIT_JMP_SEQ } from "./env.ts";
+import type { Env } from "./env.ts";
+import { InsnFactAccumulator } from "./facts.ts";
+import { checkHelperCall } from "./helper-call.ts";
+import { alignState, kernelInsnText, regText } from "./kernel-text.ts";
+import { type Access, checkMemAccess } from "./mem-access.ts";
+import { statesEqual } from "./prune.ts";
+import { NOT_INIT, constReg, ptrReg, typeName } from "./reg-state.ts";
+import { Reject, reject } from "./reject.ts";
+import { SLOT_BYTES, cloneState, curFrame, newFrame, stateParts, stateText } from "./state.ts";
+import type { VState } from "./state.ts";
+
+// include/linux/bpf_verifier.h MAX_CALL_FRAMES.
+export const MAX_CALL_FRAMES = 8;
+
+interface Checkpoint {
+  readonly state: VState;
+  readonly pc: number;
+  readonly parent: Checkpoint | undefined;
+  branches: number;
+  hits: number;
+  misses: number;
+}
+
+interface Path {
+  state: VState;
+  pc: number;
+  prevPc: number;
+  parent: Checkpoint | undefined;
+}
+
+export interface ExploreStats {
+  readonly processedInsns: number;
+  readonly totalStates: number;
+  readonly peakStates: number;
+  readonly maxStatesPerInsn: number;
+}
+
+export interface ExploreOutcome {
+  readonly stats: ExploreStats;
+  readonly error?: { readonly pc: number; readonly lines: readonly string[]; readonly errno: string };
+  readonly visited: Uint8Array;
+  readonly facts: (InsnFactAccumulator | undefined)[];
+  // Deepest stack use of each function, in bytes.
+  readonly stackDepthBytes: number[];
+  readonly log: string[];
+}
+
+export function explore(env: Env, liveIn: Uint16Array): ExploreOutcome {
+  return new Explorer(env, liveIn).run();
+}
+
+class Explorer {
+  private readonly pending: Path[] = [];
+  private readonly checkpoints: (Checkpoint[] | undefined)[];
+  private readonly prunePoints: Uint8Array;
+  private readonly visited: Uint8Array;
+  private readonly facts: (InsnFactAccumulator | undefined)[];
+  private readonly stackDepth: number[];
+  private processed = 0;
+  private jumps = 0;
+  private prevProcessed = 0;
+  private prevJumps = 0;
+  private totalStates = 0;
+  private liveStates = 0;
+  private peakStates = 0;
+  private maxStatesPerInsn = 0;
+  // Level 2 keeps everything; level 1 keeps only the current path, shown if it fails.
+  private log: string[] = [];
+  private readonly fullLog: string[] = [];
+
+  constructor(
+    private readonly env: Env,
+    private readonly liveIn: Uint16Array,
+  ) {
+    const n = env.forms.length;
+    this.checkpoints = new Array(n).fill(undefined);
+    this.visited = new Uint8Array(n);
+    this.facts = new Array(n).fill(undefined);
+    this.stackDepth = env.functions.map(() => 0);
+    this.prunePoints = markPrunePoints(env.forms);
+  }
+
+  run(): ExploreOutcome {
+    const initial: VState = { frames: [newFrame(0, -1, 0)], refs: [] };
+    curFrame(initial).regs[1] = ptrReg("ctx");
+    let path: Path | undefined = { state: initial, pc: 0, prevPc: -1, parent: undefined };
+    this.trace(`0: ${stateText(initial)}`);
+    let failedPc = 0;
+    try {
+      while (path !== undefined) {
+        failedPc = path.pc;
+        const next = this.step(path);
+        if (next === "done") {
+          this.finishPath(path);
+          path = this.popPath();
+        }
+      }
+    } catch (error) {
+      if (!(error instanceof Reject)) throw error;
+      const pc = error.pc ?? failedPc;
+      for (const line of error.lines) this.trace(line);
+      return this.outcome({ pc, lines: error.lines, errno: error.errno });
+    }
+    return this.outcome(undefined);
+  }
+
+  private outcome(error: ExploreOutcome["error"]): ExploreOutcome {
+    const level = this.env.opts.logLevel;
+    const log = level === 2 ? this.fullLog : level === 1 && error !== undefined ? this.log : [];
+    return {
+      stats: { processedInsns: this.processed, totalStates: this.totalStates, peakStates: this.peakStates, maxStatesPerInsn: this.maxStatesPerInsn },
+      ...(error !== undefined ? { error } : {}),
+      visited: this.visited,
+      facts: this.facts,
+      stackDepthBytes: this.stackDepth,
+      log,
+    };
+  }
+
+  private trace(line: string): void {
+    if (this.env.opts.logLevel === 0) return;
+    this.log.push(line);
+    if (this.env.opts.logLevel === 2) this.fullLog.push(line);
+  }
+
+  private popPath(): Path | undefined {
+    const next = this.pending.pop();
+    if (next === undefined) return undefined;
+    this.log = [];
+    this.trace("");
+    this.trace(`from ${next.prevPc} to ${next.pc}: ${stateText(next.state)}`);
+    this.trace(`${next.pc}: ${stateText(next.state)}`);
+    return next;
+  }
+
+  private pushPath(path: Path): void {
+    if (path.parent) path.parent.branches++;
+    this.pending.push(path);
+    if (this.pending.length > COMPLEXITY_LIMIT_JMP_SEQ) reject("E2BIG", `The sequence of ${this.pending.length} jumps is too complex.`);
+  }
+
+  // update_branch_counts: a finished path lets its checkpoints complete.
+  private finishPath(path: Path): void {
+    for (let cp = path.parent; cp !== undefined; cp = cp.parent) {
+      cp.branches--;
+      if (cp.branches > 0) break;
+    }
+  }
+
+  // One instruction of `path`, advancing it in place; "done" when the path ends (exit of main or pruned).
+  private step(path: Path): "done" | "continue" {
+    const { env } = this;
+    const pc = path.pc;
+    if (++this.processed > env.opts.insnLimit) reject("E2BIG", `BPF program is too large. Processed ${this.processed} insn`);
+    if (this.prunePoints[pc] && this.isStateVisited(path)) {
+      this.trace(`${pc}: safe`);
+      return "done";
+    }
+    const form = env.forms[pc]!;
+    const state = path.state;
+    const frame = curFrame(state);
+    this.visited[pc] = 1;
+    if (env.opts.collectFacts) (this.facts[pc] ??= new InsnFactAccumulator()).add(frame);
+    const before = env.opts.logLevel > 0 ? cloneState(state) : undefined;
+    const text = `${pc}: (${opcodeHex(this.env, pc)}) ${kernelInsnText(form, env.maps)}`;
+    this.trace(text);
+    path.prevPc = pc;
+    const next = this.execute(path, form);
+    if (before !== undefined && next !== "exit") this.replaceLastTrace(text, before, path.state);
+    return next === "exit" ? "done" : "continue";
+  }
+
+  private replaceLastTrace(text: string, before: VState, after: VState): void {
+    const changed = changedParts(before, after);
+    if (changed === "") return;
+    const line = `${alignState(text)} ${changed}`;
+    this.log[this.log.length - 1] = line;
+    if (this.env.opts.logLevel === 2) this.fullLog[this.fullLog.length - 1] = line;
+  }
+
+  private execute(path: Path, form: Instruction): "exit" | "continue" {
+    const { env } = this;
+    const state = path.state;
+    const frame = curFrame(state);
+    const pc = path.pc;
+    switch (form.kind) {
+      case "alu":
+      case "neg":
+      case "movsx":
+      case "endian":
+        executeAlu(env, frame, form);
+        path.pc = pc + 1;
+        return "continue";
+      case "lddw":
+        this.loadImm64(frame.regs, form);
+        path.pc = pc + 2;
+        return "continue";
+      case "load": {
+        readReg(frame, form.src);
+        checkWritable(form.dst);
+        const loaded = checkMemAccess(
+          { env, state, valueRegno: -1 },
+          { regno: form.src, off: form.off, size: form.sizeBytes, kind: "read", value: { kind: "unknown" }, signedLoad: form.signed },
+        );
+        curFrame(state).regs[form.dst] = loaded;
+        path.pc = pc + 1;
+        return "continue";
+      }
+      case "storeReg": {
+        const value = readReg(frame, form.src);
+        readReg(frame, form.dst);
+        checkMemAccess({ env, state, valueRegno: form.src }, { regno: form.dst, off: form.off, size: form.sizeBytes, kind: "write", value: { kind: "reg", reg: value } });
+        path.pc = pc + 1;
+        return "continue";
+      }
+      case "storeImm": {
+        const dst = readReg(frame, form.dst);
+        if (dst.kind === "ptr" && dst.type === "ctx") reject("EACCES", `BPF_ST stores into R${form.dst} ${typeName(dst)} is not allowed`);
+        checkMemAccess({ env, state, valueRegno: -1 }, { regno: form.dst, off: form.off, size: form.sizeBytes, kind: "write", value: { kind: "imm", imm: form.imm } });
+        path.pc = pc + 1;
+        return "continue";
+      }
+      case "atomic":
+        this.atomic(state, form);
+        path.pc = pc + 1;
+        return "continue";
+      case "ldLegacy":
+        return reject("EINVAL", "BPF_LD_[ABS|IND] instructions not allowed for this program type");
+      case "ja":
+        this.jumps++;
+        path.pc = branchTarget(form, pc)!;
+        return "continue";
+      case "jcond": {
+        this.jumps++;
+        const { fallthrough, taken } = conditionalJump(env, state, form);
+        const target = branchTarget(form, pc)!;
+        if (fallthrough !== undefined && taken !== undefined) {
+          this.pushPath({ state: taken, pc: target, prevPc: pc, parent: path.parent });
+          path.state = fallthrough;
+          path.pc = pc + 1;
+        } else if (taken !== undefined) {
+          path.state = taken;
+          path.pc = target;
+        } else if (fallthrough !== undefined) {
+          path.state = fallthrough;
+          path.pc = pc + 1;
+        } else {
+          // Neither way is possible: the state itself was impossible (it came from a dead branch).
+          return "exit";
+        }
+        return "continue";
+      }
+      case "callHelper":
+        this.jumps++;
+        checkHelperCall(env, state, pc, form.helperId);
+        path.pc = pc + 1;
+        return "continue";
+      case "callLocal":
+        this.jumps++;
+        this.callLocal(path, branchTarget(form, pc)!);
+        return "continue";
+      case "callKfunc":
+        return reject("EINVAL", `kernel function calls need the kernel's BTF, which this verifier does not have (btf_id ${form.btfId})`);
+      case "callx":
+        return reject("EINVAL", "BPF_CALL uses reserved fields");
+      case "exit":
+        this.jumps++;
+        return this.exit(path);
+    }
+  }
+
+  private loadImm64(regs: VState["frames"][number]["regs"], form: Extract<Instruction, { kind: "lddw" }>): void {
+    checkWritable(form.dst);
+    switch (form.pseudo) {
+      case "imm64":
+        regs[form.dst] = constReg((BigInt(form.nextImm >>> 0) << 32n) | BigInt(form.imm >>> 0));
+        return;
+      case "mapIdx":
+      case "mapFd":
+        regs[form.dst] = ptrReg("map_ptr", { map: this.env.maps[form.imm] });
+        return;
+      case "mapIdxValue":
+      case "mapValue":
+        regs[form.dst] = ptrReg("map_value", { map: this.env.maps[form.imm], off: form.nextImm >>> 0 });
+        return;
+      case "func":
+        regs[form.dst] = ptrReg("func", { funcPc: 0 });
+        return;
+      case "btfId":
+        reject("EINVAL", "ksym references need the kernel's BTF, which this verifier does not have");
+    }
+  }
+
+  private atomic(state: VState, form: Extract<Instruction, { kind: "atomic" }>): void {
+    const { env } = this;
+    const frame = curFrame(state);
+    readReg(frame, form.src);
+    const dst = readReg(frame, form.dst);
+    if (form.op === "cmpxchg") {
+      const r0 = readReg(frame, 0);
+      if (r0.kind === "ptr" && !env.opts.allowPtrLeaks) reject("EACCES", "R0 leaks addr into mem");
+    }
+    const src = frame.regs[form.src];
+    if (src.kind === "ptr" && !env.opts.allowPtrLeaks) reject("EACCES", `R${form.src} leaks addr into mem`);
+    if (dst.kind === "ptr" && (dst.type === "ctx" || dst.type === "pkt" || dst.type === "pkt_meta")) {
+      reject("EACCES", `BPF_ATOMIC stores into R${form.dst} ${typeName(dst)} is not allowed`);
+    }
+    const loadReg = form.op === "cmpxchg" ? 0 : form.fetch ? form.src : -1;
+    if (loadReg >= 0) checkWritable(loadReg);
+    const access: Access = { regno: form.dst, off: form.off, size: form.sizeBytes, kind: "read", value: { kind: "unknown" }, wantValue: false };
+    checkMemAccess({ env, state, valueRegno: -1 }, access);
+    let loaded = undefined;
+    if (loadReg >= 0) loaded = checkMemAccess({ env, state, valueRegno: -1 }, { ...access, wantValue: true });
+    checkMemAccess({ env, state, valueRegno: -1 }, { ...access, kind: "write" });
+    if (loaded !== undefined) curFrame(state).regs[loadReg] = loaded;
+  }
+
+  // check_func_call: a new frame with the arguments; the caller's r0-r5 are gone until the callee returns.
+  private callLocal(path: Path, target: number): void {
+    const state = path.state;
+    if (state.frames.length >= MAX_CALL_FRAMES) reject("E2BIG", `the call stack of ${state.frames.length + 1} frames is too deep !`);
+    const caller = curFrame(state);
+    const callee = newFrame(state.frames.length, path.pc, this.env.funcOf[target]);
+    for (let r = 1; r <= 5; r++) callee.regs[r] = caller.regs[r];
+    for (let r = 0; r <= 5; r++) caller.regs[r] = NOT_INIT;
+    state.frames.push(callee);
+    this.trace(`caller:\n ${stateText(state, state.frames.length - 2)}\ncallee:\n ${stateText(state)}`);
+    path.pc = target;
+  }
+
+  private exit(path: Path): "exit" | "continue" {
+    const { env } = this;
+    const state = path.state;
+    const frame = curFrame(state);
+    this.noteStackDepth(state);
+    if (state.frames.length > 1) {
+      // prepare_func_exit: r0 goes back to the caller; a pointer into the dying frame may not.
+      const r0 = frame.regs[0];
+      if (r0.kind === "ptr" && r0.type === "stack") reject("EINVAL", "cannot return stack pointer to the caller");
+      state.frames.pop();
+      const caller = curFrame(state);
+      caller.regs[0] = r0;
+      this.trace(`returning from callee:\n ${stateText({ ...state, frames: [...state.frames, frame] })}\nto caller at ${frame.callsite + 1}:\n ${stateText(state)}`);
+      path.pc = frame.callsite + 1;
+      return "continue";
+    }
+    const r0 = readReg(frame, 0);
+    if (state.refs.length > 0) reject("EINVAL", `Unreleased reference id=${state.refs[0].id} alloc_insn=${state.refs[0].insn}`);
+    if (r0.kind === "ptr" && !env.opts.allowPtrLeaks) reject("EACCES", "R0 leaks addr as return value");
+    return "exit";
+  }
+
+  private noteStackDepth(state: VState): void {
+    for (const f of state.frames) {
+      if (f.stackDepthBytes > this.stackDepth[f.funcIndex]) this.stackDepth[f.funcIndex] = f.stackDepthBytes;
+    }
+  }
+
+  // is_state_visited: prune against a finished state that covers this one, detect a loop that cannot end, or checkpoint.
+  private isStateVisited(path: Path): boolean {
+    const pc = path.pc;
+    const cur = path.state;
+    const liveMask = (frameIndex: number): number => {
+      if (frameIndex === cur.frames.length - 1) return this.liveIn[pc] | (1 << FRAME_POINTER);
+      // A caller's registers matter from its return point; r0-r5 are rewritten by then.
+      return (this.liveIn[cur.frames[frameIndex + 1].callsite + 1] & ~0x3f) | (1 << FRAME_POINTER);
+    };
+    let addNew = this.processed - this.prevProcessed >= 8 && this.jumps - this.prevJumps >= 2;
+    const list = (this.checkpoints[pc] ??= []);
+    for (let i = 0; i < list.length; i++) {
+      const cp = list[i];
+      if (cp.branches > 0) {
+        if (isAncestor(cp, path.parent) && statesEqual(cp.state, cur, liveMask, true)) reject("EINVAL", `infinite loop detected at insn ${pc}`);
+        // Inside a loop, checkpoint less often: iterations rarely prune each other.
+        if (this.jumps - this.prevJumps < 20 && this.processed - this.prevProcessed < 100) addNew = false;
+        continue;
+      }
+      if (statesEqual(cp.state, cur, liveMask, false)) {
+        cp.hits++;
+        this.noteStackDepth(cur);
+        return true;
+      }
+      cp.misses++;
+      if (cp.misses > cp.hits * 3 + 3) {
+        list.splice(i, 1);
+        i--;
+        this.liveStates--;
+      }
+    }
+    if (!addNew) return false;
+    const cp: Checkpoint = { state: cloneState(cur), pc, parent: path.parent, branches: 1, hits: 0, misses: 0 };
+    path.parent = cp;
+    list.push(cp);
+    this.prevProcessed = this.processed;
+    this.prevJumps = this.jumps;
+    this.totalStates++;
+    this.liveStates++;
+    this.peakStates = Math.max(this.peakStates, this.liveStates);
+    this.maxStatesPerInsn = Math.max(this.maxStatesPerInsn, list.length);
+    return false;
+  }
+}
+
+function isAncestor(cp: Checkpoint, from: Checkpoint | undefined): boolean {
+  for (let c = from; c !== undefined; c = c.parent) if (c === cp) return true;
+  return false;
+}
+
+// Conditional jumps, jump targets, calls and the instructions after calls (kernel/bpf/verifier.c visit_insn).
+function markPrunePoints(forms: readonly (Instruction | undefined)[]): Uint8Array {
+  const points = new Uint8Array(forms.length);
+  forms.forEach((form, pc) => {
+    if (form === undefined) return;
+    switch (form.kind) {
+      case "jcond":
+        points[pc] = 1;
+        break;
+      case "ja": {
+        const target = branchTarget(form, pc)!;
+        if (target >= 0 && target < forms.length) points[target] = 1;
+        break;
+      }
+      case "callLocal":
+        points[pc] = 1;
+        if (pc + 1 < forms.length) points[pc + 1] = 1;
+        break;
+      case "callHelper":
+      case "callKfunc":
+        if (pc + 1 < forms.length) points[pc + 1] = 1;
+        break;
+      default:
+        break;
+    }
+  });
+  return points;
+}
+
+function opcodeHex(env: Env, pc: number): string {
+  return env.opcodes[pc].toString(16).padStart(2, "0");
+}
+
+// The registers and stack slots an instruction changed, in the kernel's state format.
+function changedParts(before: VState, after: VState): string {
+  const a = curFrame(after);
+  const b = before.frames[after.frames.length - 1] ?? curFrame(before);
+  const parts: string[] = [];
+  if (a.frameNo) parts.push(`frame${a.frameNo}:`);
+  a.regs.forEach((r, i) => {
+    if (r.kind === "not_init" || regText(r, a.frameNo) === regText(b.regs[i], a.frameNo)) return;
+    parts.push(`R${i}=${regText(r, a.frameNo)}`);
+  });
+  const slots = new Set<number>();
+  for (let i = 0; i < a.stack.length; i++) {
+    if (a.stack[i] !== b.stack[i]) slots.add(Math.floor(i / SLOT_BYTES));
+  }
+  a.spills.forEach((s, slot) => {
+    if (s !== b.spills[slot]) slots.add(slot);
+  });
+  if (slots.size > 0) {
+    parts.push(...stateParts(after, after.frames.length - 1, { regs: new Set(), slots }).filter((p) => p.startsWith("fp")));
+  }
+  return (a.frameNo && parts.length === 1 ? [] : parts).join(" ");
+}

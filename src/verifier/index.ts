@@ -1,0 +1,3 @@
+// The verifier's public surface: verify() and its plain-data result.
+export { verify } from "./verify.ts";
+export type { FunctionFacts, InsnFacts, RegFact, ScalarRange, StackSlotFact, VerifierError, VerifierResult, VerifyOptions } from "./verify.ts";

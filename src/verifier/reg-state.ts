@@ -1,0 +1,90 @@
+// What the verifier knows about one register: nothing yet (not_init), a
+// scalar (scalar.ts), or a pointer of one of the kernel's register types with
+// a fixed offset (`off`) and a variable one (`varOff`, a scalar). The types and
+// their names are the kernel's (include/linux/bpf.h enum bpf_reg_type,
+// kernel/bpf/log.c reg_type_str).
+import type { MapDef } from "../maps/types.ts";
+import * as S from "./scalar.ts";
+import type { Scalar } from "./scalar.ts";
+
+export type PtrType =
+  | "ctx" // PTR_TO_CTX: struct xdp_md
+  | "pkt" // PTR_TO_PACKET
+  | "pkt_meta" // PTR_TO_PACKET_META
+  | "pkt_end" // PTR_TO_PACKET_END
+  | "stack" // PTR_TO_STACK (of frame `frameNo`)
+  | "map_value" // PTR_TO_MAP_VALUE
+  | "map_ptr" // CONST_PTR_TO_MAP
+  | "ringbuf_mem" // PTR_TO_MEM | MEM_RINGBUF
+  | "func"; // PTR_TO_FUNC
+
+export interface NotInitReg {
+  readonly kind: "not_init";
+}
+
+export interface ScalarReg {
+  readonly kind: "scalar";
+  readonly value: Scalar;
+  // Registers holding copies of one value share a non-zero id, so a bounds check on one teaches the others.
+  readonly id: number;
+}
+
+export interface PtrReg {
+  readonly kind: "ptr";
+  readonly type: PtrType;
+  // PTR_MAYBE_NULL: the pointer may be NULL until a comparison with 0 says otherwise.
+  readonly maybeNull: boolean;
+  readonly off: number;
+  readonly varOff: Scalar;
+  // Packet pointers with one id share a variable offset; nullable pointers with one id come from one lookup.
+  readonly id: number;
+  // Packet pointers: bytes [pointer - off, pointer - off + range) are known to lie before data_end.
+  readonly range: number;
+  readonly map?: MapDef;
+  readonly frameNo?: number;
+  // Ringbuf records: the size reserved and the reference that must be released.
+  readonly memSize?: number;
+  readonly refObjId?: number;
+  readonly funcPc?: number;
+}
+
+export type RegState = NotInitReg | ScalarReg | PtrReg;
+
+export const NOT_INIT: NotInitReg = { kind: "not_init" };
+
+export const scalarReg = (value: Scalar, id = 0): ScalarReg => ({ kind: "scalar", value, id });
+export const unknownScalar: ScalarReg = scalarReg(S.unknown);
+export const constReg = (value: bigint): ScalarReg => scalarReg(S.constant(value));
+
+export function ptrReg(type: PtrType, fields: Partial<Omit<PtrReg, "kind" | "type">> = {}): PtrReg {
+  return { kind: "ptr", type, maybeNull: false, off: 0, varOff: S.constant(0n), id: 0, range: 0, ...fields };
+}
+
+export const isPacketPtr = (r: RegState): r is PtrReg => r.kind === "ptr" && (r.type === "pkt" || r.type === "pkt_meta");
+export const isKnownZero = (r: RegState): boolean => r.kind === "scalar" && S.constValue(r.value) === 0n;
+export const isPointer = (r: RegState): r is PtrReg => r.kind === "ptr";
+
+// reg_type_str: the name the kernel prints for a register's type.
+export function typeName(r: RegState): string {
+  switch (r.kind) {
+    case "not_init":
+      return "?";
+    case "scalar":
+      return "scalar";
+    case "ptr":
+      return ptrTypeName(r.type, r.maybeNull);
+  }
+}
+
+export function ptrTypeName(type: PtrType, maybeNull: boolean): string {
+  const suffix = maybeNull ? "_or_null" : "";
+  switch (type) {
+    case "stack":
+      return `fp${suffix}`;
+    default:
+      return `${type}${suffix}`;
+  }
+}
+
+// The pointer's offset from its base as one scalar: fixed part plus variable part.
+export const totalOffset = (r: PtrReg): Scalar => S.alu("add", 64, r.varOff, S.constant(BigInt(r.off)));
