@@ -73,6 +73,7 @@ export const presetSchema: Readonly<Record<string, FieldSpec>> = {
   ports: section("network ports", {
     count: int("ports", 1),
     rateGbps: real("line rate of one port", 0.001, "Gb/s"),
+    egressQueuePackets: int("frames waiting to be sent on one port before more are dropped", 1, "packets"),
   }),
   rings: section("work queues between stages", {
     capacity: int("entries of one stage's input ring", 1, "entries"),

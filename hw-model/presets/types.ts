@@ -47,7 +47,7 @@ export interface Preset {
     readonly distributionCyclesPerPacket: number;
   };
   readonly ethernet: { readonly preambleBytes: number; readonly interFrameGapBytes: number; readonly fcsBytes: number; readonly minFrameBytes: number };
-  readonly ports: { readonly count: number; readonly rateGbps: number };
+  readonly ports: { readonly count: number; readonly rateGbps: number; readonly egressQueuePackets: number };
   readonly rings: { readonly capacity: number; readonly descriptorBytes: number; readonly unit: readonly MemoryKind[] };
   readonly pcie: { readonly rateGbps: number; readonly dmaLatencyNs: number; readonly perPacketOverheadBytes: number };
   readonly host: { readonly cores: number; readonly passCostNs: number; readonly rxRingPackets: number };

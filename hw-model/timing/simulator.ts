@@ -48,8 +48,9 @@ export interface SimOptions {
   readonly seed?: number;
   // What a stage does when the next stage's ring is full.
   readonly ringPolicy?: "wait" | "drop";
-  // Port rate override (Gb/s); default the preset's.
+  // Port rate (Gb/s) and port count overrides; default the preset's.
   readonly rateGbps?: number;
+  readonly ports?: number;
   readonly host?: HostStage;
   // Keep a record per packet in the result (default true); onPacket sees each either way.
   readonly keepRecords?: boolean;
@@ -113,6 +114,9 @@ export interface SimResult {
   readonly durationNs: number;
   // Packets that left the card (not lost) per second over the duration.
   readonly throughputPps: number;
+  // Packets whose NIC program ran to its end per second, from the first arrival to the last
+  // program end (the rate counters kept by the program itself see).
+  readonly programPps: number;
   readonly offeredPps: number;
   readonly latencyNs: { readonly mean: number; readonly p50: number; readonly p99: number; readonly max: number };
   readonly units: readonly UnitUsage[];
@@ -192,7 +196,7 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
   const T = topo.threadsPerCore;
   const swapCycles = preset.core.contextSwapCycles;
   const rateGbps = options.rateGbps ?? preset.ports.rateGbps;
-  const portCount = preset.ports.count;
+  const portCount = options.ports ?? preset.ports.count;
   const wireCycles = (bytes: number): number => ((wireBytes(preset, bytes) * 8) / rateGbps) * cpn;
 
   // Memory units and their cache hit ratios (EMEM: cache size over the footprint of the maps placed there).
@@ -253,11 +257,16 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
   let firstArrival = Infinity;
   let lastEnd = 0;
   let processed = 0;
+  // Packets whose NIC program ran to its end (whatever happened to them afterwards).
+  let programDone = 0;
+  let lastProgramEnd = 0;
 
   const portFree = new Float64Array(portCount);
   // Wire time of every frame offered on the ingress ports.
   let ingressWireCycles = 0;
   const txFree = new Float64Array(portCount);
+  // Frames queued or being sent per port (their departure times, oldest first).
+  const txQueue: number[][] = Array.from({ length: portCount }, () => []);
   let txBusy = 0;
   let peFree = 0;
   let peBusy = 0;
@@ -562,6 +571,10 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
       return;
     }
     threadIdle(tid);
+    if (kind !== EndKind.FAULT) {
+      programDone++;
+      lastProgramEnd = Math.max(lastProgramEnd, t);
+    }
     if (kind === EndKind.FAULT) {
       pk.fate = "lost";
       pk.lostReason = "fault";
@@ -574,9 +587,18 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
     }
     // A verdict.
     if (arg === Verdict.TX || arg === Verdict.REDIRECT) {
+      const q = txQueue[pk.port];
+      while (q.length && q[0] <= t) q.shift();
+      if (q.length >= preset.ports.egressQueuePackets) {
+        pk.fate = "lost";
+        pk.lostReason = "egress-full";
+        finish(slot, t);
+        return;
+      }
       const start = Math.max(t, txFree[pk.port]);
       const wire = wireCycles(pk.result.data.length);
       txFree[pk.port] = start + wire;
+      q.push(start + wire);
       txBusy += wire;
       pk.fate = "wire";
       queue.push(start + wire, EV_DONE, slot, 0);
@@ -749,6 +771,7 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
     fates,
     durationNs,
     throughputPps: processed / (durationNs * 1e-9),
+    programPps: programDone / (toNs(Math.max(1, lastProgramEnd - (Number.isFinite(firstArrival) ? firstArrival : 0))) * 1e-9),
     offeredPps: packets.length > 1 && offeredWindowNs > 0 ? (packets.length - 1) / (offeredWindowNs * 1e-9) : 0,
     latencyNs: { mean: sorted.reduce((s, x) => s + x, 0) / Math.max(1, sorted.length), p50: pct(0.5), p99: pct(0.99), max: sorted.length ? sorted[sorted.length - 1] : NaN },
     units,

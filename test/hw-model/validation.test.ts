@@ -1,0 +1,99 @@
+import { describe, expect, it } from "vitest";
+import { readFileSync } from "node:fs";
+import { runValidation, validationTableMarkdown, validationCases, errorPercent } from "../../hw-model/validation/cases.ts";
+import { sectionOf } from "../../hw-model/describe.ts";
+import { l4lbFrame, l4lbImage, fillServers, L4LB_MAX_SERVERS, L4LB_VALUE_BYTES, DEST_PKTS, DEST_BYTES } from "../../hw-model/validation/l4lb.ts";
+import { loadPreset, loadImage, Executor, execParamsOf, simulate } from "../../hw-model/index.ts";
+import { createMap } from "../../src/maps/create.ts";
+import { MapType } from "../../src/maps/types.ts";
+
+const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
+
+// RFC 791 header checksum: one's complement of the one's-complement sum of the 16-bit words.
+function ipChecksum(header: Uint8Array): number {
+  let sum = 0;
+  for (let i = 0; i < header.length; i += 2) sum += (header[i] << 8) | header[i + 1];
+  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+  return ~sum & 0xffff;
+}
+
+describe("docs/validation.md", () => {
+  it("holds the table the presets and validation programs give today", () => {
+    const doc = readFileSync(new URL("../../docs/validation.md", import.meta.url), "utf8");
+    expect(sectionOf(doc, "validation"), "run: node bin/run-ts.js hw-model/validation/write-doc.ts").toBe(validationTableMarkdown(runValidation()));
+  });
+
+  it("explains every miss over 25%", () => {
+    for (const row of runValidation()) if (Math.abs(row.errorPercent) > 25) expect(row.missReason, row.id).toBeTruthy();
+  });
+
+  it("scores bounds as bounds", () => {
+    expect(errorPercent({ value: 5, unit: "", kind: "at least", source: "" }, 6)).toBe(0);
+    expect(errorPercent({ value: 0.5, unit: "", kind: "at most", source: "" }, 1)).toBeCloseTo(100);
+    expect(errorPercent({ value: 10, unit: "", kind: "point", source: "" }, 9)).toBeCloseTo(-10);
+  });
+
+  it("derives the l4lb frame size from the README's two totals", () => {
+    const l4lb = validationCases.find((c) => c.id === "l4lb-40g")!;
+    expect(l4lb.published.source).toContain("33,026,761");
+    // 38,046,848,592 bit/s / 33,026,761 packet/s = 1152 bits = 144 bytes; minus the 20-byte outer header.
+    expect(Math.round(38046848592 / 33026761 / 8) - 20).toBe(124);
+  });
+});
+
+describe("the l4lb validation program", () => {
+  const preset = loadPreset("nfp-4000");
+  const servers = () => {
+    const m = createMap({ name: "servers", type: MapType.HASH, keySize: 4, valueSize: L4LB_VALUE_BYTES, maxEntries: L4LB_MAX_SERVERS, flags: 0 });
+    fillServers(m, 32);
+    return m;
+  };
+
+  it("encapsulates in IPv4 as l4lb_xdp.c does: new Ethernet header, outer header with a valid checksum, counters", () => {
+    const map = servers();
+    const exec = new Executor(loadImage(preset, l4lbImage(map, [0])).exec, execParamsOf(preset), 1);
+    const frame = l4lbFrame(124, 7);
+    const r = exec.runPacket({ data: frame });
+    expect(r.outcome).toEqual({ kind: "verdict", action: 3, stage: 0 });
+    const out = r.data;
+    expect(out.length).toBe(144);
+    // Inner packet unchanged after the 34 new bytes.
+    expect(hex(out.subarray(34))).toBe(hex(frame.subarray(14)));
+    // Ethernet: destination = the server's MAC (02:00:00:00:00:d), source = the old destination, IPv4.
+    const destination = out[32];
+    expect(hex(out.subarray(0, 6))).toBe(`0200000000${destination.toString(16).padStart(2, "0")}`);
+    expect(hex(out.subarray(6, 14))).toBe(hex(frame.subarray(0, 6)) + "0800");
+    // Outer IPv4: version 4, ihl 5, total length 110 + 20, ttl 8, protocol 4 (IP-in-IP), 10.0.0.1 -> 10.0.d.2.
+    const outer = out.subarray(14, 34);
+    expect(hex(outer.subarray(0, 4))).toBe("45000082");
+    expect([outer[8], outer[9]]).toEqual([8, 4]);
+    expect(hex(outer.subarray(12, 20))).toBe(`0a0000010a00${destination.toString(16).padStart(2, "0")}02`);
+    const zeroed = outer.slice();
+    zeroed[10] = zeroed[11] = 0;
+    expect((outer[10] << 8) | outer[11]).toBe(ipChecksum(zeroed));
+    // The chosen server's counters: one packet of 144 bytes.
+    let found = 0;
+    for (let k = 0; k < L4LB_MAX_SERVERS; k++) {
+      const v = map.lookup(Uint8Array.of(k & 0xff, k >> 8, 0, 0), 0)!;
+      const dv = new DataView(v.buffer, v.byteOffset);
+      if (dv.getBigUint64(DEST_PKTS, true) > 0n) {
+        found++;
+        expect(dv.getBigUint64(DEST_PKTS, true)).toBe(1n);
+        expect(dv.getBigUint64(DEST_BYTES, true)).toBe(144n);
+        expect(v[29]).toBe(destination);
+      }
+    }
+    expect(found).toBe(1);
+  });
+
+  it("runs at the 40 GbE line rate and loses some transmits at egress, as the docs say", () => {
+    const packets = Array.from({ length: 8000 }, (_, i) => ({ data: l4lbFrame(124, i) }));
+    const r = simulate(preset, l4lbImage(servers(), Array.from({ length: 48 }, (_, i) => i)), packets, { keepRecords: false, rateGbps: 40, ports: 1 });
+    // 124-byte frames: 128 with FCS + 20 of preamble and gap = 148 bytes on the wire; the encapsulated
+    // ones take 168, more than the port can send, so the 512-frame egress queue overflows after
+    // about 512 / (1 - 148/168) = 4300 packets.
+    expect(r.offeredPps / 1e6).toBeCloseTo(40e9 / (148 * 8) / 1e6, 1);
+    expect(r.lost["egress-full"]).toBeGreaterThan(0);
+    expect(r.lost["ingress-full"] ?? 0).toBe(0);
+  });
+});
