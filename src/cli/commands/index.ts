@@ -6,6 +6,7 @@ import { inspectCommand } from "./inspect.ts";
 import { conformanceCommand } from "./conformance.ts";
 import { execCommand } from "./exec.ts";
 import { trafficCommand } from "./traffic.ts";
+import { kernelCheckCommand } from "./kernel-check.ts";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [inspectCommand, asmCommand, disasmCommand, execCommand, conformanceCommand, trafficCommand];
+export const commands: CommandModule<any, any>[] = [inspectCommand, asmCommand, disasmCommand, execCommand, conformanceCommand, trafficCommand, kernelCheckCommand];

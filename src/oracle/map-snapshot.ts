@@ -1,0 +1,145 @@
+// The contents of an object's maps in one form for both sides of the
+// differential check: key (hex) -> value bytes, one value per CPU for
+// per-CPU maps, read from the kernel through the syscall and from the
+// simulated maps through their syscall-side view. Comparing two snapshots
+// gives every difference by map, key and byte.
+//
+// What is compared (docs/kernel.md, "Exclusions"): every map user space can
+// read. Of a prog_array or a map of maps only the keys (a slot holds the
+// kernel's program or map id there, our program or map index here). Queues,
+// stacks, ring buffers, perf event arrays and xskmaps are not compared: the
+// kernel has no syscall that reads them without consuming them.
+import { isDumpableMapType } from "../kernel/index.ts";
+import { MapType } from "../maps/index.ts";
+
+export interface MapSnapshot {
+  readonly name: string;
+  readonly perCpu: boolean;
+  // Only whether a key is present can be compared (see above).
+  readonly keysOnly: boolean;
+  // Key (hex) -> its value (one element) or one value per CPU.
+  readonly entries: ReadonlyMap<string, readonly Uint8Array[]>;
+}
+
+// One snapshot per compared map; `index` is the map's index in the object.
+export type Snapshot = readonly { readonly index: number; readonly map: MapSnapshot }[];
+
+export const isKeysOnlyMapType = (type: number): boolean =>
+  type === MapType.PROG_ARRAY || type === MapType.ARRAY_OF_MAPS || type === MapType.HASH_OF_MAPS;
+
+export const isPerCpuMapType = (type: number): boolean =>
+  type === MapType.PERCPU_ARRAY || type === MapType.PERCPU_HASH || type === MapType.LRU_PERCPU_HASH;
+
+export function isComparedMapType(type: number): boolean {
+  return isDumpableMapType(type);
+}
+
+// How per-CPU values are compared: CPU by CPU (the run happened on a known CPU), or by their sum.
+export type PerCpuPolicy = "exact" | "sum";
+
+export interface EntryDifference {
+  readonly map: string;
+  readonly key: string;
+  // undefined: the key is absent on that side.
+  readonly kernel: readonly Uint8Array[] | undefined;
+  readonly interpreter: readonly Uint8Array[] | undefined;
+}
+
+// Bytes not to compare, as a mask per (map, key): a set bit-for-bit mask over the
+// concatenated per-CPU values; a key in `anyKeys` may be present on one side only.
+export interface MapMask {
+  readonly bytes: ReadonlyMap<string, Uint8Array>;
+  readonly anyKeys: ReadonlySet<string>;
+}
+
+export const NO_MASK: MapMask = { bytes: new Map(), anyKeys: new Set() };
+export const maskKey = (map: string, key: string): string => `${map}\u0000${key}`;
+
+// `only`: the object map indexes to compare (default all).
+export function compareSnapshots(kernel: Snapshot, interpreter: Snapshot, policy: PerCpuPolicy, mask: MapMask = NO_MASK, only?: ReadonlySet<number>): EntryDifference[] {
+  const differences: EntryDifference[] = [];
+  kernel.forEach(({ index, map: k }, i) => {
+    if (only !== undefined && !only.has(index)) return;
+    const s = interpreter[i].map;
+    for (const [key, kValues] of k.entries) {
+      const sValues = s.entries.get(key);
+      const id = maskKey(k.name, key);
+      if (sValues === undefined) {
+        if (!mask.anyKeys.has(id)) differences.push({ map: k.name, key, kernel: kValues, interpreter: undefined });
+        continue;
+      }
+      if (k.keysOnly) continue;
+      if (!valuesEqual(kValues, sValues, k.perCpu ? policy : "exact", mask.bytes.get(id))) differences.push({ map: k.name, key, kernel: kValues, interpreter: sValues });
+    }
+    for (const [key, sValues] of s.entries) {
+      if (!k.entries.has(key) && !mask.anyKeys.has(maskKey(k.name, key))) differences.push({ map: k.name, key, kernel: undefined, interpreter: sValues });
+    }
+  });
+  return differences;
+}
+
+function valuesEqual(a: readonly Uint8Array[], b: readonly Uint8Array[], policy: PerCpuPolicy, mask: Uint8Array | undefined): boolean {
+  if (policy === "sum") return bytesEqualMasked(sumU64Words(a), sumU64Words(b), undefined);
+  if (a.length !== b.length) return false;
+  const flatA = concat(a);
+  const flatB = concat(b);
+  return bytesEqualMasked(flatA, flatB, mask);
+}
+
+function bytesEqualMasked(a: Uint8Array, b: Uint8Array, mask: Uint8Array | undefined): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i] && !(mask !== undefined && mask[i] !== 0)) return false;
+  return true;
+}
+
+export function concat(values: readonly Uint8Array[]): Uint8Array {
+  if (values.length === 1) return values[0];
+  const out = new Uint8Array(values.reduce((n, v) => n + v.length, 0));
+  let at = 0;
+  for (const v of values) {
+    out.set(v, at);
+    at += v.length;
+  }
+  return out;
+}
+
+// Per-CPU values summed word by word (little-endian u64, then any tail bytewise modulo 256).
+export function sumU64Words(values: readonly Uint8Array[]): Uint8Array {
+  const sum = new Uint8Array(values[0]?.length ?? 0);
+  const view = new DataView(sum.buffer);
+  const words = Math.floor(sum.length / 8);
+  for (const value of values) {
+    const v = new DataView(value.buffer, value.byteOffset, value.byteLength);
+    for (let w = 0; w < words; w++) view.setBigUint64(w * 8, BigInt.asUintN(64, view.getBigUint64(w * 8, true) + v.getBigUint64(w * 8, true)), true);
+    for (let i = words * 8; i < sum.length; i++) sum[i] = (sum[i] + value[i]) & 0xff;
+  }
+  return sum;
+}
+
+// The mask of every byte that differs between two snapshots of the same maps (two
+// interpreter runs that differ only in what a non-deterministic helper returned).
+export function differingBytes(a: Snapshot, b: Snapshot): MapMask {
+  const bytes = new Map<string, Uint8Array>();
+  const anyKeys = new Set<string>();
+  a.forEach(({ map: x }, i) => {
+    const y = b[i].map;
+    for (const [key, xValues] of x.entries) {
+      const yValues = y.entries.get(key);
+      const id = maskKey(x.name, key);
+      if (yValues === undefined) {
+        anyKeys.add(id);
+        continue;
+      }
+      const flatX = concat(xValues);
+      const flatY = concat(yValues);
+      if (flatX.length !== flatY.length) {
+        anyKeys.add(id);
+        continue;
+      }
+      const mask = flatX.map((byte, j) => (byte === flatY[j] ? 0 : 0xff));
+      if (mask.some((m) => m !== 0)) bytes.set(id, mask);
+    }
+    for (const key of y.entries.keys()) if (!x.entries.has(key)) anyKeys.add(maskKey(x.name, key));
+  });
+  return { bytes, anyKeys };
+}

@@ -1,0 +1,40 @@
+// The helpers whose answer the kernel does not let us choose: the clocks
+// (bpf_ktime_get_ns, bpf_ktime_get_boot_ns) and bpf_get_prandom_u32. The
+// interpreter gets them through a helper table that records each call, so
+// a run says whether its outcome may depend on them, and through a clock
+// and a random source fixed per run:
+// - time: the kernel reads CLOCK_MONOTONIC (CLOCK_BOOTTIME) somewhere inside
+//   the test run, so its value lies between two readings taken just before
+//   and just after it. The interpreter runs twice, at the earlier and at
+//   the later reading; the kernel must agree with one of the two, except in
+//   the bytes where the two runs differ (the time itself, stored in a map).
+// - random numbers: two runs with different seeds find the bytes that depend
+//   on them; if the action or the packet depends on them, the packet cannot
+//   be compared (docs/kernel.md, "Exclusions").
+// bpf_get_smp_processor_id needs no such care: the thread is pinned (host-control.ts).
+import { HelperId, type HelperImplementation, type HelperTable, type SimClock } from "../helpers/index.ts";
+
+const TIME_HELPERS: ReadonlySet<number> = new Set([HelperId.KTIME_GET_NS, HelperId.KTIME_GET_BOOT_NS]);
+const RANDOM_HELPERS: ReadonlySet<number> = new Set([HelperId.GET_PRANDOM_U32]);
+
+export interface NondeterministicCalls {
+  time: boolean;
+  random: boolean;
+}
+
+export const noCalls = (): NondeterministicCalls => ({ time: false, random: false });
+
+// `base` with the clock and random helpers wrapped to note each call in `calls`.
+export function recordingHelpers(base: HelperTable, calls: NondeterministicCalls): HelperTable {
+  const table = new Map<number, HelperImplementation>(base);
+  for (const [id, implementation] of base) {
+    if (TIME_HELPERS.has(id)) table.set(id, (call) => ((calls.time = true), implementation(call)));
+    if (RANDOM_HELPERS.has(id)) table.set(id, (call) => ((calls.random = true), implementation(call)));
+  }
+  return table;
+}
+
+// A clock that reads `monotonicNs` for the whole run (CLOCK_BOOTTIME is `bootOffsetNs` later).
+export function frozenClock(monotonicNs: bigint, bootOffsetNs: bigint): SimClock {
+  return { startNs: monotonicNs, nsPerInstruction: 0n, bootOffsetNs };
+}
