@@ -45,8 +45,8 @@ export function newRegisters(stack: Region): bigint[] {
   return regs;
 }
 
-export function createMachine(program: Program, env: RunEnv): Machine {
-  const memory = new AddressSpace();
+// `memory` lets a caller supply its own (empty) address space, e.g. one that indexes its regions (compile-memory.ts).
+export function createMachine(program: Program, env: RunEnv, memory: AddressSpace = new AddressSpace()): Machine {
   const maps = env.maps ?? [];
   // Map handles (what an ld_imm64 map reference yields) are regions without bytes: any access faults.
   maps.forEach((map, index) => {

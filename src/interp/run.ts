@@ -38,7 +38,7 @@ import { Segment, segmentBase } from "./memory.ts";
 import { immAsU64, signExtend, u32, u64 } from "./u64.ts";
 
 type End = { readonly kind: "exit"; readonly r0: bigint } | { readonly kind: "fault"; readonly fault: Fault };
-type Step = { readonly kind: "next"; readonly pc: number } | End;
+export type Step = { readonly kind: "next"; readonly pc: number } | End;
 
 const next = (pc: number): Step => ({ kind: "next", pc });
 const failed = (fault: Fault): End => ({ kind: "fault", fault });
@@ -78,7 +78,8 @@ function finish(machine: Machine, step: End): RunResult {
   return { kind: "fault", pc: step.fault.pc, message: step.fault.message, fault: step.fault, ...common };
 }
 
-function execute(machine: Machine, frame: Frame, insn: Insn, pc: number): Step {
+// One instruction in `frame` (exported so that the compiled tier can hand its rare instructions to this definition).
+export function execute(machine: Machine, frame: Frame, insn: Insn, pc: number): Step {
   switch (opClass(insn.opcode)) {
     case Class.ALU:
     case Class.ALU64:

@@ -6,7 +6,7 @@ import type { Program } from "../ebpf/instruction.ts";
 import type { RunEvent, XdpRedirect } from "../helpers/runtime.ts";
 import type { RunEnv, RunOptions, RunResult } from "../interp/env.ts";
 import type { Fault } from "../interp/fault.ts";
-import { run } from "../interp/run.ts";
+import { runTier, type Tier } from "../interp/compile.ts";
 import type { BpfMap } from "../maps/types.ts";
 import { createXdpBuffer, metadataBytes, packetBytes } from "./buffer.ts";
 import type { XdpRxQueue } from "./context.ts";
@@ -16,6 +16,8 @@ export interface XdpRunOptions extends RunOptions, Omit<RunEnv, "maps" | "input"
   // Metadata in front of the packet (a multiple of 4 bytes, at most 32), as ctx_in.data gives it.
   readonly metadata?: Uint8Array;
   readonly rx?: XdpRxQueue;
+  // Which host tier runs the program: the reference interpreter (default) or the compiled tier, with identical results.
+  readonly tier?: Tier;
 }
 
 export interface XdpRunResult {
@@ -36,9 +38,10 @@ export interface XdpRunResult {
 }
 
 export function runXdp(program: Program, packet: Uint8Array, maps: readonly BpfMap[] = [], options: XdpRunOptions = {}): XdpRunResult {
-  const { metadata, rx, maxSteps, onStep, ...env } = options;
+  const { metadata, rx, maxSteps, onStep, tier, ...env } = options;
   const buffer = createXdpBuffer(packet, metadata);
-  const result = run(
+  const result = runTier(
+    tier ?? "reference",
     program,
     { ...env, maps, input: { kind: "xdp", buffer, ...(rx ? { rx } : {}) } },
     { ...(maxSteps === undefined ? {} : { maxSteps }), ...(onStep ? { onStep } : {}) },

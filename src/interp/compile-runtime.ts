@@ -1,0 +1,196 @@
+// The state of one compiled run and the out-of-line work the generated code
+// calls: faults, helper calls, bpf-to-bpf calls, tail calls, map references
+// and the legacy packet loads. Each piece follows the reference interpreter
+// (run.ts) step by step, with the same helper table, address space and fault
+// shapes, so that both tiers end a run the same way.
+import type { Program } from "../ebpf/instruction.ts";
+import type { HelperOutcome } from "../helpers/runtime.ts";
+import type { BpfMap } from "../maps/types.ts";
+import type { IndexedAddressSpace, MemoryPort } from "./compile-memory.ts";
+import { PAIR, bigToPair, pairToBig } from "./compile-u64.ts";
+import { memoryFault, type Fault } from "./fault.ts";
+import { MAX_CALL_FRAMES, STACK_BYTES, newStack, type Frame, type Machine } from "./machine.ts";
+import { Segment, segmentBase } from "./memory.ts";
+import { execute } from "./run.ts";
+
+export type End = { readonly kind: "exit"; readonly r0: bigint } | { readonly kind: "fault"; readonly fault: Fault };
+
+// What a compiled function returns: its frame exited (r0 in R[0..1], the exit's pc in exitPc), or the run is over (see `end`).
+export const RETURNED = 0;
+export const ENDED = 1;
+// The instruction handed to the reference finished and execution goes on.
+export const CONTINUED = 0;
+// What a call site learns from the runtime, besides ENDED.
+export const CALL_SET_R0 = 0;
+export const CALL_KEPT_R0 = 2;
+// A tail call ran the rest of this frame; the function returns tailStatus.
+export const CALL_TAIL = 3;
+
+// Registers travel between functions as int32 halves: R[2r] = high, R[2r+1] = low.
+export const REGISTER_HALVES = 22;
+const R6_HI = 12;
+const R10_HI = 20;
+
+export interface CompiledCode {
+  readonly program: Program;
+  enter(pc: number, state: RunState, depth: number): number;
+}
+
+export function pcOutOfRangeFault(pc: number, target: number, slots: number): Fault {
+  const message =
+    target === pc + 1 || target === pc + 2
+      ? `pc ${pc}: execution runs past the last instruction (${slots} slots) without an exit`
+      : `pc ${pc}: control goes to ${target}, outside the program (${slots} slots)`;
+  return { kind: "pc-out-of-range", pc, message };
+}
+
+const unreachable = (value: never): never => {
+  throw new Error(`compiled eBPF: unexpected helper outcome ${JSON.stringify(value)}`);
+};
+
+export class RunState {
+  readonly R = new Int32Array(REGISTER_HALVES);
+  readonly maps: readonly BpfMap[];
+  steps = 0;
+  end: End | undefined;
+  exitPc = -1;
+  tailStatus = RETURNED;
+
+  constructor(
+    readonly machine: Machine,
+    readonly mem: MemoryPort,
+    readonly maxSteps: number,
+    private readonly compiledOf: (program: Program) => CompiledCode,
+  ) {
+    this.maps = machine.maps;
+  }
+
+  fail(fault: Fault, steps: number): number {
+    this.steps = steps;
+    this.end = { kind: "fault", fault };
+    return ENDED;
+  }
+
+  budget(pc: number, steps: number): number {
+    const message = `pc ${pc}: the run exceeded its budget of ${this.maxSteps} instructions (a runaway loop?)`;
+    return this.fail({ kind: "budget", pc, message, maxSteps: this.maxSteps }, steps);
+  }
+
+  memoryFault(pc: number, steps: number): number {
+    return this.fail(memoryFault(pc, this.mem.error!), steps);
+  }
+
+  // run.ts callHelper. Every register is in R (the helper may turn into a tail call that keeps them all).
+  helper(code: CompiledCode, id: number, pc: number, depth: number): number {
+    const machine = this.machine;
+    const implementation = machine.helpers.get(id);
+    // The reference says why a helper cannot be called.
+    if (implementation === undefined) return this.reference(code, pc, depth);
+    machine.steps = this.steps;
+    const R = this.R;
+    const args = [pairToBig(R[2], R[3]), pairToBig(R[4], R[5]), pairToBig(R[6], R[7]), pairToBig(R[8], R[9]), pairToBig(R[10], R[11])] as const;
+    const outcome: HelperOutcome = implementation({ pc, id, args, machine });
+    this.mem.flush();
+    switch (outcome.kind) {
+      case "return":
+        bigToPair(outcome.value);
+        R[0] = PAIR[0];
+        R[1] = PAIR[1];
+        return this.resume(code, pc, pc, CALL_SET_R0);
+      case "fall-through":
+        return this.resume(code, pc, pc, CALL_KEPT_R0);
+      case "tail-call":
+        return this.tailCall(outcome.program, pc, depth);
+      case "misuse":
+        return this.fail({ kind: "helper", pc, helperId: id, message: `pc ${pc}: ${outcome.message}` }, this.steps);
+      case "memory":
+        return this.fail(memoryFault(pc, outcome.error), this.steps);
+      default:
+        return unreachable(outcome);
+    }
+  }
+
+  // run.ts callLocal: r1-r5 are in R; the callee gets a fresh stack and zeroed r0, r6-r9.
+  callLocal(code: CompiledCode, target: number, pc: number, depth: number): number {
+    if (depth + 1 >= MAX_CALL_FRAMES) {
+      return this.fail({ kind: "call-depth", pc, maxFrames: MAX_CALL_FRAMES, message: `pc ${pc}: call nesting deeper than ${MAX_CALL_FRAMES} frames` }, this.steps);
+    }
+    if (!(target >= 0 && target < code.program.length)) {
+      return this.fail({ kind: "pc-out-of-range", pc, message: `pc ${pc}: call target ${target} is outside the program` }, this.steps);
+    }
+    const stack = newStack(this.machine.memory, depth + 1);
+    this.mem.flush();
+    const R = this.R;
+    R[0] = 0;
+    R[1] = 0;
+    R.fill(0, R6_HI, R10_HI);
+    bigToPair(stack.base + BigInt(STACK_BYTES));
+    R[R10_HI] = PAIR[0];
+    R[R10_HI + 1] = PAIR[1];
+    if (code.enter(target, this, depth + 1) !== RETURNED) return ENDED;
+    return this.resume(code, this.exitPc, pc, CALL_SET_R0);
+  }
+
+  // run.ts callx: a function address (ld_imm64 pseudo-func) or a helper id.
+  callx(code: CompiledCode, pc: number, depth: number, hi: number, lo: number): number {
+    const target = pairToBig(hi, lo);
+    const functions = segmentBase(Segment.FUNCTIONS);
+    if (target >> 32n === functions >> 32n) return this.callLocal(code, Number(target - functions), pc, depth);
+    if (target <= 0xffff_ffffn) return this.helper(code, Number(target), pc, depth);
+    return this.reference(code, pc, depth);
+  }
+
+  // ld_imm64 of a map value (BPF_PSEUDO_MAP_VALUE / MAP_IDX_VALUE): the address in PAIR (run.ts pseudoValue),
+  // or RETURNED false when the reference has to say why there is none.
+  mapValue(index: number, offset: number): boolean {
+    const machine = this.machine;
+    const map = machine.maps[index];
+    if (!map) return false;
+    const value = map.lookup(new Uint8Array(map.def.keySize), machine.cpu);
+    if (!value || offset >= value.byteLength) return false;
+    bigToPair(machine.memory.regionForView(value, "map-value", `value in map '${map.def.name}'`, true).base + BigInt(offset));
+    return true;
+  }
+
+  // One instruction through the reference interpreter's own step (run.ts execute), with
+  // every register from R and back: the rare instructions and every refusal whose wording is the
+  // reference's. Returns CONTINUED or ENDED.
+  reference(code: CompiledCode, pc: number, depth: number): number {
+    const R = this.R;
+    const regs = Array.from({ length: REGISTER_HALVES / 2 }, (_, r) => pairToBig(R[2 * r], R[2 * r + 1]));
+    const memory = this.machine.memory as IndexedAddressSpace;
+    const frame: Frame = { program: code.program, regs, stack: memory.bySegment.get(Segment.STACK + depth)!, returnPc: -1 };
+    this.machine.steps = this.steps;
+    const step = execute(this.machine, frame, code.program[pc], pc);
+    this.mem.flush();
+    if (step.kind === "fault") return this.fail(step.fault, this.steps);
+    if (step.kind === "exit") {
+      this.end = step;
+      return ENDED;
+    }
+    regs.forEach((value, r) => {
+      bigToPair(value);
+      R[2 * r] = PAIR[0];
+      R[2 * r + 1] = PAIR[1];
+    });
+    return CONTINUED;
+  }
+
+  // The compiler and the reference disagree on how control leaves an instruction.
+  unexpected(pc: number): never {
+    throw new Error(`compiled eBPF: the reference interpreter continued after pc ${pc}, where the compiled code expected the run to end`);
+  }
+
+  private tailCall(program: Program, pc: number, depth: number): number {
+    if (program.length === 0) return this.fail(pcOutOfRangeFault(pc, 0, 0), this.steps);
+    this.tailStatus = this.compiledOf(program).enter(0, this, depth);
+    return CALL_TAIL;
+  }
+
+  // The frame goes on at pc + 1, which must be inside its program (faulting at `faultPc`, as the reference's run loop does).
+  private resume(code: CompiledCode, faultPc: number, pc: number, status: number): number {
+    const slots = code.program.length;
+    if (pc + 1 >= slots) return this.fail(pcOutOfRangeFault(faultPc, pc + 1, slots), this.steps);
+    return status;
+  }
+}
