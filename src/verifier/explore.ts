@@ -51,7 +51,7 @@ export interface ExploreStats {
 
 export interface ExploreOutcome {
   readonly stats: ExploreStats;
-  readonly error?: { readonly pc: number; readonly lines: readonly string[]; readonly errno: string };
+  readonly error?: { readonly pc: number; readonly lines: readonly string[]; readonly errno: string; readonly reasonLine: number };
   readonly visited: Uint8Array;
   readonly facts: (InsnFactAccumulator | undefined)[];
   // Deepest stack use of each function, in bytes.
@@ -113,7 +113,7 @@ class Explorer {
       if (!(error instanceof Reject)) throw error;
       const pc = error.pc ?? failedPc;
       for (const line of error.lines) this.trace(line);
-      return this.outcome({ pc, lines: error.lines, errno: error.errno });
+      return this.outcome({ pc, lines: error.lines, errno: error.errno, reasonLine: error.reasonLine });
     }
     return this.outcome(undefined);
   }
@@ -228,8 +228,7 @@ class Explorer {
         return "continue";
       }
       case "storeImm": {
-        const dst = readReg(frame, form.dst);
-        if (dst.kind === "ptr" && dst.type === "ctx") reject("EACCES", `BPF_ST stores into R${form.dst} ${typeName(dst)} is not allowed`);
+        readReg(frame, form.dst);
         checkMemAccess({ env, state, valueRegno: -1 }, { regno: form.dst, off: form.off, size: form.sizeBytes, kind: "write", value: { kind: "imm", imm: form.imm } });
         path.pc = pc + 1;
         return "continue";
@@ -332,7 +331,7 @@ class Explorer {
   // check_func_call: a new frame with the arguments; the caller's r0-r5 are gone until the callee returns.
   private callLocal(path: Path, target: number): void {
     const state = path.state;
-    if (state.frames.length >= MAX_CALL_FRAMES) reject("E2BIG", `the call stack of ${state.frames.length + 1} frames is too deep !`);
+    if (state.frames.length >= MAX_CALL_FRAMES) reject("E2BIG", `the call stack of ${state.frames.length + 1} frames is too deep`);
     const caller = curFrame(state);
     const callee = newFrame(state.frames.length, path.pc, this.env.funcOf[target]);
     for (let r = 1; r <= 5; r++) callee.regs[r] = caller.regs[r];
@@ -359,7 +358,9 @@ class Explorer {
       return "continue";
     }
     const r0 = readReg(frame, 0);
-    if (state.refs.length > 0) reject("EINVAL", `Unreleased reference id=${state.refs[0].id} alloc_insn=${state.refs[0].insn}`);
+    if (state.refs.length > 0) {
+      reject("EINVAL", `Unreleased reference id=${state.refs[0].id} alloc_insn=${state.refs[0].insn}`, "BPF_EXIT instruction in main prog would lead to reference leak");
+    }
     if (r0.kind === "ptr" && !env.opts.allowPtrLeaks) reject("EACCES", "R0 leaks addr as return value");
     return "exit";
   }
@@ -384,7 +385,9 @@ class Explorer {
     for (let i = 0; i < list.length; i++) {
       const cp = list[i];
       if (cp.branches > 0) {
-        if (isAncestor(cp, path.parent) && statesEqual(cp.state, cur, liveMask, true)) reject("EINVAL", `infinite loop detected at insn ${pc}`);
+        if (isAncestor(cp, path.parent) && statesEqual(cp.state, cur, liveMask, true)) {
+          throw new Reject([`infinite loop detected at insn ${pc}`, `cur state: ${stateText(cur)}`, `old state: ${stateText(cp.state)}`], "EINVAL", undefined, 0);
+        }
         // Inside a loop, checkpoint less often: iterations rarely prune each other.
         if (this.jumps - this.prevJumps < 20 && this.processed - this.prevProcessed < 100) addNew = false;
         continue;

@@ -53,9 +53,6 @@ export function checkHelperCall(env: Env, state: VState, pc: number, helperId: n
   const meta: CallMeta = {};
   p.args.forEach((arg, i) => checkArg(env, state, p, arg, i + 1, meta));
   if (meta.releaseRef !== undefined) releaseReference(env, state, meta.releaseRef);
-  if (p.id === HelperId.TAIL_CALL && env.functions.length > 1) {
-    // Tail calls from programs with bpf-to-bpf calls need the JIT's cooperation; the kernel checks the stack then.
-  }
   for (let r = 1; r <= 5; r++) frame.regs[r] = NOT_INIT;
   frame.regs[0] = returnValue(env, state, pc, p, meta);
   if (CHANGES_PACKET_DATA.has(p.id)) {
@@ -81,6 +78,8 @@ function returnValue(env: Env, state: VState, pc: number, p: HelperPrototype, me
       return ptrReg("map_value", { map, maybeNull: !elide, id: elide ? 0 : env.nextId() });
     }
     case "RET_PTR_TO_MEM": {
+      // The kernel numbers the nullable result and then the reference; both end up as the reference's id.
+      env.nextId();
       const id = env.nextId();
       state.refs = [...state.refs, { id, insn: pc }];
       return ptrReg("ringbuf_mem", { maybeNull: true, id, refObjId: id, memSize: meta.allocSize ?? 0 });
@@ -105,6 +104,7 @@ function checkArg(env: Env, state: VState, p: HelperPrototype, arg: HelperArg, r
     case "ARG_CONST_MAP_PTR":
       if (reg.kind !== "ptr" || reg.type !== "map_ptr" || reg.maybeNull) return expected(regno, reg, "map_ptr");
       meta.map = reg.map;
+      if (p.id === HelperId.TAIL_CALL && reg.map!.type !== MapType.PROG_ARRAY) reject("EINVAL", "expected prog array map for tail call");
       return;
     case "ARG_PTR_TO_CTX":
       if (reg.kind !== "ptr" || reg.type !== "ctx") return expected(regno, reg, "ctx");
@@ -206,15 +206,16 @@ function helperMemAccess(env: Env, state: VState, regno: number, reg: PtrReg, si
       return;
     case "stack": {
       const frame = frameOf(state, reg);
+      const extra = kind === "read" ? " read from" : " write to";
       const fixed = S.constValue(reg.varOff);
       let minOff: number;
       let maxOff: number;
       if (fixed !== undefined) {
         minOff = Number(BigInt.asIntN(64, fixed)) + reg.off;
         maxOff = minOff + size;
-        if (minOff < -STACK_BYTES || maxOff > 0 || size < 0) reject("EACCES", `invalid indirect access to stack R${regno} off=${minOff} size=${size}`);
+        if (minOff < -STACK_BYTES || maxOff > 0 || size < 0) reject("EACCES", `invalid${extra} stack R${regno} off=${minOff} size=${size}`);
       } else {
-        [minOff, maxOff] = varStackRange(reg, reg.off, size, regno, " indirect access to");
+        [minOff, maxOff] = varStackRange(reg, reg.off, size, regno, extra);
       }
       const depth = Math.ceil(-minOff / SLOT_BYTES) * SLOT_BYTES;
       if (depth > frame.stackDepthBytes) frame.stackDepthBytes = depth;

@@ -76,6 +76,10 @@ export function checkMemAccess(ctx: AccessContext, a: Access): RegState {
       checkMemRegion(a.regno, reg, off, a.size, reg.memSize ?? 0, false);
       loaded = unknownScalar;
       break;
+    case "map_ptr":
+      // The kernel lets programs read struct bpf_map fields through BTF, which this verifier does not have.
+      if (a.kind === "write") return reject("EACCES", `only read from ${mapStructName(reg.map!.type)} is supported`);
+      return reject("EACCES", `R${a.regno} invalid mem access '${typeName(reg)}'`);
     default:
       return reject("EACCES", `R${a.regno} invalid mem access '${typeName(reg)}'`);
   }
@@ -234,6 +238,34 @@ function readLittleEndian(bytes: Uint8Array, at: number, size: number): bigint {
   let v = 0n;
   for (let i = size - 1; i >= 0; i--) v = (v << 8n) | BigInt(bytes[at + i] ?? 0);
   return v;
+}
+
+// The kernel struct behind each map kind (kernel/bpf/*.c), as check_ptr_to_map_access names it.
+function mapStructName(type: number): string {
+  switch (type) {
+    case MapType.HASH:
+    case MapType.PERCPU_HASH:
+    case MapType.LRU_HASH:
+    case MapType.LRU_PERCPU_HASH:
+    case MapType.HASH_OF_MAPS:
+      return "bpf_htab";
+    case MapType.LPM_TRIE:
+      return "lpm_trie";
+    case MapType.DEVMAP:
+    case MapType.DEVMAP_HASH:
+      return "bpf_dtab";
+    case MapType.CPUMAP:
+      return "bpf_cpu_map";
+    case MapType.XSKMAP:
+      return "xsk_map";
+    case MapType.RINGBUF:
+      return "bpf_ringbuf_map";
+    case MapType.QUEUE:
+    case MapType.STACK:
+      return "bpf_queue_stack";
+    default:
+      return "bpf_array";
+  }
 }
 
 export type { Scalar };

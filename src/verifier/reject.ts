@@ -8,8 +8,10 @@ export class Reject extends Error {
     readonly errno: RejectErrno = "EACCES",
     // Set for rejections found before exploration (CFG, subprogram layout) that name their own instruction.
     readonly pc?: number,
+    // Which line states the reason (the last, unless state dumps follow it).
+    readonly reasonLine: number = lines.length - 1,
   ) {
-    super(lines[lines.length - 1]);
+    super(lines[reasonLine]);
     this.name = "Reject";
   }
 }

@@ -20,12 +20,14 @@ import { Reject } from "./reject.ts";
 import { STACK_BYTES } from "./state.ts";
 
 export type { VerifyOptions } from "./env.ts";
+
+const JIT_STACK_ALIGN_BYTES = 16;
 export type { RegFact, ScalarRange, StackSlotFact } from "./facts.ts";
 
 export interface VerifierError {
   // The instruction the kernel would name (the one being checked when the check failed).
   readonly pc: number;
-  // The kernel's verdict line, e.g. "R0 !read_ok".
+  // The line of the kernel's log that gives the reason, e.g. "R0 !read_ok" (usually its last line).
   readonly message: string;
   // Every line the kernel logs for this failure (some checks log two).
   readonly lines: readonly string[];
@@ -92,7 +94,7 @@ export function verify(program: Program, maps: readonly MapDef[], options: Verif
   let error = outcome.error;
   if (error === undefined) {
     const tooDeep = combinedStackProblem(layout, outcome.stackDepthBytes);
-    if (tooDeep !== undefined) error = { pc: 0, lines: [tooDeep], errno: "EACCES" };
+    if (tooDeep !== undefined) error = { pc: 0, lines: [tooDeep], errno: "EACCES", reasonLine: 0 };
   }
   const stats = outcome.stats;
   const statsLine = `processed ${stats.processedInsns} insns (limit ${opts.insnLimit}) max_states_per_insn ${stats.maxStatesPerInsn} total_states ${stats.totalStates} peak_states ${stats.peakStates} mark_read 0`;
@@ -115,7 +117,7 @@ function describeError(layout: ProgramLayout, maps: readonly MapDef[], e: NonNul
   const form = layout.forms[e.pc];
   return {
     pc: e.pc,
-    message: e.lines[e.lines.length - 1],
+    message: e.lines[e.reasonLine],
     lines: e.lines,
     errno: e.errno,
     kernelText: form ? kernelInsnText(form, maps) : "",
@@ -127,7 +129,7 @@ function staticRejection(program: Program, error: Reject, logLevel: number): Ver
   const lines = error.lines;
   return {
     accepted: false,
-    error: { pc: error.pc ?? 0, message: lines[lines.length - 1], lines, errno: error.errno, kernelText: "", llvmText: "" },
+    error: { pc: error.pc ?? 0, message: lines[error.reasonLine], lines, errno: error.errno, kernelText: "", llvmText: "" },
     processedInsns: 0,
     totalStates: 0,
     peakStates: 0,
@@ -156,9 +158,10 @@ function checkLdImm64(layout: ProgramLayout, maps: readonly MapDef[]): void {
   });
 }
 
-// check_max_stack_depth: along any chain of calls the frames' stacks (each rounded up to 32 bytes) fit in 512.
+// check_max_stack_depth: along any chain of calls the frames' stacks fit in 512 bytes; each is rounded up
+// to 16 bytes (round_up_stack_depth with the JIT, which x86 always uses).
 function combinedStackProblem(layout: ProgramLayout, depths: readonly number[]): string | undefined {
-  const rounded = depths.map((d) => Math.ceil(Math.max(d, 1) / 32) * 32);
+  const rounded = depths.map((d) => Math.ceil(d / JIT_STACK_ALIGN_BYTES) * JIT_STACK_ALIGN_BYTES);
   const callees = layout.functions.map((f) => {
     const out: number[] = [];
     for (let pc = f.startPc; pc < f.endPc; pc++) {

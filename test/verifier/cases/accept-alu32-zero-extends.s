@@ -1,0 +1,18 @@
+# expect: accept
+# map: table hash key=4 value=64 entries=16
+# why: a 32-bit and clears the upper half, so the index is 0..63
+r6 = r1
+r1 = 0
+*(u32 *)(r10 - 4) = r1
+r2 = r10
+r2 += -4
+ld_pseudo r1, 5, 0
+call 1
+if r0 == 0 goto out
+r1 = *(u64 *)(r10 - 24)
+w1 &= 63
+r0 += r1
+r0 = *(u8 *)(r0 + 0)
+out:
+r0 = 2
+exit

@@ -1,0 +1,13 @@
+# expect: accept
+# why: metadata before data is readable after proving data_meta + 4 <= data
+r2 = *(u32 *)(r1 + 8)
+r3 = *(u32 *)(r1 + 0)
+r4 = r2
+r4 += 4
+if r4 > r3 goto out
+r0 = *(u32 *)(r2 + 0)
+r0 &= 3
+exit
+out:
+r0 = 2
+exit
