@@ -110,6 +110,8 @@ const simulation = t.object({
   packets: t.object({ offered: count, processed: count, lost: count }),
   durationNs: ns,
   offeredMpps: t.number({ min: 0 }),
+  // Packets per second all ports carry at the line rate, for frames of the mean size processed.
+  lineRateMpps: t.number({ min: 0 }),
   throughput: t.object({ mpps: t.number({ min: 0 }), gbps: t.number({ min: 0 }), frameGbps: t.number({ min: 0 }) }),
   latencyNs: t.object({
     mean: t.nullable(ns),

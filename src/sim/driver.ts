@@ -62,6 +62,8 @@ export interface DriverResult {
   // eBPF instruction hit counts over the profiled packets.
   readonly hits: Uint32Array;
   readonly profiledPackets: number;
+  // Bytes each placed map occupies in its memory unit at the end of the run (image order).
+  readonly mapFootprints: readonly number[];
 }
 
 interface WindowPacket {
@@ -179,6 +181,7 @@ export function driveSimulation(setup: DriverSetup, traffic: Iterable<TrafficPac
     stages,
     hits: reference.hits,
     profiledPackets: reference.profiledPackets,
+    mapFootprints: loaded.maps.map((m) => m.footprintBytes()),
   };
 }
 
@@ -289,6 +292,7 @@ function summarize(setup: DriverSetup, totals: TimingTotals, timeline: TimelineP
     packets: { offered: totals.offered, processed: totals.processed, lost: totals.lostTotal() },
     durationNs,
     offeredMpps,
+    lineRateMpps,
     throughput: {
       mpps: (totals.processed * perSecond) / 1e6,
       gbps: (totals.processedWireBytes * 8 * perSecond) / 1e9,

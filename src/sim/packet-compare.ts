@@ -29,8 +29,8 @@ export function hostOutcome(result: XdpRunResult): PacketOutcomeView {
   return {
     action: result.action === undefined ? "fault" : actionName(result.action),
     fault: result.fault === undefined ? null : `eBPF pc ${result.fault.pc}: ${result.fault.message}`,
-    lengthBytes: result.packet.length,
-    hex: toHex(result.packet),
+    lengthBytes: result.packetOut.length,
+    hex: toHex(result.packetOut),
     events: result.events.map((e) => (e.kind === "trace-printk" ? `trace-printk: ${e.text}` : `${e.kind} on ${e.map}: ${toHex(e.data)}`)),
   };
 }

@@ -7,6 +7,7 @@ import { conformanceCommand } from "./conformance.ts";
 import { execCommand } from "./exec.ts";
 import { trafficCommand } from "./traffic.ts";
 import { kernelCheckCommand } from "./kernel-check.ts";
+import { runCommand } from "./run.ts";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [inspectCommand, asmCommand, disasmCommand, execCommand, conformanceCommand, trafficCommand, kernelCheckCommand];
+export const commands: CommandModule<any, any>[] = [inspectCommand, asmCommand, disasmCommand, execCommand, conformanceCommand, trafficCommand, kernelCheckCommand, runCommand];

@@ -1,0 +1,192 @@
+// One `offload-sim run`, end to end: load the object and its maps, verify the
+// program, plan and generate the offload for the cores asked, simulate the
+// traffic on the NIC model while the host interpreter runs the same packets,
+// and assemble the report's RunResult. Each step is a call into the part that
+// owns it; this module only wires them (DESIGN.md, "The flow of one run").
+import { loadPreset, totalCores, type HostStage, type NicImage, type Preset } from "../../hw-model/index.ts";
+import type { BpfObject, BpfProgram } from "../elf/index.ts";
+import { cloneMaps, type SimMap } from "../maps/index.ts";
+import { createObjectMaps, loadMapFileContent, selectProgram, tailCallPrograms } from "../oracle/object-setup.ts";
+import { readObjectFile } from "../oracle/run-object.ts";
+import type { OffloadSummary, RunResult } from "../report/schema.ts";
+import { verify } from "../verifier/index.ts";
+import { driveSimulation, type DriverResult } from "./driver.ts";
+import { SimInputError } from "./errors.ts";
+import { programListing } from "./program-listing.ts";
+import { openTraffic, type TrafficChoice, type TrafficStream } from "./traffic-source.ts";
+
+export const DEFAULT_PRESET = "nfp-4000";
+export const DEFAULT_SEED = 1;
+
+export interface RunRequest {
+  readonly objectFile: string;
+  readonly program?: string;
+  readonly cores: number;
+  readonly preset?: string;
+  readonly traffic: TrafficChoice;
+  readonly packetLimit?: number;
+  readonly maps?: readonly { readonly map: string; readonly file: string }[];
+  // Port rate in Gb/s (default: the preset's).
+  readonly lineRateGbps?: number;
+  readonly check: boolean;
+  // Accept a partial offload (what the NIC cannot run stays on the host).
+  readonly partial: boolean;
+  readonly seed?: number;
+  readonly windowPackets?: number;
+  readonly onProgress?: (packetsDone: number, packetsExpected: number | undefined) => void;
+}
+
+// A program the verifier refuses: it could not be loaded at all, so there is nothing to offload.
+export class ProgramRejectedError extends SimInputError {}
+
+// The program cannot be offloaded (and --partial was not given): a "no" verdict, not bad input.
+export class NotOffloadableError extends SimInputError {}
+
+// What the offload step hands the simulation: the image, and the plan as the report shows it.
+export interface PlannedOffload {
+  readonly status: "full" | "partial";
+  readonly reasons: readonly string[];
+  readonly image: NicImage;
+  readonly host?: HostStage;
+  readonly stages: readonly {
+    readonly name: string;
+    readonly cores: readonly number[];
+    readonly ebpfRange: readonly [number, number] | null;
+    readonly microcodeInstructions: number;
+    readonly handoverBytes: number;
+    readonly predictedCyclesPerPacket: number | null;
+  }[];
+  readonly hostPart: { readonly description: string; readonly ebpfRange: readonly [number, number] | null } | null;
+  readonly predicted: { readonly mpps: number; readonly bottleneck: string } | null;
+  // The NIC stage that runs an eBPF instruction, or null for the host.
+  stageOfPc(pc: number): number | null;
+}
+
+export interface OffloadRequest {
+  readonly preset: Preset;
+  readonly object: BpfObject;
+  readonly program: BpfProgram;
+  // The NIC's maps, object order: the image's placements must hold these.
+  readonly maps: readonly SimMap[];
+  readonly cores: number;
+  readonly partial: boolean;
+}
+
+// Plans and generates the offload. The offload compiler (src/offload: planOffload,
+// generate) is being written; until it lands, a run stops here with this sentence.
+export function planAndGenerate(request: OffloadRequest): PlannedOffload {
+  void request;
+  throw new SimInputError("the offload compiler (src/offload: planOffload and generate) is not available yet, so this program cannot be planned for the NIC; nothing was simulated.");
+}
+
+export interface PreparedRun {
+  readonly preset: Preset;
+  readonly object: BpfObject;
+  readonly program: BpfProgram;
+  readonly nicMaps: readonly SimMap[];
+  readonly hostMaps: readonly SimMap[];
+  readonly traffic: TrafficStream;
+}
+
+// Everything that can fail on bad input, checked before any simulation starts.
+export function prepareRun(request: RunRequest): PreparedRun {
+  const presetName = request.preset ?? DEFAULT_PRESET;
+  const preset = loadPreset(presetName);
+  const cores = totalCores(preset);
+  if (!(Number.isInteger(request.cores) && request.cores >= 1 && request.cores <= cores)) {
+    throw new SimInputError(`--cores must be a whole number from 1 to ${cores} (the cores ${preset.name} gives the program), not ${request.cores}.`);
+  }
+  if (request.lineRateGbps !== undefined && !(request.lineRateGbps > 0)) {
+    throw new SimInputError(`--line-rate must be a rate above 0 (e.g. 40G), not ${request.lineRateGbps} Gb/s.`);
+  }
+  const object = readObjectFile(request.objectFile);
+  const program = selectProgram(object, request.program);
+  if (program.type !== "xdp") {
+    throw new SimInputError(`${object.fileName}: program ${program.name} is a ${program.type} program (section ${program.section}); only XDP programs can be offloaded.`);
+  }
+  let setup = createObjectMaps(object, 1);
+  for (const { map, file } of request.maps ?? []) setup = loadMapFileContent(setup, map, file);
+  const verdict = verify(program.insns, object.maps, { license: object.license, logLevel: 0 });
+  if (!verdict.accepted) {
+    const e = verdict.error;
+    const where = e && e.llvmText ? ` at instruction ${e.pc} (${e.llvmText})` : e ? ` at instruction ${e.pc}` : "";
+    throw new ProgramRejectedError(`${object.fileName}: the verifier rejects program ${program.name}${where}: ${e?.message ?? "rejected"}.`, { file: object.fileName, pc: e?.pc ?? 0 });
+  }
+  const traffic = openTraffic(request.traffic, { ...(request.packetLimit === undefined ? {} : { packetLimit: request.packetLimit }), seed: request.seed ?? DEFAULT_SEED });
+  // The host's copy is taken before the NIC touches anything.
+  const hostMaps = cloneMaps(setup.maps);
+  return { preset, object, program, nicMaps: setup.maps, hostMaps, traffic };
+}
+
+export function runOffloadSim(request: RunRequest, offload: (r: OffloadRequest) => PlannedOffload = planAndGenerate): RunResult {
+  const prepared = prepareRun(request);
+  const { preset, object, program } = prepared;
+  const planned = offload({ preset, object, program, maps: prepared.nicMaps, cores: request.cores, partial: request.partial });
+  if (planned.status === "partial" && !request.partial) {
+    throw new NotOffloadableError(`${object.fileName}: program ${program.name} cannot be fully offloaded (${planned.reasons.join("; ")}); --partial runs the rest on the host.`);
+  }
+  const driver = driveSimulation(
+    {
+      preset,
+      image: planned.image,
+      ...(planned.host ? { host: planned.host } : {}),
+      reference: { program: program.insns, maps: prepared.hostMaps, programs: tailCallPrograms(object) },
+      nicMaps: prepared.nicMaps,
+      check: request.check,
+      ...(request.lineRateGbps === undefined ? {} : { rateGbps: request.lineRateGbps }),
+      seed: request.seed ?? DEFAULT_SEED,
+      ...(request.windowPackets === undefined ? {} : { windowPackets: request.windowPackets }),
+      ...(request.onProgress ? { onProgress: (done: number) => request.onProgress!(done, prepared.traffic.expectedPackets) } : {}),
+    },
+    prepared.traffic,
+  );
+  return assembleRunResult(request, prepared, planned, driver);
+}
+
+export function assembleRunResult(request: RunRequest, prepared: PreparedRun, planned: PlannedOffload, driver: DriverResult): RunResult {
+  const { preset, program, object } = prepared;
+  const offload: OffloadSummary = {
+    status: planned.status,
+    reasons: [...planned.reasons],
+    stages: planned.stages.map((s, index) => ({
+      index,
+      name: s.name,
+      cores: [...s.cores],
+      ebpfRange: s.ebpfRange ? [s.ebpfRange[0], s.ebpfRange[1]] : null,
+      microcodeInstructions: s.microcodeInstructions,
+      handoverBytes: s.handoverBytes,
+      predictedCyclesPerPacket: s.predictedCyclesPerPacket,
+      simulated: driver.stages[index] ?? { packets: 0, meanServiceNs: null, coreUtilization: 0, threadOccupancy: 0 },
+    })),
+    hostPart: planned.hostPart ? { description: planned.hostPart.description, ebpfRange: planned.hostPart.ebpfRange ? [planned.hostPart.ebpfRange[0], planned.hostPart.ebpfRange[1]] : null } : null,
+    maps: planned.image.maps.map((p, i) => ({ map: p.map.def.name, unit: p.unit, footprintBytes: Math.round(driver.mapFootprints[i] ?? 0) })),
+    predicted: planned.predicted ? { ...planned.predicted } : null,
+  };
+  return {
+    input: {
+      object: object.fileName,
+      program: program.name,
+      preset: preset.name,
+      presetDescription: preset.description,
+      cores: request.cores,
+      traffic: prepared.traffic.source,
+      packetLimit: request.packetLimit ?? null,
+      ports: preset.ports.count,
+      lineRateGbps: request.lineRateGbps ?? preset.ports.rateGbps,
+      maps: [...(request.maps ?? [])].map((m) => ({ map: m.map, file: m.file })),
+      check: request.check,
+      partial: request.partial,
+      seed: request.seed ?? DEFAULT_SEED,
+    },
+    program: {
+      name: program.name,
+      section: program.section,
+      instructions: program.insns.length,
+      listing: programListing(program.insns, program.lineInfo, driver.hits, (pc) => planned.stageOfPc(pc)),
+      profiledPackets: driver.profiledPackets,
+    },
+    offload,
+    simulation: driver.simulation,
+    equivalence: driver.equivalence,
+  };
+}
