@@ -200,6 +200,16 @@ export class Executor implements FirmwareContext {
   // The pc being executed (for faults raised by operand access).
   private pcNow = 0;
 
+  // Small enough for the JIT to inline: general registers directly, the rest through the checked path.
+  private rd(o: number, imm: number): number {
+    return o < X0 ? this.regs[o] : this.readOperand(o, imm);
+  }
+
+  private wr(o: number, value: number): void {
+    if (o >= 0 && o < X0) this.regs[o] = value | 0;
+    else this.writeOperand(o, value);
+  }
+
   // Reads a source operand, checking transfer registers are not in flight.
   private readOperand(o: number, imm: number): number {
     if (o === IMM) return imm;
@@ -331,29 +341,29 @@ export class Executor implements FirmwareContext {
             break;
           case Op.ADD:
           case Op.ADDC: {
-            const a = this.readOperand(code[at + F_A], code[at + F_IMM]);
-            const b = this.readOperand(code[at + F_B], code[at + F_IMM]);
+            const a = this.rd(code[at + F_A], code[at + F_IMM]);
+            const b = this.rd(code[at + F_B], code[at + F_IMM]);
             const sum = u32(a) + u32(b) + (op === Op.ADDC ? c : 0);
             const r = sum | 0;
             c = sum > 0xffffffff ? 1 : 0;
             v = ((a ^ r) & (b ^ r)) < 0 ? 1 : 0;
             z = r === 0 ? 1 : 0;
             n = r < 0 ? 1 : 0;
-            this.writeOperand(code[at + F_D], r);
+            this.wr(code[at + F_D], r);
             pc++;
             break;
           }
           case Op.SUB:
           case Op.SUBC: {
-            const a = this.readOperand(code[at + F_A], code[at + F_IMM]);
-            const b = this.readOperand(code[at + F_B], code[at + F_IMM]);
+            const a = this.rd(code[at + F_A], code[at + F_IMM]);
+            const b = this.rd(code[at + F_B], code[at + F_IMM]);
             const diff = u32(a) - u32(b) - (op === Op.SUBC ? c : 0);
             const r = diff | 0;
             c = diff < 0 ? 1 : 0;
             v = ((a ^ b) & (a ^ r)) < 0 ? 1 : 0;
             z = r === 0 ? 1 : 0;
             n = r < 0 ? 1 : 0;
-            this.writeOperand(code[at + F_D], r);
+            this.wr(code[at + F_D], r);
             pc++;
             break;
           }
@@ -361,24 +371,24 @@ export class Executor implements FirmwareContext {
           case Op.OR:
           case Op.XOR:
           case Op.ANDN: {
-            const a = this.readOperand(code[at + F_A], code[at + F_IMM]);
-            const b = this.readOperand(code[at + F_B], code[at + F_IMM]);
+            const a = this.rd(code[at + F_A], code[at + F_IMM]);
+            const b = this.rd(code[at + F_B], code[at + F_IMM]);
             const r = op === Op.AND ? a & b : op === Op.OR ? a | b : op === Op.XOR ? a ^ b : a & ~b;
             z = r === 0 ? 1 : 0;
             n = r < 0 ? 1 : 0;
             c = v = 0;
-            this.writeOperand(code[at + F_D], r);
+            this.wr(code[at + F_D], r);
             pc++;
             break;
           }
           case Op.NOT:
           case Op.MOV: {
-            const b = this.readOperand(code[at + F_B], code[at + F_IMM]);
+            const b = this.rd(code[at + F_B], code[at + F_IMM]);
             const r = op === Op.NOT ? ~b : b;
             z = r === 0 ? 1 : 0;
             n = r < 0 ? 1 : 0;
             c = v = 0;
-            this.writeOperand(code[at + F_D], r);
+            this.wr(code[at + F_D], r);
             pc++;
             break;
           }
@@ -386,53 +396,53 @@ export class Executor implements FirmwareContext {
           case Op.SHR:
           case Op.ASR:
           case Op.ROL: {
-            const a = this.readOperand(code[at + F_A], 0);
+            const a = this.rd(code[at + F_A], 0);
             const bo = code[at + F_B];
-            const s = (bo === NONE ? code[at + F_IMM] : this.readOperand(bo, 0)) & 31;
+            const s = (bo === NONE ? code[at + F_IMM] : this.rd(bo, 0)) & 31;
             const r = op === Op.SHL ? a << s : op === Op.SHR ? (a >>> s) | 0 : op === Op.ASR ? a >> s : s === 0 ? a : (a << s) | (a >>> (32 - s));
             z = r === 0 ? 1 : 0;
             n = r < 0 ? 1 : 0;
             c = v = 0;
-            this.writeOperand(code[at + F_D], r);
+            this.wr(code[at + F_D], r);
             pc++;
             break;
           }
           case Op.DBL_SHR: {
-            const hi = this.readOperand(code[at + F_A], 0);
-            const lo = this.readOperand(code[at + F_B], 0);
+            const hi = this.rd(code[at + F_A], 0);
+            const lo = this.rd(code[at + F_B], 0);
             const co = code[at + F_C];
-            const s = (co === NONE ? code[at + F_IMM] : this.readOperand(co, 0)) & 31;
+            const s = (co === NONE ? code[at + F_IMM] : this.rd(co, 0)) & 31;
             const r = s === 0 ? lo : (lo >>> s) | (hi << (32 - s));
             z = r === 0 ? 1 : 0;
             n = r < 0 ? 1 : 0;
             c = v = 0;
-            this.writeOperand(code[at + F_D], r);
+            this.wr(code[at + F_D], r);
             pc++;
             break;
           }
           case Op.BYTE_EXT: {
-            const a = this.readOperand(code[at + F_A], 0);
+            const a = this.rd(code[at + F_A], 0);
             const r = (a >>> (8 * code[at + F_IMM])) & 0xff;
             z = r === 0 ? 1 : 0;
             n = r < 0 ? 1 : 0;
             c = v = 0;
-            this.writeOperand(code[at + F_D], r);
+            this.wr(code[at + F_D], r);
             pc++;
             break;
           }
           case Op.LD_FIELD: {
             const d = code[at + F_D];
-            const b = this.readOperand(code[at + F_B], 0);
+            const b = this.rd(code[at + F_B], 0);
             const rot = code[at + F_IMM];
             const rotated = rot === 0 ? b : (b >>> rot) | (b << (32 - rot));
             const m = byteMask(code[at + F_N]);
-            this.writeOperand(d, (this.readOperand(d, 0) & ~m) | (rotated & m));
+            this.wr(d, (this.rd(d, 0) & ~m) | (rotated & m));
             pc++;
             break;
           }
           case Op.MUL_START:
-            this.mulA = this.readOperand(code[at + F_A], 0);
-            this.mulB = this.readOperand(code[at + F_B], 0);
+            this.mulA = this.rd(code[at + F_A], 0);
+            this.mulB = this.rd(code[at + F_B], 0);
             this.mulState = 1;
             pc++;
             break;
@@ -444,17 +454,17 @@ export class Executor implements FirmwareContext {
           case Op.MUL_LO:
           case Op.MUL_HI: {
             if (this.mulState !== 5) this.fault(pc, `the product is read after ${Math.max(0, this.mulState - 1)} of the four mul_step`);
-            this.writeOperand(code[at + F_D], op === Op.MUL_LO ? Math.imul(this.mulA, this.mulB) : mulHigh(this.mulA, this.mulB));
+            this.wr(code[at + F_D], op === Op.MUL_LO ? Math.imul(this.mulA, this.mulB) : mulHigh(this.mulA, this.mulB));
             pc++;
             break;
           }
           case Op.IMMED:
-            this.writeOperand(code[at + F_D], code[at + F_IMM] << code[at + F_N]);
+            this.wr(code[at + F_D], code[at + F_IMM] << code[at + F_N]);
             pc++;
             break;
           case Op.IMMED_W1: {
             const d = code[at + F_D];
-            this.writeOperand(d, (this.readOperand(d, 0) & 0xffff) | (code[at + F_IMM] << 16));
+            this.wr(d, (this.rd(d, 0) & 0xffff) | (code[at + F_IMM] << 16));
             pc++;
             break;
           }
@@ -481,7 +491,7 @@ export class Executor implements FirmwareContext {
           }
           case Op.BR_BSET:
           case Op.BR_BCLR: {
-            const bit = (this.readOperand(code[at + F_A], 0) >>> code[at + F_IMM]) & 1;
+            const bit = (this.rd(code[at + F_A], 0) >>> code[at + F_IMM]) & 1;
             if (bit === (op === Op.BR_BSET ? 1 : 0)) {
               pc = code[at + F_X];
               cycles += penalty;
@@ -489,19 +499,19 @@ export class Executor implements FirmwareContext {
             break;
           }
           case Op.BAL:
-            this.writeOperand(code[at + F_D], pc + 1);
+            this.wr(code[at + F_D], pc + 1);
             pc = code[at + F_X];
             cycles += penalty;
             break;
           case Op.RTN: {
-            const target = this.readOperand(code[at + F_A], 0);
+            const target = this.rd(code[at + F_A], 0);
             if (target < 0 || target >= length) this.fault(pc, `return address ${target} is outside the program`);
             pc = target;
             cycles += penalty;
             break;
           }
           case Op.LM_BASE: {
-            const value = this.readOperand(code[at + F_A], 0);
+            const value = this.rd(code[at + F_A], 0);
             // An LM pointer (region 3) or a plain byte offset.
             this.lmIndex[code[at + F_N]] = value >>> REGION_SHIFT === Region.LOCAL ? value & OFFSET_MASK : value;
             pc++;
@@ -512,7 +522,7 @@ export class Executor implements FirmwareContext {
             const addr = this.lmIndex[code[at + F_N]] + code[at + F_IMM];
             if (addr < 0 || addr + width > lmBytes) this.fault(pc, `local-memory read of ${width} bytes at ${addr} is outside the thread's ${lmBytes} bytes`);
             const r = width === 1 ? lm[addr] : width === 2 ? (lm[addr] << 8) | lm[addr + 1] : (lm[addr] << 24) | (lm[addr + 1] << 16) | (lm[addr + 2] << 8) | lm[addr + 3];
-            this.writeOperand(code[at + F_D], r);
+            this.wr(code[at + F_D], r);
             pc++;
             break;
           }
@@ -520,7 +530,7 @@ export class Executor implements FirmwareContext {
             const width = code[at + F_C];
             const addr = this.lmIndex[code[at + F_N]] + code[at + F_IMM];
             if (addr < 0 || addr + width > lmBytes) this.fault(pc, `local-memory write of ${width} bytes at ${addr} is outside the thread's ${lmBytes} bytes`);
-            const value = this.readOperand(code[at + F_A], 0);
+            const value = this.rd(code[at + F_A], 0);
             if (width === 1) lm[addr] = value;
             else if (width === 2) {
               lm[addr] = value >>> 8;
@@ -546,7 +556,7 @@ export class Executor implements FirmwareContext {
             const le = (flags & Flag.LE) !== 0;
             const words = bytes < 4 ? 1 : bytes >> 2;
             if ((this.sigPending >>> sig) & 1) this.fault(pc, `signal s${sig} is reused while a command on it is still in flight`);
-            const address = (this.readOperand(code[at + F_A], 0) + code[at + F_IMM]) | 0;
+            const address = (this.rd(code[at + F_A], 0) + code[at + F_IMM]) | 0;
             const atomic = op !== Op.MEM_RD && op !== Op.MEM_WR;
             try {
               this.resolveOrThrow(address, bytes, opInfo[op].mnemonic, atomic);
@@ -557,26 +567,26 @@ export class Executor implements FirmwareContext {
             const buf = this.resBuf;
             const off = this.resOff;
             if (op === Op.MEM_RD) {
-              for (let w = 0; w < words; w++) this.writeOperand(xk + w, 0);
+              for (let w = 0; w < words; w++) this.wr(xk + w, 0);
               loadWords(buf, off, bytes, le, regs, xk);
             } else if (op === Op.MEM_WR) {
-              for (let w = 0; w < words; w++) this.readOperand(xk + w, 0);
+              for (let w = 0; w < words; w++) this.rd(xk + w, 0);
               storeWords(buf, off, bytes, le, regs, xk);
             } else if (op === Op.MEM_TAS) {
-              const bits = this.readOperand(xk, 0);
+              const bits = this.rd(xk, 0);
               const old = getWord(buf, off, le);
               setWord(buf, off, le, old | bits);
               regs[xk] = old;
             } else {
               const returnsOld = op === Op.MEM_TADD;
               if (bytes === 4) {
-                const addend = this.readOperand(xk, 0);
+                const addend = this.rd(xk, 0);
                 const old = getWord(buf, off, le);
                 setWord(buf, off, le, (old + addend) | 0);
                 if (returnsOld) regs[xk] = old;
               } else {
-                const x0 = this.readOperand(xk, 0);
-                const x1 = this.readOperand(xk + 1, 0);
+                const x0 = this.rd(xk, 0);
+                const x1 = this.rd(xk + 1, 0);
                 const w0 = getWord(buf, off, le);
                 const w1 = getWord(buf, off + 4, le);
                 // Memory order is word0 then word1; big-endian puts the high half first.
@@ -624,7 +634,7 @@ export class Executor implements FirmwareContext {
             const b = code[at + F_B];
             const cc = code[at + F_C];
             const x = code[at + F_X];
-            const args = [a === NONE ? 0 : this.readOperand(a, 0), b === NONE ? 0 : this.readOperand(b, 0), cc === NONE ? 0 : this.readOperand(cc, 0), x === NONE ? 0 : this.readOperand(x, 0)];
+            const args = [a === NONE ? 0 : this.rd(a, 0), b === NONE ? 0 : this.rd(b, 0), cc === NONE ? 0 : this.rd(cc, 0), x === NONE ? 0 : this.rd(x, 0)];
             trace.run(cycles);
             cycles = 0;
             let result = 0;
@@ -634,7 +644,7 @@ export class Executor implements FirmwareContext {
               if (e instanceof MicrocodeFault) this.fault(pc, e.message);
               throw e;
             }
-            this.writeOperand(code[at + F_D], result);
+            this.wr(code[at + F_D], result);
             pc++;
             break;
           }
@@ -653,7 +663,7 @@ export class Executor implements FirmwareContext {
                       : id === Csr.INGRESS_IFINDEX
                         ? pk.ingressIfindex
                         : pk.rxQueueIndex;
-            this.writeOperand(code[at + F_D], r);
+            this.wr(code[at + F_D], r);
             pc++;
             break;
           }
@@ -682,7 +692,7 @@ export class Executor implements FirmwareContext {
             if (this.sigPending) this.fault(pc, `the packet ends with ${signalNames(this.sigPending)} still in flight`);
             const named = code[at + F_N];
             this.endKind = EndKind.VERDICT;
-            this.endArg = named === -1 ? this.readOperand(code[at + F_A], 0) : named;
+            this.endArg = named === -1 ? this.rd(code[at + F_A], 0) : named;
             trace.run(cycles);
             return;
           }

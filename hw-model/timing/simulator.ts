@@ -295,14 +295,14 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
     arrivalPorts[i] = port;
   }
   // Arrivals are sorted per port, not across ports: they are scheduled one at a time in time order.
-  const order = Array.from({ length: packets.length }, (_, i) => i);
   let inOrder = true;
   for (let i = 1; i < packets.length && inOrder; i++) inOrder = arrivalTimes[i] >= arrivalTimes[i - 1];
-  if (!inOrder) order.sort((a, b) => arrivalTimes[a] - arrivalTimes[b] || a - b);
+  const order = inOrder ? undefined : Array.from({ length: packets.length }, (_, i) => i).sort((a, b) => arrivalTimes[a] - arrivalTimes[b] || a - b);
   let orderAt = 0;
   const pushNextInOrder = (): void => {
-    if (orderAt < order.length) {
-      const i = order[orderAt++];
+    if (orderAt < packets.length) {
+      const i = order ? order[orderAt] : orderAt;
+      orderAt++;
       queue.push(arrivalTimes[i], EV_ARRIVAL, i, 0);
     }
   };
@@ -725,6 +725,15 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
     }
   }
 
+  // Packets still held when nothing is left to happen are stuck (rings feeding each other, all
+  // full, under the wait policy): they are lost, so every packet is accounted for.
+  for (let slot = 0; slot < inflight.length; slot++) {
+    const pk = inflight[slot];
+    if (!pk) continue;
+    pk.fate = "lost";
+    pk.lostReason = "stalled";
+    finish(slot, now);
+  }
   // Records in input order.
   records.sort((x, y) => x.id - y.id);
   const durationCycles = Math.max(1, lastEnd - (Number.isFinite(firstArrival) ? firstArrival : 0));
@@ -761,7 +770,9 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
     { name: "host cores", utilization: hostUtilization },
   ];
   const bottleneck = candidates.reduce((best, c) => (c.utilization > best.utilization ? c : best), { name: "none", utilization: 0 });
-  const offeredWindowNs = packets.length ? toNs(arrivalTimes[order[order.length - 1]] - arrivalTimes[order[0]]) : 0;
+  const firstIndex = order ? order[0] : 0;
+  const lastIndex = order ? order[order.length - 1] : packets.length - 1;
+  const offeredWindowNs = packets.length ? toNs(arrivalTimes[lastIndex] - arrivalTimes[firstIndex]) : 0;
   return {
     preset: preset.name,
     packets: packets.length,
