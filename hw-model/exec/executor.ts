@@ -9,11 +9,10 @@
 // is a fault (the thread would sleep forever); a stage may not end with a
 // command outstanding. Registers and local memory a handover does not carry are
 // poisoned in the next stage, so code that relies on them shows up wrong.
-import { Op, Flag } from "../isa/opcode.ts";
+import { Op, Flag, opInfo } from "../isa/opcode.ts";
 import { F_A, F_B, F_C, F_D, F_FLAGS, F_IMM, F_N, F_OP, F_X, STRIDE, type Microprogram } from "../isa/instruction.ts";
 import { IMM, NONE, REG_COUNT, X0, XFER_REGS, registerName } from "../isa/register.ts";
 import { Csr } from "../isa/csr.ts";
-import { opInfo } from "../isa/opcode.ts";
 import type { ExecParams } from "./params.ts";
 import { EndKind, TARGET_PACKET_HEAD, TARGET_PACKET_TAIL, TraceWriter } from "./trace.ts";
 import { MemKind } from "./trace.ts";

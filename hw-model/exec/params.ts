@@ -38,6 +38,8 @@ export interface ExecParams {
   readonly ctmPacketBytes: number;
   // adjust_head may not leave less than this much headroom (firmware metadata).
   readonly adjustHeadMinHeadroomBytes: number;
+  // ... nor move the packet start further into the buffer than this (the firmware's off_max).
+  readonly adjustHeadMaxStartBytes: number;
   // Loop guard: a packet that runs more instructions than this faults.
   readonly maxInstructionsPerPacket: number;
   // Bytes of a ring entry beyond registers and local memory (buffer handle, length, port).

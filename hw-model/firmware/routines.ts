@@ -158,7 +158,9 @@ function adjustHead(ctx: FirmwareContext, delta: number): number {
   ctx.trace.run(ctx.params.firmware.adjustCycles);
   const metaLength = p.dataStart - p.metaStart;
   const start = p.dataStart + delta;
-  if (start - metaLength < ctx.params.adjustHeadMinHeadroomBytes || start > p.dataEnd - ETH_HLEN) return -EINVAL;
+  // The kernel's limits (headroom for the frame, an Ethernet header left), and the NIC firmware's
+  // window for the packet start (off_min..off_max of its adjust_head capability).
+  if (start - metaLength < ctx.params.adjustHeadMinHeadroomBytes || start > p.dataEnd - ETH_HLEN || start > ctx.params.adjustHeadMaxStartBytes) return -EINVAL;
   if (metaLength) p.buffer.copyWithin(p.metaStart + delta, p.metaStart, p.dataStart);
   p.metaStart += delta;
   p.dataStart = start;

@@ -14,6 +14,7 @@ export function execParamsOf(p: Preset): ExecParams {
     maxFrameBytes: p.packet.maxFrameBytes,
     ctmPacketBytes: p.packet.ctmBufferBytes,
     adjustHeadMinHeadroomBytes: p.packet.adjustHeadMinHeadroomBytes,
+    adjustHeadMaxStartBytes: p.offload.adjustHeadOffMaxBytes,
     maxInstructionsPerPacket: p.core.maxInstructionsPerPacket,
     ringDescriptorBytes: p.rings.descriptorBytes,
     firmware: {

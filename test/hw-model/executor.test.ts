@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { run, hex, arrayMap, hashMap, u32, executorFor } from "./helpers.ts";
-import { REGISTER_POISON } from "../../hw-model/exec/executor.ts";
+import { REGISTER_POISON, Executor } from "../../hw-model/exec/executor.ts";
+import { loadPreset, execParamsOf, assemble } from "../../hw-model/index.ts";
 import { TraceWriter, describeTrace } from "../../hw-model/exec/trace.ts";
 
 const M32 = 0xffffffffn;
@@ -285,6 +286,25 @@ describe("functional executor: packet routines", () => {
     // Shrinking below an Ethernet header is refused with -EINVAL.
     const shrink = run("immed a0, #60\nfwcall adjust_head a1, a0\n" + storeAndPass(["a1"]), new Uint8Array(64));
     expect(words(shrink.result.data, 1)).toEqual([u32(-22)]);
+  });
+
+  it("keeps the packet start inside the NFP firmware's adjust_head window (off_min 44 .. off_max 248)", () => {
+    const preset = loadPreset("nfp-4000");
+    const params = execParamsOf(preset);
+    const shrink = (delta: number): number => {
+      const exec = new Executor({ stages: [assemble(`immed a0, #${delta}\nfwcall adjust_head a1, a0\n` + storeAndPass(["a1"]))], maps: [], pcieTarget: 0 }, params, 1);
+      return words(exec.runPacket({ data: new Uint8Array(300) }).data, 1)[0];
+    };
+    // Data starts at 128 (headroom); +120 reaches 248, +121 would pass off_max. EINVAL = 22.
+    expect(shrink(120)).toBe(0);
+    expect(shrink(121)).toBe(u32(-22));
+    // Growing by the guaranteed 84 bytes always works; below off_min (44) it does not.
+    const grow = (delta: number): number => {
+      const exec = new Executor({ stages: [assemble(`immed a0, #0\nsub a0, a0, #${delta}\nfwcall adjust_head a1, a0\n` + storeAndPass(["a1"]))], maps: [], pcieTarget: 0 }, params, 1);
+      return words(exec.runPacket({ data: new Uint8Array(64) }).data, 1)[0];
+    };
+    expect(grow(preset.offload.adjustHeadGuaranteedSubBytes)).toBe(0);
+    expect(grow(85)).toBe(u32(-22));
   });
 
   it("zeroes bytes exposed by growing the tail", () => {

@@ -20,6 +20,7 @@ export const testParams: ExecParams = {
   maxFrameBytes: 1518,
   ctmPacketBytes: 256 + 64,
   adjustHeadMinHeadroomBytes: 40,
+  adjustHeadMaxStartBytes: 400,
   maxInstructionsPerPacket: 10_000,
   ringDescriptorBytes: 16,
   firmware: {
