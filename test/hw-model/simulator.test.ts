@@ -129,6 +129,20 @@ describe("timing model", () => {
     expect(r.lost["ingress-full"]).toBeGreaterThan(0);
   });
 
+  it("times one packet as a hand calculation from the preset does", () => {
+    // nfp-4000, one core, an idle card: packet engine 8 cycles; the thread (context 0, last ran 7) is
+    // swapped in (2 cycles) and gets its ring entry from EMEM (1 cycle of service + 150 cycles, a cache
+    // hit: no maps there); then csr_rd + mem_rd issue (2 cycles), the CTM read takes 1 + 50 cycles, the
+    // thread waits and resumes without a swap (it is the last one that ran), and the verdict takes 1 cycle.
+    // 8 + 2 + 151 + 2 + 51 + 1 = 215 cycles = 268.75 ns at 800 MHz.
+    const image = { stages: [{ program: assemble("csr_rd a0, data\nmem_rd x0, a0, #12, #2, s1, swap\nverdict drop"), cores: [0] }], maps: [] };
+    const r = simulate(preset, image, [{ data: frame(64, 0x0800) }]);
+    const rec = r.records[0];
+    expect(rec.endNs - rec.arrivalNs).toBeCloseTo(268.75, 6);
+    expect(rec.startNs - rec.arrivalNs).toBeCloseTo(10, 6);
+    expect(rec.fate).toBe("dropped");
+  });
+
   it("is deterministic for a seed", () => {
     const a = run(preset, 8, udp(2000));
     const b = run(preset, 8, udp(2000));
