@@ -168,6 +168,8 @@ interface InFlight {
   action: number;
   fate: Fate;
   lostReason: string | undefined;
+  // Bytes of the ring entry the next ring get reads.
+  entryBytes: number;
 }
 
 interface Ring {
@@ -447,9 +449,10 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
     } else queue.push(start, EV_CONTINUE, core, 0);
   }
 
+  const ctmOfIsland = Array.from({ length: preset.topology.islands }, (_, island) => topo.unitFor("ctm", island));
   const unitOfTarget = (target: number, pk: InFlight): number => {
     if (target >= 0) return target;
-    if (target === TARGET_PACKET_HEAD) return topo.unitFor("ctm", pk.island);
+    if (target === TARGET_PACKET_HEAD) return ctmOfIsland[pk.island];
     return packetTailUnit;
   };
 
@@ -475,7 +478,7 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
       // The ring get that hands the thread its packet and carried state.
       tFetch[tid] = 0;
       const ring = rings[coreStage[core]];
-      const done = timers[ring.unit].serve(t, preset.rings.descriptorBytes, MemKind.READ, island);
+      const done = timers[ring.unit].serve(t, pk.entryBytes, MemKind.READ, island);
       t += preset.core.issueCyclesPerInstruction;
       coreBusy[core] += preset.core.issueCyclesPerInstruction;
       tState[tid] = T_WAITING;
@@ -554,6 +557,8 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
     const pk = inflight[slot]!;
     if (kind === EndKind.HANDOVER) {
       const ring = rings[arg];
+      // The next stage's ring get reads the whole entry: descriptor, carried registers and local memory.
+      pk.entryBytes = bytes;
       if (ring.occupancy < ring.capacity) {
         ring.occupancy++;
         const done = timers[ring.unit].serve(t, bytes, MemKind.WRITE, island);
@@ -675,6 +680,7 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
       action,
       fate: "dropped",
       lostReason: undefined,
+      entryBytes: preset.rings.descriptorBytes,
     };
     const start = Math.max(t, peFree);
     peFree = start + preset.packet.distributionCyclesPerPacket;
