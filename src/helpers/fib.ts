@@ -96,8 +96,10 @@ export function lookupInto(table: RouteTable, params: Uint8Array, flags: number)
   const family = familyCode === AF_INET ? "ipv4" : "ipv6";
   const ingress = table.devices.find((d) => d.ifindex === view.getUint32(Field.IFINDEX, true));
   if (!ingress) return -Errno.ENODEV;
-  if (!ingress.forwarding) return FibResult.FWD_DISABLED;
   const destination = readAddress(params, Field.DST, family);
+  // bpf_ipv6_fib_lookup: rt6_need_strict() on either address (multicast, link-local, loopback) is NOT_FWDED, before any other check.
+  if (family === "ipv6" && (needsStrictIpv6(destination) || needsStrictIpv6(readAddress(params, Field.SRC, family)))) return FibResult.NOT_FWDED;
+  if (!ingress.forwarding) return FibResult.FWD_DISABLED;
   const route = longestMatch(table.routes, destination);
   if (!route) return FibResult.NOT_FWDED;
   switch (route.type) {
@@ -138,6 +140,13 @@ export function lookupInto(table: RouteTable, params: Uint8Array, flags: number)
   view.setUint16(Field.VLAN_PROTO, 0, true);
   view.setUint16(Field.TOT_LEN, egress.mtu, true);
   return FibResult.SUCCESS;
+}
+
+// include/net/ip6_route.h rt6_need_strict: ipv6_addr_type() says multicast (ff00::/8),
+// link-local unicast (fe80::/10) or loopback (::1).
+function needsStrictIpv6(address: Address): boolean {
+  const top16 = address.value >> 112n;
+  return top16 >> 8n === 0xffn || top16 >> 6n === 0xfe80n >> 6n || address.value === 1n;
 }
 
 function longestMatch(routes: readonly Route[], destination: Address): Route | undefined {

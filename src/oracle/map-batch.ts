@@ -51,7 +51,9 @@ export function lookupBatch(native: Native, map: KernelMap): RawEntries | undefi
       attr.view.setUint32(BatchAttr.count, perCall, true);
       attr.view.setUint32(BatchAttr.map_fd, map.fd, true);
       const result = invoke(native, { cmd: MAP_LOOKUP_BATCH, attrSize: BatchAttr.size }, attr);
-      const count = attr.view.getUint32(BatchAttr.count, true);
+      // The kernel writes back how many entries it copied when it gets that far (success, ENOENT at the end, ENOSPC).
+      const answered = result.ok || result.errno === Errno.ENOENT || result.errno === Errno.ENOSPC;
+      const count = answered ? attr.view.getUint32(BatchAttr.count, true) : 0;
       return { result, count, keys: keys.bytes.slice(0, count * keySize), values: values.bytes.slice(0, count * valueBytes), next: outBatch.bytes.slice() };
     });
     keyParts.push(outcome.keys);
