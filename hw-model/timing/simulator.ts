@@ -184,7 +184,11 @@ interface Ring {
   readonly unit: number;
 }
 
-export function simulate(preset: Preset, image: NicImage | LoadedImage, packets: readonly SimPacket[], options: SimOptions = {}): SimResult {
+// `packets` may be an array (arrival times worked out in advance, any order of timestamps) or any
+// iterable, read lazily one packet ahead: then packets are admitted in the order given (a packet's
+// arrival is never earlier than the one before it), so a long trace needs no memory per packet
+// beyond those in flight (use onPacket and keepRecords: false).
+export function simulate(preset: Preset, image: NicImage | LoadedImage, packets: Iterable<SimPacket>, options: SimOptions = {}): SimResult {
   const loaded = "exec" in image ? image : loadImage(preset, image);
   const topo = loaded.topology;
   const seed = options.seed ?? 1;
@@ -283,31 +287,64 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
   const stageThreadBusy = new Float64Array(stages.length);
 
   // --- packets ---
-  const arrivalTimes = new Float64Array(packets.length);
-  const arrivalPorts = new Int32Array(packets.length);
-  for (let i = 0; i < packets.length; i++) {
-    const p = packets[i];
-    const port = (p.port ?? i % portCount) % portCount;
-    const wire = wireCycles(p.data.length);
-    const earliest = portFree[port] + wire;
-    const t = p.arrivalNs === undefined ? earliest : Math.max(p.arrivalNs * cpn, earliest);
-    portFree[port] = t;
-    ingressWireCycles += wire;
-    arrivalTimes[i] = t;
-    arrivalPorts[i] = port;
-  }
-  // Arrivals are sorted per port, not across ports: they are scheduled one at a time in time order.
-  let inOrder = true;
-  for (let i = 1; i < packets.length && inOrder; i++) inOrder = arrivalTimes[i] >= arrivalTimes[i - 1];
-  const order = inOrder ? undefined : Array.from({ length: packets.length }, (_, i) => i).sort((a, b) => arrivalTimes[a] - arrivalTimes[b] || a - b);
-  let orderAt = 0;
-  const pushNextInOrder = (): void => {
-    if (orderAt < packets.length) {
+  // The packet whose arrival event is in the queue (one at a time), and what the source has given so far.
+  let pendingPacket: SimPacket | undefined;
+  let pendingPort = 0;
+  let offered = 0;
+  let firstOffered = Infinity;
+  let lastOffered = -Infinity;
+  const noteOffered = (p: SimPacket, port: number, t: number): void => {
+    offered++;
+    ingressWireCycles += wireCycles(p.data.length);
+    firstOffered = Math.min(firstOffered, t);
+    lastOffered = Math.max(lastOffered, t);
+    pendingPacket = p;
+    pendingPort = port;
+  };
+  let pushNextInOrder: () => void;
+  if (Array.isArray(packets)) {
+    const list = packets as readonly SimPacket[];
+    const arrivalTimes = new Float64Array(list.length);
+    const arrivalPorts = new Int32Array(list.length);
+    for (let i = 0; i < list.length; i++) {
+      const p = list[i];
+      const port = (p.port ?? i % portCount) % portCount;
+      const earliest = portFree[port] + wireCycles(p.data.length);
+      const t = p.arrivalNs === undefined ? earliest : Math.max(p.arrivalNs * cpn, earliest);
+      portFree[port] = t;
+      arrivalTimes[i] = t;
+      arrivalPorts[i] = port;
+    }
+    // Arrivals are sorted per port, not necessarily across ports.
+    let inOrder = true;
+    for (let i = 1; i < list.length && inOrder; i++) inOrder = arrivalTimes[i] >= arrivalTimes[i - 1];
+    const order = inOrder ? undefined : Array.from({ length: list.length }, (_, i) => i).sort((a, b) => arrivalTimes[a] - arrivalTimes[b] || a - b);
+    let orderAt = 0;
+    pushNextInOrder = (): void => {
+      if (orderAt >= list.length) return;
       const i = order ? order[orderAt] : orderAt;
       orderAt++;
+      noteOffered(list[i], arrivalPorts[i], arrivalTimes[i]);
       queue.push(arrivalTimes[i], EV_ARRIVAL, i, 0);
-    }
-  };
+    };
+  } else {
+    const source = packets[Symbol.iterator]();
+    let index = 0;
+    let previous = 0;
+    pushNextInOrder = (): void => {
+      const next = source.next();
+      if (next.done) return;
+      const p = next.value;
+      const i = index++;
+      const port = (p.port ?? i % portCount) % portCount;
+      const earliest = Math.max(portFree[port] + wireCycles(p.data.length), previous);
+      const t = p.arrivalNs === undefined ? earliest : Math.max(p.arrivalNs * cpn, earliest);
+      portFree[port] = t;
+      previous = t;
+      noteOffered(p, port, t);
+      queue.push(t, EV_ARRIVAL, i, 0);
+    };
+  }
 
   const finish = (slot: number, endCycles: number): void => {
     const pk = inflight[slot]!;
@@ -350,12 +387,11 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
     freeSlots.push(slot);
   };
 
-  const loseAtIngress = (i: number, t: number): void => {
-    const p = packets[i];
+  const loseAtIngress = (i: number, p: SimPacket, port: number, t: number): void => {
     lastEnd = Math.max(lastEnd, t);
     fates.lost++;
     lost["ingress-full"] = (lost["ingress-full"] ?? 0) + 1;
-    const record: PacketRecord = { id: i, port: arrivalPorts[i], bytes: p.data.length, arrivalNs: toNs(t), startNs: NaN, endNs: toNs(t), fate: "lost", action: -1, lostReason: "ingress-full", stages: [] };
+    const record: PacketRecord = { id: i, port, bytes: p.data.length, arrivalNs: toNs(t), startNs: NaN, endNs: toNs(t), fate: "lost", action: -1, lostReason: "ingress-full", stages: [] };
     if (keep) records.push(record);
     options.onPacket?.(record);
   };
@@ -637,16 +673,15 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
   };
 
   // --- ingress ---
-  const admit = (i: number): void => {
+  const admit = (i: number, p: SimPacket, port: number): void => {
     const ring0 = rings[0];
     const t = now;
     firstArrival = Math.min(firstArrival, t);
     if (ring0.occupancy >= ring0.capacity) {
-      loseAtIngress(i, t);
+      loseAtIngress(i, p, port, t);
       return;
     }
     ring0.occupancy++;
-    const p = packets[i];
     const trace = tracePool.pop() ?? new TraceWriter();
     const result = executor.runPacket(p, trace);
     let action = result.outcome.kind === "verdict" ? result.outcome.action : -1;
@@ -664,7 +699,7 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
     const slot = freeSlots.length ? freeSlots.pop()! : inflight.length;
     inflight[slot] = {
       id: i,
-      port: arrivalPorts[i],
+      port,
       bytes: p.data.length,
       arrival: t,
       start: NaN,
@@ -698,10 +733,13 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
     const a = queue.popA;
     const b = queue.popB;
     switch (queue.popKind) {
-      case EV_ARRIVAL:
-        admit(a);
+      case EV_ARRIVAL: {
+        const p = pendingPacket!;
+        const port = pendingPort;
         pushNextInOrder();
+        admit(a, p, port);
         break;
+      }
       case EV_CONTINUE:
         runCore(a, now);
         break;
@@ -776,12 +814,10 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
     { name: "host cores", utilization: hostUtilization },
   ];
   const bottleneck = candidates.reduce((best, c) => (c.utilization > best.utilization ? c : best), { name: "none", utilization: 0 });
-  const firstIndex = order ? order[0] : 0;
-  const lastIndex = order ? order[order.length - 1] : packets.length - 1;
-  const offeredWindowNs = packets.length ? toNs(arrivalTimes[lastIndex] - arrivalTimes[firstIndex]) : 0;
+  const offeredWindowNs = offered > 1 ? toNs(lastOffered - firstOffered) : 0;
   return {
     preset: preset.name,
-    packets: packets.length,
+    packets: offered,
     records,
     processed,
     lost,
@@ -789,7 +825,7 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
     durationNs,
     throughputPps: processed / (durationNs * 1e-9),
     programPps: programDone / (toNs(Math.max(1, lastProgramEnd - (Number.isFinite(firstArrival) ? firstArrival : 0))) * 1e-9),
-    offeredPps: packets.length > 1 && offeredWindowNs > 0 ? (packets.length - 1) / (offeredWindowNs * 1e-9) : 0,
+    offeredPps: offered > 1 && offeredWindowNs > 0 ? (offered - 1) / (offeredWindowNs * 1e-9) : 0,
     latencyNs: { mean: sorted.reduce((s, x) => s + x, 0) / Math.max(1, sorted.length), p50: pct(0.5), p99: pct(0.99), max: sorted.length ? sorted[sorted.length - 1] : NaN },
     units,
     cores,

@@ -143,6 +143,19 @@ describe("timing model", () => {
     expect(rec.fate).toBe("dropped");
   });
 
+  it("reads packets lazily from any iterable, with the same result as from an array", () => {
+    const make = function* (n: number): Generator<SimPacket> {
+      for (let i = 0; i < n; i++) yield { data: frame(64, 0x0800, i % 2 ? 17 : 6) };
+    };
+    const fromArray = simulate(preset, protoCountImage(arrayMap(8, 256), [0, 1]), [...make(800)]);
+    const seen: number[] = [];
+    const fromStream = simulate(preset, protoCountImage(arrayMap(8, 256), [0, 1]), make(800), { keepRecords: false, onPacket: (r) => seen.push(r.id) });
+    expect(fromStream.packets).toBe(800);
+    expect(fromStream.throughputPps).toBe(fromArray.throughputPps);
+    expect(fromStream.latencyNs).toEqual(fromArray.latencyNs);
+    expect(new Set(seen).size).toBe(800);
+  });
+
   it("is deterministic for a seed", () => {
     const a = run(preset, 8, udp(2000));
     const b = run(preset, 8, udp(2000));
