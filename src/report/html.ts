@@ -156,7 +156,15 @@ function listingSection(run: RunResult): string {
 function sweepBody(sweep: SweepResult): string {
   const { input } = sweep;
   const parts: string[] = [];
-  parts.push(`<header><div class="title"><h1 id="program-name">${escapeHtml(input.program)}</h1><div class="subtitle">${escapeHtml(`${input.object} on ${input.preset}: sweep over ${input.cores.join(", ")} cores and ${input.frameSizes.join(", ")}-byte frames, ${formatCount(input.packets)} packets per point`)}</div></div></header>`);
+  const mismatches = sweep.points.filter((p) => p.equivalence === "mismatch").length;
+  const checked = sweep.points.filter((p) => p.equivalence !== "skipped").length;
+  const badgeHtml =
+    checked === 0
+      ? `<span class="badge warn" id="equivalence-badge">not checked</span>`
+      : mismatches > 0
+        ? `<span class="badge bad" id="equivalence-badge">${mismatches} of ${checked} points MISMATCH</span>`
+        : `<span class="badge ok" id="equivalence-badge">all ${checked} points identical to the host</span>`;
+  parts.push(`<header><div class="title"><h1 id="program-name">${escapeHtml(input.program)}</h1><div class="subtitle">${escapeHtml(`${input.object} on ${input.preset}: sweep over ${input.cores.join(", ")} cores and ${input.frameSizes.join(", ")}-byte frames, ${formatCount(input.packets)} packets per point`)}</div></div><div class="badges">${badgeHtml}</div></header>`);
   parts.push(`<section class="callout" id="scaling">${sweep.scaling.map((s) => `<p><strong>${s.frameBytes}-byte frames.</strong> ${escapeHtml(s.sentence)}</p>`).join("")}</section>`);
   parts.push(`<div class="grid">${chartCard("chart-throughput", "Throughput vs cores", true)}</div>`);
   parts.push(`<section class="card wide"><h2>Points</h2>${table(

@@ -183,6 +183,8 @@ const sweepPoint = t.object({
   p99Ns: t.nullable(ns),
   offload: t.oneOf(["full", "partial"]),
   stages: count,
+  // Cores the plan gave each stage.
+  stageCores: t.array(count),
   bottleneck,
   equivalence: t.oneOf(["identical", "mismatch", "skipped"]),
   lost: count,

@@ -1,5 +1,5 @@
 // The host side of the equivalence check: the same packets, in the same order,
-// through the reference interpreter (src/interp via runXdp), on its own copy of
+// through the host interpreter (src/interp via runXdp, its compiled tier), on its own copy of
 // the initial maps. It also counts how often each eBPF instruction runs over
 // the first packets, for the listing's hot instructions.
 import type { Program } from "../ebpf/instruction.ts";
@@ -41,6 +41,8 @@ export class HostReference {
       programs: this.setup.programs,
       random: this.random,
       rx: { ingressIfindex: FIRST_PORT_IFINDEX + port, rxQueueIndex: 0, egressIfindex: 0 },
+      // The compiled tier gives the reference interpreter's results, faster; a profiled run needs the reference's per-instruction steps.
+      tier: "compiled",
       ...(profile
         ? {
             onStep: (step) => {

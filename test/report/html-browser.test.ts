@@ -81,14 +81,17 @@ describe.skipIf(missing !== undefined)("HTML report in chromium", () => {
   it("draws the charts from the report's data", async () => {
     const { page } = await open(report, "charts.html");
     const sim = report.run.simulation;
+    // Runs in the page: its globals are not typed here.
     const charts = await page.evaluate(() => {
-      const get = (id: string) => (window as unknown as { Chart: { getChart(id: string): { data: { labels?: unknown[]; datasets: { data: unknown[] }[] } } | undefined } }).Chart.getChart(id);
-      const cores = get("chart-cores")!.data.datasets[0].data as number[];
-      const latency = get("chart-latency")!.data.datasets[0].data as number[];
-      const timeline = get("chart-timeline")!.data.labels!.length;
-      const throughput = get("chart-throughput")!.data.datasets[0].data as { x: number; y: number }[];
+      type ChartLike = { data: { labels?: unknown[]; datasets: { data: unknown[] }[] } };
+      const page = globalThis as unknown as { Chart: { getChart(id: string): ChartLike | undefined }; document: { getElementById(id: string): { width: number; height: number } } };
+      const get = (id: string): ChartLike => page.Chart.getChart(id)!;
+      const cores = get("chart-cores").data.datasets[0].data as number[];
+      const latency = get("chart-latency").data.datasets[0].data as number[];
+      const timeline = get("chart-timeline").data.labels!.length;
+      const throughput = get("chart-throughput").data.datasets[0].data as { x: number; y: number }[];
       const sizes = ["chart-throughput", "chart-latency", "chart-cores", "chart-units", "chart-timeline"].map((id) => {
-        const c = document.getElementById(id) as HTMLCanvasElement;
+        const c = page.document.getElementById(id);
         return c.width * c.height;
       });
       return { cores, latency, timeline, throughput, sizes };

@@ -20,6 +20,7 @@ const sweep: SweepResult = {
       p99Ns: 900,
       offload: "full",
       stages: 1,
+      stageCores: [1],
       bottleneck: { resource: "stage 0 cores", kind: "stage-cores", utilization: 0.99, sentence: "s" },
       equivalence: "identical",
       lost: 0,

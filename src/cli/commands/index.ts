@@ -8,6 +8,7 @@ import { execCommand } from "./exec.ts";
 import { trafficCommand } from "./traffic.ts";
 import { kernelCheckCommand } from "./kernel-check.ts";
 import { runCommand } from "./run.ts";
+import { sweepCommand } from "./sweep.ts";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [inspectCommand, asmCommand, disasmCommand, execCommand, conformanceCommand, trafficCommand, kernelCheckCommand, runCommand];
+export const commands: CommandModule<any, any>[] = [inspectCommand, asmCommand, disasmCommand, execCommand, conformanceCommand, trafficCommand, kernelCheckCommand, runCommand, sweepCommand];

@@ -26,8 +26,10 @@
   // Throughput vs cores.
   if (canvas("chart-throughput")) {
     var colorIndex = 0;
+    var lastColor = muted;
     var sets = data.throughput.series.map(function (s) {
-      var color = s.dashed ? muted : seriesColors[colorIndex++ % seriesColors.length];
+      // A dashed series is a reference: a line rate in its curve's colour (grey alone), or the plan's prediction in amber.
+      var color = !s.dashed ? (lastColor = seriesColors[colorIndex++ % seriesColors.length]) : s.points.length === 1 ? "#e08a1e" : colorIndex > 0 && data.throughput.series.length > 2 ? lastColor : muted;
       return { label: s.label, data: s.points, borderColor: color, backgroundColor: color, borderDash: s.dashed ? [6, 4] : [], pointRadius: s.dashed ? 3 : 5, pointStyle: s.dashed ? "rectRot" : "circle", borderWidth: 2, showLine: s.points.length > 1 };
     });
     var maxX = Math.max.apply(null, data.throughput.series.flatMap(function (s) { return s.points.map(function (p) { return p.x; }); }).concat([1]));

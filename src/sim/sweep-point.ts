@@ -1,0 +1,49 @@
+// One point of a sweep: a full run at one core count and frame size, reduced
+// to the figures the scaling curve needs. Runs in a worker thread or in the
+// sweep's own thread; either way it is the same call.
+import { OffloadSimError } from "../errors.ts";
+import type { RunResult, SweepPoint } from "../report/schema.ts";
+import { runOffloadSim, type RunRequest } from "./run.ts";
+
+// What crosses to a worker: plain data only.
+export type PointRequest = Omit<RunRequest, "onProgress" | "cores" | "traffic"> & {
+  readonly cores: number;
+  readonly frameBytes: number;
+  readonly spec: string;
+};
+
+export type PointOutcome = { readonly kind: "point"; readonly point: SweepPoint; readonly program: string } | { readonly kind: "failure"; readonly message: string; readonly badInput: boolean };
+
+export function runPoint(request: PointRequest): PointOutcome {
+  try {
+    const run = runOffloadSim({ ...request, traffic: { kind: "generator", spec: request.spec } });
+    return { kind: "point", point: sweepPointOf(run, request.frameBytes), program: run.input.program };
+  } catch (error) {
+    if (error instanceof OffloadSimError) return { kind: "failure", message: error.message, badInput: true };
+    return { kind: "failure", message: `internal error: ${error instanceof Error ? error.message : String(error)}`, badInput: false };
+  }
+}
+
+export function sweepPointOf(run: RunResult, frameBytes: number): SweepPoint {
+  const sim = run.simulation;
+  const units = sim.memoryUnits.filter((u) => u.commands > 0 && u.kind !== "pcie");
+  const busiestUnit = units.reduce<(typeof units)[number] | undefined>((best, u) => (best === undefined || u.utilization > best.utilization ? u : best), undefined);
+  const stages = run.offload.stages;
+  const busiestStage = stages.reduce<(typeof stages)[number] | undefined>((best, s) => (best === undefined || s.simulated.coreUtilization > best.simulated.coreUtilization ? s : best), undefined);
+  return {
+    cores: run.input.cores,
+    frameBytes,
+    mpps: sim.throughput.mpps,
+    gbps: sim.throughput.gbps,
+    lineRateMpps: sim.lineRateMpps,
+    p99Ns: sim.latencyNs.p99,
+    offload: run.offload.status,
+    stages: stages.length,
+    stageCores: stages.map((s) => s.cores.length),
+    bottleneck: sim.bottleneck,
+    equivalence: run.equivalence.status,
+    lost: sim.packets.lost,
+    busiestMemoryUnit: busiestUnit ? { name: busiestUnit.name, utilization: busiestUnit.utilization } : null,
+    busiestStageCores: busiestStage ? { stage: busiestStage.index, utilization: busiestStage.simulated.coreUtilization } : null,
+  };
+}

@@ -1,0 +1,88 @@
+import { describe, expect, it } from "vitest";
+import type { SweepPoint } from "../../src/report/schema.ts";
+import { validateReport } from "../../src/report/schema.ts";
+import { sweepReport } from "../../src/report/build.ts";
+import { analyseScaling } from "../../src/sim/scaling.ts";
+import { parseNumberList, runSweep, specForSize } from "../../src/sim/sweep.ts";
+import { SimInputError } from "../../src/sim/errors.ts";
+
+const demoPoint = new URL("./demo-point.ts", import.meta.url).href;
+
+function point(cores: number, mpps: number, bottleneck: Partial<SweepPoint["bottleneck"]>, extra: Partial<SweepPoint> = {}): SweepPoint {
+  return {
+    cores,
+    frameBytes: 64,
+    mpps,
+    gbps: 0,
+    lineRateMpps: 74.4,
+    p99Ns: 1000,
+    offload: "full",
+    stages: 1,
+    stageCores: [cores],
+    bottleneck: { resource: "r", kind: "none", utilization: 0.5, sentence: "s.", ...bottleneck },
+    equivalence: "identical",
+    lost: 0,
+    busiestMemoryUnit: null,
+    busiestStageCores: null,
+    ...extra,
+  };
+}
+
+describe("scaling analysis", () => {
+  it("finds no stop while doubling the cores keeps nearly doubling the throughput", () => {
+    const s = analyseScaling(64, [point(1, 10, {}), point(2, 19.5, {}), point(4, 38, {})]);
+    expect(s.stopsAtCores).toBeNull();
+    expect(s.sentence).toContain("3.8x for 4x the cores");
+  });
+
+  it("stops where the line rate is reached", () => {
+    const s = analyseScaling(64, [point(2, 40, {}), point(4, 74.3, {}), point(8, 74.3, { kind: "line-rate", resource: "line rate", utilization: 1 })]);
+    expect(s).toMatchObject({ stopsAtCores: 4, limit: "line-rate" });
+    expect(s.sentence).toContain("line rate (74.40 Mpps for 64-byte frames)");
+  });
+
+  it("blames a saturated memory unit", () => {
+    const s = analyseScaling(64, [point(4, 20, {}), point(8, 21, { kind: "memory-unit", resource: "emem0", utilization: 0.97 })]);
+    expect(s).toMatchObject({ stopsAtCores: 4, limit: "memory-unit" });
+    expect(s.sentence).toContain("memory unit emem0 is saturated (97 % busy at 8 cores)");
+  });
+
+  it("says a saturated stage that the plan did not give more cores cannot be replicated", () => {
+    const a = point(4, 20, {}, { stages: 2, stageCores: [3, 1] });
+    const b = point(8, 20.5, { kind: "stage-cores", resource: "stage 1 cores", utilization: 0.99 }, { stages: 2, stageCores: [7, 1], busiestStageCores: { stage: 1, utilization: 0.99 } });
+    const s = analyseScaling(64, [a, b]);
+    expect(s).toMatchObject({ stopsAtCores: 4, limit: "stage" });
+    expect(s.sentence).toContain("stage 1 keeps 1 core however many the program gets");
+  });
+});
+
+describe("sweep", () => {
+  it("runs the grid in two worker threads and reads the curves", async () => {
+    const result = await runSweep({ objectFile: "proto-count.o", cores: [1, 2, 4], frameSizes: [64, 512], spec: "mix=udp:1,tcp:1 flows=16", packets: 400, check: true, partial: false, workers: 2, pointModule: demoPoint });
+    expect(result.input.workers).toBe(2);
+    expect(result.points.map((p) => [p.frameBytes, p.cores])).toEqual([[64, 1], [64, 2], [64, 4], [512, 1], [512, 2], [512, 4]]);
+    expect(result.points.every((p) => p.equivalence === "identical")).toBe(true);
+    // 512-byte frames: 2 x 25 Gb/s / ((512 + 8 + 12) x 8 bits) = 5.87 Mpps at line rate.
+    expect(result.points.find((p) => p.frameBytes === 512)!.lineRateMpps).toBeCloseTo((2 * 25e9) / (532 * 8) / 1e6, 2);
+    expect(result.scaling.map((s) => s.frameBytes)).toEqual([64, 512]);
+    expect(validateReport(JSON.parse(JSON.stringify(sweepReport(result))))).toEqual([]);
+  });
+
+  it("gives the same points in one thread as in workers", async () => {
+    const request = { objectFile: "proto-count.o", cores: [1, 2], frameSizes: [64], spec: "udp", packets: 300, check: false, partial: false, pointModule: demoPoint };
+    const one = await runSweep({ ...request, workers: 1 });
+    const two = await runSweep({ ...request, workers: 2 });
+    expect(one.points).toEqual(two.points);
+  });
+
+  it("sets each frame size into the spec", () => {
+    expect(specForSize("tcp flows=10 size=64..1500 zipf=1.1", 512)).toBe("tcp flows=10 zipf=1.1 size=512");
+    expect(specForSize("", 64)).toBe("udp size=64");
+  });
+
+  it("refuses a malformed list in one sentence", () => {
+    expect(() => parseNumberList("1,two,4", "--cores", 1, 48)).toThrow(SimInputError);
+    expect(() => parseNumberList("1,two,4", "--cores", 1, 48)).toThrow("--cores takes a comma-separated list of whole numbers from 1 to 48, e.g. 1,2,4,8; 'two' is not one.");
+    expect(parseNumberList("8,1,2,2", "--cores", 1, 48)).toEqual([1, 2, 8]);
+  });
+});
