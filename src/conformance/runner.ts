@@ -9,9 +9,13 @@ import { join } from "node:path";
 import { assemble } from "../ebpf/asm.ts";
 import { readSlot, type Insn, type Program } from "../ebpf/instruction.ts";
 import { OffloadSimError } from "../errors.ts";
+import type { RunEnv, RunResult } from "../interp/env.ts";
 import { run } from "../interp/run.ts";
 import { hex64 } from "../interp/u64.ts";
 import { parseConformance, type ConformanceCase } from "./parse.ts";
+
+// How a vector's program is run: the reference interpreter by default, or another tier with its signature.
+export type RunProgram = (program: Program, env: RunEnv) => RunResult;
 
 export type CaseOutcome =
   | { readonly source: string; readonly passed: true }
@@ -55,14 +59,14 @@ function programOf(vector: ConformanceCase): Program | string {
   return raw;
 }
 
-export function runCase(vector: ConformanceCase): CaseOutcome {
+export function runCase(vector: ConformanceCase, execute: RunProgram = run): CaseOutcome {
   const { source, expected } = vector;
   const program = programOf(vector);
   const wantsError = expected.kind !== "result";
   if (typeof program === "string") {
     return wantsError ? { source, passed: true } : { source, passed: false, reason: program };
   }
-  const result = run(program, { input: { kind: "memory", bytes: vector.memory.slice() } });
+  const result = execute(program, { input: { kind: "memory", bytes: vector.memory.slice() } });
   if (result.kind === "fault") {
     return wantsError ? { source, passed: true } : { source, passed: false, reason: result.message };
   }
@@ -75,9 +79,9 @@ export function runCase(vector: ConformanceCase): CaseOutcome {
   return { source, passed: true };
 }
 
-export function runConformanceFile(path: string): CaseOutcome {
+export function runConformanceFile(path: string, execute: RunProgram = run): CaseOutcome {
   try {
-    return runCase(parseConformance(readFileSync(path, "latin1"), path));
+    return runCase(parseConformance(readFileSync(path, "latin1"), path), execute);
   } catch (err) {
     if (err instanceof OffloadSimError) return { source: path, passed: false, reason: err.message };
     throw err;
@@ -96,8 +100,8 @@ export function conformanceFiles(paths: readonly string[]): string[] {
   );
 }
 
-export function runConformance(paths: readonly string[]): ConformanceSummary {
-  const outcomes = conformanceFiles(paths).map(runConformanceFile);
+export function runConformance(paths: readonly string[], execute: RunProgram = run): ConformanceSummary {
+  const outcomes = conformanceFiles(paths).map((path) => runConformanceFile(path, execute));
   const passed = outcomes.filter((o) => o.passed).length;
   return { outcomes, passed, failed: outcomes.length - passed };
 }
