@@ -11,7 +11,7 @@ import { KernelError, instantiateObject, type KernelMap, type KernelObjectInstan
 import { loadNative } from "../kernel/native.ts";
 import { UpdateFlag } from "../maps/index.ts";
 import { lookupBatch, type RawEntries } from "./map-batch.ts";
-import { isComparedMapType, isKeysOnlyMapType, type MapSnapshot, type Snapshot } from "./map-snapshot.ts";
+import { isComparedMapType, isKeysOnlyMapType, isProgramWritable, type MapSnapshot, type Snapshot } from "./map-snapshot.ts";
 import type { MapWrite } from "./object-setup.ts";
 
 export class KernelSetupError extends OffloadSimError {}
@@ -108,6 +108,7 @@ export class KernelSide {
     const snapshot = this.instance.maps.flatMap((map, index) => {
       if (!isComparedMapType(map.def.type)) return [];
       const previous = this.readings[index];
+      if (previous !== undefined && !isProgramWritable(map.def)) return [{ index, map: this.mapSnapshot(map, previous) }];
       const raw = native instanceof Error || isKeysOnlyMapType(map.def.type) ? undefined : lookupBatch(native, map);
       let reading: MapReading;
       if (raw !== undefined && previous?.raw !== undefined && sameEntries(raw, previous.raw)) {
@@ -117,10 +118,13 @@ export class KernelSide {
         changed.add(index);
       }
       this.readings[index] = reading;
-      const result: MapSnapshot = { name: map.def.name, perCpu: map.shape.perCpu, keysOnly: isKeysOnlyMapType(map.def.type), entries: reading.parsed };
-      return [{ index, map: result }];
+      return [{ index, map: this.mapSnapshot(map, reading) }];
     });
     return { snapshot, changed };
+  }
+
+  private mapSnapshot(map: KernelMap, reading: MapReading): MapSnapshot {
+    return { name: map.def.name, perCpu: map.shape.perCpu, keysOnly: isKeysOnlyMapType(map.def.type), entries: reading.parsed };
   }
 
   private readKeyByKey(map: KernelMap): Map<string, Uint8Array[]> {

@@ -10,7 +10,7 @@
 // stacks, ring buffers, perf event arrays and xskmaps are not compared: the
 // kernel has no syscall that reads them without consuming them.
 import { isDumpableMapType } from "../kernel/index.ts";
-import { MapType } from "../maps/index.ts";
+import { MapFlag, MapType, type MapDef } from "../maps/index.ts";
 
 export interface MapSnapshot {
   readonly name: string;
@@ -29,6 +29,14 @@ export const isKeysOnlyMapType = (type: number): boolean =>
 
 export const isPerCpuMapType = (type: number): boolean =>
   type === MapType.PERCPU_ARRAY || type === MapType.PERCPU_HASH || type === MapType.LRU_PERCPU_HASH;
+
+// Maps a program cannot change: the verifier allows programs no update or delete on
+// devmaps, cpumaps, xskmaps, prog_arrays and maps of maps (check_map_func_compatibility),
+// nor any write to a BPF_F_RDONLY_PROG map (frozen .rodata included). They are read once.
+export function isProgramWritable(def: MapDef): boolean {
+  const fixed: readonly number[] = [MapType.DEVMAP, MapType.DEVMAP_HASH, MapType.CPUMAP, MapType.XSKMAP, MapType.PROG_ARRAY, MapType.ARRAY_OF_MAPS, MapType.HASH_OF_MAPS];
+  return !fixed.includes(def.type) && (def.flags & MapFlag.RDONLY_PROG) === 0 && def.frozen !== true;
+}
 
 export function isComparedMapType(type: number): boolean {
   return isDumpableMapType(type);
