@@ -1,0 +1,157 @@
+// One case of the suite and how it runs: the subject (a program with its
+// maps), a plan variation, and inputs (an initial map state, a packet recipe
+// and a random seed each). Every input runs on the host interpreter, the NIC
+// target and optionally the kernel, each from its own copy of the same
+// initial maps; the first input whose outcomes differ ends the case.
+import fc from "fast-check";
+import type { SimMap } from "../maps/index.ts";
+import { compareOutcomes, type Difference } from "./compare.ts";
+import { runHostSide, type HostRun, type RunEnvironment } from "./host-side.ts";
+import { applyMapState, mapStateArbitrary, type AppliedState, type MapState } from "./map-state-arbitrary.ts";
+import type { NicBackend, NicRun, NicTarget, PlanVariation } from "./nic-target.ts";
+import type { CaseOutcome } from "./outcome.ts";
+import { buildPacket, packetRecipeArbitrary, type PacketRecipe } from "./packet-arbitrary.ts";
+import { harvestPool } from "./packet-pool.ts";
+import type { EquivSubject } from "./subject.ts";
+
+// The card's first port as the host numbers it (src/sim/host-reference.ts FIRST_PORT_IFINDEX).
+import { FIRST_PORT_IFINDEX } from "../sim/host-reference.ts";
+
+export interface CaseInput {
+  readonly state: MapState;
+  readonly recipe: PacketRecipe;
+  readonly randomSeed: number;
+}
+
+export interface PlanPick {
+  readonly coreIndex: number;
+  readonly cut: number;
+}
+
+export interface EquivCase {
+  readonly subject: EquivSubject;
+  readonly plan: PlanPick;
+  readonly inputs: readonly CaseInput[];
+}
+
+// The kernel side, when asked for: the same program, maps (replayed writes) and packet through BPF_PROG_TEST_RUN.
+export interface KernelSide {
+  run(subject: EquivSubject, packet: Uint8Array, applied: AppliedState, env: RunEnvironment): CaseOutcome;
+}
+
+export interface CaseArbitraryOptions {
+  // Inputs per case (several amortise compiling a generated program).
+  readonly maxInputs: number;
+}
+
+export function caseArbitrary(subjects: fc.Arbitrary<EquivSubject>, options: CaseArbitraryOptions): fc.Arbitrary<EquivCase> {
+  return subjects.chain((subject) =>
+    fc.record({
+      subject: fc.constant(subject),
+      plan: fc.record({ coreIndex: fc.nat(), cut: fc.nat() }),
+      inputs: fc.array(fc.record({ state: mapStateArbitrary(subject.mapDefs), recipe: packetRecipeArbitrary, randomSeed: fc.nat() }), { minLength: 1, maxLength: options.maxInputs }),
+    }),
+  );
+}
+
+// One input made concrete: the maps it starts from, and the packet built against their contents.
+export interface PreparedInput {
+  readonly applied: AppliedState;
+  readonly packet: Uint8Array;
+  readonly env: RunEnvironment;
+}
+
+export function prepareInput(subject: EquivSubject, input: CaseInput): PreparedInput {
+  const applied = applyMapState(subject.baseMaps, subject.baseWrites, input.state);
+  const packet = buildPacket(input.recipe, harvestPool(applied.maps));
+  return { applied, packet, env: { randomSeed: input.randomSeed, ingressIfindex: FIRST_PORT_IFINDEX } };
+}
+
+export interface InputReport {
+  readonly input: CaseInput;
+  readonly prepared: PreparedInput;
+  readonly host: HostRun;
+  readonly nic?: NicRun;
+  readonly kernel?: CaseOutcome;
+  readonly differences: readonly Difference[];
+}
+
+export interface CaseReport {
+  readonly variation: PlanVariation;
+  readonly target?: NicTarget;
+  // Why the planner would not compile this variation (then nothing ran on the NIC).
+  readonly refused?: string;
+  // The inputs run, the last one being the first that differed (if any did).
+  readonly inputs: readonly InputReport[];
+  readonly agreed: boolean;
+}
+
+export class TargetCache {
+  private readonly targets = new Map<string, ReturnType<NicBackend["compile"]>>();
+  private readonly cuts = new Map<string, number>();
+  constructor(private readonly backend: NicBackend) {}
+
+  variation(subject: EquivSubject, cores: number, cut: number): PlanVariation {
+    const key = `${subject.label}|${cores}`;
+    let count = this.cuts.get(key);
+    if (count === undefined) {
+      count = Math.max(1, this.backend.cutCount(subject, cores));
+      this.cuts.set(key, count);
+    }
+    return { cores, cut: cut % count };
+  }
+
+  compile(subject: EquivSubject, variation: PlanVariation): ReturnType<NicBackend["compile"]> {
+    const key = `${subject.label}|${variation.cores}|${variation.cut}`;
+    let compiled = this.targets.get(key);
+    if (compiled === undefined) {
+      compiled = this.backend.compile(subject, variation);
+      // Generated subjects all differ: keep only objects' targets.
+      if (subject.object !== undefined) this.targets.set(key, compiled);
+    }
+    return compiled;
+  }
+}
+
+export interface RunCaseOptions {
+  readonly cores: readonly number[];
+  readonly cache: TargetCache;
+  readonly kernel?: KernelSide;
+  readonly trace?: boolean;
+}
+
+export function runCase(c: EquivCase, options: RunCaseOptions): CaseReport {
+  const cores = options.cores[c.plan.coreIndex % options.cores.length];
+  const variation = options.cache.variation(c.subject, cores, c.plan.cut);
+  const compiled = options.cache.compile(c.subject, variation);
+  const inputs: InputReport[] = [];
+  for (const input of c.inputs) {
+    const prepared = prepareInput(c.subject, input);
+    const host = runHostSide(c.subject, prepared.packet, prepared.applied.maps, prepared.env);
+    let nic: NicRun | undefined;
+    const differences: Difference[] = [];
+    if (compiled.kind === "target") {
+      nic = runNicSafely(compiled.target, prepared.packet, prepared.applied.maps, prepared.env, options.trace ?? false);
+      differences.push(...compareOutcomes(host.outcome, nic.outcome));
+    }
+    let kernel: CaseOutcome | undefined;
+    if (options.kernel) {
+      kernel = options.kernel.run(c.subject, prepared.packet, prepared.applied, prepared.env);
+      differences.push(...compareOutcomes(host.outcome, kernel));
+    }
+    inputs.push({ input, prepared, host, ...(nic ? { nic } : {}), ...(kernel ? { kernel } : {}), differences });
+    if (differences.length > 0) break;
+  }
+  const agreed = inputs.every((i) => i.differences.length === 0);
+  return { variation, ...(compiled.kind === "target" ? { target: compiled.target } : { refused: compiled.reason }), inputs, agreed };
+}
+
+// A NIC side that throws has not produced an outcome: that is a difference too, not a crash of the suite.
+function runNicSafely(target: NicTarget, packet: Uint8Array, maps: readonly SimMap[], env: RunEnvironment, trace: boolean): NicRun {
+  try {
+    return target.run(packet, maps, env, trace);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return { outcome: { side: "nic", action: undefined, fault: `the NIC side threw: ${message}`, packet: new Uint8Array(0), maps: [], events: [] } };
+  }
+}

@@ -1,0 +1,32 @@
+// The reference side of a case: the host interpreter (src/interp through
+// runXdp) on its own copy of the case's initial maps, in the environment the
+// NIC sees too (the same ingress port and the same random stream).
+import type { TraceStep } from "../interp/index.ts";
+import { seededRandom } from "../helpers/runtime.ts";
+import { cloneMaps, type SimMap } from "../maps/index.ts";
+import { runXdp, type XdpRunResult } from "../xdp/index.ts";
+import { outcomeOfRun, type CaseOutcome } from "./outcome.ts";
+import type { EquivSubject } from "./subject.ts";
+
+// What a case runs in besides the packet and the maps.
+export interface RunEnvironment {
+  // Seed of bpf_get_prandom_u32's stream (the NIC's executor draws the same xorshift32 stream from it).
+  readonly randomSeed: number;
+  readonly ingressIfindex: number;
+}
+
+export interface HostRun {
+  readonly outcome: CaseOutcome;
+  readonly result: XdpRunResult;
+}
+
+export function runHostSide(subject: EquivSubject, packet: Uint8Array, initialMaps: readonly SimMap[], env: RunEnvironment, onStep?: (step: TraceStep) => void): HostRun {
+  const maps = cloneMaps(initialMaps);
+  const result = runXdp(subject.insns, packet, maps, {
+    programs: subject.tailCalls,
+    random: seededRandom(env.randomSeed),
+    rx: { ingressIfindex: env.ingressIfindex, rxQueueIndex: 0, egressIfindex: 0 },
+    ...(onStep ? { onStep } : {}),
+  });
+  return { outcome: outcomeOfRun("host", result, maps), result };
+}

@@ -1,0 +1,79 @@
+// The equivalence suite: fast-check draws cases (plan variation, initial map
+// state, packet) for one program or for generated programs, runs each on the
+// host interpreter, the NIC and optionally the kernel, stops at the first
+// difference, shrinks it, and runs the shrunk case once more with traces for
+// the counterexample. The result says how many cases agreed, and carries the
+// replay token of the counterexample.
+import fc from "fast-check";
+import { caseArbitrary, runCase, TargetCache, type CaseReport, type EquivCase, type KernelSide } from "./case.ts";
+import type { NicBackend } from "./nic-target.ts";
+import { encodeReplayToken, type ReplayToken } from "./replay-token.ts";
+import type { EquivSubject } from "./subject.ts";
+
+export const DEFAULT_RUNS = 1000;
+export const DEFAULT_CORES: readonly number[] = [1, 8, 16];
+
+export interface SuiteOptions {
+  readonly runs: number;
+  readonly seed: number;
+  readonly cores: readonly number[];
+  readonly preset: string;
+  readonly backend: NicBackend;
+  readonly kernel?: KernelSide;
+  // Replays this counterexample path (from a token) instead of searching.
+  readonly path?: string;
+  // Inputs per case: 1 for an object's program; several for generated programs, which compile per case.
+  readonly maxInputs?: number;
+}
+
+export interface Counterexample {
+  readonly report: CaseReport;
+  readonly case: EquivCase;
+  readonly token: string;
+  readonly shrinks: number;
+  // Cases that agreed before this one failed.
+  readonly casesBefore: number;
+}
+
+export interface SuiteResult {
+  readonly seed: number;
+  readonly runs: number;
+  readonly casesRun: number;
+  // Cases that ran on the NIC (the others' plan variation was refused, and ran on the host and kernel only).
+  readonly casesOnNic: number;
+  readonly refusals: ReadonlyMap<string, number>;
+  readonly agreed: boolean;
+  readonly counterexample?: Counterexample;
+}
+
+export function runSuite(subjects: fc.Arbitrary<EquivSubject>, generated: boolean, options: SuiteOptions): SuiteResult {
+  const cache = new TargetCache(options.backend);
+  const common = { cores: options.cores, cache, ...(options.kernel ? { kernel: options.kernel } : {}) };
+  let casesRun = 0;
+  let casesOnNic = 0;
+  const refusals = new Map<string, number>();
+  const property = fc.property(caseArbitrary(subjects, { maxInputs: options.maxInputs ?? 1 }), (c) => {
+    const report = runCase(c, common);
+    casesRun++;
+    if (report.refused !== undefined) refusals.set(report.refused, (refusals.get(report.refused) ?? 0) + 1);
+    else casesOnNic++;
+    return report.agreed;
+  });
+  const details = fc.check(property, {
+    numRuns: options.runs,
+    seed: options.seed,
+    ...(options.path === undefined ? {} : { path: options.path }),
+  });
+  const base = { seed: options.seed, runs: options.runs, casesRun, casesOnNic, refusals };
+  if (!details.failed || details.counterexample === null) {
+    return { ...base, agreed: true };
+  }
+  const failing = details.counterexample[0];
+  const report = runCase(failing, { ...common, trace: true });
+  const token: ReplayToken = { seed: details.seed, path: details.counterexamplePath ?? "0", cores: options.cores, preset: options.preset, kernel: options.kernel !== undefined, generated };
+  return {
+    ...base,
+    agreed: false,
+    counterexample: { report, case: failing, token: encodeReplayToken(token), shrinks: details.numShrinks, casesBefore: Math.max(0, details.numRuns - 1) },
+  };
+}
