@@ -11,7 +11,7 @@ import { misuse, returns, type HelperCall, type HelperOutcome } from "./runtime.
 
 // Maps whose values a program may read but never write: BPF_F_RDONLY_PROG, which
 // the kernel also forces on devmaps and cpumaps (dev_map_init_map, cpu_map_alloc).
-const readOnlyForPrograms = (map: BpfMap): boolean =>
+export const readOnlyForPrograms = (map: BpfMap): boolean =>
   (map.def.flags & MapFlag.RDONLY_PROG) !== 0 ||
   map.def.type === MapType.DEVMAP ||
   map.def.type === MapType.DEVMAP_HASH ||

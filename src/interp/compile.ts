@@ -59,4 +59,4 @@ function finish(machine: Machine, steps: number, end: End): RunResult {
 
 // Either tier by name, with run()'s signature.
 export const runTier = (tier: Tier, program: Program, env: RunEnv = {}, options: RunOptions = {}): RunResult =>
-  tier === "compiled" ? runCompiled(program, env, options) : run(program, env, options);
+  tier === "compiled" && !env.resume ? runCompiled(program, env, options) : run(program, env, options);

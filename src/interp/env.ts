@@ -32,7 +32,32 @@ export interface RunEnv {
   // Names of kernel symbols the main program refers to (kfunc calls, __ksym loads) by
   // pc, as the ELF loader reports them, so that the fault they cause can name them.
   readonly externs?: readonly ExternName[];
+  // Continue a run begun elsewhere (the host part of a partly offloaded program).
+  readonly resume?: ResumePoint;
 }
+
+// Where and in what state a continued run starts: at `pc` of the main program,
+// with registers r0..r9 as given (missing ones 0) and frame 0's stack bytes.
+export interface ResumePoint {
+  readonly pc: number;
+  readonly registers: readonly (RegisterSeed | undefined)[];
+  // Frame 0's stack, lowest address first (r10 points one past its end); shorter is zero-padded at the bottom.
+  readonly stack: Uint8Array;
+  // 8-byte values placed on that stack after it is copied (spilled pointers), by offset into it.
+  readonly stackValues?: readonly { readonly offset: number; readonly seed: RegisterSeed }[];
+}
+
+// A register's value, described by what it points at so the run can place it in its own address space.
+export type RegisterSeed =
+  | { readonly kind: "scalar"; readonly value: bigint }
+  | { readonly kind: "context" }
+  // Byte offset into the XDP frame (XdpBuffer.frame).
+  | { readonly kind: "packet"; readonly offset: number }
+  // Byte offset into frame 0's stack (r10 is the stack's size).
+  | { readonly kind: "stack"; readonly offset: number }
+  | { readonly kind: "map"; readonly index: number }
+  // A live value of map `index` (the view BpfMap.lookup returned), plus an offset into it.
+  | { readonly kind: "map-value"; readonly index: number; readonly value: Uint8Array; readonly offset: number };
 
 export interface ExternName {
   readonly kind: "kfunc" | "ksym";

@@ -5,7 +5,10 @@ import type { Program } from "../ebpf/instruction.ts";
 import { helperImplementations, type HelperTable } from "../helpers/implementations.ts";
 import { DEFAULT_CLOCK, seededRandom, type HelperMachine, type XdpSession } from "../helpers/runtime.ts";
 import { LOOPBACK_RX_QUEUE, xdpContextFields } from "../xdp/context.ts";
-import type { ExternName, RunEnv } from "./env.ts";
+import type { ExternName, RegisterSeed, ResumePoint, RunEnv } from "./env.ts";
+import type { BpfMap } from "../maps/types.ts";
+import { mapHandleAddress } from "../helpers/args.ts";
+import { readOnlyForPrograms } from "../helpers/map-helpers.ts";
 import { AddressSpace, Segment, type Region } from "./memory.ts";
 
 // kernel/bpf/core.c MAX_BPF_STACK and include/linux/bpf_verifier.h MAX_CALL_FRAMES.
@@ -93,6 +96,7 @@ export function createMachine(program: Program, env: RunEnv, memory: AddressSpac
       break;
     }
   }
+  if (env.resume) seedRegisters(env.resume, regs, stack, memory, maps, context, xdp);
   return {
     memory,
     maps,
@@ -112,4 +116,37 @@ export function createMachine(program: Program, env: RunEnv, memory: AddressSpac
     externs: env.externs ?? [],
     helpers: env.helpers ?? helperImplementations,
   };
+}
+
+// The state a resumed run starts from (RunEnv.resume): seeds turned into this run's addresses.
+function seedRegisters(resume: ResumePoint, regs: bigint[], stack: Region, memory: AddressSpace, maps: readonly BpfMap[], context: Region | undefined, xdp: XdpSession | undefined): void {
+  const valueOf = (seed: RegisterSeed): bigint => {
+    switch (seed.kind) {
+      case "scalar":
+        return BigInt.asUintN(64, seed.value);
+      case "context":
+        return context?.base ?? 0n;
+      case "packet":
+        return xdp ? BigInt.asUintN(64, xdp.packetRegion.base + BigInt(seed.offset)) : 0n;
+      case "stack":
+        return BigInt.asUintN(64, stack.base + BigInt(seed.offset));
+      case "map":
+        return mapHandleAddress(seed.index);
+      case "map-value": {
+        const map = maps[seed.index];
+        const label = `value in map '${map?.def.name ?? seed.index}'`;
+        const writable = map ? !readOnlyForPrograms(map) : false;
+        return BigInt.asUintN(64, memory.regionForView(seed.value, "map-value", label, writable).base + BigInt(seed.offset));
+      }
+    }
+  };
+  const bytes = resume.stack.subarray(Math.max(0, resume.stack.length - STACK_BYTES));
+  stack.bytes.set(bytes, STACK_BYTES - bytes.length);
+  const view = new DataView(stack.bytes.buffer, stack.bytes.byteOffset, stack.bytes.byteLength);
+  for (const { offset, seed } of resume.stackValues ?? []) {
+    if (offset >= 0 && offset + 8 <= STACK_BYTES) view.setBigUint64(offset, valueOf(seed), true);
+  }
+  resume.registers.forEach((seed, r) => {
+    if (seed && r < FRAME_POINTER) regs[r] = valueOf(seed);
+  });
 }

@@ -47,7 +47,7 @@ export function run(program: Program, env: RunEnv = {}, options: RunOptions = {}
   const machine = createMachine(program, env);
   const maxSteps = options.maxSteps ?? DEFAULT_MAX_STEPS;
   if (program.length === 0) return finish(machine, failed({ kind: "pc-out-of-range", pc: 0, message: "pc 0: the program is empty" }));
-  let pc = 0;
+  let pc = env.resume?.pc ?? 0;
   for (;;) {
     const frame = machine.frames[machine.frames.length - 1];
     if (machine.steps >= maxSteps) {

@@ -1,0 +1,440 @@
+// The capability check: which instructions of the program the card can run,
+// and why not the others. The answer is per eBPF instruction (pc, disassembly,
+// C source line, one-sentence reason and the rule's source), and it is not a
+// rejection: each blocked instruction becomes a point where the packet moves
+// to the host, which runs the rest of the program (see partition.ts).
+import type { Program } from "../ebpf/index.ts";
+import type { Preset } from "../../hw-model/presets/types.ts";
+import { helperName, helperPrototype, HelperId } from "../helpers/prototypes.ts";
+import { PERF_CTXLEN_MASK, PERF_CURRENT_CPU } from "../maps/flags.ts";
+import { mapTypeName, type MapDef } from "../maps/types.ts";
+import * as S from "../verifier/scalar.ts";
+import { describeVal, isPointer, type AbsVal } from "./abstract-value.ts";
+import type { AbsState, VerifierFacts } from "./analysis.ts";
+import { rules, type RuleId } from "./capability-rules.ts";
+import { frontEnd, type FrontEnd } from "./front-end.ts";
+import { FRAME_POINTER_REG, frameOf, regOf, type IrInsn, type IrTerm, type Origin } from "./ir.ts";
+import { helperRoute } from "./lower-helpers.ts";
+import { contextCsr } from "./lower-memory.ts";
+import { disassembleAt, sourceLineAt, type OffloadSource } from "./source.ts";
+import { immAsU64 } from "../interp/u64.ts";
+
+export interface Blocker {
+  // The eBPF instruction (slot index) that cannot run on the card.
+  readonly pc: number;
+  readonly disassembly: string;
+  readonly source?: { readonly file: string; readonly line: number; readonly text: string };
+  readonly rule: RuleId;
+  readonly reason: string;
+  // Where the rule comes from (a preset field or the nfp driver).
+  readonly ruleSource: string;
+  // Where the host takes over when a packet reaches it (the call site for an instruction inside a function).
+  readonly hostResumePc: number;
+}
+
+export interface MapCapability {
+  readonly index: number;
+  readonly name: string;
+  readonly type: string;
+  readonly keyBytes: number;
+  readonly valueBytes: number;
+  readonly maxEntries: number;
+  readonly usedOnNic: boolean;
+  readonly offloadable: boolean;
+  readonly reasons: readonly string[];
+}
+
+export interface CapabilityReport {
+  readonly program: string;
+  readonly preset: string;
+  readonly instructions: number;
+  readonly reachableInstructions: number;
+  readonly blockers: readonly Blocker[];
+  readonly maps: readonly MapCapability[];
+  readonly stackBytes: number;
+  readonly stackLimitBytes: number;
+  // True when no reachable instruction is blocked.
+  readonly fullyOffloadable: boolean;
+}
+
+export interface BlockerAnalysis {
+  readonly report: CapabilityReport;
+  // Per IR block, the index of the first point that moves the packet to the host.
+  readonly cuts: ReadonlyMap<number, number>;
+}
+
+interface Found {
+  readonly origin: Origin;
+  readonly rule: RuleId;
+  readonly reason: string;
+}
+
+const constOf = (v: AbsVal | undefined): bigint | undefined => (v?.k === "scalar" ? S.constValue(v.s) : undefined);
+
+// Why each map cannot be offloaded (empty: it can), by the preset's limits.
+function mapReasons(def: MapDef, preset: Preset): string[] {
+  const o = preset.offload;
+  const reasons: string[] = [];
+  const type = mapTypeName(def.type);
+  if (!o.mapTypes.includes(type)) reasons.push(`map type ${type} is not offloadable (the card takes ${o.mapTypes.join(", ")})`);
+  if (def.keySize > o.maxKeyBytes) reasons.push(`its ${def.keySize}-byte key is larger than the card's ${o.maxKeyBytes}-byte limit`);
+  if (def.valueSize > o.maxValueBytes) reasons.push(`its ${def.valueSize}-byte value is larger than the card's ${o.maxValueBytes}-byte limit`);
+  if (def.keySize + def.valueSize > o.maxEntryBytes) reasons.push(`its ${def.keySize + def.valueSize}-byte entry is larger than the card's ${o.maxEntryBytes}-byte limit`);
+  return reasons;
+}
+
+const samePointerTarget = (a: AbsVal, b: AbsVal): boolean =>
+  (a.k === "packet" && b.k === "packet") || (a.k === "stack" && b.k === "stack" && a.frame === b.frame) || (a.k === "value" && b.k === "value" && a.map === b.map);
+
+const pointerish = (v: AbsVal): boolean => isPointer(v) || v.k === "top";
+
+// A stack pointer at a constant offset that is a multiple of 4.
+function stackArgProblem(v: AbsVal): string | undefined {
+  if (v.k !== "stack") return `points at ${describeVal(v)}, not the stack`;
+  const c = S.constValue(v.off);
+  if (c === undefined) return "has a variable stack offset";
+  if (Number(BigInt.asIntN(64, c)) % 4 !== 0) return `is at stack offset ${Number(BigInt.asIntN(64, c))}, not a multiple of 4`;
+  return undefined;
+}
+
+class Checker {
+  readonly found = new Map<IrInsn | IrTerm, Found>();
+  readonly mapProblems: Map<number, string[]>;
+  readonly mapsUsed = new Set<number>();
+
+  constructor(
+    private readonly fe: FrontEnd,
+    private readonly preset: Preset,
+  ) {
+    this.mapProblems = new Map(fe.maps.map((m, i) => [i, mapReasons(m, preset)]));
+  }
+
+  private block(at: IrInsn | IrTerm, origin: Origin, rule: RuleId, reason: string): void {
+    if (!this.found.has(at)) this.found.set(at, { origin, rule, reason });
+  }
+
+  private checkMemory(insn: IrInsn & { kind: "op" }, state: AbsState): void {
+    const f = insn.form;
+    const o = insn.origin;
+    if (f.kind !== "load" && f.kind !== "storeImm" && f.kind !== "storeReg" && f.kind !== "atomic") return;
+    const baseReg = f.kind === "load" ? f.src : f.dst;
+    const base = state.regs[baseReg];
+    const write = f.kind !== "load";
+    if (base.k === "top" || base.k === "scalar" || base.k === "none" || base.k === "map") {
+      this.block(insn, o, "pointerKind", `the base register r${regOf(baseReg)} is ${describeVal(base)}, so the NIC cannot tell which memory to use`);
+      return;
+    }
+    if (base.k === "ctx") {
+      if (write) this.block(insn, o, "contextStore", `it stores to the xdp_md context at offset ${f.off}`);
+      else if (f.sizeBytes !== 4 || !contextCsr.has(f.off)) this.block(insn, o, "context", `it reads ${f.sizeBytes} bytes of xdp_md at offset ${f.off}, which the NIC does not provide`);
+      return;
+    }
+    if (f.kind === "atomic") {
+      const name = `${f.fetch && f.op !== "xchg" && f.op !== "cmpxchg" ? "fetch_" : ""}${f.op}`;
+      if (base.k !== "value") this.block(insn, o, "atomicTarget", `it is an atomic ${f.op} on ${describeVal(base)}, and the card does atomics on map values only`);
+      else if (!this.preset.offload.atomicOps.includes(name)) this.block(insn, o, "atomic", `atomic ${name} is not supported by the card (it has: ${this.preset.offload.atomicOps.join(", ")})`);
+      else if (f.op !== "add") this.block(insn, o, "atomic", `the NIC's atomic engine has no ${name}`);
+      else if (pointerish(state.regs[f.src])) this.block(insn, o, "pointerValue", `it adds a pointer (r${regOf(f.src)}) to memory`);
+      return;
+    }
+    if (base.k === "value" && write && !this.preset.offload.mapValueStores) {
+      this.block(insn, o, "mapValueStore", `it stores into a value of map '${this.fe.maps[base.map]?.name ?? base.map}', and the card does not allow writes to map values`);
+      return;
+    }
+    if (f.kind === "storeReg" && base.k !== "stack" && pointerish(state.regs[f.src])) {
+      this.block(insn, o, "pointerValue", `it stores a pointer (r${regOf(f.src)}) into ${base.k === "packet" ? "the packet" : "a map value"}`);
+    }
+  }
+
+  private checkAlu(insn: IrInsn & { kind: "op" }, state: AbsState): void {
+    const f = insn.form;
+    const o = insn.origin;
+    if (f.kind === "lddw") {
+      if (f.pseudo === "mapValue" || f.pseudo === "mapIdxValue") {
+        this.block(insn, o, "directValue", `it takes the address of a value of map '${this.fe.maps[f.imm]?.name ?? f.imm}' directly (global data), which an offloaded map cannot give`);
+      }
+      return;
+    }
+    if (f.kind === "neg" || f.kind === "endian") {
+      if (pointerish(state.regs[f.dst])) this.block(insn, o, "pointerValue", `it computes with a pointer (r${regOf(f.dst)})`);
+      return;
+    }
+    if (f.kind === "movsx") {
+      if (pointerish(state.regs[f.src])) this.block(insn, o, "pointerValue", `it sign-extends a pointer (r${regOf(f.src)})`);
+      return;
+    }
+    if (f.kind !== "alu") return;
+    const d = state.regs[f.dst];
+    const s: AbsVal = f.source === "reg" ? state.regs[f.src] : { k: "scalar", s: S.constant(immAsU64(f.imm)) };
+    if (!pointerish(d) && !pointerish(s)) return;
+    if (f.op === "mov" && f.width === 64) return;
+    if (f.width === 64 && (f.op === "add" || f.op === "sub")) {
+      if (isPointer(d) && s.k === "scalar" && d.k !== "ctx" && d.k !== "map") return;
+      if (f.op === "add" && d.k === "scalar" && isPointer(s) && s.k !== "ctx" && s.k !== "map") return;
+      if (f.op === "sub" && samePointerTarget(d, s)) return;
+    }
+    this.block(insn, o, "pointerValue", `it ${f.op === "mov" ? "truncates" : "computes with"} a pointer, whose value differs on the NIC`);
+  }
+
+  private checkHelper(insn: IrInsn & { kind: "helper" }, state: AbsState): void {
+    const o = insn.origin;
+    const id = insn.helperId;
+    const proto = helperPrototype(id);
+    const name = helperName(id);
+    const short = proto?.name ?? `#${id}`;
+    if (!this.preset.offload.helpers.includes(short)) {
+      this.block(insn, o, "helper", `it calls ${name}, which the card does not offer`);
+      return;
+    }
+    const route = helperRoute(id);
+    if (!route) {
+      this.block(insn, o, "helperRoutine", `the card lists ${name} but its firmware has no routine for it`);
+      return;
+    }
+    const arg = (i: number): AbsVal => state.regs[insn.args[i]];
+    if (route.mapArg !== undefined) {
+      const m = arg(route.mapArg);
+      if (m.k !== "map") {
+        this.block(insn, o, "mapArgument", `its map argument r${route.mapArg + 1} is ${describeVal(m)}`);
+        return;
+      }
+      const problems = this.mapProblems.get(m.map) ?? [`it names map #${m.map}, which the object does not have`];
+      if (problems.length) {
+        this.block(insn, o, problems[0].startsWith("map type") ? "mapType" : "mapSize", `map '${this.fe.maps[m.map]?.name ?? m.map}': ${problems[0]}`);
+        return;
+      }
+      this.mapsUsed.add(m.map);
+    }
+    switch (id) {
+      case HelperId.MAP_LOOKUP_ELEM:
+      case HelperId.MAP_DELETE_ELEM:
+      case HelperId.MAP_UPDATE_ELEM: {
+        const key = stackArgProblem(arg(1));
+        if (key) {
+          this.block(insn, o, "keyOnStack", `its key (r2) ${key}`);
+          return;
+        }
+        if (id === HelperId.MAP_UPDATE_ELEM) {
+          const value = stackArgProblem(arg(2));
+          if (value) this.block(insn, o, "keyOnStack", `its value (r3) ${value}`);
+        }
+        return;
+      }
+      case HelperId.XDP_ADJUST_HEAD: {
+        const delta = arg(1);
+        const limit = this.preset.offload.adjustHeadGuaranteedSubBytes;
+        const min = delta.k === "scalar" ? delta.s.s32min : undefined;
+        if (min === undefined || min < -BigInt(limit)) this.block(insn, o, "adjustHead", `its delta is not known to stay within the ${limit} bytes of headroom the NIC guarantees`);
+        return;
+      }
+      case HelperId.XDP_ADJUST_TAIL: {
+        const delta = arg(1);
+        if (delta.k !== "scalar" || delta.s.s32max >= 0n) this.block(insn, o, "adjustTail", "its delta is not known to be negative, and the NIC only shrinks packets");
+        return;
+      }
+      case HelperId.PERF_EVENT_OUTPUT: {
+        const flags = constOf(arg(2));
+        if (flags === undefined || (flags & ~PERF_CTXLEN_MASK & 0xffff_ffff_ffff_ffffn) !== PERF_CURRENT_CPU) {
+          this.block(insn, o, "perfOutput", "its flags are not BPF_F_CURRENT_CPU (optionally with a packet sample length)");
+        }
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  private checkTerm(term: IrTerm, state: AbsState): void {
+    if (term.kind === "stop") {
+      this.block(term, term.origin, "instruction", term.reason);
+      return;
+    }
+    if (term.kind === "exit") {
+      if (pointerish(state.regs[term.value])) this.block(term, term.origin, "exit", `it returns ${describeVal(state.regs[term.value])} as the XDP action`);
+      return;
+    }
+    if (term.kind !== "branch") return;
+    const c = term.cond;
+    const a = state.regs[c.dst];
+    const b: AbsVal = c.source === "reg" ? state.regs[c.src] : { k: "scalar", s: S.constant(immAsU64(c.imm)) };
+    if (!pointerish(a) && !pointerish(b)) return;
+    if (c.width === 64 && samePointerTarget(a, b)) return;
+    const nullTest = (p: AbsVal, q: AbsVal): boolean => (p.k === "value" || p.k === "packet") && constOf(q) === 0n && (c.op === "jeq" || c.op === "jne") && c.width === 64;
+    if (nullTest(a, b) || nullTest(b, a)) return;
+    this.block(term, term.origin, "pointerValue", `it compares ${describeVal(a)} with ${describeVal(b)}, whose values differ on the NIC`);
+  }
+
+  run(): void {
+    const { ir, analysis } = this.fe;
+    for (const block of ir.blocks) {
+      const states = analysis.before[block.id];
+      if (!states) continue;
+      block.insns.forEach((insn, i) => {
+        const state = states[i];
+        switch (insn.kind) {
+          case "opaque":
+            this.block(insn, insn.origin, "instruction", `it ${insn.reason}`);
+            return;
+          case "helper":
+            this.checkHelper(insn, state);
+            return;
+          case "op":
+            this.checkMemory(insn, state);
+            this.checkAlu(insn, state);
+            return;
+          case "call":
+            return;
+        }
+      });
+      this.checkTerm(block.term, states[block.insns.length]);
+    }
+  }
+}
+
+// Maps used on the NIC beyond the card's table count or total entries: the largest are left to the host.
+function overCapacity(maps: readonly MapDef[], used: ReadonlySet<number>, preset: Preset): Set<number> {
+  const out = new Set<number>();
+  const sorted = [...used].sort((a, b) => maps[b].maxEntries - maps[a].maxEntries);
+  let count = used.size;
+  let entries = sorted.reduce((n, i) => n + maps[i].maxEntries, 0);
+  for (const i of sorted) {
+    if (count <= preset.offload.maxMaps && entries <= preset.offload.maxMapEntries) break;
+    out.add(i);
+    count--;
+    entries -= maps[i].maxEntries;
+  }
+  return out;
+}
+
+export function findBlockers(fe: FrontEnd, preset: Preset): BlockerAnalysis {
+  const checker = new Checker(fe, preset);
+  checker.run();
+  // Maps beyond the card's capacity: their helper calls go to the host too.
+  const dropped = overCapacity(fe.maps, checker.mapsUsed, preset);
+  if (dropped.size) {
+    for (const block of fe.ir.blocks) {
+      const states = fe.analysis.before[block.id];
+      if (!states) continue;
+      block.insns.forEach((insn, i) => {
+        if (insn.kind !== "helper") return;
+        const route = helperRoute(insn.helperId);
+        const m = route?.mapArg === undefined ? undefined : states[i].regs[insn.args[route.mapArg]];
+        if (m?.k === "map" && dropped.has(m.map) && !checker.found.has(insn)) {
+          checker.found.set(insn, { origin: insn.origin, rule: "mapCount", reason: `map '${fe.maps[m.map].name}' does not fit the card's ${preset.offload.maxMaps} tables of ${preset.offload.maxMapEntries} entries in all` });
+        }
+      });
+    }
+  }
+  const stackBytes = fe.layout.framesEndBytes;
+  const stackLimit = Math.min(preset.offload.stackBytes, preset.core.localMemoryBytes / preset.topology.threadsPerCore);
+  const tooDeep = stackBytes > stackLimit;
+
+  // Where each blocked point moves the packet to the host: the point itself in frame 0,
+  // the outermost call site for a point inside an inlined function.
+  const callSites = new Map<number, { block: number; index: number }>();
+  fe.ir.blocks.forEach((block) => block.insns.forEach((insn, i) => {
+    if (insn.kind === "call") callSites.set(insn.calleeFrame, { block: block.id, index: i });
+  }));
+  const outermost = (frame: number): number => {
+    let f = frame;
+    while (fe.ir.frames[f].parent !== undefined && fe.ir.frames[f].parent !== 0) f = fe.ir.frames[f].parent!;
+    return f;
+  };
+  const cuts = new Map<number, number>();
+  const cutAt = (block: number, index: number): void => {
+    const old = cuts.get(block);
+    if (old === undefined || index < old) cuts.set(block, index);
+  };
+  if (tooDeep) cutAt(0, 0);
+  fe.ir.blocks.forEach((block) => {
+    if (!fe.analysis.before[block.id]) return;
+    const at = (item: IrInsn | IrTerm, index: number, frame: number): void => {
+      if (!checker.found.has(item)) return;
+      if (frame === 0) cutAt(block.id, index);
+      else {
+        const site = callSites.get(outermost(frame))!;
+        cutAt(site.block, site.index);
+      }
+    };
+    block.insns.forEach((insn, i) => at(insn, i, insn.origin.frame));
+    const t = block.term;
+    if (t.kind === "branch" || t.kind === "exit" || t.kind === "stop") at(t, block.insns.length, t.origin.frame);
+  });
+
+  const insns = fe.source.insns;
+  const byPc = new Map<number, Blocker>();
+  for (const found of checker.found.values()) {
+    if (byPc.has(found.origin.pc)) continue;
+    const line = sourceLineAt(fe.source, found.origin.pc);
+    byPc.set(found.origin.pc, {
+      pc: found.origin.pc,
+      disassembly: disassembleAt(insns, found.origin.pc),
+      ...(line ? { source: line } : {}),
+      rule: found.rule,
+      reason: `${found.reason}.`.replace(/\.\.$/, "."),
+      ruleSource: rules[found.rule].source,
+      hostResumePc: found.origin.resumePc,
+    });
+  }
+  if (tooDeep) {
+    byPc.set(-1, {
+      pc: 0,
+      disassembly: disassembleAt(insns, 0),
+      rule: "stack",
+      reason: `the program needs ${stackBytes} bytes of stack and local memory, more than the card's ${stackLimit} bytes.`,
+      ruleSource: rules.stack.source,
+      hostResumePc: 0,
+    });
+  }
+  const reachablePcs = new Set<number>();
+  fe.ir.blocks.forEach((b) => {
+    if (!fe.analysis.before[b.id]) return;
+    b.insns.forEach((i) => reachablePcs.add(i.origin.pc));
+    if (b.term.kind !== "goto") reachablePcs.add(b.term.origin.pc);
+  });
+  const blockers = [...byPc.values()].sort((a, b) => a.pc - b.pc);
+  const maps: MapCapability[] = fe.maps.map((def, index) => {
+    const reasons = [...(checker.mapProblems.get(index) ?? [])];
+    if (dropped.has(index)) reasons.push(`it does not fit the card's map capacity`);
+    return {
+      index,
+      name: def.name,
+      type: mapTypeName(def.type),
+      keyBytes: def.keySize,
+      valueBytes: def.valueSize,
+      maxEntries: def.maxEntries,
+      usedOnNic: checker.mapsUsed.has(index) && !dropped.has(index),
+      offloadable: reasons.length === 0,
+      reasons,
+    };
+  });
+  return {
+    report: {
+      program: fe.source.name ?? "program",
+      preset: preset.name,
+      instructions: countInstructions(insns),
+      reachableInstructions: reachablePcs.size,
+      blockers,
+      maps,
+      stackBytes,
+      stackLimitBytes: stackLimit,
+      fullyOffloadable: blockers.length === 0,
+    },
+    cuts,
+  };
+}
+
+function countInstructions(insns: Program): number {
+  let n = 0;
+  for (let pc = 0; pc < insns.length; pc++) {
+    n++;
+    if (insns[pc].opcode === 0x18) pc++;
+  }
+  return n;
+}
+
+export function checkCapabilities(program: OffloadSource | Program, maps: readonly MapDef[], preset: Preset, verifierFacts?: VerifierFacts): CapabilityReport {
+  return findBlockers(frontEnd(program, maps, verifierFacts), preset).report;
+}
+
+export { frameOf, FRAME_POINTER_REG };

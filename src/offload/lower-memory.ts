@@ -1,0 +1,189 @@
+// Lowering of loads, stores and atomics, by what the base register points at:
+//   stack      local memory (lm_ld/lm_st). Bytes keep eBPF (little-endian)
+//              order while lm_ld/lm_st move big-endian words, so every 2- and
+//              4-byte access swaps bytes in registers (constants are swapped
+//              at compile time). A constant offset addresses through l0 (0);
+//              a variable one loads l1 with the pointer first.
+//   packet,    memory commands with the little-endian flag, so memory order
+//   map value  and eBPF order agree without a swap; the thread waits in place.
+//   context    the per-packet status registers (xdp_md fields).
+import { Csr } from "../../hw-model/isa/csr.ts";
+import { Flag, Op } from "../../hw-model/isa/opcode.ts";
+import { X0 } from "../../hw-model/isa/register.ts";
+import type { AtomicInstruction, LoadInstruction, StoreImmInstruction, StoreRegInstruction } from "../ebpf/index.ts";
+import { immAsU64 } from "../interp/u64.ts";
+import * as S from "../verifier/scalar.ts";
+import type { AbsVal } from "./abstract-value.ts";
+import { stackOffset } from "./analysis.ts";
+import { bswap16, bswap32 } from "./lower-alu.ts";
+import { constPair, readPair, writePair, type LowerCtx, type Pair } from "./lower-context.ts";
+import { constOf, hiOf, loOf, reg, val, type MBuilder, type Src } from "./micro-ir.ts";
+import { frameTop } from "./stack-layout.ts";
+
+// Signal the compiler's memory commands use (waited for in the same instruction).
+export const MEM_SIGNAL = 0;
+const XFER0 = X0;
+
+// The xdp_md field at each offset (include/uapi/linux/bpf.h) and the status register holding it.
+export const contextCsr: ReadonlyMap<number, number> = new Map([
+  [0, Csr.DATA],
+  [4, Csr.DATA_END],
+  [8, Csr.DATA_META],
+  [12, Csr.INGRESS_IFINDEX],
+  [16, Csr.RX_QUEUE_INDEX],
+]);
+
+export type AccessRoute = { readonly kind: "lm-fixed"; readonly lmOffset: number } | { readonly kind: "lm-dynamic" } | { readonly kind: "memory" } | { readonly kind: "context" };
+
+// How an access through a base of this kind is lowered; undefined when the NIC cannot do it.
+export function routeOf(base: AbsVal, off: number, ctxLayoutTop: (frame: number) => number): AccessRoute | undefined {
+  switch (base.k) {
+    case "stack": {
+      const at = stackOffset(base, off);
+      return at === undefined ? { kind: "lm-dynamic" } : { kind: "lm-fixed", lmOffset: ctxLayoutTop(base.frame) + at };
+    }
+    case "packet":
+    case "value":
+      return { kind: "memory" };
+    case "ctx":
+      return { kind: "context" };
+    default:
+      return undefined;
+  }
+}
+
+// Words of an access: [byte offset, width] pieces of at most 4 bytes.
+const pieces = (bytes: number): [number, 1 | 2 | 4][] => (bytes === 8 ? [[0, 4], [4, 4]] : [[0, bytes as 1 | 2 | 4]]);
+
+// The eBPF-order value of `width` bytes from the big-endian register an lm_ld produced.
+function fromLm(b: MBuilder, r: number, width: 1 | 2 | 4): Src {
+  if (width === 1) return reg(r);
+  return width === 2 ? bswap16(b, reg(r)) : bswap32(b, reg(r));
+}
+
+function toLm(b: MBuilder, v: Src, width: 1 | 2 | 4): Src {
+  if (width === 1) return v;
+  return width === 2 ? bswap16(b, v) : bswap32(b, v);
+}
+
+// Sets l1 to the pointer for a variable-offset stack access; returns the index register to use.
+// With a fixed route l0 (always 0) plus the absolute offset; otherwise l1 = the pointer, plus the instruction's offset.
+function lmIndex(ctx: LowerCtx, base: Src, route: AccessRoute, insnOff: number): { index: number; off: number } {
+  if (route.kind === "lm-fixed") return { index: 0, off: route.lmOffset };
+  ctx.b.emit(Op.LM_BASE, { n: 1, a: ctx.b.inReg(base) });
+  return { index: 1, off: insnOff };
+}
+
+function signExtendWord(b: MBuilder, x: Src, bytes: 1 | 2 | 4): Pair {
+  if (bytes === 4) {
+    const hi = b.temp();
+    b.shift(Op.ASR, hi, x, 31);
+    return { lo: x, hi: reg(hi) };
+  }
+  const t = b.temp();
+  b.shift(Op.SHL, t, x, 32 - 8 * bytes);
+  const lo = b.temp();
+  b.shift(Op.ASR, lo, reg(t), 32 - 8 * bytes);
+  const hi = b.temp();
+  b.shift(Op.ASR, hi, reg(lo), 31);
+  return { lo: reg(lo), hi: reg(hi) };
+}
+
+export function lowerLoad(ctx: LowerCtx, f: LoadInstruction, route: AccessRoute): void {
+  const b = ctx.b;
+  const base = readPair(ctx, f.src);
+  let value: Pair;
+  switch (route.kind) {
+    case "context": {
+      const csr = contextCsr.get(f.off);
+      const t = b.temp();
+      if (csr === undefined) b.materialize(0, t);
+      else b.emit(Op.CSR_RD, { d: t, n: csr });
+      value = { lo: reg(t), hi: val(0) };
+      break;
+    }
+    case "memory": {
+      const addr = b.inReg(base.lo);
+      b.emit(Op.MEM_RD, { d: XFER0, a: addr, imm: f.off, c: f.sizeBytes, x: MEM_SIGNAL, flags: Flag.LE | Flag.SWAP });
+      const lo = b.temp();
+      b.emit(Op.MOV, { d: lo, b: XFER0 });
+      let hi: Src = val(0);
+      if (f.sizeBytes === 8) {
+        const h = b.temp();
+        b.emit(Op.MOV, { d: h, b: XFER0 + 1 });
+        hi = reg(h);
+      }
+      value = { lo: reg(lo), hi };
+      break;
+    }
+    case "lm-fixed":
+    case "lm-dynamic": {
+      const { index, off } = lmIndex(ctx, base.lo, route, f.off);
+      const words = pieces(f.sizeBytes).map(([at, width]) => {
+        const t = b.temp();
+        b.emit(Op.LM_LD, { d: t, n: index, imm: off + at, c: width });
+        return fromLm(b, t, width);
+      });
+      value = { lo: words[0], hi: words[1] ?? val(0) };
+      break;
+    }
+  }
+  if (f.signed && f.sizeBytes !== 8) value = signExtendWord(b, value.lo, f.sizeBytes as 1 | 2 | 4);
+  writePair(ctx, f.dst, value);
+}
+
+function storeValue(ctx: LowerCtx, f: StoreImmInstruction | StoreRegInstruction): Pair {
+  return f.kind === "storeImm" ? constPair(immAsU64(f.imm)) : readPair(ctx, f.src);
+}
+
+export function lowerStore(ctx: LowerCtx, f: StoreImmInstruction | StoreRegInstruction, route: AccessRoute): void {
+  const b = ctx.b;
+  const base = readPair(ctx, f.dst);
+  const v = storeValue(ctx, f);
+  switch (route.kind) {
+    case "context":
+      throw new Error("stores to the context are blocked before lowering");
+    case "memory": {
+      b.mov(XFER0, v.lo);
+      if (f.sizeBytes === 8) b.mov(XFER0 + 1, v.hi);
+      b.emit(Op.MEM_WR, { d: XFER0, a: b.inReg(base.lo), imm: f.off, c: f.sizeBytes, x: MEM_SIGNAL, flags: Flag.LE | Flag.SWAP });
+      return;
+    }
+    case "lm-fixed":
+    case "lm-dynamic": {
+      const words = pieces(f.sizeBytes).map(([at, width]) => ({ at, width, value: toLm(b, at === 0 ? v.lo : v.hi, width) }));
+      const { index, off } = lmIndex(ctx, base.lo, route, f.off);
+      for (const w of words) {
+        b.emit(Op.LM_ST, { n: index, imm: off + w.at, a: b.inReg(w.value), c: w.width });
+      }
+      return;
+    }
+  }
+}
+
+// Atomic add on a map value: mem_add (or mem_tadd when the old value is fetched).
+export function lowerAtomic(ctx: LowerCtx, f: AtomicInstruction): void {
+  const b = ctx.b;
+  const base = readPair(ctx, f.dst);
+  const v = readPair(ctx, f.src);
+  b.mov(XFER0, v.lo);
+  if (f.sizeBytes === 8) b.mov(XFER0 + 1, v.hi);
+  const op = f.fetch ? Op.MEM_TADD : Op.MEM_ADD;
+  b.emit(op, { d: XFER0, a: b.inReg(base.lo), imm: f.off, c: f.sizeBytes, x: MEM_SIGNAL, flags: Flag.LE | Flag.SWAP });
+  if (!f.fetch) return;
+  const lo = b.temp();
+  b.emit(Op.MOV, { d: lo, b: XFER0 });
+  let hi: Src = val(0);
+  if (f.sizeBytes === 8) {
+    const h = b.temp();
+    b.emit(Op.MOV, { d: h, b: XFER0 + 1 });
+    hi = reg(h);
+  }
+  writePair(ctx, f.src, { lo: reg(lo), hi });
+}
+
+export function lmTopOf(ctx: LowerCtx): (frame: number) => number {
+  return (frame) => frameTop(ctx.layout, frame);
+}
+
+export { constOf, hiOf, loOf, S };

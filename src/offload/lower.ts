@@ -1,0 +1,197 @@
+// Lowering of the whole NIC part of a program: every IR block the NIC can
+// reach becomes micro blocks over virtual registers; a blocked point becomes a
+// block that records its exit id in local memory and moves the packet to the
+// host (to_host), with the live eBPF registers and stack described by a
+// HostCutSpec so the runner can rebuild the host's state.
+import { Op } from "../../hw-model/isa/opcode.ts";
+import * as S from "../verifier/scalar.ts";
+import { isPointer, type AbsVal } from "./abstract-value.ts";
+import type { AbsState } from "./analysis.ts";
+import type { FrontEnd } from "./front-end.ts";
+import { FRAME_POINTER_REG, REGS_PER_FRAME, vreg, type IrInsn, type Origin } from "./ir.ts";
+import { lowerArithmetic } from "./lower-alu.ts";
+import { constPair, readPair, writePair, type LowerCtx } from "./lower-context.ts";
+import { lowerHelper, mapArgOf } from "./lower-helpers.ts";
+import { lowerBranch } from "./lower-jump.ts";
+import { lmTopOf, lowerAtomic, lowerLoad, lowerStore, routeOf } from "./lower-memory.ts";
+import { MBuilder, VBASE, isConst, type MBlock, type MTerm, type Src } from "./micro-ir.ts";
+import { HOST_CUT_SLOT } from "./stack-layout.ts";
+
+// One eBPF register of frame 0 live where a packet moves to the host.
+export interface HostRegister {
+  readonly reg: number;
+  readonly fact: AbsVal;
+  readonly lo: Src;
+  readonly hi: Src;
+}
+
+export interface HostCutSpec {
+  readonly id: number;
+  // The pc the host interpreter resumes at.
+  readonly resumePc: number;
+  readonly origin: Origin;
+  readonly registers: readonly HostRegister[];
+  // Live bytes of frame 0's stack (bit i: offset i - 512).
+  readonly stackLive: bigint;
+  // Frame-0 stack slots (offset from r10) holding a spilled pointer that must be translated.
+  readonly pointerSlots: readonly { readonly offset: number; readonly fact: AbsVal }[];
+}
+
+export interface Lowered {
+  readonly blocks: MBlock[];
+  readonly entry: number;
+  // IR block -> its first micro block (only blocks the NIC reaches).
+  readonly irEntry: ReadonlyMap<number, number>;
+  readonly hostCuts: readonly HostCutSpec[];
+  readonly tempCount: number;
+}
+
+export class LoweringError extends Error {}
+
+function lowerInsn(ctx: LowerCtx, insn: IrInsn, irBlock: number): void {
+  switch (insn.kind) {
+    case "call":
+      return;
+    case "opaque":
+      throw new LoweringError(`pc ${insn.origin.pc}: an opaque instruction reached lowering`);
+    case "helper": {
+      const mapArg = mapArgOf(insn.helperId);
+      const m = mapArg === undefined ? undefined : ctx.before.regs[insn.args[mapArg]];
+      lowerHelper(ctx, insn, m?.k === "map" ? m.map : undefined);
+      return;
+    }
+    case "op": {
+      const f = insn.form;
+      switch (f.kind) {
+        case "alu":
+        case "neg":
+        case "movsx":
+        case "endian":
+          lowerArithmetic(ctx, f, irBlock);
+          return;
+        case "load":
+        case "storeImm":
+        case "storeReg": {
+          const baseReg = f.kind === "load" ? f.src : f.dst;
+          const route = routeOf(ctx.before.regs[baseReg], f.off, lmTopOf(ctx));
+          if (!route) throw new LoweringError(`pc ${insn.origin.pc}: no route for a memory access through ${ctx.before.regs[baseReg].k}`);
+          if (f.kind === "load") lowerLoad(ctx, f, route);
+          else lowerStore(ctx, f, route);
+          return;
+        }
+        case "atomic":
+          lowerAtomic(ctx, f);
+          return;
+        case "lddw":
+          if (f.pseudo === "imm64") writePair(ctx, f.dst, constPair((BigInt(f.nextImm >>> 0) << 32n) | BigInt(f.imm >>> 0)));
+          else if (f.pseudo === "mapFd" || f.pseudo === "mapIdx") writePair(ctx, f.dst, constPair(BigInt(f.imm + 1)));
+          else throw new LoweringError(`pc ${insn.origin.pc}: lddw ${f.pseudo} reached lowering`);
+          return;
+      }
+    }
+  }
+}
+
+export function lowerProgram(fe: FrontEnd, cuts: ReadonlyMap<number, number>): Lowered {
+  const { ir, analysis, liveness, layout, maps } = fe;
+  const b = new MBuilder(VBASE + 2 * ir.frames.length * REGS_PER_FRAME);
+  const irEntry = new Map<number, number>();
+  const hostCuts: HostCutSpec[] = [];
+  const pending: number[] = [];
+  const entryOf = (irBlock: number): number => {
+    let id = irEntry.get(irBlock);
+    if (id === undefined) {
+      id = b.newBlock(irBlock);
+      irEntry.set(irBlock, id);
+      pending.push(irBlock);
+    }
+    return id;
+  };
+  const ctxAt = (before: AbsState, after: AbsState): LowerCtx => ({ b, before, after, layout, maps });
+
+  // Ends the current block with a move to the host at IR point (block, index).
+  const toHost = (irBlock: number, index: number, origin: Origin, state: AbsState): void => {
+    const live = liveness.liveBefore(irBlock, index);
+    const ctx = ctxAt(state, state);
+    const registers: HostRegister[] = [];
+    for (let r = 0; r < FRAME_POINTER_REG; r++) {
+      const v = vreg(0, r);
+      if (!live.regs.has(v)) continue;
+      const pair = readPair(ctx, v);
+      registers.push({ reg: r, fact: state.regs[v], lo: pair.lo, hi: pair.hi });
+    }
+    const pointerSlots: { offset: number; fact: AbsVal }[] = [];
+    for (const [key, fact] of state.slots) {
+      if (key >= 64 || !(isPointer(fact) || fact.k === "top")) continue;
+      pointerSlots.push({ offset: (key % 64) * 8 - 512, fact });
+    }
+    const id = hostCuts.length;
+    hostCuts.push({ id, resumePc: origin.resumePc, origin, registers, stackLive: live.stack[0] ?? 0n, pointerSlots });
+    b.origin = origin;
+    const t = b.materialize(id);
+    b.emit(Op.LM_ST, { n: 0, imm: HOST_CUT_SLOT, a: t, c: 4 });
+    const uses: number[] = [];
+    for (const r of registers) for (const s of [r.lo, r.hi]) if (!isConst(s)) uses.push(s.reg);
+    b.end({ kind: "toHost", cut: id, uses });
+  };
+
+  const entry = entryOf(0);
+  while (pending.length) {
+    const id = pending.shift()!;
+    const block = ir.blocks[id];
+    const states = analysis.before[id];
+    b.enter(irEntry.get(id)!);
+    if (!states) {
+      // Reached only through edges the analysis proved dead: never runs.
+      b.end({ kind: "verdict", reg: -1, action: 0 });
+      continue;
+    }
+    const cut = cuts.get(id);
+    let ended = false;
+    for (let i = 0; i < block.insns.length; i++) {
+      if (cut === i) {
+        toHost(id, i, block.insns[i].origin, states[i]);
+        ended = true;
+        break;
+      }
+      const insn = block.insns[i];
+      b.origin = insn.origin;
+      lowerInsn(ctxAt(states[i], states[i + 1]), insn, id);
+    }
+    if (ended) continue;
+    const term = block.term;
+    const last = states[block.insns.length];
+    if (cut === block.insns.length && term.kind !== "goto") {
+      toHost(id, block.insns.length, term.origin, last);
+      continue;
+    }
+    switch (term.kind) {
+      case "goto":
+        b.end({ kind: "goto", target: entryOf(term.target) });
+        break;
+      case "exit": {
+        b.origin = term.origin;
+        const r0 = readPair(ctxAt(last, last), term.value).lo;
+        const t: MTerm = isConst(r0) ? { kind: "verdict", reg: -1, action: r0.value } : { kind: "verdict", reg: r0.reg };
+        b.end(t);
+        break;
+      }
+      case "stop":
+        toHost(id, block.insns.length, term.origin, last);
+        break;
+      case "branch": {
+        b.origin = term.origin;
+        const takenDead = analysis.deadEdges.has(`${id}>${term.taken}`);
+        const fallDead = analysis.deadEdges.has(`${id}>${term.fallthrough}`);
+        if (takenDead && fallDead) toHost(id, block.insns.length, term.origin, last);
+        else if (takenDead) b.end({ kind: "goto", target: entryOf(term.fallthrough) });
+        else if (fallDead || term.taken === term.fallthrough) b.end({ kind: "goto", target: entryOf(term.taken) });
+        else b.end(lowerBranch(ctxAt(last, last), term.cond, entryOf(term.taken), entryOf(term.fallthrough)));
+        break;
+      }
+    }
+  }
+  return { blocks: b.blocks, entry, irEntry, hostCuts, tempCount: b.tempCount };
+}
+
+export { S };

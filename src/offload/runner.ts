@@ -1,0 +1,188 @@
+// The functional runner of a NIC image: one packet through the stages on the
+// hw-model's executor, and when the packet leaves for the host, the rest of
+// the program in the host interpreter, resumed at the exit's pc with the
+// registers and stack rebuilt from the NIC's state. Its result has the shape
+// of runXdp's, so a test can compare the two field by field.
+import { Executor, type PacketResult } from "../../hw-model/exec/executor.ts";
+import { HANDLE_MASK, HANDLE_SHIFT, OFFSET_MASK, VALUE_OFFSET_MASK } from "../../hw-model/exec/address.ts";
+import { MapRuntime } from "../../hw-model/firmware/map-runtime.ts";
+import type { Program } from "../ebpf/index.ts";
+import type { RouteTable } from "../helpers/fib.ts";
+import { seededRandom, type RandomSource, type RunEvent, type SimClock, type XdpRedirect } from "../helpers/runtime.ts";
+import { run, STACK_BYTES, type RegisterSeed, type RunResult } from "../interp/index.ts";
+import type { BpfMap } from "../maps/types.ts";
+import { createXdpBuffer, packetBytes, LOOPBACK_RX_QUEUE, XDP_PACKET_HEADROOM, xdpActionName, type XdpRxQueue } from "../xdp/index.ts";
+import type { HostExit, NicImage, RegisterKind, WordLocation } from "./nic-image.ts";
+
+export interface NicRunOptions {
+  // The receive queue; default the interpreter's (loopback, queue 0).
+  readonly rx?: XdpRxQueue;
+  // Seed of bpf_get_prandom_u32 on both sides; default the interpreter's (1).
+  readonly randomSeed?: number;
+  // For the host part: tail-call targets, the clock, routes for bpf_fib_lookup, the step budget.
+  readonly programs?: ReadonlyMap<number, Program>;
+  readonly clock?: SimClock;
+  readonly routes?: RouteTable;
+  readonly maxSteps?: number;
+}
+
+export type NicFault = { readonly where: "nic"; readonly stage: number; readonly pc: number; readonly message: string } | { readonly where: "host"; readonly pc: number; readonly message: string };
+
+export interface NicRunResult {
+  // The XDP action (u32), undefined after a fault.
+  readonly action: number | undefined;
+  readonly actionName: string;
+  readonly packetOut: Uint8Array;
+  readonly fault?: NicFault;
+  readonly events: readonly RunEvent[];
+  readonly redirect?: XdpRedirect;
+  // Stages the packet ran on the NIC, and the host exit it took (if any).
+  readonly stagePath: readonly number[];
+  readonly hostExit?: number;
+  // The NIC's own result (work trace material for the timing model).
+  readonly nic: PacketResult;
+  readonly host?: RunResult;
+}
+
+// The executor, watching the map values it hands out and the random numbers it draws.
+class RecordingExecutor extends Executor {
+  readonly values: { mapIndex: number; view: Uint8Array }[] = [];
+  randomDraws = 0;
+  override valueHandle(mapIndex: number, view: Uint8Array): number {
+    const address = super.valueHandle(mapIndex, view);
+    this.values[(address >>> HANDLE_SHIFT) & HANDLE_MASK] = { mapIndex, view };
+    return address;
+  }
+  override nextRandom(): number {
+    this.randomDraws++;
+    return super.nextRandom();
+  }
+}
+
+const M32 = 0xffffffffn;
+
+export class NicRunner {
+  private readonly runtimes: MapRuntime[];
+
+  constructor(
+    readonly image: NicImage,
+    readonly maps: readonly BpfMap[],
+    readonly options: NicRunOptions = {},
+  ) {
+    const fw = image.execParams.firmware;
+    this.runtimes = maps.map((m, i) => {
+      const placed = image.maps.find((p) => p.map === i);
+      return new MapRuntime(m, placed?.target ?? 0, fw.hashEntriesPerBucket, fw.hashEntryBytes, fw.arraysUseHashTable);
+    });
+  }
+
+  run(packet: Uint8Array): NicRunResult {
+    const rx = this.options.rx ?? LOOPBACK_RX_QUEUE;
+    const seed = this.options.randomSeed ?? 1;
+    const exec = new RecordingExecutor({ stages: this.image.stages.map((s) => s.program), maps: this.runtimes, pcieTarget: this.image.pcieTarget }, this.image.execParams, seed);
+    const nic = exec.runPacket({ data: packet, ingressIfindex: rx.ingressIfindex, rxQueueIndex: rx.rxQueueIndex });
+    const nicEvents: RunEvent[] = nic.perfEvents.map((e) => ({ kind: "perf-event", pc: -1, map: this.maps[e.mapIndex]?.def.name ?? `#${e.mapIndex}`, cpu: 0, data: e.bytes }));
+    const o = nic.outcome;
+    if (o.kind === "verdict") {
+      const action = o.action >>> 0;
+      return { action, actionName: xdpActionName(BigInt(action)), packetOut: nic.data, events: nicEvents, stagePath: nic.stagePath, nic };
+    }
+    if (o.kind === "fault") {
+      return { action: undefined, actionName: "fault", packetOut: nic.data, fault: { where: "nic", stage: o.stage, pc: o.pc, message: o.message }, events: nicEvents, stagePath: nic.stagePath, nic };
+    }
+    const cut = (o.localMemory[0] << 24) | (o.localMemory[1] << 16) | (o.localMemory[2] << 8) | o.localMemory[3];
+    const exit = this.image.hostExits[cut >>> 0];
+    if (!exit) throw new Error(`the NIC left for the host through exit ${cut}, which the image does not have`);
+    const buffer = createXdpBuffer(nic.data);
+    const dataStart = exec.packet.dataStart;
+    const word = (w: WordLocation): bigint => {
+      switch (w.kind) {
+        case "const":
+          return BigInt(w.value >>> 0);
+        case "reg":
+          return BigInt(o.registers[w.reg] >>> 0);
+        case "lm": {
+          const at = w.offset - o.localMemoryOffset;
+          const m = o.localMemory;
+          return BigInt((((m[at] << 24) | (m[at + 1] << 16) | (m[at + 2] << 8) | m[at + 3]) >>> 0));
+        }
+      }
+    };
+    const translate = (kind: RegisterKind, value: bigint): RegisterSeed => {
+      const lo = Number(value & M32);
+      switch (kind.kind) {
+        case "scalar":
+          return { kind: "scalar", value };
+        case "ctx":
+          return { kind: "context" };
+        case "map":
+          return { kind: "map", index: kind.map };
+        case "packet":
+          return lo === 0 ? { kind: "scalar", value: 0n } : { kind: "packet", offset: XDP_PACKET_HEADROOM + ((lo & OFFSET_MASK) - dataStart) };
+        case "stack":
+          return { kind: "stack", offset: STACK_BYTES - (exit.frameTop - (lo & OFFSET_MASK)) };
+        case "value": {
+          if (lo === 0) return { kind: "scalar", value: 0n };
+          const handle = exec.values[(lo >>> HANDLE_SHIFT) & HANDLE_MASK];
+          return handle ? { kind: "map-value", index: handle.mapIndex, value: handle.view, offset: lo & VALUE_OFFSET_MASK } : { kind: "scalar", value };
+        }
+      }
+    };
+    const registers: (RegisterSeed | undefined)[] = [];
+    for (const r of exit.registers) registers[r.reg] = translate(r.kind, (word(r.hi) << 32n) | word(r.lo));
+    const { stack, stackValues } = hostStack(exit, o.localMemory, o.localMemoryOffset, translate);
+    const random = advanced(seed, exec.randomDraws);
+    const host = run(
+      this.image.source.insns,
+      {
+        maps: this.maps,
+        input: { kind: "xdp", buffer, rx },
+        random,
+        resume: { pc: exit.resumePc, registers, stack, stackValues },
+        ...(this.options.programs ? { programs: this.options.programs } : {}),
+        ...(this.options.clock ? { clock: this.options.clock } : {}),
+        ...(this.options.routes ? { routes: this.options.routes } : {}),
+      },
+      this.options.maxSteps === undefined ? {} : { maxSteps: this.options.maxSteps },
+    );
+    for (const rt of this.runtimes) if (rt.hashed) rt.syncLayout();
+    const action = host.kind === "exit" ? Number(BigInt.asUintN(32, host.r0)) : undefined;
+    return {
+      action,
+      actionName: action === undefined ? "fault" : xdpActionName(BigInt(action)),
+      packetOut: packetBytes(buffer),
+      ...(host.kind === "fault" ? { fault: { where: "host" as const, pc: host.pc, message: host.message } } : {}),
+      events: [...nicEvents, ...host.events],
+      ...(host.redirect ? { redirect: host.redirect } : {}),
+      stagePath: nic.stagePath,
+      hostExit: exit.id,
+      nic,
+      host,
+    };
+  }
+}
+
+// Frame 0's stack for the host: the NIC's frame bytes, and the spilled pointers to place in it.
+function hostStack(exit: HostExit, lm: Uint8Array, lmOffset: number, translate: (k: RegisterKind, v: bigint) => RegisterSeed): { stack: Uint8Array; stackValues: { offset: number; seed: RegisterSeed }[] } {
+  const stack = new Uint8Array(STACK_BYTES);
+  const from = exit.frameTop - exit.frameBytes - lmOffset;
+  stack.set(lm.subarray(Math.max(0, from), exit.frameTop - lmOffset), STACK_BYTES - exit.frameBytes);
+  const view = new DataView(stack.buffer);
+  const stackValues: { offset: number; seed: RegisterSeed }[] = [];
+  for (const slot of exit.pointerSlots) {
+    const at = STACK_BYTES + slot.offset;
+    if (at < 0 || at + 8 > STACK_BYTES) continue;
+    stackValues.push({ offset: at, seed: translate(slot.kind, view.getBigUint64(at, true)) });
+  }
+  return { stack, stackValues };
+}
+
+function advanced(seed: number, draws: number): RandomSource {
+  const r = seededRandom(seed);
+  for (let i = 0; i < draws; i++) r.nextU32();
+  return r;
+}
+
+export function runNicFunctional(image: NicImage, packet: Uint8Array, maps: readonly BpfMap[], options: NicRunOptions = {}): NicRunResult {
+  return new NicRunner(image, maps, options).run(packet);
+}

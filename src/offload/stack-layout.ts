@@ -1,0 +1,63 @@
+// Where each inlined frame's eBPF stack lives in the thread's local memory.
+// Bytes keep their eBPF memory order (a map key on the stack is read by the
+// firmware exactly as the host helper reads it). Frames are sized by what the
+// program touches (the lowest offset any access reaches, or the whole 512 bytes
+// when an access has an unknown offset); a callee's frame sits right after its
+// caller's, so sibling calls share the space. The first bytes hold the id of
+// the host exit a packet took (see HOST_CUT_SLOT).
+import type { MapDef } from "../maps/types.ts";
+import { STACK_FRAME_BYTES, type Analysis } from "./analysis.ts";
+import type { IrProgram } from "./ir.ts";
+import { stackEffects } from "./liveness.ts";
+import { helperRoute } from "./lower-helpers.ts";
+
+// Local-memory bytes 0..3: which host exit (cut id) the packet left by.
+export const HOST_CUT_SLOT = 0;
+const RESERVED_BYTES = 8;
+
+export interface StackLayout {
+  // Per frame: local-memory offset of its lowest byte, and its size.
+  readonly base: readonly number[];
+  readonly size: readonly number[];
+  // Local-memory bytes used by frames (spill slots start here).
+  readonly framesEndBytes: number;
+}
+
+// The local-memory offset r10 of a frame stands for.
+export const frameTop = (layout: StackLayout, frame: number): number => layout.base[frame] + layout.size[frame];
+
+export function layoutStack(program: IrProgram, analysis: Analysis, maps: readonly MapDef[]): StackLayout {
+  const deepest = new Array<number>(program.frames.length).fill(0);
+  program.blocks.forEach((block) => {
+    const states = analysis.before[block.id];
+    if (!states) return;
+    block.insns.forEach((insn, i) => {
+      // Helpers the NIC cannot call run on the host, which has its own stack.
+      if (insn.kind === "helper" && !helperRoute(insn.helperId)) return;
+      const { reads, writes } = stackEffects(insn, states[i], maps, program.frames.length);
+      for (const a of [...reads, ...writes]) {
+        if (insn.kind === "call" || insn.kind === "opaque") continue;
+        if (a.mask === undefined) deepest[a.frame] = STACK_FRAME_BYTES;
+        else {
+          const lowBit = lowestBit(a.mask);
+          if (lowBit >= 0) deepest[a.frame] = Math.max(deepest[a.frame], STACK_FRAME_BYTES - lowBit);
+        }
+      }
+    });
+  });
+  const size = deepest.map((d) => Math.ceil(d / 8) * 8);
+  const base: number[] = [];
+  let end = RESERVED_BYTES;
+  for (const f of program.frames) {
+    base[f.index] = f.parent === undefined ? RESERVED_BYTES : base[f.parent] + size[f.parent];
+    end = Math.max(end, base[f.index] + size[f.index]);
+  }
+  return { base, size, framesEndBytes: end };
+}
+
+function lowestBit(mask: bigint): number {
+  if (mask === 0n) return -1;
+  let i = 0;
+  while (((mask >> BigInt(i)) & 1n) === 0n) i++;
+  return i;
+}
