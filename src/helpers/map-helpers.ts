@@ -3,6 +3,7 @@
 // the key and value from program memory and call the map's own operations.
 // A lookup hands the program a pointer to the live value, so its writes land
 // in the map, as in the kernel.
+import { Errno } from "../maps/errno.ts";
 import { MapFlag } from "../maps/flags.ts";
 import { MapType, type BpfMap } from "../maps/types.ts";
 import { isOutcome, mapArgument, readBytes, writableBytes } from "./args.ts";
@@ -52,8 +53,14 @@ export function mapUpdateElem(call: HelperCall): HelperOutcome {
   if (isOutcome(key)) return key;
   const value = readBytes(call, call.args[2], map.def.valueSize);
   if (isOutcome(value)) return value;
-  return returns(map.update(key, value, Number(BigInt.asUintN(32, call.args[3])), call.machine.cpu));
+  const flags = mapFlags(call.args[3]);
+  return returns(flags === undefined ? -Errno.EINVAL : map.update(key, value, flags, call.machine.cpu));
 }
+
+// The flags argument is a u64 (BPF_CALL_4 bpf_map_update_elem / bpf_map_push_elem), and every
+// map kind's update refuses anything above BPF_EXIST | BPF_F_LOCK with EINVAL before any other
+// check, so flags beyond 32 bits never reach a map (whose checks work on 32-bit numbers).
+const mapFlags = (flags: bigint): number | undefined => (flags > 0xffff_ffffn ? undefined : Number(flags));
 
 export function mapDeleteElem(call: HelperCall): HelperOutcome {
   const map = mapArgument(call, 0);
@@ -69,7 +76,8 @@ export function mapPushElem(call: HelperCall): HelperOutcome {
   if (!map.push) return unsupported(call, map);
   const value = readBytes(call, call.args[1], map.def.valueSize);
   if (isOutcome(value)) return value;
-  return returns(map.push(value, Number(BigInt.asUintN(32, call.args[2]))));
+  const flags = mapFlags(call.args[2]);
+  return returns(flags === undefined ? -Errno.EINVAL : map.push(value, flags));
 }
 
 // pop and peek copy the element into the program's buffer, or zero it and fail with an errno.

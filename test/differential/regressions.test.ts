@@ -6,7 +6,10 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { assemble } from "../../src/ebpf/index.ts";
 import { FibResult } from "../../src/helpers/index.ts";
+import { createMap, MapFlag, MapType } from "../../src/maps/index.ts";
+import { runXdp } from "../../src/xdp/index.ts";
 import { lookupInto } from "../../src/helpers/fib.ts";
 import { environmentRouteTable, parseEnvironment } from "../../src/oracle/environment.ts";
 import { readObjectFile, runObject } from "../../src/oracle/run-object.ts";
@@ -53,5 +56,56 @@ describe("bpf_fib_lookup, IPv6 with a link-local, multicast or loopback address"
     });
     expect(report.result.actionName).toBe("XDP_PASS");
     expect(Buffer.from(report.result.packetOut).equals(Buffer.from(packet))).toBe(true);
+  });
+});
+
+describe("bpf_map_update_elem and bpf_map_push_elem with flags beyond 32 bits", () => {
+  // kernel/bpf/helpers.c: the flags argument is a u64 handed to map_update_elem / map_push_elem, whose
+  // first check (htab, array, LRU, LPM trie, queue/stack) refuses anything above BPF_EXIST with EINVAL.
+  // Found by the helper differential test: an LRU hash update with flags 1 << 32 inserted the key here.
+  const EINVAL_U32 = 0xffff_ffea;
+  const UPDATE = `
+    *(u64 *)(r10 - 8) = 0
+    *(u64 *)(r10 - 16) = 7
+    ld_pseudo r1, 5, 0
+    r2 = r10
+    r2 += -8
+    r3 = r10
+    r3 += -16
+    r4 = 1 ll
+    r4 <<= 32
+    call 2
+    exit
+  `;
+  it.each([
+    ["hash", MapType.HASH, 8, 0],
+    ["array", MapType.ARRAY, 4, 0],
+    ["lru_hash", MapType.LRU_HASH, 8, 0],
+    ["lru_percpu_hash", MapType.LRU_PERCPU_HASH, 8, 0],
+    ["lpm_trie", MapType.LPM_TRIE, 8, MapFlag.NO_PREALLOC],
+  ])("%s: EINVAL and no entry", (_name, type, keySize, flags) => {
+    const def = { name: "m", type, keySize, valueSize: 8, maxEntries: 4, flags };
+    const map = createMap(def, { cpus: 2 });
+    const result = runXdp(assemble(UPDATE), new Uint8Array(14), [map]);
+    expect(result.action).toBe(EINVAL_U32);
+    const present = map.entries().filter((e) => (e.value ?? e.perCpu?.[0] ?? new Uint8Array(8)).some((b) => b !== 0));
+    expect(present).toEqual([]);
+  });
+
+  it("queue push: EINVAL and nothing pushed", () => {
+    const push = `
+      *(u64 *)(r10 - 8) = 7
+      ld_pseudo r1, 5, 0
+      r2 = r10
+      r2 += -8
+      r3 = 1 ll
+      r3 <<= 32
+      call 87
+      exit
+    `;
+    const queue = createMap({ name: "q", type: MapType.QUEUE, keySize: 0, valueSize: 8, maxEntries: 4, flags: 0 });
+    const result = runXdp(assemble(push), new Uint8Array(14), [queue]);
+    expect(result.action).toBe(EINVAL_U32);
+    expect(queue.entries()).toEqual([]);
   });
 });
