@@ -3,7 +3,9 @@ import { readFileSync } from "node:fs";
 import { runValidation, validationTableMarkdown, validationCases, errorPercent } from "../../hw-model/validation/cases.ts";
 import { sectionOf } from "../../hw-model/describe.ts";
 import { l4lbFrame, l4lbImage, fillServers, L4LB_MAX_SERVERS, L4LB_VALUE_BYTES, DEST_PKTS, DEST_BYTES } from "../../hw-model/validation/l4lb.ts";
-import { loadPreset, loadImage, Executor, execParamsOf, simulate } from "../../hw-model/index.ts";
+import { loadPreset, loadImage, Executor, execParamsOf, simulate, wireBytes, totalCores } from "../../hw-model/index.ts";
+import { atomicChainSource, dramProbeImage, lookupChainSource, MAX_ATOMIC_CHAIN } from "../../hw-model/validation/dram-probes.ts";
+import { xdpDropImage } from "../../hw-model/validation/xdp-drop.ts";
 import { createMap } from "../../src/maps/create.ts";
 import { MapType } from "../../src/maps/types.ts";
 
@@ -98,5 +100,87 @@ describe("the l4lb validation program", () => {
     expect(r.offeredPps / 1e6).toBeCloseTo(40e9 / (148 * 8) / 1e6, 1);
     expect(r.lost["egress-full"]).toBeGreaterThan(0);
     expect(r.lost["ingress-full"] ?? 0).toBe(0);
+  });
+});
+
+describe("the rows' setups", () => {
+  const row = (id: string) => validationCases.find((c) => c.id === id)!;
+
+  it("has at least five published measurements, each naming where its figure is", () => {
+    expect(validationCases.length).toBeGreaterThanOrEqual(5);
+    for (const c of validationCases) expect(c.published.source, c.id).toMatch(/§|README|commit/);
+  });
+
+  it("overloads the Agilio CX 2x40 in the Krude et al. rows: 2 x 40 Gb/s of 64-byte frames is 119 Mpps, above the 54.4 Mpps MAC limit", () => {
+    const preset = loadPreset("nfp-4000");
+    // IEEE 802.3: 60 B + 4 B FCS + 8 B preamble + 12 B gap = 84 B on the wire per minimum frame.
+    expect(wireBytes(preset, 60)).toBe(84);
+    expect((2 * 40e9) / (84 * 8) / 1e6).toBeGreaterThan(row("krude-mac-limit").published.value);
+  });
+
+  it("takes the 10-core XDP_DROP figure from the paper's per-core slope, on the proportional part below the MAC limit", () => {
+    const c = row("krude-drop-10-cores");
+    expect(c.published.source).toContain("1.918727 Mpps per core");
+    expect(c.published.value).toBeCloseTo(10 * 1.918727, 6);
+    expect(c.published.value).toBeLessThan(row("krude-mac-limit").published.value);
+  });
+
+  it("uses the midpoints of the paper's DRAM ranges (197.4-199.7 M reads/s, 248.5-250.5 M adds/s)", () => {
+    expect(row("krude-dram-reads").published.value).toBeCloseTo((197.4 + 199.7) / 2, 1);
+    expect(row("krude-dram-atomics").published.value).toBeCloseTo((248.5 + 250.5) / 2, 1);
+  });
+
+  it("runs the all-core rows on every core of the preset", () => {
+    expect(totalCores(loadPreset("nfp-4000"))).toBe(48);
+    for (const id of ["hxdp-drop", "krude-mac-limit", "krude-dram-reads", "krude-dram-atomics"]) expect(row(id).cores, id).toMatch(/^all \(48/);
+  });
+});
+
+describe("the validation programs behave as the published ones", () => {
+  const preset = loadPreset("nfp-4000");
+  const params = execParamsOf(preset);
+  const frame = new Uint8Array(60);
+  frame[12] = 0x08;
+  const table = (words: number, nonZero?: number) => {
+    const m = createMap({ name: "table", type: MapType.ARRAY, keySize: 4, valueSize: words * 4, maxEntries: 1, flags: 0 });
+    const v = new Uint8Array(words * 4);
+    if (nonZero !== undefined) v[nonZero * 4] = 1;
+    m.update(new Uint8Array(4), v, 0, 0);
+    return m;
+  };
+  const execFor = (image: Parameters<typeof loadImage>[1]) => new Executor(loadImage(preset, image).exec, params, 1);
+
+  it("xdp-drop drops every packet", () => {
+    expect(execFor(xdpDropImage([0])).runPacket({ data: frame }).outcome).toEqual({ kind: "verdict", action: 1, stage: 0 });
+  });
+
+  it("lookupN returns XDP_DROP at the first non-zero word of value[0..N-1] and XDP_PASS when all are zero, as xdp-lookupN.c", () => {
+    const run = (m: ReturnType<typeof table>) => execFor(dramProbeImage("lookup8", lookupChainSource(8), m, [0])).runPacket({ data: frame }).outcome;
+    expect(run(table(8))).toEqual({ kind: "verdict", action: 2, stage: 0 });
+    expect(run(table(8, 7))).toEqual({ kind: "verdict", action: 1, stage: 0 });
+    expect(run(table(8, 0))).toEqual({ kind: "verdict", action: 1, stage: 0 });
+  });
+
+  it("lookupN makes all N reads when only the last word is set (the row counts N reads per packet)", () => {
+    // Each read, compare and branch is three instructions; one fewer read when word N-2 is set instead.
+    const m8 = table(8, 7);
+    const m7 = table(8, 6);
+    const full = execFor(dramProbeImage("lookup8", lookupChainSource(8), m8, [0])).runPacket({ data: frame });
+    const short = execFor(dramProbeImage("lookup8", lookupChainSource(8), m7, [0])).runPacket({ data: frame });
+    expect(full.instructions - short.instructions).toBe(3);
+  });
+
+  it("incN adds 5 to word 0 N times per packet and passes it, as xdp-inc.sh", () => {
+    const m = table(1);
+    const exec = execFor(dramProbeImage("inc10", atomicChainSource(10), m, [0]));
+    for (let i = 0; i < 3; i++) expect(exec.runPacket({ data: frame }).outcome).toEqual({ kind: "verdict", action: 2, stage: 0 });
+    // Three packets x ten adds x 5 = 150, little-endian as the host keeps map values.
+    const v = m.lookup(new Uint8Array(4), 0)!;
+    expect(new DataView(v.buffer, v.byteOffset).getUint32(0, true)).toBe(150);
+  });
+
+  it("rejects chains the microcode cannot express", () => {
+    expect(() => lookupChainSource(0)).toThrow(RangeError);
+    expect(() => atomicChainSource(MAX_ATOMIC_CHAIN + 1)).toThrow(RangeError);
   });
 });
