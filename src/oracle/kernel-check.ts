@@ -11,7 +11,7 @@
 // random helpers are bracketed (nondeterminism.ts).
 import type { BpfObject } from "../elf/bpf-object.ts";
 import type { TraceStep } from "../interp/env.ts";
-import { HelperId, helperImplementations, type RouteTable } from "../helpers/index.ts";
+import { HelperId, helperImplementations, type HelperTable, type RouteTable } from "../helpers/index.ts";
 import type { Program } from "../ebpf/instruction.ts";
 import { seededRandom } from "../helpers/runtime.ts";
 import type { KernelSession } from "../kernel/index.ts";
@@ -21,7 +21,7 @@ import { dryRunView } from "./dry-run-map.ts";
 import { environmentCommands, environmentRouteTable, EMPTY_ENVIRONMENT, type NetworkEnvironment } from "./environment.ts";
 import { bootOffsetNs as measuredBootOffsetNs, enterFreshNetworkNamespace, pinToCpu } from "./host-control.ts";
 import { KernelSide } from "./kernel-side.ts";
-import { compareSnapshots, differingBytes, isPerCpuMapType, maskKey, NO_MASK, type EntryDifference, type MapMask, type PerCpuPolicy, type Snapshot } from "./map-snapshot.ts";
+import { compareSnapshots, differingBytes, isPerCpuMapType, maskKey, wordMask, NO_MASK, type EntryDifference, type MapMask, type PerCpuPolicy, type Snapshot } from "./map-snapshot.ts";
 import { frozenClock, noCalls, recordingHelpers, type NondeterministicCalls } from "./nondeterminism.ts";
 import { createObjectMaps, loadMapContent, loadMapFileContent, selectProgram, tailCallPrograms, type ObjectMaps } from "./object-setup.ts";
 import type { TestPacket } from "./packet-generator.ts";
@@ -44,6 +44,8 @@ export interface KernelCheckRequest {
   readonly traceSteps?: number;
   // Called after every packet that agreed.
   readonly onPacket?: (index: number) => void;
+  // The interpreter's helper implementations (default: src/helpers'), e.g. to check the harness with a broken one.
+  readonly helpers?: HelperTable;
 }
 
 // What one side made of one packet.
@@ -130,6 +132,7 @@ function runCheck(k: KernelSession, request: KernelCheckRequest, environment: Ne
   const routes = environmentRouteTable(environment);
   const programs = tailCallPrograms(object);
   const traceSteps = request.traceSteps ?? DEFAULT_TRACE_STEPS;
+  const helpers = request.helpers ?? helperImplementations;
   const nondeterministic = usesNondeterministicHelpers(object);
   const bootOffsetNs = measuredBootOffsetNs();
   const first = kernel.snapshot();
@@ -161,16 +164,16 @@ function runCheck(k: KernelSession, request: KernelCheckRequest, environment: Ne
     // A dry run tells, without touching the maps, whether this packet reaches a clock or random helper.
     const dryCalls = noCalls();
     if (nondeterministic) {
-      runXdp(program.insns, testPacket.packet, sim.maps.map(dryRunView), { programs, routes, cpu, helpers: recordingHelpers(helperImplementations, dryCalls), clock: frozenClock(run.startNs, bootOffsetNs) });
+      runXdp(program.insns, testPacket.packet, sim.maps.map(dryRunView), { programs, routes, cpu, helpers: recordingHelpers(helpers, dryCalls), clock: frozenClock(run.startNs, bootOffsetNs) });
     }
     const candidates: Candidate[] = [];
     if (dryCalls.time || dryCalls.random) {
       bracketed++;
       const copy = cloneMaps(sim.maps);
-      candidates.push(interpret(program.insns, testPacket.packet, copy, { programs, routes, cpu, clockNs: run.startNs, bootOffsetNs, seed: RANDOM_SEEDS[0], traceSteps }));
-      candidates.push(interpret(program.insns, testPacket.packet, [...sim.maps], { programs, routes, cpu, clockNs: run.endNs, bootOffsetNs, seed: RANDOM_SEEDS[1], traceSteps }));
+      candidates.push(interpret(program.insns, testPacket.packet, copy, { programs, routes, cpu, helpers, clockNs: run.startNs, bootOffsetNs, seed: RANDOM_SEEDS[0], traceSteps }));
+      candidates.push(interpret(program.insns, testPacket.packet, [...sim.maps], { programs, routes, cpu, helpers, clockNs: run.endNs, bootOffsetNs, seed: RANDOM_SEEDS[1], traceSteps }));
     } else {
-      candidates.push(interpret(program.insns, testPacket.packet, [...sim.maps], { programs, routes, cpu, clockNs: run.startNs, bootOffsetNs, seed: RANDOM_SEEDS[0], traceSteps }));
+      candidates.push(interpret(program.insns, testPacket.packet, [...sim.maps], { programs, routes, cpu, helpers, clockNs: run.startNs, bootOffsetNs, seed: RANDOM_SEEDS[0], traceSteps }));
     }
     const verdict = judge(kernelOutcome, kernelMaps, candidates, sim);
     if (verdict.kind === "mismatch") {
@@ -225,6 +228,7 @@ interface InterpretOptions {
   readonly programs: ReadonlyMap<number, Program>;
   readonly routes: RouteTable;
   readonly cpu: number;
+  readonly helpers: HelperTable;
   readonly clockNs: bigint;
   readonly bootOffsetNs: bigint;
   readonly seed: number;
@@ -241,7 +245,7 @@ function interpret(insns: Program, packet: Uint8Array, maps: SimMap[], options: 
     cpu: options.cpu,
     clock: frozenClock(options.clockNs, options.bootOffsetNs),
     random: seededRandom(options.seed),
-    helpers: recordingHelpers(helperImplementations, calls),
+    helpers: recordingHelpers(options.helpers, calls),
     onStep: (step) => {
       trace.push(step);
       if (trace.length > options.traceSteps) trace.shift();
@@ -283,14 +287,14 @@ function judge(kernel: SideOutcome, kernelMaps: { snapshot: Snapshot; changed: R
   const [a, b] = candidates;
   const mask = differingBytes(a.snapshot(), b.snapshot());
   const packetMask = differingPacketBytes(a.outcome.packet, b.outcome.packet);
-  const dependsOnRandom = (a.calls.random || b.calls.random) && !sameOutcome(a.outcome, b.outcome, undefined);
   for (const candidate of [a, b]) {
     const maps = compareSnapshots(kernelMaps.snapshot, candidate.snapshot(), "exact", mask);
     if (maps.length === 0 && sameOutcome(kernel, candidate.outcome, packetMask)) {
       return { kind: "agree", chosen: candidate, reconcile: maskedDifferences(kernelMaps.snapshot, candidate.snapshot(), mask) };
     }
   }
-  if (dependsOnRandom) return { kind: "random", chosen: a, reconcile: compareSnapshots(kernelMaps.snapshot, a.snapshot(), "exact") };
+  // The kernel drew other random numbers than either run: this packet cannot be compared; both sides continue from the kernel's maps.
+  if (a.calls.random || b.calls.random) return { kind: "random", chosen: a, reconcile: compareSnapshots(kernelMaps.snapshot, a.snapshot(), "exact") };
   return { kind: "mismatch", maps: compareSnapshots(kernelMaps.snapshot, a.snapshot(), "exact", mask) };
 }
 
@@ -301,8 +305,7 @@ function sameOutcome(x: SideOutcome, y: SideOutcome, packetMask: Uint8Array | un
 }
 
 function differingPacketBytes(a: Uint8Array, b: Uint8Array): Uint8Array | undefined {
-  if (a.length !== b.length) return undefined;
-  return a.map((byte, i) => (byte === b[i] ? 0 : 0xff));
+  return a.length === b.length ? wordMask(a, b) : undefined;
 }
 
 // The entries where the kernel and the chosen run differ only in masked bytes or keys.

@@ -124,7 +124,24 @@ export function sumU64Words(values: readonly Uint8Array[]): Uint8Array {
   return sum;
 }
 
-// The mask of every byte that differs between two snapshots of the same maps (two
+// Bytes are masked by whole 8-byte words: a number that depends on the clock (a u64
+// timestamp) may differ between the two runs in some of its bytes and between a run
+// and the kernel in others.
+const MASK_WORD_BYTES = 8;
+
+// A mask over `a` and `b` (same length) covering every aligned 8-byte word in which they differ.
+export function wordMask(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const mask = new Uint8Array(a.length);
+  for (let word = 0; word < a.length; word += MASK_WORD_BYTES) {
+    const end = Math.min(a.length, word + MASK_WORD_BYTES);
+    let differs = false;
+    for (let i = word; i < end && !differs; i++) differs = a[i] !== b[i];
+    if (differs) mask.fill(0xff, word, end);
+  }
+  return mask;
+}
+
+// The mask of every word that differs between two snapshots of the same maps (two
 // interpreter runs that differ only in what a non-deterministic helper returned).
 export function differingBytes(a: Snapshot, b: Snapshot): MapMask {
   const bytes = new Map<string, Uint8Array>();
@@ -144,7 +161,7 @@ export function differingBytes(a: Snapshot, b: Snapshot): MapMask {
         anyKeys.add(id);
         continue;
       }
-      const mask = flatX.map((byte, j) => (byte === flatY[j] ? 0 : 0xff));
+      const mask = wordMask(flatX, flatY);
       if (mask.some((m) => m !== 0)) bytes.set(id, mask);
     }
     for (const key of y.entries.keys()) if (!x.entries.has(key)) anyKeys.add(maskKey(x.name, key));
