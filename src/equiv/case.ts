@@ -14,14 +14,18 @@ import { buildPacket, packetRecipeArbitrary, type PacketRecipe } from "./packet-
 import { harvestPool } from "./packet-pool.ts";
 import type { EquivSubject } from "./subject.ts";
 
-// The card's first port as the host numbers it (src/sim/host-reference.ts FIRST_PORT_IFINDEX).
-import { FIRST_PORT_IFINDEX } from "../sim/host-reference.ts";
+import { LOOPBACK_RX_QUEUE } from "../xdp/index.ts";
 
 export interface CaseInput {
   readonly state: MapState;
   readonly recipe: PacketRecipe;
   readonly randomSeed: number;
+  // CLOCK_MONOTONIC when the packet runs.
+  readonly nowNs: bigint;
 }
+
+// Clock readings programs compare against: boot, one second, a day, and values near the top.
+const NOW_EDGES = [0n, 1_000_000_000n, 86_400_000_000_000n, (1n << 63n) - 1n, (1n << 64n) - 1n];
 
 export interface PlanPick {
   readonly coreIndex: number;
@@ -34,9 +38,10 @@ export interface EquivCase {
   readonly inputs: readonly CaseInput[];
 }
 
-// The kernel side, when asked for: the same program, maps (replayed writes) and packet through BPF_PROG_TEST_RUN.
+// The kernel side, when asked for: the same program, maps (replayed writes) and packet through
+// BPF_PROG_TEST_RUN, compared with the host's outcome (it may need host runs of its own: the clock).
 export interface KernelSide {
-  run(subject: EquivSubject, packet: Uint8Array, applied: AppliedState, env: RunEnvironment): CaseOutcome;
+  check(subject: EquivSubject, packet: Uint8Array, applied: AppliedState, env: RunEnvironment, host: CaseOutcome): { readonly outcome?: CaseOutcome; readonly differences: readonly Difference[] };
 }
 
 export interface CaseArbitraryOptions {
@@ -49,7 +54,7 @@ export function caseArbitrary(subjects: fc.Arbitrary<EquivSubject>, options: Cas
     fc.record({
       subject: fc.constant(subject),
       plan: fc.record({ coreIndex: fc.nat(), cut: fc.nat() }),
-      inputs: fc.array(fc.record({ state: mapStateArbitrary(subject.mapDefs), recipe: packetRecipeArbitrary, randomSeed: fc.nat() }), { minLength: 1, maxLength: options.maxInputs }),
+      inputs: fc.array(fc.record({ state: mapStateArbitrary(subject.mapDefs), recipe: packetRecipeArbitrary, randomSeed: fc.nat(), nowNs: fc.oneof(fc.constantFrom(...NOW_EDGES), fc.bigInt({ min: 0n, max: (1n << 64n) - 1n })) }), { minLength: 1, maxLength: options.maxInputs }),
     }),
   );
 }
@@ -64,7 +69,7 @@ export interface PreparedInput {
 export function prepareInput(subject: EquivSubject, input: CaseInput): PreparedInput {
   const applied = applyMapState(subject.baseMaps, subject.baseWrites, input.state);
   const packet = buildPacket(input.recipe, harvestPool(applied.maps));
-  return { applied, packet, env: { randomSeed: input.randomSeed, ingressIfindex: FIRST_PORT_IFINDEX } };
+  return { applied, packet, env: { randomSeed: input.randomSeed, ingressIfindex: LOOPBACK_RX_QUEUE.ingressIfindex, clock: { startNs: input.nowNs, nsPerInstruction: 0n, bootOffsetNs: 0n } } };
 }
 
 export interface InputReport {
@@ -136,8 +141,9 @@ export function runCase(c: EquivCase, options: RunCaseOptions): CaseReport {
     }
     let kernel: CaseOutcome | undefined;
     if (options.kernel) {
-      kernel = options.kernel.run(c.subject, prepared.packet, prepared.applied, prepared.env);
-      differences.push(...compareOutcomes(host.outcome, kernel));
+      const checked = options.kernel.check(c.subject, prepared.packet, prepared.applied, prepared.env, host.outcome);
+      kernel = checked.outcome;
+      differences.push(...checked.differences);
     }
     inputs.push({ input, prepared, host, ...(nic ? { nic } : {}), ...(kernel ? { kernel } : {}), differences });
     if (differences.length > 0) break;

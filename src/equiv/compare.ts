@@ -9,6 +9,8 @@ export type Aspect = "action" | "packet" | "map" | "events" | "redirect";
 
 export interface Difference {
   readonly aspect: Aspect;
+  // What differs, independent of the values: "action", "packet", "map flows key 0a000001"...
+  readonly where: string;
   readonly text: string;
 }
 
@@ -24,37 +26,40 @@ export function compareOutcomes(reference: CaseOutcome, other: CaseOutcome): Dif
   const b = sideName[other.side];
   const out: Difference[] = [];
   if ((reference.action === undefined) !== (other.action === undefined) || reference.action !== other.action) {
-    out.push({ aspect: "action", text: `action: ${a} ${actionText(reference)}, ${b} ${actionText(other)}` });
+    out.push({ aspect: "action", where: "action", text: `action: ${a} ${actionText(reference)}, ${b} ${actionText(other)}` });
   }
   const pa = hexOf(reference.packet);
   const pb = hexOf(other.packet);
   if (pa !== pb) {
     if (reference.packet.length !== other.packet.length) {
-      out.push({ aspect: "packet", text: `output packet: ${a} ${reference.packet.length} bytes, ${b} ${other.packet.length} bytes` });
+      out.push({ aspect: "packet", where: "packet", text: `output packet: ${a} ${reference.packet.length} bytes, ${b} ${other.packet.length} bytes` });
     } else {
       const offsets: number[] = [];
       for (let i = 0; i < reference.packet.length; i++) if (reference.packet[i] !== other.packet[i]) offsets.push(i);
       const shown = offsets.slice(0, MAX_ENTRY_LINES).map((i) => `${i} (${a} ${byte(reference.packet[i])}, ${b} ${byte(other.packet[i])})`);
-      out.push({ aspect: "packet", text: `output packet differs at byte${offsets.length === 1 ? "" : "s"} ${shown.join(", ")}${offsets.length > MAX_ENTRY_LINES ? `, ... (${offsets.length} in all)` : ""}` });
+      out.push({ aspect: "packet", where: "packet", text: `output packet differs at byte${offsets.length === 1 ? "" : "s"} ${shown.join(", ")}${offsets.length > MAX_ENTRY_LINES ? `, ... (${offsets.length} in all)` : ""}` });
     }
   }
   const count = Math.min(reference.maps.length, other.maps.length);
   for (let i = 0; i < count; i++) {
     const diff = diffDumps(reference.maps[i], other.maps[i]);
     if (diff.identical) continue;
+    const name = reference.maps[i].map;
     const lines = [
-      ...diff.removed.map((e) => `key ${e.key} only on the ${a} (${entryText(e)})`),
-      ...diff.added.map((e) => `key ${e.key} only on the ${b} (${entryText(e)})`),
-      ...diff.changed.map((c) => `key ${c.key}: ${a} ${entryText(c.before)}, ${b} ${entryText(c.after)}`),
+      ...diff.removed.map((e) => ({ key: e.key, text: `key ${e.key} only on the ${a} (${entryText(e)})` })),
+      ...diff.added.map((e) => ({ key: e.key, text: `key ${e.key} only on the ${b} (${entryText(e)})` })),
+      ...diff.changed.map((c) => ({ key: c.key, text: `key ${c.key}: ${a} ${entryText(c.before)}, ${b} ${entryText(c.after)}` })),
     ];
-    const shown = lines.length > MAX_ENTRY_LINES ? [...lines.slice(0, MAX_ENTRY_LINES), `... and ${lines.length - MAX_ENTRY_LINES} more`] : lines;
-    for (const line of shown) out.push({ aspect: "map", text: `map ${reference.maps[i].map}: ${line}` });
+    lines.forEach((line, n) => {
+      if (n < MAX_ENTRY_LINES) out.push({ aspect: "map", where: `map ${name} key ${line.key}`, text: `map ${name}: ${line.text}` });
+    });
+    if (lines.length > MAX_ENTRY_LINES) out.push({ aspect: "map", where: `map ${name} more`, text: `map ${name}: ... and ${lines.length - MAX_ENTRY_LINES} more` });
   }
   if (reference.events.join("\n") !== other.events.join("\n")) {
-    out.push({ aspect: "events", text: `events: ${a} [${reference.events.join("; ")}], ${b} [${other.events.join("; ")}]` });
+    out.push({ aspect: "events", where: "events", text: `events: ${a} [${reference.events.join("; ")}], ${b} [${other.events.join("; ")}]` });
   }
   if (reference.redirect !== undefined && other.redirect !== undefined && reference.redirect !== other.redirect) {
-    out.push({ aspect: "redirect", text: `redirect: ${a} ${reference.redirect}, ${b} ${other.redirect}` });
+    out.push({ aspect: "redirect", where: "redirect", text: `redirect: ${a} ${reference.redirect}, ${b} ${other.redirect}` });
   }
   return out;
 }

@@ -2,7 +2,7 @@
 // runXdp) on its own copy of the case's initial maps, in the environment the
 // NIC sees too (the same ingress port and the same random stream).
 import type { TraceStep } from "../interp/index.ts";
-import { seededRandom } from "../helpers/runtime.ts";
+import { seededRandom, type SimClock } from "../helpers/runtime.ts";
 import { cloneMaps, type SimMap } from "../maps/index.ts";
 import { runXdp, type XdpRunResult } from "../xdp/index.ts";
 import { outcomeOfRun, type CaseOutcome } from "./outcome.ts";
@@ -13,6 +13,8 @@ export interface RunEnvironment {
   // Seed of bpf_get_prandom_u32's stream (the NIC's executor draws the same xorshift32 stream from it).
   readonly randomSeed: number;
   readonly ingressIfindex: number;
+  // bpf_ktime_get_ns and friends: a clock that stands still for the packet, so where a part runs cannot change what it reads.
+  readonly clock: SimClock;
 }
 
 export interface HostRun {
@@ -25,8 +27,9 @@ export function runHostSide(subject: EquivSubject, packet: Uint8Array, initialMa
   const result = runXdp(subject.insns, packet, maps, {
     programs: subject.tailCalls,
     random: seededRandom(env.randomSeed),
+    clock: env.clock,
     rx: { ingressIfindex: env.ingressIfindex, rxQueueIndex: 0, egressIfindex: 0 },
     ...(onStep ? { onStep } : {}),
   });
-  return { outcome: outcomeOfRun("host", result, maps), result };
+  return { outcome: outcomeOfRun("host", result, result.fault?.message, maps), result };
 }

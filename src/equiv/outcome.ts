@@ -3,8 +3,8 @@
 // src/maps dumps), the events sent out of band, and the redirect target. The
 // host interpreter, the NIC model and the kernel are each turned into this.
 import { dumpMap, type MapDump, type SimMap } from "../maps/index.ts";
-import type { RunEvent } from "../helpers/runtime.ts";
-import { XdpAction, type XdpRunResult } from "../xdp/index.ts";
+import type { RunEvent, XdpRedirect } from "../helpers/runtime.ts";
+import { XdpAction } from "../xdp/index.ts";
 
 export type Side = "host" | "nic" | "kernel";
 
@@ -29,19 +29,26 @@ export function eventText(event: RunEvent): string {
   return event.kind === "trace-printk" ? `trace_printk: ${event.text}` : `${event.kind} on ${event.map}: ${hexOf(event.data)}`;
 }
 
-export function redirectText(result: Pick<XdpRunResult, "redirect">): string | undefined {
-  const r = result.redirect;
+// What runXdp and runNicFunctional both return.
+export interface RunShape {
+  readonly action: number | undefined;
+  readonly packetOut: Uint8Array;
+  readonly events: readonly RunEvent[];
+  readonly redirect?: XdpRedirect;
+}
+
+export function redirectText(r: XdpRedirect | undefined): string | undefined {
   if (r === undefined) return undefined;
   return r.kind === "ifindex" ? `ifindex ${r.ifindex}` : `map ${r.map} key ${r.key}`;
 }
 
-// An XdpRunResult (the interpreter's, or any side that gives the same shape) with the maps it ran on.
-export function outcomeOfRun(side: Side, result: XdpRunResult, maps: readonly SimMap[]): CaseOutcome {
-  const redirect = result.action === XdpAction.REDIRECT ? redirectText(result) : undefined;
+// A run's result (the interpreter's or the NIC runner's) with the maps it ran on.
+export function outcomeOfRun(side: Side, result: RunShape, fault: string | undefined, maps: readonly SimMap[]): CaseOutcome {
+  const redirect = result.action === XdpAction.REDIRECT ? redirectText(result.redirect) : undefined;
   return {
     side,
     action: result.action,
-    ...(result.fault ? { fault: result.fault.message } : {}),
+    ...(fault === undefined ? {} : { fault }),
     packet: result.packetOut,
     maps: maps.map(dumpMap),
     events: result.events.map(eventText),

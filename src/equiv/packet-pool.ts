@@ -23,11 +23,34 @@ const VLAN_ID_MASK = 0xfff;
 const MAX_HARVESTED_VALUE_BYTES = 64;
 // Enough distinct values for the packet arbitrary to pick from; more only slows shrinking.
 const MAX_POOL_VALUES = 256;
+// Entries searched per map (a table filled to capacity adds nothing after its first entries).
+const MAX_HARVESTED_ENTRIES = 64;
 
 const KEYED_TYPES: ReadonlySet<number> = new Set([MapType.HASH, MapType.PERCPU_HASH, MapType.LRU_HASH, MapType.LRU_PERCPU_HASH, MapType.LPM_TRIE]);
 const VALUE_TYPES: ReadonlySet<number> = new Set([MapType.ARRAY, MapType.HASH, MapType.LRU_HASH]);
 
+// Pools of maps already searched (base maps are shared by every case of a run).
+const poolCache = new WeakMap<BpfMap, PacketPool>();
+
 export function harvestPool(maps: readonly BpfMap[]): PacketPool {
+  const pools = maps.map((map) => {
+    let pool = poolCache.get(map);
+    if (pool === undefined) {
+      pool = harvestMap(map);
+      poolCache.set(map, pool);
+    }
+    return pool;
+  });
+  const join = <T>(part: (p: PacketPool) => readonly T[]): T[] => [...new Set(pools.flatMap(part))].slice(0, MAX_POOL_VALUES);
+  const distinctBytes = (part: (p: PacketPool) => readonly Uint8Array[]): Uint8Array[] => {
+    const seen = new Distinct();
+    for (const p of pools) for (const b of part(p)) seen.add(b);
+    return seen.values.slice(0, MAX_POOL_VALUES);
+  };
+  return { ipv4: distinctBytes((p) => p.ipv4), ipv6: distinctBytes((p) => p.ipv6), ports: join((p) => p.ports), vlanIds: join((p) => p.vlanIds) };
+}
+
+function harvestMap(map: BpfMap): PacketPool {
   const ipv4 = new Distinct();
   const ipv6 = new Distinct();
   const ports = new Set<number>();
@@ -42,12 +65,10 @@ export function harvestPool(maps: readonly BpfMap[]): PacketPool {
       vlanIds.add(be & VLAN_ID_MASK).add(le & VLAN_ID_MASK);
     }
   };
-  for (const map of maps) {
-    const entries: readonly MapEntry[] = map.entries?.() ?? [];
-    for (const entry of entries) {
-      if (KEYED_TYPES.has(map.def.type)) addWindows(entry.key);
-      if (VALUE_TYPES.has(map.def.type) && entry.value !== undefined && entry.value.length <= MAX_HARVESTED_VALUE_BYTES && !allZero(entry.value)) addWindows(entry.value);
-    }
+  const entries: readonly MapEntry[] = (map.entries?.() ?? []).slice(0, MAX_HARVESTED_ENTRIES);
+  for (const entry of entries) {
+    if (KEYED_TYPES.has(map.def.type)) addWindows(entry.key);
+    if (VALUE_TYPES.has(map.def.type) && entry.value !== undefined && entry.value.length <= MAX_HARVESTED_VALUE_BYTES && !allZero(entry.value)) addWindows(entry.value);
   }
   return {
     ipv4: ipv4.values.slice(0, MAX_POOL_VALUES),

@@ -9,6 +9,7 @@ import { trafficCommand } from "./traffic.ts";
 import { kernelCheckCommand } from "./kernel-check.ts";
 import { runCommand } from "./run.ts";
 import { sweepCommand } from "./sweep.ts";
+import { equivCommand } from "./equiv.ts";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [inspectCommand, asmCommand, disasmCommand, execCommand, conformanceCommand, trafficCommand, kernelCheckCommand, runCommand, sweepCommand];
+export const commands: CommandModule<any, any>[] = [inspectCommand, asmCommand, disasmCommand, execCommand, conformanceCommand, trafficCommand, kernelCheckCommand, runCommand, sweepCommand, equivCommand];

@@ -1,0 +1,153 @@
+// The equivalence suite's public API: `offload-sim equiv` for a program of an
+// ELF object or for generated programs, the pieces tests reuse (arbitraries,
+// comparison, counterexample printing), and the result as text or JSON.
+import fc from "fast-check";
+import { withKernel } from "../kernel/index.ts";
+import { kernelOracleAvailability } from "../kernel/availability.ts";
+import { EquivInputError } from "./errors.ts";
+import { KernelBackedSide } from "./kernel-side.ts";
+import type { NicBackend } from "./nic-target.ts";
+import { OffloadBackend } from "./offload-backend.ts";
+import { generatedSubject } from "./generated-subject.ts";
+import { programArbitrary } from "./program-arbitrary.ts";
+import { decodeReplayToken } from "./replay-token.ts";
+import { subjectFromObject } from "./subject.ts";
+import { DEFAULT_CORES, DEFAULT_RUNS, runSuite, type SuiteResult } from "./suite.ts";
+import { formatCounterexample } from "./counterexample.ts";
+import type { CaseOutcome } from "./outcome.ts";
+
+export { DEFAULT_CORES, DEFAULT_RUNS, runSuite, type SuiteOptions, type SuiteResult, type Counterexample } from "./suite.ts";
+export { formatCounterexample } from "./counterexample.ts";
+export { OffloadBackend } from "./offload-backend.ts";
+export { subjectFromObject, type EquivSubject } from "./subject.ts";
+export { generatedSubject } from "./generated-subject.ts";
+export { programArbitrary, programSpecArbitrary } from "./program-arbitrary.ts";
+export { EquivInputError } from "./errors.ts";
+
+export const DEFAULT_PRESET = "nfp-4000";
+// Generated programs: several packets per program amortise compiling it.
+export const INPUTS_PER_GENERATED_PROGRAM = 4;
+
+export interface EquivRequest {
+  // An ELF object, or undefined with `generated` for generated programs.
+  readonly objectFile?: string;
+  readonly program?: string;
+  readonly mapFiles?: readonly { readonly map: string; readonly file: string }[];
+  readonly generated?: boolean;
+  readonly runs?: number;
+  readonly seed?: number;
+  readonly cores?: readonly number[];
+  readonly preset?: string;
+  readonly kernel?: boolean;
+  readonly replay?: string;
+  // The side under test (default: src/offload on hw-model for the preset).
+  readonly backend?: NicBackend;
+  // Told the seed before the first case runs (so a run that never ends can still be replayed).
+  readonly onStart?: (seed: number) => void;
+}
+
+export interface EquivReport {
+  readonly label: string;
+  readonly result: SuiteResult;
+  readonly preset: string;
+  readonly cores: readonly number[];
+  readonly kernel: boolean;
+  // The command that replays a counterexample, up to --replay.
+  readonly replayPrefix: string;
+}
+
+export function freshSeed(): number {
+  return (Date.now() ^ Math.floor(Math.random() * 0x7fffffff)) | 0;
+}
+
+export async function runEquivalence(request: EquivRequest): Promise<EquivReport> {
+  const token = request.replay === undefined ? undefined : decodeReplayToken(request.replay);
+  const generated = token?.generated ?? request.generated ?? false;
+  if (!generated && request.objectFile === undefined) throw new EquivInputError("equiv needs an object file (prog.o), or --generated for generated programs.");
+  const preset = token?.preset ?? request.preset ?? DEFAULT_PRESET;
+  const cores = token?.cores ?? request.cores ?? DEFAULT_CORES;
+  const kernel = token?.kernel ?? request.kernel ?? false;
+  const runs = request.runs ?? DEFAULT_RUNS;
+  if (!(Number.isInteger(runs) && runs >= 1)) throw new EquivInputError(`--runs takes a whole number of cases from 1 up, not ${runs}.`);
+  const backend = request.backend ?? OffloadBackend.forPreset(preset);
+  if (backend instanceof OffloadBackend) backend.checkCores(cores);
+  const subject = generated ? undefined : subjectFromObject({ objectFile: request.objectFile!, ...(request.program ? { program: request.program } : {}), ...(request.mapFiles ? { mapFiles: request.mapFiles } : {}) });
+  const subjects = subject ? fc.constant(subject) : programArbitrary().map(generatedSubject);
+  const label = subject ? subject.label : "generated programs";
+  const seed = token?.seed ?? request.seed ?? freshSeed();
+  request.onStart?.(seed);
+  const replayPrefix = ["offload-sim equiv", ...(subject ? [request.objectFile!] : []), ...(request.program ? ["--prog", request.program] : []), ...(request.mapFiles ?? []).map((m) => `--map ${m.map}=${m.file}`)].join(" ");
+  const suite = (kernelSide?: KernelBackedSide): SuiteResult =>
+    runSuite(subjects, generated, {
+      runs: token ? 1 : runs,
+      seed,
+      cores,
+      preset,
+      backend,
+      ...(kernelSide ? { kernel: kernelSide } : {}),
+      ...(token ? { path: token.path } : {}),
+      maxInputs: generated ? INPUTS_PER_GENERATED_PROGRAM : 1,
+    });
+  let result: SuiteResult;
+  if (kernel) {
+    const availability = kernelOracleAvailability();
+    if (!availability.available) throw new EquivInputError(`--kernel needs the bpf() syscall, which is not available here: ${availability.reason}.`);
+    result = await withKernel((k) => suite(new KernelBackedSide(k)));
+  } else {
+    result = suite();
+  }
+  return { label, result, preset, cores, kernel, replayPrefix };
+}
+
+export function formatEquivReport(report: EquivReport): string {
+  const r = report.result;
+  const sides = `NIC (${report.preset}) vs host interpreter${report.kernel ? " vs kernel" : ""}`;
+  if (r.counterexample) return formatCounterexample(r.counterexample, { prefix: report.replayPrefix });
+  const refused = [...r.refusals].map(([why, n]) => `  ${n} case${n === 1 ? "" : "s"} not run on the NIC: ${why}`);
+  return [
+    `${report.label}: ${sides} agree on all ${r.casesRun} cases (seed ${r.seed}, cores ${report.cores.join(",")}).`,
+    ...(r.casesOnNic < r.casesRun ? [`  ${r.casesOnNic} of them ran on the NIC; the plan refused the others:`, ...refused] : []),
+  ].join("\n") + "\n";
+}
+
+const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
+const outcomeJson = (o: CaseOutcome): Record<string, unknown> => ({
+  side: o.side,
+  action: o.action ?? null,
+  fault: o.fault ?? null,
+  packet: hex(o.packet),
+  events: o.events,
+  redirect: o.redirect ?? null,
+  maps: o.maps,
+});
+
+export function equivReportJson(report: EquivReport): Record<string, unknown> {
+  const r = report.result;
+  const cx = r.counterexample;
+  const failing = cx?.report.inputs[cx.report.inputs.length - 1];
+  return {
+    subject: report.label,
+    preset: report.preset,
+    cores: report.cores,
+    kernel: report.kernel,
+    seed: r.seed,
+    casesRun: r.casesRun,
+    casesOnNic: r.casesOnNic,
+    refusals: Object.fromEntries(r.refusals),
+    agreed: r.agreed,
+    counterexample:
+      cx && failing
+        ? {
+            differences: failing.differences.map((d) => ({ aspect: d.aspect, text: d.text })),
+            plan: { cores: cx.report.variation.cores, cut: cx.report.variation.cut, lines: cx.report.target?.planLines ?? [] },
+            packet: hex(failing.prepared.packet),
+            host: outcomeJson(failing.host.outcome),
+            nic: failing.nic ? outcomeJson(failing.nic.outcome) : null,
+            kernel: failing.kernel ? outcomeJson(failing.kernel) : null,
+            shrinks: cx.shrinks,
+            replay: `${report.replayPrefix} --replay ${cx.token}`,
+            token: cx.token,
+          }
+        : null,
+  };
+}

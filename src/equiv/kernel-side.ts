@@ -1,0 +1,142 @@
+// The kernel side of a case (`equiv --kernel`): the program loaded by the
+// real bpf() with fresh maps, the case's initial state written through the
+// syscall in the same order as on the host, BPF_PROG_TEST_RUN on the packet,
+// and every map read back. Per-CPU maps compare as the sum over CPUs (the
+// host models one CPU, the kernel runs the test on whichever CPU it is on).
+// A program that reads the clock is run on the host at the readings taken
+// just before and after the test run, and the kernel must agree with one of
+// them except where the two host runs differ; a program that draws random
+// numbers is not compared with the kernel (its stream cannot be seeded).
+import { HelperId } from "../helpers/prototypes.ts";
+import { CALL, PseudoCall, type Program } from "../ebpf/index.ts";
+import { instantiateObject, isDumpableMapType, type KernelMap, type KernelProgram, type KernelSession, type MapDump as KernelDump } from "../kernel/index.ts";
+import { mapTypeName, UpdateFlag, type MapDump } from "../maps/index.ts";
+import { sumU64Words } from "../oracle/map-snapshot.ts";
+import { compareOutcomes, type Difference } from "./compare.ts";
+import type { KernelSide } from "./case.ts";
+import { EquivInputError } from "./errors.ts";
+import { runHostSide, type RunEnvironment } from "./host-side.ts";
+import type { AppliedState } from "./map-state-arbitrary.ts";
+import type { CaseOutcome } from "./outcome.ts";
+import type { EquivSubject } from "./subject.ts";
+
+const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
+const TIME_HELPERS: ReadonlySet<number> = new Set([HelperId.KTIME_GET_NS, HelperId.KTIME_GET_BOOT_NS]);
+
+function callsHelper(programs: readonly Program[], ids: ReadonlySet<number>): boolean {
+  return programs.some((p) => p.some((i) => i.opcode === CALL && i.src === PseudoCall.HELPER && ids.has(i.imm)));
+}
+
+interface Loaded {
+  readonly maps: readonly KernelMap[];
+  readonly program: KernelProgram;
+  readonly programsByName: ReadonlyMap<string, KernelProgram>;
+  readonly handles: readonly (KernelMap | KernelProgram)[];
+}
+
+export class KernelBackedSide implements KernelSide {
+  // Cases whose kernel comparison was left out, and why.
+  readonly skipped = new Map<string, number>();
+
+  constructor(private readonly k: KernelSession) {}
+
+  check(subject: EquivSubject, packet: Uint8Array, applied: AppliedState, env: RunEnvironment, host: CaseOutcome): { outcome?: CaseOutcome; differences: Difference[] } {
+    const programs = [subject.insns, ...subject.tailCalls.values()];
+    if (callsHelper(programs, new Set([HelperId.GET_PRANDOM_U32]))) {
+      const why = "the program calls bpf_get_prandom_u32, whose stream the kernel does not let us seed";
+      this.skipped.set(why, (this.skipped.get(why) ?? 0) + 1);
+      return { differences: [] };
+    }
+    const loaded = this.load(subject);
+    try {
+      this.write(subject, loaded, applied);
+      const beforeNs = process.hrtime.bigint();
+      const run = this.k.testRunXdp(loaded.program, { packet, ingressIfindex: env.ingressIfindex });
+      const afterNs = process.hrtime.bigint();
+      const outcome: CaseOutcome = { side: "kernel", action: run.retval >>> 0, packet: run.packet, maps: this.read(loaded, host), events: [] };
+      // The kernel's events (perf, ring buffer) are not read back: compare the host's as they are.
+      const comparable = (o: CaseOutcome): CaseOutcome => ({ ...o, events: [], maps: o.maps.map(summedPerCpu) });
+      if (!callsHelper(programs, TIME_HELPERS)) return { outcome, differences: compareOutcomes(comparable(host), outcome) };
+      const at = (ns: bigint): CaseOutcome => comparable(runHostSide(subject, packet, applied.maps, { ...env, clock: { ...env.clock, startNs: ns } }).outcome);
+      const early = at(beforeNs);
+      const late = at(afterNs);
+      const vsEarly = compareOutcomes(early, outcome);
+      if (vsEarly.length === 0 || compareOutcomes(late, outcome).length === 0) return { outcome, differences: [] };
+      const clockDependent = new Set(compareOutcomes(early, late).map((d) => d.where));
+      return { outcome, differences: vsEarly.filter((d) => !clockDependent.has(d.where)) };
+    } finally {
+      for (const h of loaded.handles) this.k.release(h);
+    }
+  }
+
+  private load(subject: EquivSubject): Loaded {
+    if (subject.object !== undefined) {
+      const instance = instantiateObject(this.k, subject.object);
+      const programsByName = new Map<string, KernelProgram>();
+      for (const [name, verdict] of instance.verdicts) if (verdict.accepted) programsByName.set(name, verdict.program);
+      const handles = [...instance.maps, ...programsByName.values()];
+      const program = programsByName.get(subject.programName ?? "");
+      if (program === undefined) {
+        for (const h of handles) this.k.release(h);
+        const verdict = instance.verdicts.get(subject.programName ?? "");
+        throw new EquivInputError(`${subject.label}: the kernel does not load the program${verdict && !verdict.accepted ? ` (${verdict.error.message})` : ""}, so --kernel cannot compare it.`);
+      }
+      return { maps: instance.maps, program, programsByName, handles };
+    }
+    const maps = subject.mapDefs.map((def) => this.k.createMap(def));
+    const verdict = this.k.tryLoadProgram({ program: subject.insns, mapFds: maps.map((m) => m.fd), name: "equiv", license: subject.license, logLevel: 1 });
+    if (!verdict.accepted) {
+      for (const m of maps) this.k.release(m);
+      throw new EquivInputError(`${subject.label}: the kernel's verifier refuses it (${verdict.error.message}).`);
+    }
+    return { maps, program: verdict.program, programsByName: new Map(), handles: [...maps, verdict.program] };
+  }
+
+  // The host's writes, replayed in order; a per-CPU value goes to CPU 0 (the host's one CPU), zero elsewhere.
+  private write(subject: EquivSubject, loaded: Loaded, applied: AppliedState): void {
+    for (const w of applied.writes) {
+      const map = loaded.maps[w.mapIndex];
+      switch (w.kind) {
+        case "update":
+          if (map.shape.perCpu) {
+            const values = Array.from({ length: map.shape.slots }, (_, cpu) => (cpu === 0 ? w.value.slice(0, map.shape.valueSize) : new Uint8Array(map.shape.valueSize)));
+            this.k.updatePerCpu(map, w.key, values, w.flags);
+          } else {
+            this.k.update(map, w.key, w.value, w.flags === UpdateFlag.ANY ? UpdateFlag.ANY : w.flags);
+          }
+          break;
+        case "delete":
+          this.k.delete(map, w.key);
+          break;
+        case "prog-slot": {
+          const target = loaded.programsByName.get(w.program);
+          if (target === undefined) throw new EquivInputError(`${subject.label}: prog_array slot ${w.slot} names program '${w.program}', which the kernel did not load.`);
+          this.k.setProgArraySlot(map, w.slot, target);
+          break;
+        }
+      }
+    }
+  }
+
+  // Each map as a src/maps dump; maps user space cannot read (or the host cannot compare) are taken from the host's outcome.
+  private read(loaded: Loaded, host: CaseOutcome): MapDump[] {
+    return loaded.maps.map((map, i) => {
+      const hostDump = host.maps[i];
+      if (!isDumpableMapType(map.def.type) || hostDump === undefined || hostDump.values !== undefined || hostDump.records !== undefined) return hostDump;
+      return kernelDump(map, this.k.dumpMap(map), hostDump);
+    });
+  }
+}
+
+function kernelDump(map: KernelMap, dump: KernelDump, like: MapDump): MapDump {
+  const entries = dump.perCpu
+    ? dump.entries.map((e) => ({ key: hex(e.key), percpu: [hex(sumU64Words(e.values))] }))
+    : dump.entries.map((e) => ({ key: hex(e.key), value: hex(e.value) }));
+  return { ...like, type: mapTypeName(map.def.type), entries };
+}
+
+// A host dump with per-CPU values summed the same way (one CPU: unchanged, but the shape matches).
+function summedPerCpu(dump: MapDump): MapDump {
+  if (!dump.entries.some((e) => e.percpu !== undefined)) return dump;
+  return { ...dump, entries: dump.entries.map((e) => (e.percpu ? { key: e.key, percpu: [hex(sumU64Words(e.percpu.map((v) => Uint8Array.from(Buffer.from(v, "hex")))))] } : e)) };
+}
