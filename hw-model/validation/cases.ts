@@ -167,7 +167,7 @@ export const validationCases: readonly ValidationCase[] = [
       unit: "Mpps",
       kind: "point",
       source:
-        "Brunella et al., \"hXDP: Efficient Software Packet Processing on FPGA NICs\", OSDI '20, §5.2 (microbenchmarks against a Netronome NFP4000 with XDP offload): hXDP drops 52 Mpps, an x86 core at 3.7 GHz 38 Mpps, the NFP4000 32 Mpps; figure as quoted from the paper in P. Chaignon's review of it (2020-11-04), the paper's own text was not reachable here",
+        "Brunella et al., \"hXDP: Efficient Software Packet Processing on FPGA NICs\", OSDI '20, §5.2 (microbenchmarks against a Netronome NFP4000 with XDP offload): hXDP drops 52 Mpps, an x86 core at 3.7 GHz 38 Mpps, the NFP4000 32 Mpps; figure as quoted word for word from the paper in a blog review of it (post dated 2020-11-04, author not shown in the stored copy); the paper's own §5.2 text was not reachable here",
     },
     predict: () => dropMpps(allCores("nfp-4000"), { rateGbps: 40, ports: 1 }),
     missReason:
