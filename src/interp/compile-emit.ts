@@ -315,7 +315,7 @@ class BlockEmitter {
       this.out.push(`${d.hi} = M.loadedHi; ${d.lo} = v | 0;`);
       return;
     }
-    this.out.push(`v = M.load(ah, al, ${size});`);
+    this.out.push(`v = M.load${size}(ah, al);`);
     const refused = `return S.memoryFault(${pc}, ${this.stepsHere});`;
     if (opMode(insn.opcode) !== Mode.MEMSX) {
       this.out.push(`if (v >= 0) { ${d.lo} = v | 0; ${d.hi} = 0; } else if (v === ${WIDE}) { ${d.lo} = M.loadedLo; ${d.hi} = M.loadedHi; } else ${refused}`);
@@ -327,9 +327,8 @@ class BlockEmitter {
   }
 
   private store(insn: Insn, pc: number, value: Operand): void {
-    const size = sizeBytes[opSize(insn.opcode)];
     this.address(insn.dst, insn.off);
-    this.faultUnless(`!M.store(ah, al, ${size}, ${value.hi}, ${value.lo})`, pc);
+    this.faultUnless(`!${storeCall(sizeBytes[opSize(insn.opcode)], value)}`, pc);
   }
 
   // run.ts atomicStep: load (may fault), then the operation (may be refused), then store (may fault), then the fetch.
@@ -346,7 +345,7 @@ class BlockEmitter {
       this.faultUnless("v < 0", pc);
       this.out.push(`oh = M.loadedHi; ol = v | 0;`);
     } else {
-      this.out.push(`v = M.load(ah, al, 4);`);
+      this.out.push(`v = M.load4(ah, al);`);
       this.out.push(`if (v >= 0) { oh = 0; ol = v | 0; } else if (v === ${WIDE}) { oh = M.loadedHi; ol = M.loadedLo; } else return S.memoryFault(${pc}, ${this.stepsHere});`);
     }
     // The operand is src at the access width.
@@ -373,7 +372,7 @@ class BlockEmitter {
       case AtomicOp.CMPXCHG & ~AtomicOp.FETCH: {
         const matches = size === 8 ? `oh === h0 && ol === l0` : `oh === 0 && ol === l0`;
         this.out.push(`if (${matches}) {`);
-        this.faultUnless(`!M.store(ah, al, ${size}, ${operand.hi}, ${operand.lo})`, pc);
+        this.faultUnless(`!${storeCall(size, operand)}`, pc);
         this.out.push(`}`);
         this.out.push(`h0 = oh; l0 = ol;`);
         return;
@@ -381,10 +380,13 @@ class BlockEmitter {
       default:
         throw new Error(`compiled eBPF: atomic operation 0x${op.toString(16)} passed the checks`);
     }
-    this.faultUnless(`!M.store(ah, al, ${size}, ${stored.hi}, ${stored.lo})`, pc);
+    this.faultUnless(`!${storeCall(size, stored)}`, pc);
     if (fetches) this.out.push(`${s.hi} = oh; ${s.lo} = ol;`);
   }
 }
+
+// A store of the low `size` bytes of value at ah:al.
+const storeCall = (size: number, value: Operand): string => (size === 8 ? `M.store8(ah, al, ${value.hi}, ${value.lo})` : `M.store${size}(ah, al, ${value.lo})`);
 
 // ---- Arithmetic as statements on the halves of d (src s), one function per width ----
 

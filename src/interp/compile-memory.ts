@@ -3,21 +3,33 @@
 // the common path. An address arrives as two int32 halves; its high half is
 // the segment, which a small direct-mapped cache turns into the region's
 // bytes, base and accessible window. Only an access the cache can prove
-// plain, in bounds and permitted is done here; everything else (a miss that
-// cannot be filled, the context, any access that would fault) is handed to
-// the AddressSpace itself, so results and errors are the reference's own.
+// plain, in bounds and permitted is done here; everything else (an access
+// that would fault, a region the cache cannot describe) is handed to the
+// AddressSpace itself, so results and errors are the reference's own.
+//
+// What the cache assumes, and why it holds: regions are mapped again or
+// unmapped, and a packet's window moves, only while a helper runs or a call
+// frame is made, and the runtime calls sync() after both. The fields of the
+// XDP context (src/xdp/context.ts) are computed from the XDP buffer's
+// offsets and the receive queue, so their values are remembered for as long
+// as those offsets stay where they were.
 import type { MemoryAccessError } from "./fault.ts";
 import { isMemoryAccessError } from "./fault.ts";
-import { AddressSpace, type Region, type RegionSpec } from "./memory.ts";
+import type { XdpBuffer } from "../xdp/buffer.ts";
+import { AddressSpace, type ContextFields, type Region, type RegionSpec } from "./memory.ts";
 import { PAIR, bigToPair, pairToBig } from "./compile-u64.ts";
 
 // An AddressSpace that also indexes its regions by segment number, so the
-// compiled tier can find a region from the high half of an address.
+// compiled tier can find a region from the high half of an address, and
+// counts the changes that can make a cached region stale (a segment mapped
+// again, a region unmapped); mapping a fresh segment changes nothing cached.
 export class IndexedAddressSpace extends AddressSpace {
   readonly bySegment = new Map<number, Region>();
+  remaps = 0;
 
   override mapAt(segment: number, spec: RegionSpec): Region {
     const region = super.mapAt(segment, spec);
+    if (this.bySegment.has(segment)) this.remaps++;
     this.bySegment.set(segment, region);
     return region;
   }
@@ -25,10 +37,20 @@ export class IndexedAddressSpace extends AddressSpace {
   override unmap(region: Region): void {
     super.unmap(region);
     for (const [segment, mapped] of this.bySegment) {
-      if (mapped === region) this.bySegment.delete(segment);
+      if (mapped !== region) continue;
+      this.bySegment.delete(segment);
+      this.remaps++;
     }
   }
 }
+
+// What load() returns besides a value: the access faulted, or the value does not fit 32 bits.
+export const REFUSED = -1;
+export const WIDE = -2;
+
+// Context loads remembered per (offset, size) for offsets below this.
+const CONTEXT_MEMO_OFFSETS = 64;
+const memoKey = (offset: number, size: number): number => offset * 4 + (size === 8 ? 3 : size === 4 ? 2 : size - 1);
 
 // What the cache knows about one region. `start`/`end` bound the accessible
 // byte offsets from the region's base; an entry with start > end never hits.
@@ -40,11 +62,17 @@ interface SegmentEntry {
   writable: boolean;
   view: DataView;
   region: Region | undefined;
+  readonly context: ContextMemo | undefined;
 }
 
-// What load() returns besides a value: the access faulted, or the value does not fit 32 bits.
-export const REFUSED = -1;
-export const WIDE = -2;
+interface ContextMemo {
+  readonly fields: ContextFields;
+  readonly known: Uint8Array;
+  readonly hi: Int32Array;
+  readonly lo: Int32Array;
+  // The XDP buffer offsets (data_meta, data, data_end) the remembered values were computed at.
+  readonly at: Int32Array;
+}
 
 const CACHE_BITS = 5;
 const CACHE_SLOTS = 1 << CACHE_BITS;
@@ -53,101 +81,232 @@ const HASH_MULTIPLIER = 0x9e3779b1;
 const slotOf = (segment: number): number => Math.imul(segment, HASH_MULTIPLIER) >>> (32 - CACHE_BITS);
 
 const EMPTY_VIEW = new DataView(new ArrayBuffer(0));
-const missEntry = (): SegmentEntry => ({ segment: 0, baseLo: 0, start: 1, end: 0, writable: false, view: EMPTY_VIEW, region: undefined });
-const MISS = missEntry();
+const entryFor = (region: Region | undefined, context: ContextMemo | undefined = undefined): SegmentEntry => ({
+  segment: 0,
+  baseLo: 0,
+  start: 1,
+  end: 0,
+  writable: false,
+  view: EMPTY_VIEW,
+  region,
+  context,
+});
+// Occupies every cache slot that holds nothing: its segment never matches a mapped one's bounds check.
+const MISS = entryFor(undefined);
 
 export class MemoryPort {
   private readonly slots: SegmentEntry[] = new Array<SegmentEntry>(CACHE_SLOTS).fill(MISS);
   // Entries outlive a cache flush; their windows are re-read when they come back.
   private readonly entries = new Map<Region, SegmentEntry>();
+  private readonly contextMemos: ContextMemo[] = [];
   // The halves of the last 8-byte or WIDE load.
   loadedHi = 0;
   loadedLo = 0;
   // Why the last access that returned failure was refused.
   error: MemoryAccessError | undefined;
 
-  constructor(readonly memory: IndexedAddressSpace) {}
+  private remaps: number;
+  // Cached regions with a window (the packet), re-read by sync().
+  private readonly windowed: SegmentEntry[] = [];
 
-  // After anything that may map, unmap or move a window (helper calls, new call frames).
-  flush(): void {
-    this.slots.fill(MISS);
+  // `xdp`: the buffer behind the machine's XDP context, whose field values are remembered.
+  constructor(
+    readonly memory: IndexedAddressSpace,
+    private readonly xdp: XdpBuffer | undefined,
+  ) {
+    this.remaps = memory.remaps;
   }
 
-  // Unsigned value of `size` (1, 2, 4) bytes, REFUSED (see `error`) or WIDE (see loadedHi/loadedLo).
-  load(hi: number, lo: number, size: 1 | 2 | 4): number {
-    let entry = this.slots[slotOf(hi)];
-    if (entry.segment !== hi) entry = this.fill(hi);
-    const offset = (lo >>> 0) - entry.baseLo;
-    if (offset >= entry.start && offset + size <= entry.end) {
-      if (size === 4) return entry.view.getUint32(offset, true);
-      if (size === 2) return entry.view.getUint16(offset, true);
-      return entry.view.getUint8(offset);
+  // Forget every cached region.
+  flush(): void {
+    this.slots.fill(MISS);
+    for (const memo of this.contextMemos) memo.known.fill(0);
+    this.remaps = this.memory.remaps;
+  }
+
+  // After anything that may remap, unmap or move a window (helper calls, new call frames).
+  sync(): void {
+    if (this.memory.remaps !== this.remaps) {
+      this.flush();
+      return;
     }
-    return this.slowLoad(hi, lo, size);
+    for (const entry of this.windowed) {
+      const window = entry.region!.window!();
+      entry.start = window.start;
+      entry.end = window.end;
+    }
+  }
+
+  load1(hi: number, lo: number): number {
+    const entry = this.slots[slotOf(hi)];
+    const offset = (lo >>> 0) - entry.baseLo;
+    if (entry.segment === hi && offset >= entry.start && offset < entry.end) return entry.view.getUint8(offset);
+    return this.missedLoad(hi, lo, 1);
+  }
+
+  load2(hi: number, lo: number): number {
+    const entry = this.slots[slotOf(hi)];
+    const offset = (lo >>> 0) - entry.baseLo;
+    if (entry.segment === hi && offset >= entry.start && offset + 2 <= entry.end) return entry.view.getUint16(offset, true);
+    return this.missedLoad(hi, lo, 2);
+  }
+
+  // Unsigned value of 1, 2 or 4 bytes, REFUSED (see `error`) or WIDE (see loadedHi/loadedLo).
+  load4(hi: number, lo: number): number {
+    const entry = this.slots[slotOf(hi)];
+    const offset = (lo >>> 0) - entry.baseLo;
+    if (entry.segment === hi && offset >= entry.start && offset + 4 <= entry.end) return entry.view.getUint32(offset, true);
+    return this.missedLoad(hi, lo, 4);
   }
 
   // Low half of an 8-byte load (upper half in loadedHi), or REFUSED.
   load8(hi: number, lo: number): number {
-    let entry = this.slots[slotOf(hi)];
-    if (entry.segment !== hi) entry = this.fill(hi);
+    const entry = this.slots[slotOf(hi)];
     const offset = (lo >>> 0) - entry.baseLo;
-    if (offset >= entry.start && offset + 8 <= entry.end) {
+    if (entry.segment === hi && offset >= entry.start && offset + 8 <= entry.end) {
       this.loadedHi = entry.view.getInt32(offset + 4, true);
       return entry.view.getUint32(offset, true);
     }
-    return this.slowLoad(hi, lo, 8);
+    return this.missedLoad(hi, lo, 8);
   }
 
   // Stores the low `size` bytes of (valueHi, valueLo); false when refused (see `error`).
-  store(hi: number, lo: number, size: 1 | 2 | 4 | 8, valueHi: number, valueLo: number): boolean {
-    let entry = this.slots[slotOf(hi)];
-    if (entry.segment !== hi) entry = this.fill(hi);
+  store1(hi: number, lo: number, value: number): boolean {
+    const entry = this.slots[slotOf(hi)];
     const offset = (lo >>> 0) - entry.baseLo;
-    if (entry.writable && offset >= entry.start && offset + size <= entry.end) {
-      const view = entry.view;
-      if (size === 4) view.setInt32(offset, valueLo, true);
-      else if (size === 8) {
-        view.setInt32(offset, valueLo, true);
-        view.setInt32(offset + 4, valueHi, true);
-      } else if (size === 2) view.setInt16(offset, valueLo, true);
-      else view.setInt8(offset, valueLo);
+    if (entry.segment === hi && entry.writable && offset >= entry.start && offset < entry.end) {
+      entry.view.setUint8(offset, value);
       return true;
+    }
+    return this.missedStore(hi, lo, 1, 0, value);
+  }
+
+  store2(hi: number, lo: number, value: number): boolean {
+    const entry = this.slots[slotOf(hi)];
+    const offset = (lo >>> 0) - entry.baseLo;
+    if (entry.segment === hi && entry.writable && offset >= entry.start && offset + 2 <= entry.end) {
+      entry.view.setUint16(offset, value, true);
+      return true;
+    }
+    return this.missedStore(hi, lo, 2, 0, value);
+  }
+
+  store4(hi: number, lo: number, value: number): boolean {
+    const entry = this.slots[slotOf(hi)];
+    const offset = (lo >>> 0) - entry.baseLo;
+    if (entry.segment === hi && entry.writable && offset >= entry.start && offset + 4 <= entry.end) {
+      entry.view.setInt32(offset, value, true);
+      return true;
+    }
+    return this.missedStore(hi, lo, 4, 0, value);
+  }
+
+  store8(hi: number, lo: number, valueHi: number, valueLo: number): boolean {
+    const entry = this.slots[slotOf(hi)];
+    const offset = (lo >>> 0) - entry.baseLo;
+    if (entry.segment === hi && entry.writable && offset >= entry.start && offset + 8 <= entry.end) {
+      entry.view.setInt32(offset, valueLo, true);
+      entry.view.setInt32(offset + 4, valueHi, true);
+      return true;
+    }
+    return this.missedStore(hi, lo, 8, valueHi, valueLo);
+  }
+
+  // The cache did not prove the load: fill it from the index and try again, else ask the address space.
+  private missedLoad(hi: number, lo: number, size: 1 | 2 | 4 | 8): number {
+    const cached = this.slots[slotOf(hi)];
+    const entry = cached !== MISS && cached.segment === hi ? cached : this.fill(hi);
+    if (entry !== undefined) {
+      const offset = (lo >>> 0) - entry.baseLo;
+      if (offset >= entry.start && offset + size <= entry.end) {
+        if (size === 8) this.loadedHi = entry.view.getInt32(offset + 4, true);
+        return size === 1 ? entry.view.getUint8(offset) : size === 2 ? entry.view.getUint16(offset, true) : entry.view.getUint32(offset, true);
+      }
+      if (entry.context !== undefined) return this.loadContext(entry.context, hi, lo, offset, size);
+    }
+    return this.slowLoad(hi, lo, size);
+  }
+
+  private missedStore(hi: number, lo: number, size: 1 | 2 | 4 | 8, valueHi: number, valueLo: number): boolean {
+    const entry = this.fill(hi);
+    if (entry !== undefined) {
+      const offset = (lo >>> 0) - entry.baseLo;
+      if (entry.writable && offset >= entry.start && offset + size <= entry.end) {
+        const view = entry.view;
+        if (size === 1) view.setUint8(offset, valueLo);
+        else if (size === 2) view.setUint16(offset, valueLo, true);
+        else {
+          view.setInt32(offset, valueLo, true);
+          if (size === 8) view.setInt32(offset + 4, valueHi, true);
+        }
+        return true;
+      }
     }
     const refused = this.memory.store(pairToBig(hi, lo), size, pairToBig(valueHi, valueLo));
     this.error = refused;
     return refused === undefined;
   }
 
-  // The region at a segment as a cache entry; a miss entry when there is none or it is not plain memory.
-  private fill(hi: number): SegmentEntry {
+  // The cache entry of the region at a segment, put in its slot; undefined when no region is
+  // mapped there or its base lies in another segment (left to the address space).
+  private fill(hi: number): SegmentEntry | undefined {
     const region = this.memory.bySegment.get(hi >>> 0);
-    if (region === undefined || region.context !== undefined) return MISS;
+    if (region === undefined) return undefined;
     let entry = this.entries.get(region);
     if (entry === undefined) {
-      const bytes = region.bytes;
-      const baseHi = Number(region.base >> 32n) | 0;
-      entry = missEntry();
-      // A region whose base lies in another segment than its index is left to the slow path.
-      if (baseHi === hi) {
+      const fields = region.context;
+      // Only the XDP context's fields are known to depend on nothing but the buffer's offsets.
+      const memo = fields !== undefined && this.xdp !== undefined
+        ? { fields, known: new Uint8Array(CONTEXT_MEMO_OFFSETS * 4), hi: new Int32Array(CONTEXT_MEMO_OFFSETS * 4), lo: new Int32Array(CONTEXT_MEMO_OFFSETS * 4), at: Int32Array.of(-1, -1, -1) }
+        : undefined;
+      entry = entryFor(region, memo);
+      if ((Number(region.base >> 32n) | 0) === hi) {
         entry.segment = hi;
         entry.baseLo = Number(region.base & 0xffff_ffffn);
-        entry.writable = region.writable;
-        entry.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-        entry.region = region;
+        if (fields === undefined) {
+          entry.writable = region.writable;
+          entry.view = new DataView(region.bytes.buffer, region.bytes.byteOffset, region.bytes.byteLength);
+        }
       }
       this.entries.set(region, entry);
+      if (entry.context !== undefined) this.contextMemos.push(entry.context);
+      if (region.window !== undefined && entry.segment === hi) this.windowed.push(entry);
     }
-    if (entry.region !== undefined) {
+    if (entry.segment !== hi) return undefined;
+    // The context is not plain memory: its window stays empty.
+    if (region.context === undefined) {
       const window = region.window ? region.window() : undefined;
       entry.start = window ? window.start : 0;
       entry.end = window ? window.end : region.bytes.byteLength;
-      this.slots[slotOf(hi)] = entry;
     }
+    this.slots[slotOf(hi)] = entry;
     return entry;
   }
 
-  // The reference's own load, for the context and for every access the cache refused.
-  // A context field can be wider than the access (xdp_md.data yields a 64-bit pointer): WIDE.
+  // A context field (AddressSpace.load hands these to ContextFields.load), remembered until the next flush.
+  private loadContext(memo: ContextMemo, hi: number, lo: number, offset: number, size: 1 | 2 | 4 | 8): number {
+    const buffer = this.xdp!;
+    const at = memo.at;
+    if (at[0] !== buffer.dataMeta || at[1] !== buffer.data || at[2] !== buffer.dataEnd) {
+      memo.known.fill(0);
+      at[0] = buffer.dataMeta;
+      at[1] = buffer.data;
+      at[2] = buffer.dataEnd;
+    }
+    const key = offset >= 0 && offset < CONTEXT_MEMO_OFFSETS ? memoKey(offset, size) : -1;
+    if (key < 0 || memo.known[key] === 0) {
+      const value = memo.fields.load(offset, size);
+      if (typeof value !== "bigint") return this.slowLoad(hi, lo, size);
+      bigToPair(value);
+      if (key < 0) return this.loaded(PAIR[0], PAIR[1], size);
+      memo.known[key] = 1;
+      memo.hi[key] = PAIR[0];
+      memo.lo[key] = PAIR[1];
+    }
+    return this.loaded(memo.hi[key], memo.lo[key], size);
+  }
+
+  // The reference's own load, for every access the cache could not prove.
   private slowLoad(hi: number, lo: number, size: 1 | 2 | 4 | 8): number {
     const loaded = this.memory.load(pairToBig(hi, lo), size);
     if (isMemoryAccessError(loaded)) {
@@ -155,8 +314,13 @@ export class MemoryPort {
       return REFUSED;
     }
     bigToPair(loaded);
-    this.loadedHi = PAIR[0];
-    this.loadedLo = PAIR[1];
-    return size === 8 || PAIR[0] === 0 ? PAIR[1] >>> 0 : WIDE;
+    return this.loaded(PAIR[0], PAIR[1], size);
+  }
+
+  // A loaded value as load*() return it: a context field can be wider than the access (xdp_md.data is a pointer).
+  private loaded(valueHi: number, valueLo: number, size: 1 | 2 | 4 | 8): number {
+    this.loadedHi = valueHi;
+    this.loadedLo = valueLo;
+    return size === 8 || valueHi === 0 ? valueLo >>> 0 : WIDE;
   }
 }

@@ -90,7 +90,7 @@ export class RunState {
     const R = this.R;
     const args = [pairToBig(R[2], R[3]), pairToBig(R[4], R[5]), pairToBig(R[6], R[7]), pairToBig(R[8], R[9]), pairToBig(R[10], R[11])] as const;
     const outcome: HelperOutcome = implementation({ pc, id, args, machine });
-    this.mem.flush();
+    this.mem.sync();
     switch (outcome.kind) {
       case "return":
         bigToPair(outcome.value);
@@ -119,7 +119,7 @@ export class RunState {
       return this.fail({ kind: "pc-out-of-range", pc, message: `pc ${pc}: call target ${target} is outside the program` }, this.steps);
     }
     const stack = newStack(this.machine.memory, depth + 1);
-    this.mem.flush();
+    this.mem.sync();
     const R = this.R;
     R[0] = 0;
     R[1] = 0;
@@ -162,7 +162,7 @@ export class RunState {
     const frame: Frame = { program: code.program, regs, stack: memory.bySegment.get(Segment.STACK + depth)!, returnPc: -1 };
     this.machine.steps = this.steps;
     const step = execute(this.machine, frame, code.program[pc], pc);
-    this.mem.flush();
+    this.mem.sync();
     if (step.kind === "fault") return this.fail(step.fault, this.steps);
     if (step.kind === "exit") {
       this.end = step;

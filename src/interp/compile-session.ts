@@ -1,0 +1,103 @@
+// A machine built once for the compiled tier, on which the program can run
+// once (runCompiled) or many times, the way BPF_PROG_TEST_RUN with `repeat`
+// does (net/bpf/test_run.c bpf_test_run: the same context, packet and maps
+// for every repetition; what one repetition writes, the next one sees). Each
+// run starts from the registers and stack the machine was made with (a
+// resumed run's seeds, else zeros and the context pointer), no events and no
+// redirect; the packet and the maps carry over. Benchmarks use repeat() to
+// time execution apart from building the machine.
+import type { Program } from "../ebpf/instruction.ts";
+import type { RunEvent } from "../helpers/runtime.ts";
+import { IndexedAddressSpace, MemoryPort } from "./compile-memory.ts";
+import { compiledProgram, type CompiledProgram } from "./compile-program.ts";
+import { ENDED, REGISTER_HALVES, RETURNED, RunState, type End } from "./compile-runtime.ts";
+import { PAIR, bigToPair, pairToBig } from "./compile-u64.ts";
+import { DEFAULT_MAX_STEPS, type RunEnv, type RunOptions, type RunResult } from "./env.ts";
+import { createMachine, type Machine } from "./machine.ts";
+
+export class CompiledSession {
+  readonly machine: Machine;
+  private readonly code: CompiledProgram;
+  private readonly initialRegisters = new Int32Array(REGISTER_HALVES);
+  private readonly state: RunState;
+  private readonly stackBytes: Uint8Array;
+  private readonly initialStack: Uint8Array;
+  private readonly entryPc: number;
+
+  constructor(
+    readonly program: Program,
+    env: RunEnv = {},
+    options: Pick<RunOptions, "maxSteps"> = {},
+  ) {
+    const memory = new IndexedAddressSpace();
+    this.machine = createMachine(program, env, memory);
+    this.code = compiledProgram(program);
+    this.state = new RunState(this.machine, new MemoryPort(memory, this.machine.xdp?.buffer), options.maxSteps ?? DEFAULT_MAX_STEPS, compiledProgram);
+    this.stackBytes = this.machine.frames[0].stack.bytes;
+    this.initialStack = this.stackBytes.slice();
+    this.entryPc = env.resume?.pc ?? 0;
+    this.machine.frames[0].regs.forEach((value, r) => {
+      bigToPair(value);
+      this.initialRegisters[2 * r] = PAIR[0];
+      this.initialRegisters[2 * r + 1] = PAIR[1];
+    });
+  }
+
+  // One more run on the machine as the last run left it.
+  run(): RunResult {
+    return this.repeat(1);
+  }
+
+  // `times` runs, the result of the last one (nothing is built for the others).
+  repeat(times: number): RunResult {
+    let status = RETURNED;
+    for (let i = 0; i < times; i++) {
+      this.rewind();
+      status = this.execute();
+    }
+    return this.finish(status === RETURNED ? { kind: "exit", r0: pairToBig(this.state.R[0], this.state.R[1]) } : this.state.end!);
+  }
+
+  // The packet window or the address space changed from outside (between runs): forget what the cache knew.
+  invalidate(): void {
+    this.state.mem.flush();
+  }
+
+  private rewind(): void {
+    const machine = this.machine;
+    const state = this.state;
+    machine.steps = 0;
+    machine.tailCalls = 0;
+    if (machine.events.length > 0) machine.events.length = 0;
+    if (machine.reserved.size > 0) machine.reserved.clear();
+    if (machine.xdp) machine.xdp.redirect = undefined;
+    this.stackBytes.set(this.initialStack);
+    state.R.set(this.initialRegisters);
+    state.steps = 0;
+    state.end = undefined;
+  }
+
+  private execute(): number {
+    if (this.program.length === 0) {
+      this.state.end = { kind: "fault", fault: { kind: "pc-out-of-range", pc: 0, message: "pc 0: the program is empty" } };
+      return ENDED;
+    }
+    const pc = this.entryPc;
+    if (!(Number.isInteger(pc) && pc >= 0 && pc < this.program.length)) {
+      this.state.end = { kind: "fault", fault: { kind: "pc-out-of-range", pc, message: `pc ${pc}: a resumed run cannot start outside the program (${this.program.length} slots)` } };
+      return ENDED;
+    }
+    return this.code.enter(pc, this.state, 0);
+  }
+
+  // run.ts finish: the events in order (unsubmitted ring-buffer records dropped) and the redirect.
+  private finish(end: End): RunResult {
+    const machine = this.machine;
+    const steps = this.state.steps;
+    machine.steps = steps;
+    const events = machine.events.filter((event): event is RunEvent => event !== undefined);
+    const common = { steps, events, ...(machine.xdp?.redirect ? { redirect: machine.xdp.redirect } : {}) };
+    if (end.kind === "exit") return { kind: "exit", r0: end.r0, ...common };
+    return { kind: "fault", pc: end.fault.pc, message: end.fault.message, fault: end.fault, ...common };
+  }
+}
