@@ -92,6 +92,7 @@ export function loadMapContent(setup: ObjectMaps, name: string, json: unknown, s
 }
 
 export function loadMapFileContent(setup: ObjectMaps, name: string, file: string): ObjectMaps {
+  mapIndexNamed(setup.object, name, file);
   let json: unknown;
   try {
     json = JSON.parse(readFileSync(file, "utf8"));
