@@ -13,6 +13,7 @@ import { immAsU64 } from "../interp/u64.ts";
 import type { VReg } from "./ir.ts";
 import { constPair, readPair, resultConst, resultHigh, writePair, type LowerCtx, type Pair } from "./lower-context.ts";
 import { constOf, hiOf, loOf, reg, val, type MBuilder, type Src } from "./micro-ir.ts";
+import { activeMutant } from "./mutants.ts";
 
 const M32 = 0xffffffff;
 
@@ -120,7 +121,7 @@ function addSub64(ctx: LowerCtx, d: VReg, a: Pair, s: Pair, sub: boolean): Pair 
   const ph = b.prepare(a.hi, s.hi);
   const hi = b.temp();
   b.aluPrepared(sub ? Op.SUB : Op.ADD, lo, pl);
-  b.aluPrepared(sub ? Op.SUBC : Op.ADDC, hi, ph);
+  b.aluPrepared(sub ? Op.SUBC : activeMutant() === "add64-no-carry" ? Op.ADD : Op.ADDC, hi, ph);
   return { lo: reg(lo), hi: reg(hi) };
 }
 
