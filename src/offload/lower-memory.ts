@@ -16,6 +16,7 @@ import * as S from "../verifier/scalar.ts";
 import type { AbsVal } from "./abstract-value.ts";
 import { stackOffset } from "./analysis.ts";
 import { bswap16, bswap32 } from "./lower-alu.ts";
+import { activeMutant } from "./mutants.ts";
 import { constPair, readPair, writePair, type LowerCtx, type Pair } from "./lower-context.ts";
 import { constOf, hiOf, loOf, reg, val, type MBuilder, type Src } from "./micro-ir.ts";
 import { frameTop } from "./stack-layout.ts";
@@ -104,7 +105,7 @@ export function lowerLoad(ctx: LowerCtx, f: LoadInstruction, route: AccessRoute)
     }
     case "memory": {
       const addr = b.inReg(base.lo);
-      b.emit(Op.MEM_RD, { d: XFER0, a: addr, imm: f.off, c: f.sizeBytes, x: MEM_SIGNAL, flags: Flag.LE | Flag.SWAP });
+      b.emit(Op.MEM_RD, { d: XFER0, a: addr, imm: f.off, c: f.sizeBytes, x: MEM_SIGNAL, flags: activeMutant() === "load-missing-byte-swap" ? Flag.LE : Flag.LE | Flag.SWAP });
       const lo = b.temp();
       b.emit(Op.MOV, { d: lo, b: XFER0 });
       let hi: Src = val(0);
@@ -169,7 +170,7 @@ export function lowerAtomic(ctx: LowerCtx, f: AtomicInstruction): void {
   b.mov(XFER0, v.lo);
   if (f.sizeBytes === 8) b.mov(XFER0 + 1, v.hi);
   const op = f.fetch ? Op.MEM_TADD : Op.MEM_ADD;
-  b.emit(op, { d: XFER0, a: b.inReg(base.lo), imm: f.off, c: f.sizeBytes, x: MEM_SIGNAL, flags: Flag.LE | Flag.SWAP });
+  b.emit(op, { d: XFER0, a: b.inReg(base.lo), imm: f.off, c: activeMutant() === "atomic64-as-32" ? 4 : f.sizeBytes, x: MEM_SIGNAL, flags: Flag.LE | Flag.SWAP });
   if (!f.fetch) return;
   const lo = b.temp();
   b.emit(Op.MOV, { d: lo, b: XFER0 });
