@@ -9,6 +9,7 @@ import type { JumpCondInstruction } from "../ebpf/index.ts";
 import { immAsU64 } from "../interp/u64.ts";
 import { constPair, readPair, type LowerCtx, type Pair } from "./lower-context.ts";
 import { constOf, isConst, reg, val, type MBuilder, type MTerm, type Src } from "./micro-ir.ts";
+import { activeMutant } from "./mutants.ts";
 
 const sameConst = (x: Src, y: Src): boolean => isConst(x) && isConst(y) && x.value === y.value;
 
@@ -105,5 +106,7 @@ export function lowerBranch(ctx: LowerCtx, cond: JumpCondInstruction, taken: num
   const a = readPair(ctx, cond.dst);
   const s = cond.source === "reg" ? readPair(ctx, cond.src) : constPair(immAsU64(cond.imm));
   const op = setFlags(ctx.b, cond.op, cond.width, a, s);
+  const packetBound = cond.op === "jgt" && cond.source === "reg" && ctx.before.regs[cond.dst]?.k === "packet" && ctx.before.regs[cond.src]?.k === "packet";
+  if (activeMutant() === "packet-bound-off-by-one" && packetBound && op === Op.BHI) return { kind: "branch", op: Op.BCC, target: taken, fallthrough };
   return { kind: "branch", op, target: taken, fallthrough };
 }
