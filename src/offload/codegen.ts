@@ -11,6 +11,7 @@ import type { FrontEnd } from "./front-end.ts";
 import type { Origin } from "./ir.ts";
 import type { HostCutSpec, Lowered } from "./lower.ts";
 import { eliminateDeadCode, microLiveness, vIndex } from "./micro-liveness.ts";
+import { activeMutant } from "./mutants.ts";
 import { isConst, isVirtual, mtermSuccessors, VBASE, type MBlock, type MInsn, type MTerm, type Src } from "./micro-ir.ts";
 import type { ExitRegister, HostExit, NicStage, RegisterKind, WordLocation } from "./nic-image.ts";
 import { allocateRegisters, type Allocation, type Location } from "./regalloc.ts";
@@ -170,6 +171,7 @@ export function compileStages(fe: FrontEnd, lowered: Lowered, assignment: StageA
       if (l.kind === "reg") mask |= 1 << l.reg;
       else lm = widen(lm, l.offset, l.offset + 4);
     }
+    if (activeMutant() === "handover-drops-register" && mask !== 0) mask &= ~(1 << (31 - Math.clz32(mask)));
     for (const target of handoverTargets.get(stage) ?? []) {
       const ir = blocks[target].irBlock;
       const stack = fe.liveness.liveIn[ir]?.stack ?? [];

@@ -15,6 +15,7 @@ import { Op, opInfo } from "../../hw-model/isa/opcode.ts";
 import { A0, B0, IMM, NONE } from "../../hw-model/isa/register.ts";
 import { mk } from "../../hw-model/isa/instruction.ts";
 import { BitSet, microLiveness, vIndex, virtualDefs, virtualUses } from "./micro-liveness.ts";
+import { activeMutant } from "./mutants.ts";
 import { isVirtual, mtermSuccessors, mtermUses, readsFlags, setsFlags, VBASE, type MBlock, type MInsn, type MTerm } from "./micro-ir.ts";
 
 export const REGS_PER_BANK = 16;
@@ -457,6 +458,7 @@ function finish(blocks: MBlock[], location: ReadonlyMap<number, Location>): MBlo
     const insns: MInsn[] = [];
     for (const i of b.insns) {
       const m: MInsn = { ...i, d: i.d === NONE ? NONE : phys(i.d), a: i.a === IMM || i.a === NONE ? i.a : phys(i.a), b: i.b === IMM || i.b === NONE ? i.b : phys(i.b), c: i.c === NONE ? NONE : opInfo[i.op].format === "lmload" || opInfo[i.op].format === "lmstore" || opInfo[i.op].format === "mem" ? i.c : phys(i.c), x: opInfo[i.op].format === "fwcall" && i.x !== NONE ? phys(i.x) : i.x };
+      if (activeMutant() === "mov-wrong-register-bank" && m.op === Op.MOV && m.b >= B0 && m.b < B0 + (B0 - A0)) (m as { b: number }).b = m.b - B0 + A0;
       if (m.op === Op.MOV && m.d === m.b && m.d !== NONE) continue;
       insns.push(m);
     }
