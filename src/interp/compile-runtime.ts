@@ -5,7 +5,7 @@
 // shapes, so that both tiers end a run the same way.
 import type { Program } from "../ebpf/instruction.ts";
 import type { HelperOutcome } from "../helpers/runtime.ts";
-import type { BpfMap } from "../maps/types.ts";
+import { MapType, type BpfMap } from "../maps/types.ts";
 import type { IndexedAddressSpace, MemoryPort } from "./compile-memory.ts";
 import { PAIR, bigToPair, pairToBig } from "./compile-u64.ts";
 import { memoryFault, type Fault } from "./fault.ts";
@@ -28,6 +28,8 @@ export const CALL_TAIL = 3;
 
 // Registers travel between functions as int32 halves: R[2r] = high, R[2r+1] = low.
 export const REGISTER_HALVES = 22;
+// Map-value addresses are remembered for offsets below this (global data sections are small).
+const VALUE_OFFSETS = 1 << 16;
 const R6_HI = 12;
 const R10_HI = 20;
 
@@ -55,6 +57,9 @@ export class RunState {
   end: End | undefined;
   exitPc = -1;
   tailStatus = RETURNED;
+  // Helpers and reference steps run so far: what remembered map-value addresses are checked against.
+  private helperCalls = 0;
+  private readonly valueAddresses = new Map<number, { readonly hi: number; readonly lo: number; readonly calls: number }>();
 
   constructor(
     readonly machine: Machine,
@@ -87,6 +92,7 @@ export class RunState {
     // The reference says why a helper cannot be called.
     if (implementation === undefined) return this.reference(code, pc, depth);
     machine.steps = this.steps;
+    this.helperCalls++;
     const R = this.R;
     const args = [pairToBig(R[2], R[3]), pairToBig(R[4], R[5]), pairToBig(R[6], R[7]), pairToBig(R[8], R[9]), pairToBig(R[10], R[11])] as const;
     const outcome: HelperOutcome = implementation({ pc, id, args, machine });
@@ -140,15 +146,25 @@ export class RunState {
     return this.reference(code, pc, depth);
   }
 
-  // ld_imm64 of a map value (BPF_PSEUDO_MAP_VALUE / MAP_IDX_VALUE): the address in PAIR (run.ts pseudoValue),
-  // or RETURNED false when the reference has to say why there is none.
+  // ld_imm64 of a map value (BPF_PSEUDO_MAP_VALUE / MAP_IDX_VALUE): the address in PAIR (run.ts
+  // pseudoValue), or false when the reference has to say why there is none. An array's lookup has no
+  // side effects and its value never moves (src/maps/array.ts), and the address space hands out the
+  // same region for the same view until a helper looks the value up another way: so for arrays the
+  // address is remembered until the next helper call.
   mapValue(index: number, offset: number): boolean {
     const machine = this.machine;
     const map = machine.maps[index];
     if (!map) return false;
+    const remembered = map.def.type === MapType.ARRAY ? this.valueAddresses.get(index * VALUE_OFFSETS + offset) : undefined;
+    if (remembered !== undefined && remembered.calls === this.helperCalls) {
+      PAIR[0] = remembered.hi;
+      PAIR[1] = remembered.lo;
+      return true;
+    }
     const value = map.lookup(new Uint8Array(map.def.keySize), machine.cpu);
     if (!value || offset >= value.byteLength) return false;
     bigToPair(machine.memory.regionForView(value, "map-value", `value in map '${map.def.name}'`, true).base + BigInt(offset));
+    if (map.def.type === MapType.ARRAY && offset < VALUE_OFFSETS) this.valueAddresses.set(index * VALUE_OFFSETS + offset, { hi: PAIR[0], lo: PAIR[1], calls: this.helperCalls });
     return true;
   }
 
@@ -161,6 +177,7 @@ export class RunState {
     const memory = this.machine.memory as IndexedAddressSpace;
     const frame: Frame = { program: code.program, regs, stack: memory.bySegment.get(Segment.STACK + depth)!, returnPc: -1 };
     this.machine.steps = this.steps;
+    this.helperCalls++;
     const step = execute(this.machine, frame, code.program[pc], pc);
     this.mem.sync();
     if (step.kind === "fault") return this.fail(step.fault, this.steps);

@@ -12,13 +12,14 @@ export const hex = (bytes: Uint8Array): string => Array.from(bytes, (b) => b.toS
 
 // One line per slot: invalid slots are listed too (llvm-objdump-style disassembly cannot print them).
 export function listing(program: Program): string {
-  return program
-    .map((slot, pc) => {
-      const form = classify(slot, program[pc + 1]);
-      const text = typeof form === "string" ? `(invalid: ${form})` : formatInstruction(form);
-      return `${String(pc).padStart(4)}: ${hexSlot(slot)}  ${text}`;
-    })
-    .join("\n");
+  const lines: string[] = [];
+  for (let pc = 0; pc < program.length; pc++) {
+    const form = classify(program[pc], program[pc + 1]);
+    lines.push(`${String(pc).padStart(4)}: ${hexSlot(program[pc])}  ${typeof form === "string" ? `(invalid: ${form})` : formatInstruction(form)}`);
+    // The second slot of an lddw carries the upper half of its constant.
+    if (typeof form !== "string" && form.kind === "lddw") lines.push(`${String(++pc).padStart(4)}: ${hexSlot(program[pc])}`);
+  }
+  return lines.join("\n");
 }
 
 // A stable text form of results, maps and byte arrays (bigints and bytes as hex).

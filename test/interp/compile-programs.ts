@@ -182,6 +182,22 @@ const mapValueItem: fc.Arbitrary<Item> = fc
     ),
   );
 
+// The same array value reached directly, then through a lookup (which hands out a read-only
+// region for a BPF_F_RDONLY_PROG map), then directly again: the pointers end up in r7 and r8.
+const valueAliasItem: fc.Arbitrary<Item> = fc.constantFrom(ARRAY_MAP, READONLY_MAP).map((map) =>
+  slots(
+    insn(LDDW, 7, PseudoLd.MAP_IDX_VALUE, 0, map),
+    insn(0),
+    insn(Class.ST | Mode.MEM | Size.W, 10, 0, -4, 0),
+    ...ldMap(1, map),
+    movReg(2, 10),
+    add64(2, -4),
+    callHelper(HelperId.MAP_LOOKUP_ELEM),
+    insn(LDDW, 8, PseudoLd.MAP_IDX_VALUE, 0, map),
+    insn(0),
+  ),
+);
+
 // Accesses right at the edges of the stack and of the input or packet, one byte either side.
 const edgeItem = (mode: ProgramMode): fc.Arbitrary<Item> =>
   fc.tuple(fc.constantFrom(...SIZES), fc.integer({ min: -1, max: 1 }), fc.constantFrom("stack-top", "stack-bottom", "end"), fc.boolean(), writable).map(([size, delta, edge, store, reg]) => {
@@ -245,6 +261,7 @@ export function programArbitrary(mode: ProgramMode): fc.Arbitrary<GeneratedProgr
     { weight: 4, arbitrary: memoryItem },
     { weight: 1, arbitrary: compareExchangeItem },
     { weight: 1, arbitrary: mapValueItem },
+    { weight: 1, arbitrary: valueAliasItem },
     { weight: 2, arbitrary: edgeItem(mode) },
     { weight: 2, arbitrary: mapItem },
     { weight: 1, arbitrary: plainHelperItem },
