@@ -20,6 +20,7 @@ import { PacketState } from "./packet.ts";
 import { HANDLE_MASK, HANDLE_SHIFT, MAX_HANDLES, OFFSET_MASK, Region, REGION_SHIFT, VALUE_OFFSET_MASK, hexAddress, packetAddress, valueAddress } from "./address.ts";
 import { FW_SIGNAL, MicrocodeFault, TARGET_LOCAL, callRoutine, type FirmwareContext, type Located, type PerfEvent } from "../firmware/routines.ts";
 import type { MapRuntime } from "../firmware/map-runtime.ts";
+import { compileStage, type CompiledStage } from "./compile.ts";
 
 // What a register reads before anything wrote it in this stage.
 export const REGISTER_POISON = 0xdeadbeef | 0;
@@ -71,14 +72,15 @@ export class Executor implements FirmwareContext {
   readonly pcieTarget: number;
   readonly maps: readonly MapRuntime[];
   private readonly stages: readonly Microprogram[];
-  // Thread context.
-  private readonly regs = new Int32Array(REG_COUNT);
-  private readonly lm: Uint8Array;
-  private readonly lmIndex = new Int32Array(2);
-  private flagZ = 0;
-  private flagN = 0;
-  private flagC = 0;
-  private flagV = 0;
+  // Thread context. Compiled stages (compile.ts) read and write the registers, local memory, its
+  // index registers, the flags and the instruction count directly.
+  readonly regs = new Int32Array(REG_COUNT);
+  readonly lm: Uint8Array;
+  readonly lmIndex = new Int32Array(2);
+  flagZ = 0;
+  flagN = 0;
+  flagC = 0;
+  flagV = 0;
   private mulA = 0;
   private mulB = 0;
   // 0 idle, 1..4 after mul_start and each step, 5 product ready.
@@ -91,7 +93,12 @@ export class Executor implements FirmwareContext {
   private readonly handleMap = new Int32Array(MAX_HANDLES);
   private handleCount = 0;
   private perfEvents: PerfEvent[] = [];
-  private instructions = 0;
+  instructions = 0;
+  // Issue cycles not yet in the trace when a compiled stage hands the rest of the stage to the interpreter.
+  exitCycles = 0;
+  // Per stage: its compiled code, null when it cannot be compiled, undefined before its first packet.
+  private readonly compiled: (CompiledStage | null | undefined)[] = [];
+  private readonly compiling: boolean;
   private randomState: number;
   // Where the last resolve() found its bytes.
   private resBuf: Uint8Array = new Uint8Array(0);
@@ -104,11 +111,14 @@ export class Executor implements FirmwareContext {
   private endLmOffset = 0;
   private endLmBytes = 0;
 
+  // `interpretOnly` runs every instruction through the reference interpreter (for tests that compare).
   constructor(
     image: ExecImage,
     readonly params: ExecParams,
     seed: number,
+    options: { readonly interpretOnly?: boolean } = {},
   ) {
+    this.compiling = options.interpretOnly !== true;
     this.stages = image.stages;
     this.maps = image.maps;
     this.pcieTarget = image.pcieTarget;
@@ -197,7 +207,7 @@ export class Executor implements FirmwareContext {
 
   private faultPc = 0;
   // The pc being executed (for faults raised by operand access).
-  private pcNow = 0;
+  pcNow = 0;
 
   // Small enough for the JIT to inline: general registers directly, the rest through the checked path.
   private rd(o: number, imm: number): number {
@@ -304,15 +314,224 @@ export class Executor implements FirmwareContext {
     throw new MicrocodeFault(`${what} at ${hexAddress(address)} is not in any memory region${address === 0 ? " (a null pointer)" : ""}`);
   }
 
+  // --- Instructions shared by the interpreter and compiled stages (compile.ts) ---
+  // Each takes the instruction's pc and the issue cycles not yet written to the trace.
+
+  mulStep(pc: number): void {
+    if (this.mulState < 1 || this.mulState > 4) this.fault(pc, this.mulState === 0 ? "mul_step without mul_start" : "more than four mul_step after mul_start");
+    this.mulState++;
+  }
+
+  // The product's low or high word, once the four steps are done.
+  mulProduct(pc: number, high: boolean): number {
+    if (this.mulState !== 5) this.fault(pc, `the product is read after ${Math.max(0, this.mulState - 1)} of the four mul_step`);
+    return high ? mulHigh(this.mulA, this.mulB) : Math.imul(this.mulA, this.mulB);
+  }
+
+  mulStart(a: number, b: number): void {
+    this.mulA = a;
+    this.mulB = b;
+    this.mulState = 1;
+  }
+
+  returnFault(pc: number, target: number): never {
+    return this.fault(pc, `return address ${target} is outside the program`);
+  }
+
+  localMemoryFault(pc: number, access: "read" | "write", width: number, addr: number): never {
+    return this.fault(pc, `local-memory ${access} of ${width} bytes at ${addr} is outside the thread's ${this.lm.length} bytes`);
+  }
+
+  memCommand(pc: number, cycles: number): void {
+    this.pcNow = pc;
+    const code = this.currentCode;
+    const regs = this.regs;
+    const trace = this.trace;
+    const at = pc * STRIDE;
+    const op = code[at + F_OP];
+    const xk = code[at + F_D];
+    const bytes = code[at + F_C];
+    const sig = code[at + F_X];
+    const flags = code[at + F_FLAGS];
+    const le = (flags & Flag.LE) !== 0;
+    const words = bytes < 4 ? 1 : bytes >> 2;
+    if ((this.sigPending >>> sig) & 1) this.fault(pc, `signal s${sig} is reused while a command on it is still in flight`);
+    const address = (this.rd(code[at + F_A], 0) + code[at + F_IMM]) | 0;
+    const atomic = op !== Op.MEM_RD && op !== Op.MEM_WR;
+    try {
+      this.resolveOrThrow(address, bytes, opInfo[op].mnemonic, atomic);
+    } catch (e) {
+      if (e instanceof MicrocodeFault) this.fault(pc, e.message);
+      throw e;
+    }
+    const buf = this.resBuf;
+    const off = this.resOff;
+    if (op === Op.MEM_RD) {
+      for (let w = 0; w < words; w++) this.wr(xk + w, 0);
+      loadWords(buf, off, bytes, le, regs, xk);
+    } else if (op === Op.MEM_WR) {
+      for (let w = 0; w < words; w++) this.rd(xk + w, 0);
+      storeWords(buf, off, bytes, le, regs, xk);
+    } else if (op === Op.MEM_TAS) {
+      const bits = this.rd(xk, 0);
+      const old = getWord(buf, off, le);
+      setWord(buf, off, le, old | bits);
+      regs[xk] = old;
+    } else {
+      const returnsOld = op === Op.MEM_TADD;
+      if (bytes === 4) {
+        const addend = this.rd(xk, 0);
+        const old = getWord(buf, off, le);
+        setWord(buf, off, le, (old + addend) | 0);
+        if (returnsOld) regs[xk] = old;
+      } else {
+        const x0 = this.rd(xk, 0);
+        const x1 = this.rd(xk + 1, 0);
+        const w0 = getWord(buf, off, le);
+        const w1 = getWord(buf, off + 4, le);
+        // Memory order is word0 then word1; big-endian puts the high half first.
+        const oldHi = le ? w1 : w0;
+        const oldLo = le ? w0 : w1;
+        const addHi = le ? x1 : x0;
+        const addLo = le ? x0 : x1;
+        const lo = u32(oldLo) + u32(addLo);
+        const hi = (oldHi + addHi + (lo > 0xffffffff ? 1 : 0)) | 0;
+        setWord(buf, off, le, le ? lo | 0 : hi);
+        setWord(buf, off + 4, le, le ? hi : lo | 0);
+        if (returnsOld) {
+          regs[xk] = w0;
+          regs[xk + 1] = w1;
+        }
+      }
+    }
+    trace.run(cycles);
+    trace.mem(this.resTarget, bytes, op === Op.MEM_RD ? MemKind.READ : op === Op.MEM_WR ? MemKind.WRITE : MemKind.ATOMIC, sig);
+    if (flags & Flag.SWAP) {
+      trace.wait(1 << sig);
+    } else {
+      this.sigPending |= 1 << sig;
+      for (let w = 0; w < words; w++) {
+        this.xferBusy |= 1 << (xk - X0 + w);
+        this.xferSignal[xk - X0 + w] = sig;
+      }
+    }
+  }
+
+  ctxArb(pc: number, cycles: number): void {
+    this.pcNow = pc;
+    const mask = this.currentCode[pc * STRIDE + F_X];
+    const missing = mask & ~this.sigPending;
+    if (missing) this.fault(pc, `waits for ${signalNames(missing)}, which no command in flight will raise`);
+    this.sigPending &= ~mask;
+    for (let k = 0; k < XFER_REGS; k++) if ((this.xferBusy >>> k) & 1 && (mask >>> this.xferSignal[k]) & 1) this.xferBusy &= ~(1 << k);
+    this.trace.run(cycles);
+    this.trace.wait(mask);
+  }
+
+  fwcall(pc: number, cycles: number): void {
+    this.pcNow = pc;
+    const code = this.currentCode;
+    const at = pc * STRIDE;
+    if ((this.sigPending >>> FW_SIGNAL) & 1) this.fault(pc, `fwcall while signal s${FW_SIGNAL}, which firmware routines use, is in flight`);
+    const a = code[at + F_A];
+    const b = code[at + F_B];
+    const cc = code[at + F_C];
+    const x = code[at + F_X];
+    const arg0 = a === NONE ? 0 : this.rd(a, 0);
+    const arg1 = b === NONE ? 0 : this.rd(b, 0);
+    const arg2 = cc === NONE ? 0 : this.rd(cc, 0);
+    const arg3 = x === NONE ? 0 : this.rd(x, 0);
+    this.trace.run(cycles);
+    let result = 0;
+    try {
+      result = callRoutine(this, code[at + F_N], code[at + F_IMM], arg0, arg1, arg2, arg3);
+    } catch (e) {
+      if (e instanceof MicrocodeFault) this.fault(pc, e.message);
+      throw e;
+    }
+    this.wr(code[at + F_D], result);
+  }
+
+  // handover or to_host.
+  endStage(pc: number, cycles: number): void {
+    this.pcNow = pc;
+    const code = this.currentCode;
+    const at = pc * STRIDE;
+    const lmBytes = this.lm.length;
+    if (this.sigPending) this.fault(pc, `the stage ends with ${signalNames(this.sigPending)} still in flight`);
+    const lmOffset = code[at + F_X];
+    const lmCarry = code[at + F_C];
+    if (lmOffset + lmCarry > lmBytes) this.fault(pc, `carries local memory ${lmOffset}..${lmOffset + lmCarry - 1}, beyond the thread's ${lmBytes} bytes`);
+    if (code[at + F_OP] === Op.HANDOVER) {
+      const ring = code[at + F_N];
+      if (ring >= this.stages.length) this.fault(pc, `hands over to ring ${ring}, but the image has stages 0..${this.stages.length - 1}`);
+      this.endKind = EndKind.HANDOVER;
+      this.endArg = ring;
+    } else {
+      this.endKind = EndKind.HOST;
+      this.endArg = 0;
+    }
+    this.endMask = code[at + F_IMM];
+    this.endLmOffset = lmOffset;
+    this.endLmBytes = lmCarry;
+    this.trace.run(cycles);
+  }
+
+  verdict(pc: number, cycles: number): void {
+    this.pcNow = pc;
+    const at = pc * STRIDE;
+    if (this.sigPending) this.fault(pc, `the packet ends with ${signalNames(this.sigPending)} still in flight`);
+    const named = this.currentCode[at + F_N];
+    this.endKind = EndKind.VERDICT;
+    this.endArg = named === -1 ? this.rd(this.currentCode[at + F_A], 0) : named;
+    this.trace.run(cycles);
+  }
+
+  // Operand access and faults from compiled code, which keeps its instruction count in a local:
+  // `count` is the count at this instruction (what the packet reports if it faults here).
+  readAt(o: number, imm: number, pc: number, count: number): number {
+    this.pcNow = pc;
+    this.instructions = count;
+    return this.rd(o, imm);
+  }
+
+  writeAt(o: number, value: number, pc: number, count: number): void {
+    this.pcNow = pc;
+    this.instructions = count;
+    this.wr(o, value);
+  }
+
+  faultAt(pc: number, count: number, message: string): never {
+    this.instructions = count;
+    return this.fault(pc, message);
+  }
+
   // Runs stage `stage` until its terminal instruction. Faults throw MicrocodeFault.
   private runStage(stage: number): void {
     const program = this.stages[stage];
     if (!program) throw new MicrocodeFault(`stage ${stage} does not exist (the image has ${this.stages.length})`);
     const code = program.code;
     this.currentCode = code;
+    let pc = 0;
+    let cycles = 0;
+    if (this.compiling) {
+      let run = this.compiled[stage];
+      if (run === undefined) run = this.compiled[stage] = compileStage(code, this.params);
+      if (run !== null) {
+        pc = run(this, this.regs, this.lm, this.lmIndex, this.instructions);
+        // The compiled code ran to the end, or left the rest (from `pc`) to the interpreter.
+        if (pc < 0) return;
+        cycles = this.exitCycles;
+      }
+    }
+    this.interpret(code, pc, cycles);
+  }
+
+  // The reference interpreter: runs the current stage's code from `startPc` (with `startCycles` of
+  // issue not yet written to the trace) until its terminal instruction.
+  private interpret(code: Int32Array, startPc: number, startCycles: number): void {
     const length = code.length / STRIDE;
     const regs = this.regs;
-    const trace = this.trace;
     const p = this.params;
     const issue = p.issueCyclesPerInstruction;
     const penalty = p.takenBranchPenaltyCycles;
@@ -323,8 +542,8 @@ export class Executor implements FirmwareContext {
     let n = this.flagN;
     let c = this.flagC;
     let v = this.flagV;
-    let cycles = 0;
-    let pc = 0;
+    let cycles = startCycles;
+    let pc = startPc;
     let count = this.instructions;
     try {
       for (;;) {
@@ -439,21 +658,19 @@ export class Executor implements FirmwareContext {
             pc++;
             break;
           }
-          case Op.MUL_START:
-            this.mulA = this.rd(code[at + F_A], 0);
-            this.mulB = this.rd(code[at + F_B], 0);
-            this.mulState = 1;
+          case Op.MUL_START: {
+            const a = this.rd(code[at + F_A], 0);
+            this.mulStart(a, this.rd(code[at + F_B], 0));
             pc++;
             break;
+          }
           case Op.MUL_STEP:
-            if (this.mulState < 1 || this.mulState > 4) this.fault(pc, this.mulState === 0 ? "mul_step without mul_start" : "more than four mul_step after mul_start");
-            this.mulState++;
+            this.mulStep(pc);
             pc++;
             break;
           case Op.MUL_LO:
           case Op.MUL_HI: {
-            if (this.mulState !== 5) this.fault(pc, `the product is read after ${Math.max(0, this.mulState - 1)} of the four mul_step`);
-            this.wr(code[at + F_D], op === Op.MUL_LO ? Math.imul(this.mulA, this.mulB) : mulHigh(this.mulA, this.mulB));
+            this.wr(code[at + F_D], this.mulProduct(pc, op === Op.MUL_HI));
             pc++;
             break;
           }
@@ -504,7 +721,7 @@ export class Executor implements FirmwareContext {
             break;
           case Op.RTN: {
             const target = this.rd(code[at + F_A], 0);
-            if (target < 0 || target >= length) this.fault(pc, `return address ${target} is outside the program`);
+            if (target < 0 || target >= length) this.returnFault(pc, target);
             pc = target;
             cycles += penalty;
             break;
@@ -519,7 +736,7 @@ export class Executor implements FirmwareContext {
           case Op.LM_LD: {
             const width = code[at + F_C];
             const addr = this.lmIndex[code[at + F_N]] + code[at + F_IMM];
-            if (addr < 0 || addr + width > lmBytes) this.fault(pc, `local-memory read of ${width} bytes at ${addr} is outside the thread's ${lmBytes} bytes`);
+            if (addr < 0 || addr + width > lmBytes) this.localMemoryFault(pc, "read", width, addr);
             const r = width === 1 ? lm[addr] : width === 2 ? (lm[addr] << 8) | lm[addr + 1] : (lm[addr] << 24) | (lm[addr + 1] << 16) | (lm[addr + 2] << 8) | lm[addr + 3];
             this.wr(code[at + F_D], r);
             pc++;
@@ -528,7 +745,7 @@ export class Executor implements FirmwareContext {
           case Op.LM_ST: {
             const width = code[at + F_C];
             const addr = this.lmIndex[code[at + F_N]] + code[at + F_IMM];
-            if (addr < 0 || addr + width > lmBytes) this.fault(pc, `local-memory write of ${width} bytes at ${addr} is outside the thread's ${lmBytes} bytes`);
+            if (addr < 0 || addr + width > lmBytes) this.localMemoryFault(pc, "write", width, addr);
             const value = this.rd(code[at + F_A], 0);
             if (width === 1) lm[addr] = value;
             else if (width === 2) {
@@ -547,106 +764,21 @@ export class Executor implements FirmwareContext {
           case Op.MEM_WR:
           case Op.MEM_ADD:
           case Op.MEM_TADD:
-          case Op.MEM_TAS: {
-            const xk = code[at + F_D];
-            const bytes = code[at + F_C];
-            const sig = code[at + F_X];
-            const flags = code[at + F_FLAGS];
-            const le = (flags & Flag.LE) !== 0;
-            const words = bytes < 4 ? 1 : bytes >> 2;
-            if ((this.sigPending >>> sig) & 1) this.fault(pc, `signal s${sig} is reused while a command on it is still in flight`);
-            const address = (this.rd(code[at + F_A], 0) + code[at + F_IMM]) | 0;
-            const atomic = op !== Op.MEM_RD && op !== Op.MEM_WR;
-            try {
-              this.resolveOrThrow(address, bytes, opInfo[op].mnemonic, atomic);
-            } catch (e) {
-              if (e instanceof MicrocodeFault) this.fault(pc, e.message);
-              throw e;
-            }
-            const buf = this.resBuf;
-            const off = this.resOff;
-            if (op === Op.MEM_RD) {
-              for (let w = 0; w < words; w++) this.wr(xk + w, 0);
-              loadWords(buf, off, bytes, le, regs, xk);
-            } else if (op === Op.MEM_WR) {
-              for (let w = 0; w < words; w++) this.rd(xk + w, 0);
-              storeWords(buf, off, bytes, le, regs, xk);
-            } else if (op === Op.MEM_TAS) {
-              const bits = this.rd(xk, 0);
-              const old = getWord(buf, off, le);
-              setWord(buf, off, le, old | bits);
-              regs[xk] = old;
-            } else {
-              const returnsOld = op === Op.MEM_TADD;
-              if (bytes === 4) {
-                const addend = this.rd(xk, 0);
-                const old = getWord(buf, off, le);
-                setWord(buf, off, le, (old + addend) | 0);
-                if (returnsOld) regs[xk] = old;
-              } else {
-                const x0 = this.rd(xk, 0);
-                const x1 = this.rd(xk + 1, 0);
-                const w0 = getWord(buf, off, le);
-                const w1 = getWord(buf, off + 4, le);
-                // Memory order is word0 then word1; big-endian puts the high half first.
-                const [oldHi, oldLo, addHi, addLo] = le ? [w1, w0, x1, x0] : [w0, w1, x0, x1];
-                const lo = u32(oldLo) + u32(addLo);
-                const hi = (oldHi + addHi + (lo > 0xffffffff ? 1 : 0)) | 0;
-                setWord(buf, off, le, le ? lo | 0 : hi);
-                setWord(buf, off + 4, le, le ? hi : lo | 0);
-                if (returnsOld) {
-                  regs[xk] = w0;
-                  regs[xk + 1] = w1;
-                }
-              }
-            }
-            trace.run(cycles);
+          case Op.MEM_TAS:
+            this.memCommand(pc, cycles);
             cycles = 0;
-            trace.mem(this.resTarget, bytes, op === Op.MEM_RD ? MemKind.READ : op === Op.MEM_WR ? MemKind.WRITE : MemKind.ATOMIC, sig);
-            if (flags & Flag.SWAP) {
-              trace.wait(1 << sig);
-            } else {
-              this.sigPending |= 1 << sig;
-              for (let w = 0; w < words; w++) {
-                this.xferBusy |= 1 << (xk - X0 + w);
-                this.xferSignal[xk - X0 + w] = sig;
-              }
-            }
             pc++;
             break;
-          }
-          case Op.CTX_ARB: {
-            const mask = code[at + F_X];
-            const missing = mask & ~this.sigPending;
-            if (missing) this.fault(pc, `waits for ${signalNames(missing)}, which no command in flight will raise`);
-            this.sigPending &= ~mask;
-            for (let k = 0; k < XFER_REGS; k++) if ((this.xferBusy >>> k) & 1 && (mask >>> this.xferSignal[k]) & 1) this.xferBusy &= ~(1 << k);
-            trace.run(cycles);
+          case Op.CTX_ARB:
+            this.ctxArb(pc, cycles);
             cycles = 0;
-            trace.wait(mask);
             pc++;
             break;
-          }
-          case Op.FWCALL: {
-            if ((this.sigPending >>> FW_SIGNAL) & 1) this.fault(pc, `fwcall while signal s${FW_SIGNAL}, which firmware routines use, is in flight`);
-            const a = code[at + F_A];
-            const b = code[at + F_B];
-            const cc = code[at + F_C];
-            const x = code[at + F_X];
-            const args = [a === NONE ? 0 : this.rd(a, 0), b === NONE ? 0 : this.rd(b, 0), cc === NONE ? 0 : this.rd(cc, 0), x === NONE ? 0 : this.rd(x, 0)];
-            trace.run(cycles);
+          case Op.FWCALL:
+            this.fwcall(pc, cycles);
             cycles = 0;
-            let result = 0;
-            try {
-              result = callRoutine(this, code[at + F_N], code[at + F_IMM], args[0], args[1], args[2], args[3]);
-            } catch (e) {
-              if (e instanceof MicrocodeFault) this.fault(pc, e.message);
-              throw e;
-            }
-            this.wr(code[at + F_D], result);
             pc++;
             break;
-          }
           case Op.CSR_RD: {
             const pk = this.packet;
             const id = code[at + F_N];
@@ -667,34 +799,12 @@ export class Executor implements FirmwareContext {
             break;
           }
           case Op.HANDOVER:
-          case Op.TO_HOST: {
-            if (this.sigPending) this.fault(pc, `the stage ends with ${signalNames(this.sigPending)} still in flight`);
-            const lmOffset = code[at + F_X];
-            const lmCarry = code[at + F_C];
-            if (lmOffset + lmCarry > lmBytes) this.fault(pc, `carries local memory ${lmOffset}..${lmOffset + lmCarry - 1}, beyond the thread's ${lmBytes} bytes`);
-            if (op === Op.HANDOVER) {
-              const ring = code[at + F_N];
-              if (ring >= this.stages.length) this.fault(pc, `hands over to ring ${ring}, but the image has stages 0..${this.stages.length - 1}`);
-              this.endKind = EndKind.HANDOVER;
-              this.endArg = ring;
-            } else {
-              this.endKind = EndKind.HOST;
-              this.endArg = 0;
-            }
-            this.endMask = code[at + F_IMM];
-            this.endLmOffset = lmOffset;
-            this.endLmBytes = lmCarry;
-            trace.run(cycles);
+          case Op.TO_HOST:
+            this.endStage(pc, cycles);
             return;
-          }
-          case Op.VERDICT: {
-            if (this.sigPending) this.fault(pc, `the packet ends with ${signalNames(this.sigPending)} still in flight`);
-            const named = code[at + F_N];
-            this.endKind = EndKind.VERDICT;
-            this.endArg = named === -1 ? this.rd(code[at + F_A], 0) : named;
-            trace.run(cycles);
+          case Op.VERDICT:
+            this.verdict(pc, cycles);
             return;
-          }
           default:
             this.fault(pc, `opcode ${op} does not exist`);
         }
