@@ -147,7 +147,11 @@ export function environmentRouteTable(environment: NetworkEnvironment, source = 
 }
 
 // The commands that build the environment inside the current (fresh) namespace, in order.
+// The empty environment needs none: a fresh namespace already is that (loopback is down,
+// which only matters to routes, and forwarding is off, which bpf_fib_lookup checks first).
 export function environmentCommands(environment: NetworkEnvironment): string[][] {
+  const empty = environment.links.length + environment.routes.length + environment.neighbours.length === 0 && !environment.forwarding;
+  if (empty) return [];
   const commands: string[][] = [["ip", "link", "set", "lo", "up"]];
   for (const link of environment.links) {
     commands.push(["ip", "link", "add", link.name, "index", String(link.ifindex), "address", link.mac, "type", "veth", "peer", "name", link.peer]);

@@ -13,6 +13,7 @@ import type { BpfObject } from "../elf/bpf-object.ts";
 import type { TraceStep } from "../interp/env.ts";
 import { HelperId, helperImplementations, type HelperTable, type RouteTable } from "../helpers/index.ts";
 import type { Program } from "../ebpf/instruction.ts";
+import { Class, JmpOp, PseudoCall } from "../ebpf/opcode.ts";
 import { seededRandom } from "../helpers/runtime.ts";
 import type { KernelSession } from "../kernel/index.ts";
 import { cloneMaps, UpdateFlag, type SimMap } from "../maps/index.ts";
@@ -23,7 +24,7 @@ import { bootOffsetNs as measuredBootOffsetNs, enterFreshNetworkNamespace, pinTo
 import { KernelSide } from "./kernel-side.ts";
 import { compareSnapshots, differingBytes, isPerCpuMapType, maskKey, wordMask, NO_MASK, type EntryDifference, type MapMask, type PerCpuPolicy, type Snapshot } from "./map-snapshot.ts";
 import { frozenClock, noCalls, recordingHelpers, type NondeterministicCalls } from "./nondeterminism.ts";
-import { createObjectMaps, loadMapContent, loadMapFileContent, selectProgram, tailCallPrograms, type ObjectMaps } from "./object-setup.ts";
+import { createObjectMaps, loadMapContent, loadMapFileContent, selectXdpProgram, tailCallPrograms, type ObjectMaps } from "./object-setup.ts";
 import type { TestPacket } from "./packet-generator.ts";
 import { noTouches, trackingView, TrackedMaps, type Touches } from "./tracked-maps.ts";
 
@@ -116,12 +117,13 @@ function loadSources(setup: ObjectMaps, sources: readonly MapSource[]): ObjectMa
 
 // Whether any program of the object calls a clock or random helper (conservative: tail calls may reach any of them).
 function usesNondeterministicHelpers(object: BpfObject): boolean {
-  return object.programs.some((p) => p.insns.some((insn, pc) => insn.opcode === 0x85 && insn.src === 0 && NONDETERMINISTIC_HELPERS.has(insn.imm) && (pc === 0 || p.insns[pc - 1].opcode !== 0x18)));
+  const call = Class.JMP | JmpOp.CALL;
+  return object.programs.some((p) => p.insns.some((insn) => insn.opcode === call && insn.src === PseudoCall.HELPER && NONDETERMINISTIC_HELPERS.has(insn.imm)));
 }
 
 function runCheck(k: KernelSession, request: KernelCheckRequest, environment: NetworkEnvironment, cpu: number): KernelCheckReport {
   const { object } = request;
-  const program = selectProgram(object, request.program);
+  const program = selectXdpProgram(object, request.program);
   const setup = loadSources(createObjectMaps(object, k.cpuCount), request.maps ?? []);
   const load = KernelSide.load(k, object, program.name, setup.writes);
   if (load.kind === "rejected") {

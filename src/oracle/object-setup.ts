@@ -44,6 +44,15 @@ export function selectProgram(object: BpfObject, name: string | undefined): BpfP
   throw new ObjectSetupError(`${object.fileName} holds ${candidates.length} programs (${namesOf(candidates)}); name one with --prog.`, { file: object.fileName });
 }
 
+// The program to run, which must be an XDP program (the interpreter and the kernel's test run here take XDP contexts).
+export function selectXdpProgram(object: BpfObject, name: string | undefined): BpfProgram {
+  const program = selectProgram(object, name);
+  if (program.type !== "xdp") {
+    throw new ObjectSetupError(`${object.fileName}: program '${program.name}' is a ${program.type} program (section ${program.section}); only XDP programs can be run.`, { file: object.fileName });
+  }
+  return program;
+}
+
 const namesOf = (programs: readonly BpfProgram[]): string => programs.map((p) => p.name).join(", ") || "none";
 
 // The id a prog_array slot holds for a program of the object (its index in object.programs).

@@ -10,7 +10,7 @@ import type { TraceStep } from "../interp/env.ts";
 import { cloneMaps, diffMaps, formatMapDiff, type MapDiff } from "../maps/index.ts";
 import { describePacket } from "../traffic/index.ts";
 import { runXdp, type XdpRunResult } from "../xdp/index.ts";
-import { createObjectMaps, loadMapFileContent, selectProgram, tailCallPrograms } from "./object-setup.ts";
+import { createObjectMaps, loadMapFileContent, selectXdpProgram, tailCallPrograms } from "./object-setup.ts";
 
 export interface ObjectRunRequest {
   readonly object: BpfObject;
@@ -37,7 +37,7 @@ export function readObjectFile(path: string): BpfObject {
 
 export function runObject(request: ObjectRunRequest): ObjectRunReport {
   const { object } = request;
-  const program = selectProgram(object, request.program);
+  const program = selectXdpProgram(object, request.program);
   let setup = createObjectMaps(object, 1);
   for (const { map, file } of request.mapFiles ?? []) setup = loadMapFileContent(setup, map, file);
   const before = cloneMaps(setup.maps);
