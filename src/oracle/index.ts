@@ -19,4 +19,4 @@ export { kernelCheck, type CheckSettings, type KernelCheckReport, type KernelChe
 export { formatKernelCheck, hexDump, kernelCheckJson } from "./kernel-check-report.ts";
 export { EMPTY_POOL, generatePackets, type PacketPool, type TestPacket } from "./packet-generator.ts";
 export { capturePackets, poolFromMaps, PacketSourceError } from "./packet-sources.ts";
-export { compareSnapshots, type EntryDifference, type PerCpuPolicy, type Snapshot } from "./map-snapshot.ts";
+export { compareSnapshots, type EntryDifference, type Snapshot } from "./map-snapshot.ts";

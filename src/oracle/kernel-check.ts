@@ -22,7 +22,7 @@ import { dryRunView } from "./dry-run-map.ts";
 import { environmentCommands, environmentRouteTable, EMPTY_ENVIRONMENT, type NetworkEnvironment } from "./environment.ts";
 import { bootOffsetNs as measuredBootOffsetNs, enterFreshNetworkNamespace, pinToCpu } from "./host-control.ts";
 import { KernelSide } from "./kernel-side.ts";
-import { compareSnapshots, differingBytes, isPerCpuMapType, maskKey, wordMask, NO_MASK, type EntryDifference, type MapMask, type PerCpuPolicy, type Snapshot } from "./map-snapshot.ts";
+import { compareSnapshots, differingBytes, isPerCpuMapType, maskKey, wordMask, NO_MASK, type EntryDifference, type MapMask, type Snapshot } from "./map-snapshot.ts";
 import { frozenClock, noCalls, recordingHelpers, type NondeterministicCalls } from "./nondeterminism.ts";
 import { createObjectMaps, loadMapContent, loadMapFileContent, selectXdpProgram, tailCallPrograms, type ObjectMaps } from "./object-setup.ts";
 import type { TestPacket } from "./packet-generator.ts";
@@ -76,8 +76,8 @@ export interface Mismatch {
 
 export interface CheckSettings {
   readonly program: string;
+  // Every test run and every per-CPU comparison is on this CPU.
   readonly cpu: number;
-  readonly perCpu: PerCpuPolicy;
   readonly comparedMaps: readonly string[];
   readonly notComparedMaps: readonly string[];
   // The program (or a program it can tail-call) calls a clock or random helper.
@@ -141,12 +141,11 @@ function runCheck(k: KernelSession, request: KernelCheckRequest, environment: Ne
   const settings: CheckSettings = {
     program: program.name,
     cpu,
-    perCpu: "exact",
     comparedMaps: first.snapshot.map((s) => s.map.name),
     notComparedMaps: object.maps.filter((_, i) => !first.snapshot.some((s) => s.index === i)).map((def) => def.name),
     nondeterministic,
   };
-  const initial = compareSnapshots(first.snapshot, sim.snapshot(), "exact");
+  const initial = compareSnapshots(first.snapshot, sim.snapshot());
   if (initial.length > 0) {
     const note = "the maps differ before the first packet: loading the same contents gave different maps";
     const mismatch: Mismatch = { index: -1, packet: undefined, kernel: undefined, interpreter: undefined, action: false, packetBytes: false, metadata: false, maps: initial, trace: [], steps: 0, note };
@@ -282,7 +281,7 @@ function judge(kernel: SideOutcome, kernelMaps: { snapshot: Snapshot; changed: R
     // Maps neither side changed were equal after the previous packet and still are.
     const changed = new Set(kernelMaps.changed);
     only.touches.forEach((t, i) => (t.all || t.keys.size > 0) && changed.add(i));
-    const maps = compareSnapshots(kernelMaps.snapshot, sim.snapshot(), "exact", NO_MASK, changed);
+    const maps = compareSnapshots(kernelMaps.snapshot, sim.snapshot(), NO_MASK, changed);
     const same = sameOutcome(kernel, only.outcome, undefined) && maps.length === 0;
     return same ? { kind: "agree", chosen: only, reconcile: [] } : { kind: "mismatch", maps };
   }
@@ -290,14 +289,14 @@ function judge(kernel: SideOutcome, kernelMaps: { snapshot: Snapshot; changed: R
   const mask = differingBytes(a.snapshot(), b.snapshot());
   const packetMask = differingPacketBytes(a.outcome.packet, b.outcome.packet);
   for (const candidate of [a, b]) {
-    const maps = compareSnapshots(kernelMaps.snapshot, candidate.snapshot(), "exact", mask);
+    const maps = compareSnapshots(kernelMaps.snapshot, candidate.snapshot(), mask);
     if (maps.length === 0 && sameOutcome(kernel, candidate.outcome, packetMask)) {
       return { kind: "agree", chosen: candidate, reconcile: maskedDifferences(kernelMaps.snapshot, candidate.snapshot(), mask) };
     }
   }
   // The kernel drew other random numbers than either run: this packet cannot be compared; both sides continue from the kernel's maps.
-  if (a.calls.random || b.calls.random) return { kind: "random", chosen: a, reconcile: compareSnapshots(kernelMaps.snapshot, a.snapshot(), "exact") };
-  return { kind: "mismatch", maps: compareSnapshots(kernelMaps.snapshot, a.snapshot(), "exact", mask) };
+  if (a.calls.random || b.calls.random) return { kind: "random", chosen: a, reconcile: compareSnapshots(kernelMaps.snapshot, a.snapshot()) };
+  return { kind: "mismatch", maps: compareSnapshots(kernelMaps.snapshot, a.snapshot(), mask) };
 }
 
 function sameOutcome(x: SideOutcome, y: SideOutcome, packetMask: Uint8Array | undefined): boolean {
@@ -312,7 +311,7 @@ function differingPacketBytes(a: Uint8Array, b: Uint8Array): Uint8Array | undefi
 
 // The entries where the kernel and the chosen run differ only in masked bytes or keys.
 function maskedDifferences(kernel: Snapshot, candidate: Snapshot, mask: MapMask): EntryDifference[] {
-  const all = compareSnapshots(kernel, candidate, "exact");
+  const all = compareSnapshots(kernel, candidate);
   return all.filter((d) => mask.anyKeys.has(maskKey(d.map, d.key)) || mask.bytes.has(maskKey(d.map, d.key)));
 }
 

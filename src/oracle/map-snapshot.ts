@@ -42,9 +42,6 @@ export function isComparedMapType(type: number): boolean {
   return isDumpableMapType(type);
 }
 
-// How per-CPU values are compared: CPU by CPU (the run happened on a known CPU), or by their sum.
-export type PerCpuPolicy = "exact" | "sum";
-
 export interface EntryDifference {
   readonly map: string;
   readonly key: string;
@@ -63,8 +60,9 @@ export interface MapMask {
 export const NO_MASK: MapMask = { bytes: new Map(), anyKeys: new Set() };
 export const maskKey = (map: string, key: string): string => `${map}\u0000${key}`;
 
+// Per-CPU values are compared CPU by CPU: the run happened on a known CPU (host-control.ts).
 // `only`: the object map indexes to compare (default all).
-export function compareSnapshots(kernel: Snapshot, interpreter: Snapshot, policy: PerCpuPolicy, mask: MapMask = NO_MASK, only?: ReadonlySet<number>): EntryDifference[] {
+export function compareSnapshots(kernel: Snapshot, interpreter: Snapshot, mask: MapMask = NO_MASK, only?: ReadonlySet<number>): EntryDifference[] {
   const differences: EntryDifference[] = [];
   kernel.forEach(({ index, map: k }, i) => {
     if (only !== undefined && !only.has(index)) return;
@@ -77,7 +75,7 @@ export function compareSnapshots(kernel: Snapshot, interpreter: Snapshot, policy
         continue;
       }
       if (k.keysOnly) continue;
-      if (!valuesEqual(kValues, sValues, k.perCpu ? policy : "exact", mask.bytes.get(id))) differences.push({ map: k.name, key, kernel: kValues, interpreter: sValues });
+      if (!valuesEqual(kValues, sValues, mask.bytes.get(id))) differences.push({ map: k.name, key, kernel: kValues, interpreter: sValues });
     }
     for (const [key, sValues] of s.entries) {
       if (!k.entries.has(key) && !mask.anyKeys.has(maskKey(k.name, key))) differences.push({ map: k.name, key, kernel: undefined, interpreter: sValues });
@@ -86,8 +84,7 @@ export function compareSnapshots(kernel: Snapshot, interpreter: Snapshot, policy
   return differences;
 }
 
-function valuesEqual(a: readonly Uint8Array[], b: readonly Uint8Array[], policy: PerCpuPolicy, mask: Uint8Array | undefined): boolean {
-  if (policy === "sum") return bytesEqualMasked(sumU64Words(a), sumU64Words(b), undefined);
+function valuesEqual(a: readonly Uint8Array[], b: readonly Uint8Array[], mask: Uint8Array | undefined): boolean {
   if (a.length !== b.length) return false;
   const flatA = concat(a);
   const flatB = concat(b);
@@ -109,19 +106,6 @@ export function concat(values: readonly Uint8Array[]): Uint8Array {
     at += v.length;
   }
   return out;
-}
-
-// Per-CPU values summed word by word (little-endian u64, then any tail bytewise modulo 256).
-export function sumU64Words(values: readonly Uint8Array[]): Uint8Array {
-  const sum = new Uint8Array(values[0]?.length ?? 0);
-  const view = new DataView(sum.buffer);
-  const words = Math.floor(sum.length / 8);
-  for (const value of values) {
-    const v = new DataView(value.buffer, value.byteOffset, value.byteLength);
-    for (let w = 0; w < words; w++) view.setBigUint64(w * 8, BigInt.asUintN(64, view.getBigUint64(w * 8, true) + v.getBigUint64(w * 8, true)), true);
-    for (let i = words * 8; i < sum.length; i++) sum[i] = (sum[i] + value[i]) & 0xff;
-  }
-  return sum;
 }
 
 // Bytes are masked by whole 8-byte words: a number that depends on the clock (a u64
