@@ -24,7 +24,7 @@ import {
   type GeneratedProgram,
 } from "./program-generator.ts";
 
-const PROGRAMS_PER_RUN = 1200;
+const PROGRAMS_PER_RUN = Number(process.env.OFFLOAD_SIM_GENERATED_PROGRAMS ?? 1200);
 const MEMORY_DEF: MapDef = { name: "mem", type: MapType.ARRAY, keySize: 4, valueSize: MAP_VALUE_BYTES, maxEntries: 1, flags: 0 };
 const KEY0 = new Uint8Array(4);
 // A minimum-size frame: the programs do not read the packet, the kernel wants at least 14 bytes.
