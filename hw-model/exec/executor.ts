@@ -14,7 +14,7 @@ import { F_A, F_B, F_C, F_D, F_FLAGS, F_IMM, F_N, F_OP, F_X, STRIDE, type Microp
 import { IMM, NONE, REG_COUNT, X0, XFER_REGS, registerName } from "../isa/register.ts";
 import { Csr } from "../isa/csr.ts";
 import type { ExecParams } from "./params.ts";
-import { EndKind, TARGET_PACKET_HEAD, TARGET_PACKET_TAIL, TraceWriter } from "./trace.ts";
+import { EndKind, TARGET_PACKET_HEAD, TARGET_PACKET_TAIL, TraceWriter, type EndKindCode } from "./trace.ts";
 import { MemKind } from "./trace.ts";
 import { PacketState } from "./packet.ts";
 import { HANDLE_MASK, HANDLE_SHIFT, MAX_HANDLES, OFFSET_MASK, Region, REGION_SHIFT, VALUE_OFFSET_MASK, hexAddress, packetAddress, valueAddress } from "./address.ts";
@@ -66,6 +66,9 @@ export interface PacketResult {
 
 const u32 = (v: number): number => v >>> 0;
 
+// A packet's perf events before its first one (never written: emitPerfEvent starts a new array).
+const NO_PERF_EVENTS: PerfEvent[] = [];
+
 export class Executor implements FirmwareContext {
   readonly packet: PacketState;
   trace: TraceWriter = new TraceWriter();
@@ -89,11 +92,20 @@ export class Executor implements FirmwareContext {
   private xferBusy = 0;
   private readonly xferSignal = new Int8Array(XFER_REGS);
   // Per-packet state.
-  private handleViews: Uint8Array[] = [];
+  // Views of the first handleCount entries are the packet's live map values.
+  private readonly handleViews: Uint8Array[] = [];
   private readonly handleMap = new Int32Array(MAX_HANDLES);
   private handleCount = 0;
-  private perfEvents: PerfEvent[] = [];
+  private perfEvents: PerfEvent[] = NO_PERF_EVENTS;
+  private readonly stagePath: number[] = [];
   instructions = 0;
+  // How the last packet ended (execute()).
+  lastEnd: EndKindCode = EndKind.VERDICT;
+  lastAction = 0;
+  lastDataBytes = 0;
+  private lastStage = 0;
+  private lastFaultPc = 0;
+  private lastFaultMessage = "";
   // Issue cycles not yet in the trace when a compiled stage hands the rest of the stage to the interpreter.
   exitCycles = 0;
   // Per stage: its compiled code, null when it cannot be compiled, undefined before its first packet.
@@ -130,27 +142,37 @@ export class Executor implements FirmwareContext {
 
   // Runs one packet through the stages from stage 0, writing its work trace into `trace`.
   runPacket(input: PacketInput, trace: TraceWriter = this.trace): PacketResult {
+    this.execute(input, trace);
+    return this.lastResult();
+  }
+
+  // Runs one packet as runPacket does but builds no result: returns how its last stage ended
+  // (EndKind.VERDICT, HOST or FAULT), with the verdict's action in lastAction and the packet's
+  // length in lastDataBytes. lastResult() gives the full result until the next packet runs.
+  execute(input: PacketInput, trace: TraceWriter = this.trace): EndKindCode {
     this.trace = trace;
     trace.reset();
     const p = this.params;
     this.packet.load(input.data, p.packetHeadroomBytes, p.maxFrameBytes + p.packetTailroomBytes, input.ingressIfindex ?? 0, input.rxQueueIndex ?? 0);
     this.handleCount = 0;
-    this.handleViews = [];
-    this.perfEvents = [];
+    this.perfEvents = NO_PERF_EVENTS;
     this.instructions = 0;
-    const stagePath: number[] = [];
+    this.stagePath.length = 0;
     this.poisonAll();
     let stage = 0;
     for (;;) {
-      stagePath.push(stage);
+      this.stagePath.push(stage);
+      this.lastStage = stage;
       trace.stage(stage);
       try {
         this.runStage(stage);
       } catch (e) {
         if (!(e instanceof MicrocodeFault)) throw e;
         trace.end(EndKind.FAULT, 0, 0);
-        const outcome: PacketOutcome = { kind: "fault", stage, pc: this.faultPc, message: e.message };
-        return this.result(outcome, stagePath);
+        this.lastFaultPc = this.faultPc;
+        this.lastDataBytes = this.packet.length;
+        this.lastFaultMessage = e.message;
+        return (this.lastEnd = EndKind.FAULT);
       }
       if (this.endKind === EndKind.HANDOVER) {
         const next = this.endArg;
@@ -160,27 +182,34 @@ export class Executor implements FirmwareContext {
         stage = next;
         continue;
       }
+      this.lastDataBytes = this.packet.length;
       if (this.endKind === EndKind.HOST) {
         const bytes = 4 * popcount(this.endMask) + this.endLmBytes + p.ringDescriptorBytes + this.packet.length;
         trace.end(EndKind.HOST, 0, bytes);
-        const registers = this.regs.slice(0, X0);
-        const outcome: PacketOutcome = {
-          kind: "host",
-          stage,
-          registers,
-          liveMask: this.endMask,
-          localMemory: this.lm.slice(this.endLmOffset, this.endLmOffset + this.endLmBytes),
-          localMemoryOffset: this.endLmOffset,
-        };
-        return this.result(outcome, stagePath);
+        return (this.lastEnd = EndKind.HOST);
       }
       trace.end(EndKind.VERDICT, this.endArg, this.packet.length);
-      return this.result({ kind: "verdict", action: this.endArg, stage }, stagePath);
+      this.lastAction = this.endArg;
+      return (this.lastEnd = EndKind.VERDICT);
     }
   }
 
-  private result(outcome: PacketOutcome, stagePath: number[]): PacketResult {
-    return { outcome, data: this.packet.data(), perfEvents: this.perfEvents, instructions: this.instructions, stagePath };
+  // The result of the packet execute() ran last (its data, registers and local memory copied now).
+  lastResult(): PacketResult {
+    const stage = this.lastStage;
+    let outcome: PacketOutcome;
+    if (this.lastEnd === EndKind.FAULT) outcome = { kind: "fault", stage, pc: this.lastFaultPc, message: this.lastFaultMessage };
+    else if (this.lastEnd === EndKind.HOST) {
+      outcome = {
+        kind: "host",
+        stage,
+        registers: this.regs.slice(0, X0),
+        liveMask: this.endMask,
+        localMemory: this.lm.slice(this.endLmOffset, this.endLmOffset + this.endLmBytes),
+        localMemoryOffset: this.endLmOffset,
+      };
+    } else outcome = { kind: "verdict", action: this.endArg, stage };
+    return { outcome, data: this.packet.data(), perfEvents: this.perfEvents === NO_PERF_EVENTS ? [] : this.perfEvents, instructions: this.instructions, stagePath: this.stagePath.slice() };
   }
 
   private poisonAll(): void {
@@ -281,6 +310,7 @@ export class Executor implements FirmwareContext {
   }
 
   emitPerfEvent(event: PerfEvent): void {
+    if (this.perfEvents === NO_PERF_EVENTS) this.perfEvents = [];
     this.perfEvents.push(event);
   }
 

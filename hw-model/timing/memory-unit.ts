@@ -1,63 +1,96 @@
-// One memory unit as a queue: commands are served one after another at the
-// unit's command rate and bandwidth, then take the unit's latency to complete.
+// The card's memory units as queues: commands are served one after another at
+// a unit's command rate and bandwidth, then take the unit's latency to complete.
 // A command that finds the unit busy waits, so latency grows with load. Atomic
 // commands go through the unit's atomic engine, a queue of its own. EMEM reads
 // hit its cache with a probability the placed maps' footprint decides; the draw
-// comes from a seeded generator, so a run is repeatable.
+// comes from a seeded generator per unit, so a run is repeatable.
+//
+// All units live in one object of typed arrays indexed by unit (the topology's
+// numbering), so serving a command touches no per-unit object.
 import type { UnitInstance } from "./topology.ts";
 import { MemKind } from "../exec/trace.ts";
 
-export class MemoryUnitTimer {
-  private freeAt = 0;
-  private atomicFreeAt = 0;
-  busyCycles = 0;
+export class MemoryUnits {
+  readonly count: number;
+  // Parameters, from the topology.
+  private readonly cyclesPerCommand: Float64Array;
+  private readonly bytesPerCycle: Float64Array;
+  private readonly atomicCyclesPerCommand: Float64Array;
+  private readonly latencyCycles: Float64Array;
+  private readonly cacheHitLatencyCycles: Float64Array;
+  private readonly cached: Uint8Array;
+  private readonly island: Int32Array;
+  // Probability that a read hits the cache (units with a cache); 1 elsewhere.
+  readonly hitRatio: Float64Array;
+  // State and counters.
+  private readonly freeAt: Float64Array;
+  private readonly atomicFreeAt: Float64Array;
+  private readonly rng: Int32Array;
+  readonly busyCycles: Float64Array;
   // Of busyCycles, the part spent in the atomic engine.
-  atomicBusyCycles = 0;
-  commands = 0;
-  bytes = 0;
-  queueCycles = 0;
-  // Probability that a read hits the cache (EMEM); 1 elsewhere.
-  hitRatio = 1;
-  private rng: number;
+  readonly atomicBusyCycles: Float64Array;
+  readonly commands: Float64Array;
+  readonly bytes: Float64Array;
+  readonly queueCycles: Float64Array;
 
   constructor(
-    readonly unit: UnitInstance,
+    units: readonly UnitInstance[],
     seed: number,
     private readonly remoteExtraCycles: number,
   ) {
-    this.rng = (seed ^ Math.imul(unit.index + 1, 0x9e3779b1)) | 0 || 1;
+    const n = units.length;
+    this.count = n;
+    const f64 = (get: (u: UnitInstance) => number): Float64Array => Float64Array.from(units, get);
+    this.cyclesPerCommand = f64((u) => u.cyclesPerCommand);
+    this.bytesPerCycle = f64((u) => u.bytesPerCycle);
+    this.atomicCyclesPerCommand = f64((u) => u.atomicCyclesPerCommand);
+    this.latencyCycles = f64((u) => u.latencyCycles);
+    this.cacheHitLatencyCycles = f64((u) => u.cacheHitLatencyCycles);
+    this.cached = Uint8Array.from(units, (u) => (u.cacheBytes > 0 ? 1 : 0));
+    this.island = Int32Array.from(units, (u) => u.island);
+    this.hitRatio = new Float64Array(n).fill(1);
+    this.freeAt = new Float64Array(n);
+    this.atomicFreeAt = new Float64Array(n);
+    this.rng = Int32Array.from(units, (u) => (seed ^ Math.imul(u.index + 1, 0x9e3779b1)) | 0 || 1);
+    this.busyCycles = new Float64Array(n);
+    this.atomicBusyCycles = new Float64Array(n);
+    this.commands = new Float64Array(n);
+    this.bytes = new Float64Array(n);
+    this.queueCycles = new Float64Array(n);
   }
 
-  private random(): number {
-    let x = this.rng;
+  // xorshift32 of unit `u`, as a fraction in [0, 1).
+  private random(u: number): number {
+    let x = this.rng[u];
     x ^= x << 13;
     x ^= x >>> 17;
     x ^= x << 5;
-    this.rng = x;
+    this.rng[u] = x;
     return (x >>> 0) / 4294967296;
   }
 
-  // Time the command issued at `t` completes (its signal arrives). `fromIsland` is the issuing core's island.
-  serve(t: number, bytes: number, kind: number, fromIsland: number, alwaysHit = false): number {
-    const u = this.unit;
-    const service = Math.max(u.cyclesPerCommand, bytes / u.bytesPerCycle);
+  // Time the command issued to unit `u` at `t` completes (its signal arrives). `fromIsland` is the issuing core's island.
+  serve(u: number, t: number, bytes: number, kind: number, fromIsland: number, alwaysHit: boolean): number {
+    const service = Math.max(this.cyclesPerCommand[u], bytes / this.bytesPerCycle[u]);
     let start: number;
     if (kind === MemKind.ATOMIC) {
-      start = Math.max(t, this.atomicFreeAt);
-      this.atomicFreeAt = start + Math.max(u.atomicCyclesPerCommand, service);
-      this.busyCycles += Math.max(u.atomicCyclesPerCommand, service);
-      this.atomicBusyCycles += Math.max(u.atomicCyclesPerCommand, service);
+      start = Math.max(t, this.atomicFreeAt[u]);
+      const engine = Math.max(this.atomicCyclesPerCommand[u], service);
+      this.atomicFreeAt[u] = start + engine;
+      this.busyCycles[u] += engine;
+      this.atomicBusyCycles[u] += engine;
     } else {
-      start = Math.max(t, this.freeAt);
-      this.freeAt = start + service;
-      this.busyCycles += service;
+      start = Math.max(t, this.freeAt[u]);
+      this.freeAt[u] = start + service;
+      this.busyCycles[u] += service;
     }
-    this.commands++;
-    this.bytes += bytes;
-    this.queueCycles += start - t;
-    let latency = u.latencyCycles;
-    if (u.cacheBytes > 0 && kind === MemKind.READ && (alwaysHit || this.random() < this.hitRatio)) latency = u.cacheHitLatencyCycles;
-    if (u.island >= 0 && fromIsland !== u.island) latency += this.remoteExtraCycles;
+    this.commands[u]++;
+    this.bytes[u] += bytes;
+    this.queueCycles[u] += start - t;
+    let latency = this.latencyCycles[u];
+    if (this.cached[u] === 1 && kind === MemKind.READ && (alwaysHit || this.random(u) < this.hitRatio[u])) latency = this.cacheHitLatencyCycles[u];
+    const island = this.island[u];
+    if (island >= 0 && fromIsland !== island) latency += this.remoteExtraCycles;
     return start + service + latency;
   }
 }

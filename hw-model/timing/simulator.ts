@@ -16,13 +16,15 @@
 //
 // Time is in core cycles (floating point); the queue skips idle time.
 import { Executor, type PacketResult, type PacketInput } from "../exec/executor.ts";
-import { TraceWriter, T_END, T_MEM, T_RUN, T_STAGE, T_WAIT, EndKind, TARGET_PACKET_HEAD, TARGET_PACKET_TAIL, MemKind } from "../exec/trace.ts";
+import { T_END, T_MEM, T_RUN, T_STAGE, T_WAIT, EndKind, TARGET_PACKET_HEAD, TARGET_PACKET_TAIL, MemKind } from "../exec/trace.ts";
 import { Verdict } from "../isa/verdict.ts";
 import type { Preset } from "../presets/types.ts";
 import { execParamsOf, cyclesPerNs, wireBytes } from "../presets/derive.ts";
 import { loadImage, type NicImage, type LoadedImage } from "../image.ts";
 import { EventQueue } from "./event-queue.ts";
-import { MemoryUnitTimer } from "./memory-unit.ts";
+import { MemoryUnits } from "./memory-unit.ts";
+import { LatencyCounts } from "./latency.ts";
+import { InFlight, FATE_DROPPED, FATE_HOST, FATE_LOST, FATE_WIRE } from "./in-flight.ts";
 
 export interface SimPacket extends PacketInput {
   // When the packet's last bit arrives; default: back to back at line rate.
@@ -150,29 +152,10 @@ const T_BLOCKED = 4;
 // Signal bit of the ring get that starts every stage (beyond the program's 16 signals).
 const FETCH_SIGNAL = 16;
 
-interface InFlight {
-  id: number;
-  port: number;
-  bytes: number;
-  arrival: number;
-  start: number;
-  island: number;
-  trace: TraceWriter;
-  pos: number;
-  result: PacketResult;
-  stages: StageVisit[];
-  stageStart: number;
-  stageCore: number;
-  stageThread: number;
-  hostCostNs: number;
-  action: number;
-  fate: Fate;
-  lostReason: string | undefined;
-  // Bytes of the ring entry the next ring get reads.
-  entryBytes: number;
-}
+const FATE_NAMES: readonly Fate[] = ["wire", "host", "dropped", "lost"];
 
 interface Ring {
+  readonly stage: number;
   readonly capacity: number;
   readonly queue: number[];
   head: number;
@@ -192,36 +175,50 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
   const loaded = "exec" in image ? image : loadImage(preset, image);
   const topo = loaded.topology;
   const seed = options.seed ?? 1;
-  const policy = options.ringPolicy ?? "wait";
+  const dropWhenFull = (options.ringPolicy ?? "wait") === "drop";
   const keep = options.keepRecords ?? true;
   const recording = keep || options.onPacket !== undefined;
+  const onPacket = options.onPacket;
+  const hostStage = options.host;
   const params = execParamsOf(preset);
   const executor = new Executor(loaded.exec, params, seed);
   const cpn = cyclesPerNs(preset);
   const toNs = (cycles: number): number => cycles / cpn;
   const T = topo.threadsPerCore;
   const swapCycles = preset.core.contextSwapCycles;
+  const issueCycles = preset.core.issueCyclesPerInstruction;
   const rateGbps = options.rateGbps ?? preset.ports.rateGbps;
   const portCount = options.ports ?? preset.ports.count;
   const wireCycles = (bytes: number): number => ((wireBytes(preset, bytes) * 8) / rateGbps) * cpn;
+  const egressQueuePackets = preset.ports.egressQueuePackets;
+  const descriptorBytes = preset.rings.descriptorBytes;
+  const distributionCycles = preset.packet.distributionCyclesPerPacket;
+  const hostRxRingPackets = preset.host.rxRingPackets;
+  const pcieOverheadBytes = preset.pcie.perPacketOverheadBytes;
+  const passCostNs = preset.host.passCostNs;
 
   // Memory units and their cache hit ratios (EMEM: cache size over the footprint of the maps placed there).
-  const timers = topo.units.map((u) => new MemoryUnitTimer(u, seed, preset.memory.remoteIslandExtraCycles));
+  const units = new MemoryUnits(topo.units, seed, preset.memory.remoteIslandExtraCycles);
   const footprint = new Map<number, number>();
   for (const m of loaded.maps) footprint.set(m.target, (footprint.get(m.target) ?? 0) + m.footprintBytes());
-  timers.forEach((t) => {
-    const f = footprint.get(t.unit.index) ?? 0;
-    t.hitRatio = t.unit.cacheBytes > 0 && f > 0 ? Math.min(1, t.unit.cacheBytes / f) : 1;
-  });
+  for (const u of topo.units) {
+    const f = footprint.get(u.index) ?? 0;
+    units.hitRatio[u.index] = u.cacheBytes > 0 && f > 0 ? Math.min(1, u.cacheBytes / f) : 1;
+  }
   const packetTailUnit = topo.unitFor("emem", -1);
+  const pcieUnit = topo.pcieUnit;
   const ringKind = preset.rings.unit[0];
+  const ctmOfIsland = Int32Array.from({ length: preset.topology.islands }, (_, island) => topo.unitFor("ctm", island));
 
   // Cores and threads.
   const stages = loaded.image.stages;
   const coreStage = new Int32Array(topo.cores).fill(-1);
   stages.forEach((s, i) => s.cores.forEach((c) => (coreStage[c] = i)));
+  const coreIsland = Int32Array.from({ length: topo.cores }, (_, c) => topo.islandOfCore(c));
   const coreRunning = new Int32Array(topo.cores).fill(-1);
   const coreLast = new Int32Array(topo.cores).fill(T - 1);
+  // Contexts of each core in the ready state, one bit each.
+  const coreReady = new Int32Array(topo.cores);
   const coreFreeAt = new Float64Array(topo.cores);
   const coreBusy = new Float64Array(topo.cores);
   const corePackets = new Float64Array(topo.cores);
@@ -236,6 +233,7 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
   const rings: Ring[] = stages.map((s, i) => {
     const firstIsland = topo.islandOfCore(s.cores[0]);
     const ring: Ring = {
+      stage: i,
       capacity: i === 0 ? preset.packet.ingressBufferPackets : (s.ringCapacity ?? preset.rings.capacity),
       queue: [],
       head: 0,
@@ -250,14 +248,11 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
     return ring;
   });
 
-  const inflight: (InFlight | undefined)[] = [];
-  const freeSlots: number[] = [];
-  const tracePool: TraceWriter[] = [];
+  const pk = new InFlight();
   const records: PacketRecord[] = [];
   const lost: Record<string, number> = {};
   const fates: Record<Fate, number> = { wire: 0, host: 0, dropped: 0, lost: 0 };
-  let latencies = new Float64Array(1024);
-  let latencyCount = 0;
+  const latencies = new LatencyCounts();
   const queue = new EventQueue();
   let now = 0;
   let firstArrival = Infinity;
@@ -347,70 +342,66 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
   }
 
   const finish = (slot: number, endCycles: number): void => {
-    const pk = inflight[slot]!;
     lastEnd = Math.max(lastEnd, endCycles);
-    fates[pk.fate]++;
-    if (pk.fate === "host") hostBacklog--;
-    if (pk.fate === "lost") lost[pk.lostReason!] = (lost[pk.lostReason!] ?? 0) + 1;
-    else {
+    const fate = pk.fate[slot];
+    fates[FATE_NAMES[fate]]++;
+    if (fate === FATE_HOST) hostBacklog--;
+    if (fate === FATE_LOST) {
+      const reason = pk.lostReason[slot]!;
+      lost[reason] = (lost[reason] ?? 0) + 1;
+    } else {
       processed++;
-      if (latencyCount === latencies.length) {
-        const grown = new Float64Array(latencies.length * 2);
-        grown.set(latencies);
-        latencies = grown;
-      }
-      latencies[latencyCount++] = toNs(endCycles - pk.arrival);
+      latencies.add(toNs(endCycles - pk.arrival[slot]));
     }
-    if (!recording) {
-      tracePool.push(pk.trace);
-      inflight[slot] = undefined;
-      freeSlots.push(slot);
-      return;
+    if (recording) {
+      const start = pk.start[slot];
+      const record: PacketRecord = {
+        id: pk.id[slot],
+        port: pk.port[slot],
+        bytes: pk.bytes[slot],
+        arrivalNs: toNs(pk.arrival[slot]),
+        startNs: Number.isNaN(start) ? NaN : toNs(start),
+        endNs: toNs(endCycles),
+        fate: FATE_NAMES[fate],
+        action: pk.action[slot],
+        lostReason: pk.lostReason[slot],
+        stages: pk.stages[slot],
+        result: pk.result[slot],
+      };
+      if (keep) records.push(record);
+      onPacket?.(record);
     }
-    const record: PacketRecord = {
-      id: pk.id,
-      port: pk.port,
-      bytes: pk.bytes,
-      arrivalNs: toNs(pk.arrival),
-      startNs: Number.isNaN(pk.start) ? NaN : toNs(pk.start),
-      endNs: toNs(endCycles),
-      fate: pk.fate,
-      action: pk.action,
-      lostReason: pk.lostReason,
-      stages: pk.stages,
-      result: pk.result,
-    };
-    if (keep) records.push(record);
-    options.onPacket?.(record);
-    tracePool.push(pk.trace);
-    inflight[slot] = undefined;
-    freeSlots.push(slot);
+    pk.release(slot);
+  };
+
+  const lose = (slot: number, reason: string, t: number): void => {
+    pk.fate[slot] = FATE_LOST;
+    pk.lostReason[slot] = reason;
+    finish(slot, t);
   };
 
   const loseAtIngress = (i: number, p: SimPacket, port: number, t: number): void => {
     lastEnd = Math.max(lastEnd, t);
     fates.lost++;
     lost["ingress-full"] = (lost["ingress-full"] ?? 0) + 1;
+    if (!recording) return;
     const record: PacketRecord = { id: i, port, bytes: p.data.length, arrivalNs: toNs(t), startNs: NaN, endNs: toNs(t), fate: "lost", action: -1, lostReason: "ingress-full", stages: [] };
     if (keep) records.push(record);
-    options.onPacket?.(record);
+    onPacket?.(record);
   };
 
   // --- threads and cores ---
-  const assign = (tid: number, slot: number, stage: number): void => {
-    const pk = inflight[slot]!;
+  const assign = (tid: number, slot: number): void => {
     tSlot[tid] = slot;
     tBusySince[tid] = now;
     tFetch[tid] = 1;
-    tState[tid] = T_READY;
     const core = (tid / T) | 0;
-    pk.stageStart = now;
-    pk.stageCore = core;
-    pk.stageThread = tid % T;
-    if (Number.isNaN(pk.start)) pk.start = now;
-    if (pk.island < 0) pk.island = topo.islandOfCore(core);
+    tState[tid] = T_READY;
+    coreReady[core] |= 1 << (tid - core * T);
+    pk.stageStart[slot] = now;
+    if (Number.isNaN(pk.start[slot])) pk.start[slot] = now;
+    if (pk.island[slot] < 0) pk.island[slot] = coreIsland[core];
     corePackets[core]++;
-    void stage;
     kick(core);
   };
 
@@ -424,7 +415,7 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
         ring.idleHead = 0;
       }
       leaveRing(ring);
-      assign(tid, slot, stage);
+      assign(tid, slot);
     } else ring.queue.push(slot);
   };
 
@@ -434,9 +425,8 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
     const b = ring.blocked.shift();
     if (b) {
       ring.occupancy++;
-      const stage = rings.indexOf(ring);
-      const done = timers[ring.unit].serve(now, b.bytes, MemKind.WRITE, topo.islandOfCore((b.tid / T) | 0));
-      queue.push(done, EV_RING_ARRIVE, b.slot, stage);
+      const done = units.serve(ring.unit, now, b.bytes, MemKind.WRITE, coreIsland[(b.tid / T) | 0], false);
+      queue.push(done, EV_RING_ARRIVE, b.slot, ring.stage);
       threadIdle(b.tid);
     }
   };
@@ -456,44 +446,36 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
         ring.head = 0;
       }
       leaveRing(ring);
-      assign(tid, slot, stage);
+      assign(tid, slot);
     } else ring.idle.push(tid);
   };
+
+  // Set by the event loop while handling an event after which nothing else happens at this instant.
+  let inlineOk = false;
 
   // Gives the core to its next ready thread (round robin) if it is free.
   function kick(core: number): void {
     if (coreRunning[core] >= 0) return;
+    const ready = coreReady[core];
+    if (ready === 0) return;
     const base = core * T;
-    let pick = -1;
-    for (let k = 1; k <= T; k++) {
-      const ctx = (coreLast[core] + k) % T;
-      if (tState[base + ctx] === T_READY) {
-        pick = ctx;
-        break;
-      }
-    }
-    if (pick < 0) return;
-    const start = Math.max(now, coreFreeAt[core]) + (pick !== coreLast[core] ? swapCycles : 0);
-    coreBusy[core] += pick !== coreLast[core] ? swapCycles : 0;
+    const after = coreLast[core];
+    // The first ready context after the last one that ran, wrapping around.
+    const later = ready & (-2 << after);
+    const chosen = later !== 0 ? later : ready;
+    const pick = 31 - Math.clz32(chosen & -chosen);
+    const start = Math.max(now, coreFreeAt[core]) + (pick !== after ? swapCycles : 0);
+    coreBusy[core] += pick !== after ? swapCycles : 0;
     coreRunning[core] = pick;
     coreLast[core] = pick;
     tState[base + pick] = T_RUNNING;
-    // From the event loop (nothing left to do at this instant) the thread may run at once.
+    coreReady[core] = ready & ~(1 << pick);
+    // From the end of an event (nothing left to do at this instant) the thread may run at once.
     if (inlineOk && sync(start)) {
       inlineOk = false;
       runCore(core, start);
     } else queue.push(start, EV_CONTINUE, core, 0);
   }
-
-  const ctmOfIsland = Array.from({ length: preset.topology.islands }, (_, island) => topo.unitFor("ctm", island));
-  const unitOfTarget = (target: number, pk: InFlight): number => {
-    if (target >= 0) return target;
-    if (target === TARGET_PACKET_HEAD) return ctmOfIsland[pk.island];
-    return packetTailUnit;
-  };
-
-  // Set by the event loop while handling an event after which nothing else happens at this instant.
-  let inlineOk = false;
 
   // Moves the clock to t for an action on shared state (a unit queue, a ring) if no earlier event is pending.
   const sync = (t: number): boolean => {
@@ -508,22 +490,22 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
     const ctx = coreRunning[core];
     const tid = core * T + ctx;
     const slot = tSlot[tid];
-    const pk = inflight[slot]!;
-    const island = topo.islandOfCore(core);
+    const island = coreIsland[core];
     if (tFetch[tid]) {
       // The ring get that hands the thread its packet and carried state.
       tFetch[tid] = 0;
       const ring = rings[coreStage[core]];
-      const done = timers[ring.unit].serve(t, pk.entryBytes, MemKind.READ, island);
-      t += preset.core.issueCyclesPerInstruction;
-      coreBusy[core] += preset.core.issueCyclesPerInstruction;
+      const done = units.serve(ring.unit, t, pk.entryBytes[slot], MemKind.READ, island, false);
+      t += issueCycles;
+      coreBusy[core] += issueCycles;
       tState[tid] = T_WAITING;
       queue.push(done, EV_READY, tid, 0);
       release(core, t);
       return;
     }
-    const buf = pk.trace.buf;
-    let pos = pk.pos;
+    const buf = pk.trace[slot].buf;
+    let pos = pk.pos[slot];
+    const sigBase = tid * SIG_SLOTS;
     for (;;) {
       switch (buf[pos]) {
         case T_STAGE:
@@ -536,12 +518,13 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
           break;
         case T_MEM: {
           if (!sync(t)) {
-            pk.pos = pos;
+            pk.pos[slot] = pos;
             queue.push(t, EV_CONTINUE, core, 0);
             return;
           }
-          const unit = unitOfTarget(buf[pos + 1], pk);
-          tSigAt[tid * SIG_SLOTS + buf[pos + 4]] = timers[unit].serve(t, buf[pos + 2], buf[pos + 3], island, buf[pos + 1] === TARGET_PACKET_TAIL);
+          const target = buf[pos + 1];
+          const unit = target >= 0 ? target : target === TARGET_PACKET_HEAD ? ctmOfIsland[pk.island[slot]] : packetTailUnit;
+          tSigAt[sigBase + buf[pos + 4]] = units.serve(unit, t, buf[pos + 2], buf[pos + 3], island, target === TARGET_PACKET_TAIL);
           pos += 5;
           break;
         }
@@ -552,10 +535,10 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
           while (mask) {
             const bit = 31 - Math.clz32(mask & -mask);
             mask &= mask - 1;
-            readyAt = Math.max(readyAt, tSigAt[tid * SIG_SLOTS + bit]);
+            readyAt = Math.max(readyAt, tSigAt[sigBase + bit]);
           }
           if (readyAt <= t) break;
-          pk.pos = pos;
+          pk.pos[slot] = pos;
           tState[tid] = T_WAITING;
           queue.push(readyAt, EV_READY, tid, 0);
           release(core, t);
@@ -563,15 +546,15 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
         }
         case T_END: {
           if (!sync(t)) {
-            pk.pos = pos;
+            pk.pos[slot] = pos;
             queue.push(t, EV_CONTINUE, core, 0);
             return;
           }
           const kind = buf[pos + 1];
           const arg = buf[pos + 2];
           const bytes = buf[pos + 3];
-          pk.pos = pos + 4;
-          if (recording) pk.stages.push({ stage: coreStage[core], core, thread: ctx, startNs: toNs(pk.stageStart), endNs: toNs(t) });
+          pk.pos[slot] = pos + 4;
+          if (recording) pk.stages[slot].push({ stage: coreStage[core], core, thread: ctx, startNs: toNs(pk.stageStart[slot]), endNs: toNs(t) });
           endStage(tid, slot, kind, arg, bytes, t, island);
           release(core, t);
           return;
@@ -582,7 +565,7 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
     }
   };
 
-  // The core's running thread stopped at time t: the core is free from t on.
+  // The core's running thread stopped at time t: the core is free from t on, for its next ready thread.
   const release = (core: number, t: number): void => {
     coreRunning[core] = -1;
     coreFreeAt[core] = t;
@@ -590,19 +573,16 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
   };
 
   const endStage = (tid: number, slot: number, kind: number, arg: number, bytes: number, t: number, island: number): void => {
-    const pk = inflight[slot]!;
     if (kind === EndKind.HANDOVER) {
       const ring = rings[arg];
       // The next stage's ring get reads the whole entry: descriptor, carried registers and local memory.
-      pk.entryBytes = bytes;
+      pk.entryBytes[slot] = bytes;
       if (ring.occupancy < ring.capacity) {
         ring.occupancy++;
-        const done = timers[ring.unit].serve(t, bytes, MemKind.WRITE, island);
+        const done = units.serve(ring.unit, t, bytes, MemKind.WRITE, island, false);
         queue.push(done, EV_RING_ARRIVE, slot, arg);
-      } else if (policy === "drop") {
-        pk.fate = "lost";
-        pk.lostReason = `ring-full:stage${arg}`;
-        finish(slot, t);
+      } else if (dropWhenFull) {
+        lose(slot, `ring-full:stage${arg}`, t);
       } else {
         tState[tid] = T_BLOCKED;
         ring.blocked.push({ tid, slot, bytes });
@@ -612,63 +592,55 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
       return;
     }
     threadIdle(tid);
-    if (kind !== EndKind.FAULT) {
-      programDone++;
-      lastProgramEnd = Math.max(lastProgramEnd, t);
-    }
     if (kind === EndKind.FAULT) {
-      pk.fate = "lost";
-      pk.lostReason = "fault";
-      finish(slot, t);
+      lose(slot, "fault", t);
       return;
     }
+    programDone++;
+    lastProgramEnd = Math.max(lastProgramEnd, t);
     if (kind === EndKind.HOST) {
-      toHost(slot, t, bytes, pk.hostCostNs);
+      toHost(slot, t, bytes, pk.hostCostNs[slot]);
       return;
     }
     // A verdict.
     if (arg === Verdict.TX || arg === Verdict.REDIRECT) {
-      const q = txQueue[pk.port];
+      const port = pk.port[slot];
+      const q = txQueue[port];
       while (q.length && q[0] <= t) q.shift();
-      if (q.length >= preset.ports.egressQueuePackets) {
-        pk.fate = "lost";
-        pk.lostReason = "egress-full";
-        finish(slot, t);
+      if (q.length >= egressQueuePackets) {
+        lose(slot, "egress-full", t);
         return;
       }
-      const start = Math.max(t, txFree[pk.port]);
-      const wire = wireCycles(pk.result.data.length);
-      txFree[pk.port] = start + wire;
+      const start = Math.max(t, txFree[port]);
+      const wire = wireCycles(pk.dataBytes[slot]);
+      txFree[port] = start + wire;
       q.push(start + wire);
       txBusy += wire;
-      pk.fate = "wire";
+      pk.fate[slot] = FATE_WIRE;
       queue.push(start + wire, EV_DONE, slot, 0);
     } else if (arg === Verdict.PASS) {
-      toHost(slot, t, bytes, preset.host.passCostNs);
+      toHost(slot, t, bytes, passCostNs);
     } else {
-      pk.fate = "dropped";
+      pk.fate[slot] = FATE_DROPPED;
       finish(slot, t);
     }
   };
 
   // DMA over PCIe, then a host core for costNs.
   const toHost = (slot: number, t: number, bytes: number, costNs: number): void => {
-    const pk = inflight[slot]!;
-    if (hostBacklog >= preset.host.rxRingPackets) {
-      pk.fate = "lost";
-      pk.lostReason = "host-ring-full";
-      finish(slot, t);
+    if (hostBacklog >= hostRxRingPackets) {
+      lose(slot, "host-ring-full", t);
       return;
     }
     hostBacklog++;
-    const dmaDone = timers[topo.pcieUnit].serve(t, bytes + preset.pcie.perPacketOverheadBytes, MemKind.WRITE, -1);
+    const dmaDone = units.serve(pcieUnit, t, bytes + pcieOverheadBytes, MemKind.WRITE, -1, false);
     let h = 0;
     for (let k = 1; k < hostFree.length; k++) if (hostFree[k] < hostFree[h]) h = k;
     const start = Math.max(dmaDone, hostFree[h]);
     const cost = costNs * cpn;
     hostFree[h] = start + cost;
     hostBusy += cost;
-    pk.fate = "host";
+    pk.fate[slot] = FATE_HOST;
     queue.push(start + cost, EV_DONE, slot, 0);
   };
 
@@ -682,44 +654,45 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
       return;
     }
     ring0.occupancy++;
-    const trace = tracePool.pop() ?? new TraceWriter();
-    const result = executor.runPacket(p, trace);
-    let action = result.outcome.kind === "verdict" ? result.outcome.action : -1;
+    const slot = pk.alloc();
+    const end = executor.execute(p, pk.trace[slot]);
+    let action = end === EndKind.VERDICT ? executor.lastAction : -1;
     let hostCostNs = 0;
-    let data = result;
-    if (result.outcome.kind === "host") {
-      const o = result.outcome;
-      if (options.host) {
-        const h = options.host.run({ packet: result.data, registers: o.registers, liveMask: o.liveMask, localMemory: o.localMemory, localMemoryOffset: o.localMemoryOffset });
-        action = h.action;
-        hostCostNs = h.costNs;
-        if (h.data) data = { ...result, data: h.data };
-      } else hostCostNs = preset.host.passCostNs;
+    let dataBytes = executor.lastDataBytes;
+    if (recording || end === EndKind.HOST) {
+      const result = executor.lastResult();
+      let data = result;
+      if (result.outcome.kind === "host") {
+        const o = result.outcome;
+        if (hostStage) {
+          const h = hostStage.run({ packet: result.data, registers: o.registers, liveMask: o.liveMask, localMemory: o.localMemory, localMemoryOffset: o.localMemoryOffset });
+          action = h.action;
+          hostCostNs = h.costNs;
+          if (h.data) {
+            data = { ...result, data: h.data };
+            dataBytes = h.data.length;
+          }
+        } else hostCostNs = passCostNs;
+      }
+      pk.result[slot] = data;
     }
-    const slot = freeSlots.length ? freeSlots.pop()! : inflight.length;
-    inflight[slot] = {
-      id: i,
-      port,
-      bytes: p.data.length,
-      arrival: t,
-      start: NaN,
-      island: -1,
-      trace,
-      pos: 0,
-      result: data,
-      stages: [],
-      stageStart: 0,
-      stageCore: -1,
-      stageThread: -1,
-      hostCostNs,
-      action,
-      fate: "dropped",
-      lostReason: undefined,
-      entryBytes: preset.rings.descriptorBytes,
-    };
+    pk.id[slot] = i;
+    pk.port[slot] = port;
+    pk.bytes[slot] = p.data.length;
+    pk.arrival[slot] = t;
+    pk.start[slot] = NaN;
+    pk.island[slot] = -1;
+    pk.pos[slot] = 0;
+    pk.stageStart[slot] = 0;
+    pk.hostCostNs[slot] = hostCostNs;
+    pk.action[slot] = action;
+    pk.fate[slot] = FATE_DROPPED;
+    pk.entryBytes[slot] = descriptorBytes;
+    pk.dataBytes[slot] = dataBytes;
+    if (recording) pk.stages[slot] = [];
     const start = Math.max(t, peFree);
-    peFree = start + preset.packet.distributionCyclesPerPacket;
-    peBusy += preset.packet.distributionCyclesPerPacket;
+    peFree = start + distributionCycles;
+    peBusy += distributionCycles;
     // The packet engine is a FIFO: only its head has an event in the queue.
     peSlots.push(slot);
     peReady.push(peFree);
@@ -743,12 +716,15 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
       case EV_CONTINUE:
         runCore(a, now);
         break;
-      case EV_READY:
+      case EV_READY: {
         tState[a] = T_READY;
+        const core = (a / T) | 0;
+        coreReady[core] |= 1 << (a - core * T);
         inlineOk = true;
-        kick((a / T) | 0);
+        kick(core);
         inlineOk = false;
         break;
+      }
       case EV_RING_ARRIVE:
         ringArrive(a, b);
         break;
@@ -771,39 +747,34 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
 
   // Packets still held when nothing is left to happen are stuck (rings feeding each other, all
   // full, under the wait policy): they are lost, so every packet is accounted for.
-  for (let slot = 0; slot < inflight.length; slot++) {
-    const pk = inflight[slot];
-    if (!pk) continue;
-    pk.fate = "lost";
-    pk.lostReason = "stalled";
-    finish(slot, now);
+  for (let slot = 0; slot < pk.used; slot++) {
+    if (pk.live[slot] === 0) continue;
+    lose(slot, "stalled", now);
   }
   // Records in input order.
   records.sort((x, y) => x.id - y.id);
   const durationCycles = Math.max(1, lastEnd - (Number.isFinite(firstArrival) ? firstArrival : 0));
   const util = (busy: number): number => busy / durationCycles;
-  const units: UnitUsage[] = timers.map((t) => ({
-    name: t.unit.name,
-    kind: t.unit.kind,
-    busyCycles: t.busyCycles,
-    utilization: util(Math.max(t.busyCycles - t.atomicBusyCycles, t.atomicBusyCycles)),
-    commands: t.commands,
-    meanQueueCycles: t.commands ? t.queueCycles / t.commands : 0,
+  const unitUsage: UnitUsage[] = topo.units.map((u) => ({
+    name: u.name,
+    kind: u.kind,
+    busyCycles: units.busyCycles[u.index],
+    utilization: util(Math.max(units.busyCycles[u.index] - units.atomicBusyCycles[u.index], units.atomicBusyCycles[u.index])),
+    commands: units.commands[u.index],
+    meanQueueCycles: units.commands[u.index] ? units.queueCycles[u.index] / units.commands[u.index] : 0,
   }));
   const cores: CoreUsage[] = [];
   for (let c = 0; c < topo.cores; c++) {
     if (coreStage[c] < 0) continue;
-    cores.push({ core: c, island: topo.islandOfCore(c), stage: coreStage[c], busyCycles: coreBusy[c], utilization: util(coreBusy[c]), packets: corePackets[c] });
+    cores.push({ core: c, island: coreIsland[c], stage: coreStage[c], busyCycles: coreBusy[c], utilization: util(coreBusy[c]), packets: corePackets[c] });
   }
-  const sorted = latencies.slice(0, latencyCount).sort();
-  const pct = (q: number): number => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : NaN);
   const durationNs = toNs(durationCycles);
   const ingressUtilization = util(peBusy);
   const lineUtilization = util(ingressWireCycles) / portCount;
   const egressUtilization = util(txBusy) / portCount;
   const hostUtilization = util(hostBusy) / preset.host.cores;
   const candidates: { name: string; utilization: number }[] = [
-    ...units.filter((u) => u.commands > 0).map((u) => ({ name: u.name, utilization: u.utilization })),
+    ...unitUsage.filter((u) => u.commands > 0).map((u) => ({ name: u.name, utilization: u.utilization })),
     ...stages.map((s, i) => ({ name: `stage${i} cores`, utilization: s.cores.reduce((sum, c) => sum + util(coreBusy[c]), 0) / s.cores.length })),
     // All threads of a stage holding packets: the stage is latency-bound (more threads or cores would help).
     ...stages.map((s, i) => ({ name: `stage${i} threads`, utilization: util(stageThreadBusy[i]) / (s.cores.length * T) })),
@@ -826,8 +797,8 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
     throughputPps: processed / (durationNs * 1e-9),
     programPps: programDone / (toNs(Math.max(1, lastProgramEnd - (Number.isFinite(firstArrival) ? firstArrival : 0))) * 1e-9),
     offeredPps: offered > 1 && offeredWindowNs > 0 ? (offered - 1) / (offeredWindowNs * 1e-9) : 0,
-    latencyNs: { mean: sorted.reduce((s, x) => s + x, 0) / Math.max(1, sorted.length), p50: pct(0.5), p99: pct(0.99), max: sorted.length ? sorted[sorted.length - 1] : NaN },
-    units,
+    latencyNs: latencies.summary(),
+    units: unitUsage,
     cores,
     threadOccupancy: stages.map((s, i) => util(stageThreadBusy[i]) / (s.cores.length * T)),
     lineUtilization,
