@@ -233,7 +233,7 @@ function build(code: Int32Array, params: ExecParams): CompiledStage | null {
               ? "lm[addr] = value >>> 8; lm[addr + 1] = value;"
               : "lm[addr] = value >>> 24; lm[addr + 1] = value >>> 16; lm[addr + 2] = value >>> 8; lm[addr + 3] = value;";
         emit(`{ const addr = lmIndex[${nf}] + ${lit(imm)}; if (addr < 0 || addr + ${cf} > lm.length) { ${setCount} ex.localMemoryFault(${pc}, "write", ${cf}, addr); }`);
-        emit(`const value = ${rd(a, 0)}; ${store} }`);
+        emit(`const value = ${rd(a, 0)}; ex.lmDirty = true; ${store} }`);
         return;
       }
       case Op.MEM_RD:

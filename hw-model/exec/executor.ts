@@ -97,7 +97,11 @@ export class Executor implements FirmwareContext {
   private readonly handleMap = new Int32Array(MAX_HANDLES);
   private handleCount = 0;
   private perfEvents: PerfEvent[] = NO_PERF_EVENTS;
-  private readonly stagePath: number[] = [];
+  // Stages the packet ran, in order.
+  private stagePath = new Int32Array(8);
+  private stagePathLength = 0;
+  // False while every local-memory byte holds the poison (nothing wrote it since it was poisoned).
+  lmDirty = true;
   instructions = 0;
   // How the last packet ended (execute()).
   lastEnd: EndKindCode = EndKind.VERDICT;
@@ -157,11 +161,16 @@ export class Executor implements FirmwareContext {
     this.handleCount = 0;
     this.perfEvents = NO_PERF_EVENTS;
     this.instructions = 0;
-    this.stagePath.length = 0;
+    this.stagePathLength = 0;
     this.poisonAll();
     let stage = 0;
     for (;;) {
-      this.stagePath.push(stage);
+      if (this.stagePathLength === this.stagePath.length) {
+        const grown = new Int32Array(this.stagePath.length * 2);
+        grown.set(this.stagePath);
+        this.stagePath = grown;
+      }
+      this.stagePath[this.stagePathLength++] = stage;
       this.lastStage = stage;
       trace.stage(stage);
       try {
@@ -209,17 +218,21 @@ export class Executor implements FirmwareContext {
         localMemoryOffset: this.endLmOffset,
       };
     } else outcome = { kind: "verdict", action: this.endArg, stage };
-    return { outcome, data: this.packet.data(), perfEvents: this.perfEvents === NO_PERF_EVENTS ? [] : this.perfEvents, instructions: this.instructions, stagePath: this.stagePath.slice() };
+    return { outcome, data: this.packet.data(), perfEvents: this.perfEvents === NO_PERF_EVENTS ? [] : this.perfEvents, instructions: this.instructions, stagePath: Array.from(this.stagePath.subarray(0, this.stagePathLength)) };
   }
 
   private poisonAll(): void {
     this.regs.fill(REGISTER_POISON);
-    this.lm.fill(LOCAL_MEMORY_POISON);
+    if (this.lmDirty) {
+      this.lm.fill(LOCAL_MEMORY_POISON);
+      this.lmDirty = false;
+    }
     this.resetControl();
   }
 
   private resetControl(): void {
-    this.lmIndex.fill(0);
+    this.lmIndex[0] = 0;
+    this.lmIndex[1] = 0;
     this.flagZ = this.flagN = this.flagC = this.flagV = 0;
     this.mulState = 0;
     this.sigPending = 0;
@@ -282,6 +295,8 @@ export class Executor implements FirmwareContext {
     if (regionOf(address) === Region.LOCAL) {
       const off = address & OFFSET_MASK;
       if (off + bytes > this.lm.length) throw new MicrocodeFault(`${what} at ${hexAddress(address)} (${bytes} bytes) is outside local memory (${this.lm.length} bytes)`);
+      // Routines only read what they locate; counted as written all the same, to be safe.
+      this.lmDirty = true;
       return { view: this.lm.subarray(off, off + bytes), target: TARGET_LOCAL };
     }
     this.resolveOrThrow(address, bytes, what, false);
@@ -777,6 +792,7 @@ export class Executor implements FirmwareContext {
             const addr = this.lmIndex[code[at + F_N]] + code[at + F_IMM];
             if (addr < 0 || addr + width > lmBytes) this.localMemoryFault(pc, "write", width, addr);
             const value = this.rd(code[at + F_A], 0);
+            this.lmDirty = true;
             if (width === 1) lm[addr] = value;
             else if (width === 2) {
               lm[addr] = value >>> 8;

@@ -9,8 +9,13 @@ export class PacketState {
   ingressIfindex = 0;
   rxQueueIndex = 0;
 
+  // Lowest buffer offset written since the bytes before it were last zero (the data's start, or a
+  // head grown by adjust_head): loading the next packet zeroes the headroom from there only.
+  private dirtyFrom: number;
+
   constructor(capacityBytes: number) {
     this.buffer = new Uint8Array(capacityBytes);
+    this.dirtyFrom = capacityBytes;
   }
 
   // Copies `data` in after `headroomBytes` of zeroed headroom. Bytes past the data are never
@@ -18,13 +23,19 @@ export class PacketState {
   load(data: Uint8Array, headroomBytes: number, roomAfterBytes: number, ingressIfindex: number, rxQueueIndex: number): void {
     const need = headroomBytes + Math.max(data.length, roomAfterBytes);
     if (need > this.buffer.length) this.buffer = new Uint8Array(need);
-    else this.buffer.fill(0, 0, headroomBytes);
+    else if (this.dirtyFrom < headroomBytes) this.buffer.fill(0, this.dirtyFrom, headroomBytes);
+    this.dirtyFrom = headroomBytes;
     this.buffer.set(data, headroomBytes);
     this.metaStart = headroomBytes;
     this.dataStart = headroomBytes;
     this.dataEnd = headroomBytes + data.length;
     this.ingressIfindex = ingressIfindex;
     this.rxQueueIndex = rxQueueIndex;
+  }
+
+  // The packet now starts at buffer offset `offset` (adjust_head): bytes from there on may be written.
+  noteStart(offset: number): void {
+    if (offset < this.dirtyFrom) this.dirtyFrom = offset;
   }
 
   get length(): number {

@@ -164,6 +164,7 @@ function adjustHead(ctx: FirmwareContext, delta: number): number {
   if (metaLength) p.buffer.copyWithin(p.metaStart + delta, p.metaStart, p.dataStart);
   p.metaStart += delta;
   p.dataStart = start;
+  p.noteStart(p.metaStart);
   return 0;
 }
 
