@@ -244,13 +244,13 @@ export class EventQueue {
   }
 }
 
-function grownF64(a: Float64Array, n: number): Float64Array {
+function grownF64(a: Float64Array, n: number): Float64Array<ArrayBuffer> {
   const b = new Float64Array(n);
   b.set(a);
   return b;
 }
 
-function grownI32(a: Int32Array, n: number): Int32Array {
+function grownI32(a: Int32Array, n: number): Int32Array<ArrayBuffer> {
   const b = new Int32Array(n);
   b.set(a);
   return b;

@@ -6,6 +6,9 @@ import { TraceWriter } from "../exec/trace.ts";
 import type { PacketResult } from "../exec/executor.ts";
 import type { StageVisit } from "./simulator.ts";
 
+// Initial words of a packet's trace buffer (it grows when a packet needs more).
+const TRACE_WORDS = 64;
+
 export const FATE_WIRE = 0;
 export const FATE_HOST = 1;
 export const FATE_DROPPED = 2;
@@ -44,7 +47,7 @@ export class InFlight {
     const slot = this.free.length ? this.free.pop()! : this.used++;
     if (slot >= this.live.length) this.grow();
     this.live[slot] = 1;
-    if (this.trace[slot] === undefined) this.trace[slot] = new TraceWriter();
+    if (this.trace[slot] === undefined) this.trace[slot] = new TraceWriter(TRACE_WORDS);
     return slot;
   }
 

@@ -167,6 +167,24 @@ interface Ring {
   readonly unit: number;
 }
 
+// The run's clock and its running sums (cycles). One object with number fields: V8 updates those in
+// place, where a closure variable holding a fractional number gets a new heap box on every write.
+class RunClock {
+  now = 0;
+  firstArrival = Infinity;
+  lastEnd = 0;
+  // Last end of a packet's NIC program.
+  lastProgramEnd = 0;
+  // Wire time of every frame offered on the ingress ports.
+  ingressWireCycles = 0;
+  txBusy = 0;
+  peFree = 0;
+  peBusy = 0;
+  hostBusy = 0;
+  firstOffered = Infinity;
+  lastOffered = -Infinity;
+}
+
 // `packets` may be an array (arrival times worked out in advance, any order of timestamps) or any
 // iterable, read lazily one packet ahead: then packets are admitted in the order given (a packet's
 // arrival is never earlier than the one before it), so a long trace needs no memory per packet
@@ -189,7 +207,13 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
   const issueCycles = preset.core.issueCyclesPerInstruction;
   const rateGbps = options.rateGbps ?? preset.ports.rateGbps;
   const portCount = options.ports ?? preset.ports.count;
-  const wireCycles = (bytes: number): number => ((wireBytes(preset, bytes) * 8) / rateGbps) * cpn;
+  // Wire time of a frame by its length, worked out once per length.
+  const wireCyclesOf: number[] = [];
+  const wireCycles = (bytes: number): number => {
+    const known = wireCyclesOf[bytes];
+    if (known !== undefined) return known;
+    return (wireCyclesOf[bytes] = ((wireBytes(preset, bytes) * 8) / rateGbps) * cpn);
+  };
   const egressQueuePackets = preset.ports.egressQueuePackets;
   const descriptorBytes = preset.rings.descriptorBytes;
   const distributionCycles = preset.packet.distributionCyclesPerPacket;
@@ -248,34 +272,26 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
     return ring;
   });
 
+  const clk = new RunClock();
   const pk = new InFlight();
   const records: PacketRecord[] = [];
   const lost: Record<string, number> = {};
-  const fates: Record<Fate, number> = { wire: 0, host: 0, dropped: 0, lost: 0 };
+  // Packets per fate (FATE_* order).
+  const fateCounts = new Float64Array(FATE_NAMES.length);
   const latencies = new LatencyCounts();
   const queue = new EventQueue();
-  let now = 0;
-  let firstArrival = Infinity;
-  let lastEnd = 0;
   let processed = 0;
   // Packets whose NIC program ran to its end (whatever happened to them afterwards).
   let programDone = 0;
-  let lastProgramEnd = 0;
 
   const portFree = new Float64Array(portCount);
-  // Wire time of every frame offered on the ingress ports.
-  let ingressWireCycles = 0;
   const txFree = new Float64Array(portCount);
   // Frames queued or being sent per port (their departure times, oldest first).
   const txQueue: number[][] = Array.from({ length: portCount }, () => []);
-  let txBusy = 0;
-  let peFree = 0;
-  let peBusy = 0;
   const peSlots: number[] = [];
   const peReady: number[] = [];
   let peHead = 0;
   const hostFree = new Float64Array(preset.host.cores);
-  let hostBusy = 0;
   // Packets DMA'd to the host and not yet served by a host core.
   let hostBacklog = 0;
   const tBusySince = new Float64Array(nThreads);
@@ -286,13 +302,11 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
   let pendingPacket: SimPacket | undefined;
   let pendingPort = 0;
   let offered = 0;
-  let firstOffered = Infinity;
-  let lastOffered = -Infinity;
   const noteOffered = (p: SimPacket, port: number, t: number): void => {
     offered++;
-    ingressWireCycles += wireCycles(p.data.length);
-    firstOffered = Math.min(firstOffered, t);
-    lastOffered = Math.max(lastOffered, t);
+    clk.ingressWireCycles += wireCycles(p.data.length);
+    clk.firstOffered = Math.min(clk.firstOffered, t);
+    clk.lastOffered = Math.max(clk.lastOffered, t);
     pendingPacket = p;
     pendingPort = port;
   };
@@ -342,9 +356,9 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
   }
 
   const finish = (slot: number, endCycles: number): void => {
-    lastEnd = Math.max(lastEnd, endCycles);
+    clk.lastEnd = Math.max(clk.lastEnd, endCycles);
     const fate = pk.fate[slot];
-    fates[FATE_NAMES[fate]]++;
+    fateCounts[fate]++;
     if (fate === FATE_HOST) hostBacklog--;
     if (fate === FATE_LOST) {
       const reason = pk.lostReason[slot]!;
@@ -381,8 +395,8 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
   };
 
   const loseAtIngress = (i: number, p: SimPacket, port: number, t: number): void => {
-    lastEnd = Math.max(lastEnd, t);
-    fates.lost++;
+    clk.lastEnd = Math.max(clk.lastEnd, t);
+    fateCounts[FATE_LOST]++;
     lost["ingress-full"] = (lost["ingress-full"] ?? 0) + 1;
     if (!recording) return;
     const record: PacketRecord = { id: i, port, bytes: p.data.length, arrivalNs: toNs(t), startNs: NaN, endNs: toNs(t), fate: "lost", action: -1, lostReason: "ingress-full", stages: [] };
@@ -393,13 +407,13 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
   // --- threads and cores ---
   const assign = (tid: number, slot: number): void => {
     tSlot[tid] = slot;
-    tBusySince[tid] = now;
+    tBusySince[tid] = clk.now;
     tFetch[tid] = 1;
     const core = (tid / T) | 0;
     tState[tid] = T_READY;
     coreReady[core] |= 1 << (tid - core * T);
-    pk.stageStart[slot] = now;
-    if (Number.isNaN(pk.start[slot])) pk.start[slot] = now;
+    pk.stageStart[slot] = clk.now;
+    if (Number.isNaN(pk.start[slot])) pk.start[slot] = clk.now;
     if (pk.island[slot] < 0) pk.island[slot] = coreIsland[core];
     corePackets[core]++;
     kick(core);
@@ -425,7 +439,7 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
     const b = ring.blocked.shift();
     if (b) {
       ring.occupancy++;
-      const done = units.serve(ring.unit, now, b.bytes, MemKind.WRITE, coreIsland[(b.tid / T) | 0], false);
+      const done = units.serve(ring.unit, clk.now, b.bytes, MemKind.WRITE, coreIsland[(b.tid / T) | 0], false);
       queue.push(done, EV_RING_ARRIVE, b.slot, ring.stage);
       threadIdle(b.tid);
     }
@@ -436,7 +450,7 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
     const core = (tid / T) | 0;
     const stage = coreStage[core];
     const ring = rings[stage];
-    if (tSlot[tid] >= 0) stageThreadBusy[stage] += now - tBusySince[tid];
+    if (tSlot[tid] >= 0) stageThreadBusy[stage] += clk.now - tBusySince[tid];
     tSlot[tid] = -1;
     tState[tid] = T_IDLE;
     if (ring.head < ring.queue.length) {
@@ -464,7 +478,7 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
     const later = ready & (-2 << after);
     const chosen = later !== 0 ? later : ready;
     const pick = 31 - Math.clz32(chosen & -chosen);
-    const start = Math.max(now, coreFreeAt[core]) + (pick !== after ? swapCycles : 0);
+    const start = Math.max(clk.now, coreFreeAt[core]) + (pick !== after ? swapCycles : 0);
     coreBusy[core] += pick !== after ? swapCycles : 0;
     coreRunning[core] = pick;
     coreLast[core] = pick;
@@ -479,13 +493,13 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
 
   // Moves the clock to t for an action on shared state (a unit queue, a ring) if no earlier event is pending.
   const sync = (t: number): boolean => {
-    if (t <= now) return true;
+    if (t <= clk.now) return true;
     if (queue.peekTime() < t) return false;
-    now = t;
+    clk.now = t;
     return true;
   };
 
-  // Runs the core's current thread from time t (= now) until it waits, ends its stage, or must let earlier events happen first.
+  // Runs the core's current thread from time t (= clk.now) until it waits, ends its stage, or must let earlier events happen first.
   const runCore = (core: number, t: number): void => {
     const ctx = coreRunning[core];
     const tid = core * T + ctx;
@@ -597,7 +611,7 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
       return;
     }
     programDone++;
-    lastProgramEnd = Math.max(lastProgramEnd, t);
+    clk.lastProgramEnd = Math.max(clk.lastProgramEnd, t);
     if (kind === EndKind.HOST) {
       toHost(slot, t, bytes, pk.hostCostNs[slot]);
       return;
@@ -615,7 +629,7 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
       const wire = wireCycles(pk.dataBytes[slot]);
       txFree[port] = start + wire;
       q.push(start + wire);
-      txBusy += wire;
+      clk.txBusy += wire;
       pk.fate[slot] = FATE_WIRE;
       queue.push(start + wire, EV_DONE, slot, 0);
     } else if (arg === Verdict.PASS) {
@@ -639,7 +653,7 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
     const start = Math.max(dmaDone, hostFree[h]);
     const cost = costNs * cpn;
     hostFree[h] = start + cost;
-    hostBusy += cost;
+    clk.hostBusy += cost;
     pk.fate[slot] = FATE_HOST;
     queue.push(start + cost, EV_DONE, slot, 0);
   };
@@ -647,8 +661,8 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
   // --- ingress ---
   const admit = (i: number, p: SimPacket, port: number): void => {
     const ring0 = rings[0];
-    const t = now;
-    firstArrival = Math.min(firstArrival, t);
+    const t = clk.now;
+    clk.firstArrival = Math.min(clk.firstArrival, t);
     if (ring0.occupancy >= ring0.capacity) {
       loseAtIngress(i, p, port, t);
       return;
@@ -690,19 +704,19 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
     pk.entryBytes[slot] = descriptorBytes;
     pk.dataBytes[slot] = dataBytes;
     if (recording) pk.stages[slot] = [];
-    const start = Math.max(t, peFree);
-    peFree = start + distributionCycles;
-    peBusy += distributionCycles;
+    const start = Math.max(t, clk.peFree);
+    clk.peFree = start + distributionCycles;
+    clk.peBusy += distributionCycles;
     // The packet engine is a FIFO: only its head has an event in the queue.
     peSlots.push(slot);
-    peReady.push(peFree);
-    if (peSlots.length - peHead === 1) queue.push(peFree, EV_PE_DONE, 0, 0);
+    peReady.push(clk.peFree);
+    if (peSlots.length - peHead === 1) queue.push(clk.peFree, EV_PE_DONE, 0, 0);
     // The ring-0 slot taken at admission is the ingress buffer; ringArrive releases it when a thread takes the packet.
   };
 
   pushNextInOrder();
   while (queue.pop()) {
-    now = queue.popTime;
+    clk.now = queue.popTime;
     const a = queue.popA;
     const b = queue.popB;
     switch (queue.popKind) {
@@ -714,7 +728,7 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
         break;
       }
       case EV_CONTINUE:
-        runCore(a, now);
+        runCore(a, clk.now);
         break;
       case EV_READY: {
         tState[a] = T_READY;
@@ -729,7 +743,7 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
         ringArrive(a, b);
         break;
       case EV_DONE:
-        finish(a, now);
+        finish(a, clk.now);
         break;
       case EV_PE_DONE: {
         const slot = peSlots[peHead++];
@@ -749,11 +763,12 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
   // full, under the wait policy): they are lost, so every packet is accounted for.
   for (let slot = 0; slot < pk.used; slot++) {
     if (pk.live[slot] === 0) continue;
-    lose(slot, "stalled", now);
+    lose(slot, "stalled", clk.now);
   }
+  const fates: Record<Fate, number> = { wire: fateCounts[FATE_WIRE], host: fateCounts[FATE_HOST], dropped: fateCounts[FATE_DROPPED], lost: fateCounts[FATE_LOST] };
   // Records in input order.
   records.sort((x, y) => x.id - y.id);
-  const durationCycles = Math.max(1, lastEnd - (Number.isFinite(firstArrival) ? firstArrival : 0));
+  const durationCycles = Math.max(1, clk.lastEnd - (Number.isFinite(clk.firstArrival) ? clk.firstArrival : 0));
   const util = (busy: number): number => busy / durationCycles;
   const unitUsage: UnitUsage[] = topo.units.map((u) => ({
     name: u.name,
@@ -769,10 +784,10 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
     cores.push({ core: c, island: coreIsland[c], stage: coreStage[c], busyCycles: coreBusy[c], utilization: util(coreBusy[c]), packets: corePackets[c] });
   }
   const durationNs = toNs(durationCycles);
-  const ingressUtilization = util(peBusy);
-  const lineUtilization = util(ingressWireCycles) / portCount;
-  const egressUtilization = util(txBusy) / portCount;
-  const hostUtilization = util(hostBusy) / preset.host.cores;
+  const ingressUtilization = util(clk.peBusy);
+  const lineUtilization = util(clk.ingressWireCycles) / portCount;
+  const egressUtilization = util(clk.txBusy) / portCount;
+  const hostUtilization = util(clk.hostBusy) / preset.host.cores;
   const candidates: { name: string; utilization: number }[] = [
     ...unitUsage.filter((u) => u.commands > 0).map((u) => ({ name: u.name, utilization: u.utilization })),
     ...stages.map((s, i) => ({ name: `stage${i} cores`, utilization: s.cores.reduce((sum, c) => sum + util(coreBusy[c]), 0) / s.cores.length })),
@@ -785,7 +800,7 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
     { name: "host cores", utilization: hostUtilization },
   ];
   const bottleneck = candidates.reduce((best, c) => (c.utilization > best.utilization ? c : best), { name: "none", utilization: 0 });
-  const offeredWindowNs = offered > 1 ? toNs(lastOffered - firstOffered) : 0;
+  const offeredWindowNs = offered > 1 ? toNs(clk.lastOffered - clk.firstOffered) : 0;
   return {
     preset: preset.name,
     packets: offered,
@@ -795,7 +810,7 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
     fates,
     durationNs,
     throughputPps: processed / (durationNs * 1e-9),
-    programPps: programDone / (toNs(Math.max(1, lastProgramEnd - (Number.isFinite(firstArrival) ? firstArrival : 0))) * 1e-9),
+    programPps: programDone / (toNs(Math.max(1, clk.lastProgramEnd - (Number.isFinite(clk.firstArrival) ? clk.firstArrival : 0))) * 1e-9),
     offeredPps: offered > 1 && offeredWindowNs > 0 ? (offered - 1) / (offeredWindowNs * 1e-9) : 0,
     latencyNs: latencies.summary(),
     units: unitUsage,
