@@ -55,7 +55,8 @@ function runCharts(run: RunResult): ChartData {
     cores: sim.cores.map((c) => ({ label: `core ${c.core}`, stage: c.stage, utilization: c.utilization })),
     units: [
       ...sim.memoryUnits.filter((u) => u.commands > 0).map((u) => ({ label: u.name, utilization: u.utilization })),
-      { label: "ingress", utilization: sim.paths.ingress },
+      { label: "ingress ports", utilization: sim.paths.line },
+      { label: "packet engine", utilization: sim.paths.ingress },
       { label: "egress ports", utilization: sim.paths.egress },
       { label: "host cores", utilization: sim.paths.host },
     ],

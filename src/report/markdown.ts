@@ -66,7 +66,8 @@ function runMarkdown(run: RunResult): string[] {
       [
         ...sim.cores.map((c) => [`core ${c.core}`, formatPercent(c.utilization), `stage ${c.stage}, ${formatCount(c.packets)} packets`]),
         ...sim.memoryUnits.filter((u) => u.commands > 0).map((u) => [u.name, formatPercent(u.utilization), `${formatCount(u.commands)} commands, mean queue ${formatNs(u.meanQueueNs)}`]),
-        ["ingress", formatPercent(sim.paths.ingress), ""],
+        ["ingress ports", formatPercent(sim.paths.line), "offered frames on the wire"],
+        ["packet engine", formatPercent(sim.paths.ingress), ""],
         ["egress ports", formatPercent(sim.paths.egress), ""],
         ["host cores", formatPercent(sim.paths.host), ""],
       ],

@@ -127,11 +127,10 @@ const simulation = t.object({
   drops: t.array(t.object({ cause: t.string(), packets: count, description: t.string() })),
   cores: t.array(t.object({ core: count, island: count, stage: count, utilization: fraction, packets: count })),
   memoryUnits: t.array(t.object({ name: t.string(), kind: t.string(), utilization: fraction, commands: count, meanQueueNs: ns })),
-  paths: t.object({ ingress: fraction, egress: fraction, host: fraction }),
+  // Ingress ports carrying the offered frames, the packet engine, egress ports transmitting, host cores.
+  paths: t.object({ line: fraction, ingress: fraction, egress: fraction, host: fraction }),
   bottleneck,
   timeline: t.array(timelinePacket),
-  // The timing model runs the traffic in windows of this many packets (see docs/report-format.md).
-  windows: t.object({ packetsPerWindow: t.integer({ min: 1 }), count }),
 });
 
 const outcome = t.object({

@@ -100,7 +100,8 @@ function runLines(run: RunResult, paint: Paint): string[] {
   for (const u of sim.memoryUnits.filter((m) => m.commands > 0)) {
     lines.push(`  ${u.name.padEnd(16)} ${bar(u.utilization)} ${formatPercent(u.utilization).padStart(5)}  ${formatCount(u.commands)} commands, mean queue ${formatNs(u.meanQueueNs)}`);
   }
-  lines.push(`  ${"ingress".padEnd(16)} ${bar(sim.paths.ingress)} ${formatPercent(sim.paths.ingress).padStart(5)}`);
+  lines.push(`  ${"ingress ports".padEnd(16)} ${bar(sim.paths.line)} ${formatPercent(sim.paths.line).padStart(5)}`);
+  lines.push(`  ${"packet engine".padEnd(16)} ${bar(sim.paths.ingress)} ${formatPercent(sim.paths.ingress).padStart(5)}`);
   lines.push(`  ${"egress ports".padEnd(16)} ${bar(sim.paths.egress)} ${formatPercent(sim.paths.egress).padStart(5)}`);
   lines.push(`  ${"host cores".padEnd(16)} ${bar(sim.paths.host)} ${formatPercent(sim.paths.host).padStart(5)}`);
   lines.push("");

@@ -3,12 +3,11 @@
 // packet's outcome and timing, runs the same packets in the same order on the
 // host interpreter and compares them, and sums it all up in the report's terms.
 //
-// The traffic is streamed in windows of `windowPackets`: hw-model's simulate()
-// takes an array, so each window is one call on the same loaded image (the
-// maps carry over from window to window), and only one window of packets is
-// ever held. Each window starts with an empty pipeline; over a window of 16384
-// packets the fill and drain this adds is a few microseconds in milliseconds.
-import { cyclesPerNs, loadImage, simulate, wireBytes, type HostStage, type NicImage, type PacketRecord, type Preset, type SimPacket } from "../../hw-model/index.ts";
+// The traffic is streamed through one simulate() call: packets are pulled one
+// at a time from the capture or the generator, and a packet is forgotten once
+// it has left the card and the host has run it. What is held at any time is the
+// packets in flight on the card, so memory stays flat however long the run.
+import { cyclesPerNs, loadImage, simulate, wireBytes, type HostStage, type NicImage, type PacketRecord, type Preset, type SimPacket, type SimResult } from "../../hw-model/index.ts";
 import type { SimMap } from "../maps/index.ts";
 import type { Equivalence, Mismatch, Simulation, TimelinePacket } from "../report/schema.ts";
 import { describePacket } from "../traffic/index.ts";
@@ -20,9 +19,10 @@ import { actionName, compareOutcomes, hostOutcome, nicOutcome, toHex } from "./p
 import { TimingTotals } from "./timing-totals.ts";
 import type { TrafficPacket } from "./traffic-source.ts";
 
-export const DEFAULT_WINDOW_PACKETS = 16_384;
-// Packets shown in the report's timeline, taken from the middle of the first window.
+// Packets shown in the report's timeline, from the middle of the run (the pipeline is full there).
 export const TIMELINE_PACKETS = 10;
+// The driver reports progress every this many packets read.
+export const PROGRESS_EVERY_PACKETS = 4_096;
 // Packets the host interpreter profiles (instruction hit counts) for the listing.
 export const PROFILE_PACKETS = 1_000;
 
@@ -41,10 +41,11 @@ export interface DriverSetup {
   // Port rate (Gb/s); the preset's when undefined.
   readonly rateGbps?: number;
   readonly seed: number;
-  readonly windowPackets?: number;
+  // Packets the traffic will hold, when known (the timeline is taken from the middle).
+  readonly expectedPackets?: number;
   readonly timelinePackets?: number;
   readonly profilePackets?: number;
-  // Called after each window with the packets simulated so far.
+  // Called now and then with the packets read so far.
   readonly onProgress?: (packetsDone: number) => void;
 }
 
@@ -66,7 +67,7 @@ export interface DriverResult {
   readonly mapFootprints: readonly number[];
 }
 
-interface WindowPacket {
+interface WaitingPacket {
   readonly data: Uint8Array;
   readonly port: number;
   readonly index: number;
@@ -74,7 +75,6 @@ interface WindowPacket {
 
 export function driveSimulation(setup: DriverSetup, traffic: Iterable<TrafficPacket>): DriverResult {
   const { preset } = setup;
-  const windowPackets = setup.windowPackets ?? DEFAULT_WINDOW_PACKETS;
   const timelineCount = setup.timelinePackets ?? TIMELINE_PACKETS;
   const profileLimit = setup.profilePackets ?? PROFILE_PACKETS;
   const rateGbps = setup.rateGbps ?? preset.ports.rateGbps;
@@ -83,100 +83,83 @@ export function driveSimulation(setup: DriverSetup, traffic: Iterable<TrafficPac
   const loaded = loadImage(preset, setup.image);
   const nicMapNames = setup.image.maps.map((p) => p.map.def.name);
   const reference = new HostReference(setup.reference);
+  reference.reseed(setup.seed);
   const totals = new TimingTotals();
-  const timeline: TimelinePacket[] = [];
   const check = new EquivalenceTally();
+  const timeline = new TimelineSample(timelineCount, setup.expectedPackets);
 
-  let window: WindowPacket[] = [];
-  let arrivals: (number | undefined)[] = [];
-  let windowIndex = 0;
-  let seen = 0;
-  let previousEndNs = 0;
-  let firstTimestampNs: number | undefined;
+  // Packets read and not yet run on the host, and records that wait for an earlier packet's.
+  const waiting = new Map<number, WaitingPacket>();
+  const finished = new Map<number, PacketRecord>();
+  let nextForHost = 0;
 
-  const runWindow = (): void => {
-    const seed = windowSeed(setup.seed, windowIndex);
-    const base = arrivals[0] ?? 0;
-    const simPackets: SimPacket[] = window.map((p, i) => ({
-      data: p.data,
-      port: p.port,
-      ingressIfindex: FIRST_PORT_IFINDEX + p.port,
-      rxQueueIndex: 0,
-      ...(arrivals[i] === undefined ? {} : { arrivalNs: arrivals[i]! - base }),
-    }));
-    const records: PacketRecord[] = new Array(window.length);
-    const result = simulate(preset, loaded, simPackets, {
-      seed,
-      rateGbps,
-      keepRecords: false,
-      ...(setup.host ? { host: setup.host } : {}),
-      onPacket: (record) => {
-        records[record.id] = record;
-      },
-    });
-    let minArrival = Infinity;
-    let maxArrival = -Infinity;
-    for (const record of records) {
-      totals.notePacket(record, wireBytes(preset, record.bytes));
-      minArrival = Math.min(minArrival, record.arrivalNs);
-      maxArrival = Math.max(maxArrival, record.arrivalNs);
+  // The host runs the packets in the order the card admitted them, which is the order they were read.
+  const runHost = (record: PacketRecord): void => {
+    const packet = waiting.get(record.id)!;
+    waiting.delete(record.id);
+    if (record.result === undefined) {
+      check.notRun++;
+      return;
     }
-    // With timestamps, the card may sit idle between this window and the last one.
-    const startNs = arrivals[0] === undefined ? previousEndNs : base;
-    const gapNs = Math.max(0, startNs - previousEndNs);
-    totals.noteWindow(result, Math.max(0, maxArrival - minArrival), windowIndex === 0 ? 0 : gapNs);
-    previousEndNs = Math.max(previousEndNs, startNs) + result.durationNs;
-    if (windowIndex === 0) timeline.push(...timelineOf(records, timelineCount));
-
-    // The host runs the packets in the order the card admitted them (arrival time, then index).
-    reference.reseed(seed);
-    const ran = records.filter((r) => r.result !== undefined);
-    ran.sort((a, b) => a.arrivalNs - b.arrivalNs || a.id - b.id);
-    check.notRun += records.length - ran.length;
-    for (const record of ran) {
-      const profile = reference.profiledPackets < profileLimit;
-      if (!setup.check && !profile) break;
-      const packet = window[record.id];
-      const host = reference.run(packet.data, packet.port, profile);
-      if (!setup.check) continue;
-      const nic = nicOutcome(record.result!, record.action, nicMapNames);
-      const hostView = hostOutcome(host);
-      const differences = compareOutcomes(nic, hostView);
-      check.compared++;
-      if (differences.length === 0) check.identical++;
-      else if (check.first === undefined) {
-        check.first = {
-          packet: packet.index,
-          decoded: [describePacket(packet.data)],
-          hex: toHex(packet.data),
-          nic,
-          host: hostView,
-          differences,
-          mapDiff: [],
-        };
-      }
+    const profile = reference.profiledPackets < profileLimit;
+    if (!setup.check && !profile) return;
+    const host = reference.run(packet.data, packet.port, profile);
+    if (!setup.check) return;
+    const nic = nicOutcome(record.result, record.action, nicMapNames);
+    const hostView = hostOutcome(host);
+    const differences = compareOutcomes(nic, hostView);
+    check.compared++;
+    if (differences.length === 0) check.identical++;
+    else if (check.first === undefined) {
+      check.first = { packet: packet.index, decoded: [describePacket(packet.data)], hex: toHex(packet.data), nic, host: hostView, differences, mapDiff: [] };
     }
-    seen += window.length;
-    windowIndex++;
-    window = [];
-    arrivals = [];
-    setup.onProgress?.(seen);
   };
 
-  for (const packet of traffic) {
-    const index = seen + window.length;
-    if (packet.arrivalNs !== undefined && firstTimestampNs === undefined) firstTimestampNs = packet.arrivalNs;
-    window.push({ data: packet.data, port: index % ports, index });
-    arrivals.push(packet.arrivalNs === undefined ? undefined : packet.arrivalNs - (firstTimestampNs ?? 0));
-    if (window.length >= windowPackets) runWindow();
+  const onPacket = (record: PacketRecord): void => {
+    totals.notePacket(record, wireBytes(preset, record.bytes));
+    timeline.offer(record);
+    finished.set(record.id, record);
+    for (let next = finished.get(nextForHost); next !== undefined; next = finished.get(nextForHost)) {
+      finished.delete(nextForHost);
+      runHost(next);
+      nextForHost++;
+    }
+  };
+
+  let read = 0;
+  let firstTimestampNs: number | undefined;
+  const onProgress = setup.onProgress;
+  function* packets(): Generator<SimPacket> {
+    for (const packet of traffic) {
+      const index = read++;
+      const port = index % ports;
+      waiting.set(index, { data: packet.data, port, index });
+      if (packet.arrivalNs !== undefined) firstTimestampNs ??= packet.arrivalNs;
+      yield {
+        data: packet.data,
+        port,
+        ingressIfindex: FIRST_PORT_IFINDEX + port,
+        rxQueueIndex: 0,
+        ...(packet.arrivalNs === undefined ? {} : { arrivalNs: packet.arrivalNs - (firstTimestampNs ?? 0) }),
+      };
+      if (onProgress && read % PROGRESS_EVERY_PACKETS === 0) onProgress(read);
+    }
   }
-  if (window.length > 0) runWindow();
-  if (seen === 0) throw new SimInputError("the traffic holds no packets.");
+
+  const result = simulate(preset, loaded, packets(), {
+    seed: setup.seed,
+    rateGbps,
+    keepRecords: false,
+    ...(setup.host ? { host: setup.host } : {}),
+    onPacket,
+  });
+  if (read === 0) throw new SimInputError("the traffic holds no packets.");
+  onProgress?.(read);
 
   const maps = setup.check ? setup.nicMaps.map((nicMap, i) => compareMaps(nicMap, setup.reference.maps[i])) : [];
-  const stages = stageTotals(setup.image, totals);
+  const stages = stageTotals(setup.image, result, totals);
   return {
-    simulation: summarize(setup, totals, timeline, rateGbps, windowPackets, stages),
+    simulation: summarize(setup, result, totals, timeline.packets(), rateGbps, stages),
     equivalence: setup.check ? check.result(maps) : { status: "skipped", reason: "--no-check: the host interpreter did not run the packets" },
     stages,
     hits: reference.hits,
@@ -206,38 +189,50 @@ class EquivalenceTally {
   }
 }
 
-// A different random seed per window (the NIC's executor restarts its random source with each call).
-function windowSeed(seed: number, window: number): number {
-  const mixed = (seed + Math.imul(window, 0x9e3779b9)) | 0;
-  return mixed === 0 ? 1 : mixed;
+// A few consecutive packets that ran on the card, from the middle of the run
+// when its length is known (else from packet 1000 on), or the last ones seen.
+class TimelineSample {
+  private readonly chosen: PacketRecord[] = [];
+  private readonly recent: PacketRecord[] = [];
+  private readonly from: number;
+
+  constructor(
+    private readonly count: number,
+    expected: number | undefined,
+  ) {
+    this.from = expected === undefined ? 1_000 : Math.max(0, Math.floor(expected / 2) - Math.floor(count / 2));
+  }
+
+  offer(record: PacketRecord): void {
+    if (record.stages.length === 0) return;
+    if (record.id >= this.from && this.chosen.length < this.count) this.chosen.push(record);
+    this.recent.push(record);
+    if (this.recent.length > this.count) this.recent.shift();
+  }
+
+  packets(): TimelinePacket[] {
+    const records = (this.chosen.length === this.count ? this.chosen : this.recent).slice().sort((a, b) => a.id - b.id);
+    return records.map((r) => ({
+      packet: r.id,
+      bytes: r.bytes,
+      arrivalNs: r.arrivalNs,
+      endNs: r.endNs,
+      fate: r.fate,
+      action: r.fate === "lost" ? "lost" : r.result?.outcome.kind === "fault" ? "fault" : actionName(r.action),
+      stages: r.stages.map((s) => ({ stage: s.stage, core: s.core, thread: s.thread, startNs: s.startNs, endNs: s.endNs })),
+    }));
+  }
 }
 
-// Packets that ran on the card, from the middle of the window on (the pipeline is full there).
-function timelineOf(records: readonly PacketRecord[], count: number): TimelinePacket[] {
-  const middle = Math.floor(records.length / 2);
-  const ran = [...records.slice(middle), ...records.slice(0, middle)].filter((r) => r.stages.length > 0).slice(0, count);
-  ran.sort((a, b) => a.id - b.id);
-  return ran.map((r) => ({
-    packet: r.id,
-    bytes: r.bytes,
-    arrivalNs: r.arrivalNs,
-    endNs: r.endNs,
-    fate: r.fate,
-    action: r.fate === "lost" ? "lost" : r.result?.outcome.kind === "fault" ? "fault" : actionName(r.action),
-    stages: r.stages.map((s) => ({ stage: s.stage, core: s.core, thread: s.thread, startNs: s.startNs, endNs: s.endNs })),
-  }));
-}
-
-function stageTotals(image: NicImage, totals: TimingTotals): StageTotals[] {
+function stageTotals(image: NicImage, result: SimResult, totals: TimingTotals): StageTotals[] {
   return image.stages.map((stage, i) => {
-    const cores = stage.cores.map((c) => totals.cores.get(c));
-    const busy = cores.reduce((sum, c) => sum + (c?.busyNs ?? 0), 0);
+    const cores = result.cores.filter((c) => c.stage === i);
     const visits = totals.stageVisits[i];
     return {
       packets: visits?.count ?? 0,
       meanServiceNs: visits && visits.count > 0 ? visits.serviceNs / visits.count : null,
-      coreUtilization: totals.utilization(busy) / stage.cores.length,
-      threadOccupancy: totals.utilization(totals.stageThreadBusyNs[i] ?? 0),
+      coreUtilization: cores.length ? cores.reduce((sum, c) => sum + c.utilization, 0) / cores.length : 0,
+      threadOccupancy: result.threadOccupancy[i] ?? 0,
     };
   });
 }
@@ -260,36 +255,35 @@ const DROPPING_ACTIONS: Readonly<Record<string, string>> = {
   XDP_ABORTED: "the program returned XDP_ABORTED",
 };
 
-function summarize(setup: DriverSetup, totals: TimingTotals, timeline: TimelinePacket[], rateGbps: number, windowPackets: number, stages: readonly StageTotals[]): Simulation {
+function summarize(setup: DriverSetup, result: SimResult, totals: TimingTotals, timeline: TimelinePacket[], rateGbps: number, stages: readonly StageTotals[]): Simulation {
   const { preset, image } = setup;
   const cpn = cyclesPerNs(preset);
-  const durationNs = totals.durationNs;
+  const durationNs = result.durationNs;
   const perSecond = durationNs > 0 ? 1e9 / durationNs : 0;
   const actions: Record<string, number> = {};
   for (const [code, n] of totals.actions) actions[actionName(code)] = (actions[actionName(code)] ?? 0) + n;
+  const lostTotal = Object.values(result.lost).reduce((a, b) => a + b, 0);
   const drops = [
     ...Object.entries(DROPPING_ACTIONS)
       .filter(([name]) => (actions[name] ?? 0) > 0)
       .map(([name, description]) => ({ cause: name, packets: actions[name], description })),
-    ...[...totals.lost].map(([cause, packets]) => ({ cause, packets, description: lostDescription(cause) })),
+    ...Object.entries(result.lost).map(([cause, packets]) => ({ cause, packets, description: lostDescription(cause) })),
   ];
-  const units = [...totals.units.values()];
-  const cores = [...totals.cores.values()].sort((a, b) => a.core - b.core);
   const resources: Resource[] = [
-    ...units.filter((u) => u.commands > 0).map((u) => ({ name: u.name, kind: u.kind === "pcie" ? ("pcie" as const) : ("memory-unit" as const), utilization: totals.utilization(u.busyNs) })),
+    ...result.units.filter((u) => u.commands > 0).map((u) => ({ name: u.name, kind: u.kind === "pcie" ? ("pcie" as const) : ("memory-unit" as const), utilization: u.utilization })),
     ...stages.map((s, i) => ({ name: `stage ${i} cores`, kind: "stage-cores" as const, utilization: s.coreUtilization, stage: i, cores: image.stages[i].cores.length })),
     ...stages.map((s, i) => ({ name: `stage ${i} threads`, kind: "stage-threads" as const, utilization: s.threadOccupancy, stage: i, cores: image.stages[i].cores.length })),
-    { name: "ingress", kind: "ingress", utilization: totals.utilization(totals.ingressBusyNs) },
-    { name: "egress ports", kind: "egress", utilization: totals.utilization(totals.egressBusyNs) },
-    { name: "host cores", kind: "host", utilization: totals.utilization(totals.hostBusyNs) },
+    { name: "ingress", kind: "ingress", utilization: result.ingressUtilization },
+    { name: "egress ports", kind: "egress", utilization: result.egressUtilization },
+    { name: "host cores", kind: "host", utilization: result.hostUtilization },
   ];
-  const offeredMpps = totals.offeredSpanNs > 0 ? (totals.offeredIntervals / totals.offeredSpanNs) * 1e3 : 0;
+  const offeredMpps = result.offeredPps / 1e6;
   const meanWireBits = totals.processed > 0 ? (totals.processedWireBytes * 8) / totals.processed : 0;
   const lineRateMpps = meanWireBits > 0 ? ((rateGbps * preset.ports.count) / meanWireBits) * 1e3 : 0;
   const h = totals.latency;
   const orNull = (x: number): number | null => (Number.isFinite(x) ? x : null);
   return {
-    packets: { offered: totals.offered, processed: totals.processed, lost: totals.lostTotal() },
+    packets: { offered: totals.offered, processed: totals.processed, lost: lostTotal },
     durationNs,
     offeredMpps,
     lineRateMpps,
@@ -308,21 +302,10 @@ function summarize(setup: DriverSetup, totals: TimingTotals, timeline: TimelineP
     },
     actions,
     drops,
-    cores: cores.map((c) => ({ core: c.core, island: c.island, stage: c.stage, utilization: totals.utilization(c.busyNs), packets: c.packets })),
-    memoryUnits: units.map((u) => ({
-      name: u.name,
-      kind: u.kind,
-      utilization: totals.utilization(u.busyNs),
-      commands: u.commands,
-      meanQueueNs: u.commands > 0 ? u.queueCyclesTotal / u.commands / cpn : 0,
-    })),
-    paths: {
-      ingress: totals.utilization(totals.ingressBusyNs),
-      egress: totals.utilization(totals.egressBusyNs),
-      host: totals.utilization(totals.hostBusyNs),
-    },
-    bottleneck: findBottleneck(resources, { offeredMpps, lineRateMpps, lostPackets: totals.lostTotal() }),
+    cores: result.cores.map((c) => ({ core: c.core, island: c.island, stage: c.stage, utilization: c.utilization, packets: c.packets })),
+    memoryUnits: result.units.map((u) => ({ name: u.name, kind: u.kind, utilization: u.utilization, commands: u.commands, meanQueueNs: u.meanQueueCycles / cpn })),
+    paths: { line: result.lineUtilization, ingress: result.ingressUtilization, egress: result.egressUtilization, host: result.hostUtilization },
+    bottleneck: findBottleneck(resources, { offeredMpps, lineRateMpps, lostPackets: lostTotal }),
     timeline,
-    windows: { packetsPerWindow: windowPackets, count: totals.windows },
   };
 }

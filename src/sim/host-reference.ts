@@ -29,7 +29,7 @@ export class HostReference {
     this.hits = new Uint32Array(setup.program.length);
   }
 
-  // Restarts the random source (the NIC's restarts with each timing window, on the same seed).
+  // Starts the random source on the seed the NIC executor starts from.
   reseed(seed: number): void {
     this.random = seededRandom(seed);
   }

@@ -32,7 +32,6 @@ export interface RunRequest {
   // Accept a partial offload (what the NIC cannot run stays on the host).
   readonly partial: boolean;
   readonly seed?: number;
-  readonly windowPackets?: number;
   readonly onProgress?: (packetsDone: number, packetsExpected: number | undefined) => void;
 }
 
@@ -135,7 +134,7 @@ export function runOffloadSim(request: RunRequest, offload: (r: OffloadRequest) 
       check: request.check,
       ...(request.lineRateGbps === undefined ? {} : { rateGbps: request.lineRateGbps }),
       seed: request.seed ?? DEFAULT_SEED,
-      ...(request.windowPackets === undefined ? {} : { windowPackets: request.windowPackets }),
+      ...(prepared.traffic.expectedPackets === undefined ? {} : { expectedPackets: prepared.traffic.expectedPackets }),
       ...(request.onProgress ? { onProgress: (done: number) => request.onProgress!(done, prepared.traffic.expectedPackets) } : {}),
     },
     prepared.traffic,

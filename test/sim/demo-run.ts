@@ -17,7 +17,6 @@ export interface DemoOptions {
   readonly spec?: string;
   readonly packets?: number;
   readonly check?: boolean;
-  readonly windowPackets?: number;
   // Replaces the demo microcode (to make the NIC disagree with the host).
   readonly image?: (counters: ReturnType<typeof countersMap>, cores: readonly number[]) => NicImage;
 }
@@ -51,7 +50,7 @@ export function demoRun(options: DemoOptions = {}): RunResult {
     nicMaps: [counters],
     check: options.check ?? true,
     seed: 1,
-    ...(options.windowPackets === undefined ? {} : { windowPackets: options.windowPackets }),
+    ...(traffic.expectedPackets === undefined ? {} : { expectedPackets: traffic.expectedPackets }),
   };
   return assembleRunResult(request, prepared, planned, driveSimulation(setup, traffic));
 }
