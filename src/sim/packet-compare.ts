@@ -35,6 +35,17 @@ export function hostOutcome(result: XdpRunResult): PacketOutcomeView {
   };
 }
 
+// The common case checked without building the views: same action (or both faulted), same bytes, no events on either side.
+export function plainlyIdentical(nic: PacketResult, action: number, host: XdpRunResult): boolean {
+  const nicFault = nic.outcome.kind === "fault";
+  if (nicFault !== (host.action === undefined)) return false;
+  if (!nicFault && action >>> 0 !== host.action) return false;
+  if (nic.perfEvents.length !== 0 || host.events.length !== 0) return false;
+  const a = nic.data;
+  const b = host.packetOut;
+  return a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.length).equals(Buffer.from(b.buffer, b.byteOffset, b.length));
+}
+
 // What differs between the two outcomes, one sentence each; empty when they agree.
 export function compareOutcomes(nic: PacketOutcomeView, host: PacketOutcomeView): string[] {
   const differences: string[] = [];
