@@ -33,10 +33,15 @@ export class MemoryUnits {
   readonly bytes: Float64Array;
   readonly queueCycles: Float64Array;
 
+  // When the last command served completes (its signal arrives).
+  doneAt = 0;
+
+  // Commands are issued at `clock.now`.
   constructor(
     units: readonly UnitInstance[],
     seed: number,
     private readonly remoteExtraCycles: number,
+    private readonly clock: { readonly now: number },
   ) {
     const n = units.length;
     this.count = n;
@@ -69,8 +74,10 @@ export class MemoryUnits {
     return (x >>> 0) / 4294967296;
   }
 
-  // Time the command issued to unit `u` at `t` completes (its signal arrives). `fromIsland` is the issuing core's island.
-  serve(u: number, t: number, bytes: number, kind: number, fromIsland: number, alwaysHit: boolean): number {
+  // Serves a command issued to unit `u` now; doneAt is when it completes. `fromIsland` is the issuing
+  // core's island. (The times go through fields: V8 boxes a fractional argument or result of a call.)
+  serve(u: number, bytes: number, kind: number, fromIsland: number, alwaysHit: boolean): void {
+    const t = this.clock.now;
     const service = Math.max(this.cyclesPerCommand[u], bytes / this.bytesPerCycle[u]);
     let start: number;
     if (kind === MemKind.ATOMIC) {
@@ -91,6 +98,6 @@ export class MemoryUnits {
     if (this.cached[u] === 1 && kind === MemKind.READ && (alwaysHit || this.random(u) < this.hitRatio[u])) latency = this.cacheHitLatencyCycles[u];
     const island = this.island[u];
     if (island >= 0 && fromIsland !== island) latency += this.remoteExtraCycles;
-    return start + service + latency;
+    this.doneAt = start + service + latency;
   }
 }

@@ -24,6 +24,7 @@ import { loadImage, type NicImage, type LoadedImage } from "../image.ts";
 import { EventQueue } from "./event-queue.ts";
 import { MemoryUnits } from "./memory-unit.ts";
 import { LatencyCounts } from "./latency.ts";
+import { TimedFifo } from "./fifo.ts";
 import { InFlight, FATE_DROPPED, FATE_HOST, FATE_LOST, FATE_WIRE } from "./in-flight.ts";
 
 export interface SimPacket extends PacketInput {
@@ -183,6 +184,8 @@ class RunClock {
   hostBusy = 0;
   firstOffered = Infinity;
   lastOffered = -Infinity;
+  // Start of the thread a kick deferred to the end of the current event.
+  deferredAt = 0;
 }
 
 // `packets` may be an array (arrival times worked out in advance, any order of timestamps) or any
@@ -222,7 +225,8 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
   const passCostNs = preset.host.passCostNs;
 
   // Memory units and their cache hit ratios (EMEM: cache size over the footprint of the maps placed there).
-  const units = new MemoryUnits(topo.units, seed, preset.memory.remoteIslandExtraCycles);
+  const clk = new RunClock();
+  const units = new MemoryUnits(topo.units, seed, preset.memory.remoteIslandExtraCycles, clk);
   const footprint = new Map<number, number>();
   for (const m of loaded.maps) footprint.set(m.target, (footprint.get(m.target) ?? 0) + m.footprintBytes());
   for (const u of topo.units) {
@@ -272,7 +276,6 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
     return ring;
   });
 
-  const clk = new RunClock();
   const pk = new InFlight();
   const records: PacketRecord[] = [];
   const lost: Record<string, number> = {};
@@ -288,9 +291,8 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
   const txFree = new Float64Array(portCount);
   // Frames queued or being sent per port (their departure times, oldest first).
   const txQueue: number[][] = Array.from({ length: portCount }, () => []);
-  const peSlots: number[] = [];
-  const peReady: number[] = [];
-  let peHead = 0;
+  // Admitted packets in the packet engine, with when each is through it.
+  const peQueue = new TimedFifo();
   const hostFree = new Float64Array(preset.host.cores);
   // Packets DMA'd to the host and not yet served by a host core.
   let hostBacklog = 0;
@@ -355,7 +357,9 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
     };
   }
 
-  const finish = (slot: number, endCycles: number): void => {
+  // Packet `slot` leaves the card now (on the wire, in the host, freed or lost).
+  const finish = (slot: number): void => {
+    const endCycles = clk.now;
     clk.lastEnd = Math.max(clk.lastEnd, endCycles);
     const fate = pk.fate[slot];
     fateCounts[fate]++;
@@ -388,10 +392,10 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
     pk.release(slot);
   };
 
-  const lose = (slot: number, reason: string, t: number): void => {
+  const lose = (slot: number, reason: string): void => {
     pk.fate[slot] = FATE_LOST;
     pk.lostReason[slot] = reason;
-    finish(slot, t);
+    finish(slot);
   };
 
   const loseAtIngress = (i: number, p: SimPacket, port: number, t: number): void => {
@@ -416,7 +420,7 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
     if (Number.isNaN(pk.start[slot])) pk.start[slot] = clk.now;
     if (pk.island[slot] < 0) pk.island[slot] = coreIsland[core];
     corePackets[core]++;
-    kick(core);
+    kick(core, false);
   };
 
   // A packet becomes visible in ring `stage`: a waiting idle thread takes it, or it queues.
@@ -439,8 +443,8 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
     const b = ring.blocked.shift();
     if (b) {
       ring.occupancy++;
-      const done = units.serve(ring.unit, clk.now, b.bytes, MemKind.WRITE, coreIsland[(b.tid / T) | 0], false);
-      queue.push(done, EV_RING_ARRIVE, b.slot, ring.stage);
+      units.serve(ring.unit, b.bytes, MemKind.WRITE, coreIsland[(b.tid / T) | 0], false);
+      queue.push(units.doneAt, EV_RING_ARRIVE, b.slot, ring.stage);
       threadIdle(b.tid);
     }
   };
@@ -467,8 +471,13 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
   // Set by the event loop while handling an event after which nothing else happens at this instant.
   let inlineOk = false;
 
-  // Gives the core to its next ready thread (round robin) if it is free.
-  function kick(core: number): void {
+  // A core whose next thread runs as soon as the current event is handled (see kick), and from when.
+  let deferredCore = -1;
+
+  // Gives the core to its next ready thread (round robin) if it is free. `last`: the caller's event
+  // does nothing after this, so when no other event comes before the thread's start, the thread
+  // runs right after this event instead of through the queue (the queue would pop it next anyway).
+  function kick(core: number, last: boolean): void {
     if (coreRunning[core] >= 0) return;
     const ready = coreReady[core];
     if (ready === 0) return;
@@ -487,7 +496,10 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
     // From the end of an event (nothing left to do at this instant) the thread may run at once.
     if (inlineOk && sync(start)) {
       inlineOk = false;
-      runCore(core, start);
+      runCore(core);
+    } else if (last && queue.peekTime() > start) {
+      deferredCore = core;
+      clk.deferredAt = start;
     } else queue.push(start, EV_CONTINUE, core, 0);
   }
 
@@ -499,8 +511,11 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
     return true;
   };
 
-  // Runs the core's current thread from time t (= clk.now) until it waits, ends its stage, or must let earlier events happen first.
-  const runCore = (core: number, t: number): void => {
+  // Runs the core's current thread from now until it waits, ends its stage, or must let earlier events happen first.
+  // Times are passed as the clock's field rather than as arguments: a fractional number passed to or
+  // returned from a call V8 does not inline is boxed on the heap.
+  const runCore = (core: number): void => {
+    let t = clk.now;
     const ctx = coreRunning[core];
     const tid = core * T + ctx;
     const slot = tSlot[tid];
@@ -509,12 +524,14 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
       // The ring get that hands the thread its packet and carried state.
       tFetch[tid] = 0;
       const ring = rings[coreStage[core]];
-      const done = units.serve(ring.unit, t, pk.entryBytes[slot], MemKind.READ, island, false);
+      units.serve(ring.unit, pk.entryBytes[slot], MemKind.READ, island, false);
       t += issueCycles;
       coreBusy[core] += issueCycles;
       tState[tid] = T_WAITING;
-      queue.push(done, EV_READY, tid, 0);
-      release(core, t);
+      queue.push(units.doneAt, EV_READY, tid, 0);
+      coreRunning[core] = -1;
+      coreFreeAt[core] = t;
+      kick(core, true);
       return;
     }
     const buf = pk.trace[slot].buf;
@@ -538,7 +555,8 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
           }
           const target = buf[pos + 1];
           const unit = target >= 0 ? target : target === TARGET_PACKET_HEAD ? ctmOfIsland[pk.island[slot]] : packetTailUnit;
-          tSigAt[sigBase + buf[pos + 4]] = units.serve(unit, t, buf[pos + 2], buf[pos + 3], island, target === TARGET_PACKET_TAIL);
+          units.serve(unit, buf[pos + 2], buf[pos + 3], island, target === TARGET_PACKET_TAIL);
+          tSigAt[sigBase + buf[pos + 4]] = units.doneAt;
           pos += 5;
           break;
         }
@@ -555,7 +573,9 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
           pk.pos[slot] = pos;
           tState[tid] = T_WAITING;
           queue.push(readyAt, EV_READY, tid, 0);
-          release(core, t);
+          coreRunning[core] = -1;
+          coreFreeAt[core] = t;
+          kick(core, true);
           return;
         }
         case T_END: {
@@ -569,8 +589,10 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
           const bytes = buf[pos + 3];
           pk.pos[slot] = pos + 4;
           if (recording) pk.stages[slot].push({ stage: coreStage[core], core, thread: ctx, startNs: toNs(pk.stageStart[slot]), endNs: toNs(t) });
-          endStage(tid, slot, kind, arg, bytes, t, island);
-          release(core, t);
+          endStage(tid, slot, kind, arg, bytes, island);
+          coreRunning[core] = -1;
+          coreFreeAt[core] = t;
+          kick(core, true);
           return;
         }
         default:
@@ -579,24 +601,19 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
     }
   };
 
-  // The core's running thread stopped at time t: the core is free from t on, for its next ready thread.
-  const release = (core: number, t: number): void => {
-    coreRunning[core] = -1;
-    coreFreeAt[core] = t;
-    kick(core);
-  };
-
-  const endStage = (tid: number, slot: number, kind: number, arg: number, bytes: number, t: number, island: number): void => {
+  // The running thread `tid` ended its stage now (the core is released after this).
+  const endStage = (tid: number, slot: number, kind: number, arg: number, bytes: number, island: number): void => {
+    const t = clk.now;
     if (kind === EndKind.HANDOVER) {
       const ring = rings[arg];
       // The next stage's ring get reads the whole entry: descriptor, carried registers and local memory.
       pk.entryBytes[slot] = bytes;
       if (ring.occupancy < ring.capacity) {
         ring.occupancy++;
-        const done = units.serve(ring.unit, t, bytes, MemKind.WRITE, island, false);
-        queue.push(done, EV_RING_ARRIVE, slot, arg);
+        units.serve(ring.unit, bytes, MemKind.WRITE, island, false);
+        queue.push(units.doneAt, EV_RING_ARRIVE, slot, arg);
       } else if (dropWhenFull) {
-        lose(slot, `ring-full:stage${arg}`, t);
+        lose(slot, `ring-full:stage${arg}`);
       } else {
         tState[tid] = T_BLOCKED;
         ring.blocked.push({ tid, slot, bytes });
@@ -607,13 +624,13 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
     }
     threadIdle(tid);
     if (kind === EndKind.FAULT) {
-      lose(slot, "fault", t);
+      lose(slot, "fault");
       return;
     }
     programDone++;
     clk.lastProgramEnd = Math.max(clk.lastProgramEnd, t);
     if (kind === EndKind.HOST) {
-      toHost(slot, t, bytes, pk.hostCostNs[slot]);
+      toHost(slot, bytes, pk.hostCostNs[slot]);
       return;
     }
     // A verdict.
@@ -622,7 +639,7 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
       const q = txQueue[port];
       while (q.length && q[0] <= t) q.shift();
       if (q.length >= egressQueuePackets) {
-        lose(slot, "egress-full", t);
+        lose(slot, "egress-full");
         return;
       }
       const start = Math.max(t, txFree[port]);
@@ -633,21 +650,22 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
       pk.fate[slot] = FATE_WIRE;
       queue.push(start + wire, EV_DONE, slot, 0);
     } else if (arg === Verdict.PASS) {
-      toHost(slot, t, bytes, passCostNs);
+      toHost(slot, bytes, passCostNs);
     } else {
       pk.fate[slot] = FATE_DROPPED;
-      finish(slot, t);
+      finish(slot);
     }
   };
 
-  // DMA over PCIe, then a host core for costNs.
-  const toHost = (slot: number, t: number, bytes: number, costNs: number): void => {
+  // DMA over PCIe from now, then a host core for costNs.
+  const toHost = (slot: number, bytes: number, costNs: number): void => {
     if (hostBacklog >= hostRxRingPackets) {
-      lose(slot, "host-ring-full", t);
+      lose(slot, "host-ring-full");
       return;
     }
     hostBacklog++;
-    const dmaDone = units.serve(pcieUnit, t, bytes + pcieOverheadBytes, MemKind.WRITE, -1, false);
+    units.serve(pcieUnit, bytes + pcieOverheadBytes, MemKind.WRITE, -1, false);
+    const dmaDone = units.doneAt;
     let h = 0;
     for (let k = 1; k < hostFree.length; k++) if (hostFree[k] < hostFree[h]) h = k;
     const start = Math.max(dmaDone, hostFree[h]);
@@ -708,9 +726,8 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
     clk.peFree = start + distributionCycles;
     clk.peBusy += distributionCycles;
     // The packet engine is a FIFO: only its head has an event in the queue.
-    peSlots.push(slot);
-    peReady.push(clk.peFree);
-    if (peSlots.length - peHead === 1) queue.push(clk.peFree, EV_PE_DONE, 0, 0);
+    peQueue.push(slot, clk.peFree);
+    if (peQueue.length === 1) queue.push(clk.peFree, EV_PE_DONE, 0, 0);
     // The ring-0 slot taken at admission is the ingress buffer; ringArrive releases it when a thread takes the packet.
   };
 
@@ -728,14 +745,14 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
         break;
       }
       case EV_CONTINUE:
-        runCore(a, clk.now);
+        runCore(a);
         break;
       case EV_READY: {
         tState[a] = T_READY;
         const core = (a / T) | 0;
         coreReady[core] |= 1 << (a - core * T);
         inlineOk = true;
-        kick(core);
+        kick(core, false);
         inlineOk = false;
         break;
       }
@@ -743,19 +760,21 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
         ringArrive(a, b);
         break;
       case EV_DONE:
-        finish(a, clk.now);
+        finish(a);
         break;
       case EV_PE_DONE: {
-        const slot = peSlots[peHead++];
-        if (peHead > 1024 && peHead * 2 > peSlots.length) {
-          peSlots.splice(0, peHead);
-          peReady.splice(0, peHead);
-          peHead = 0;
-        }
-        if (peHead < peSlots.length) queue.push(peReady[peHead], EV_PE_DONE, 0, 0);
+        const slot = peQueue.firstSlot();
+        peQueue.shift();
+        if (peQueue.length > 0) queue.push(peQueue.firstTime(), EV_PE_DONE, 0, 0);
         ringArrive(slot, 0);
         break;
       }
+    }
+    while (deferredCore >= 0) {
+      const core = deferredCore;
+      deferredCore = -1;
+      clk.now = clk.deferredAt;
+      runCore(core);
     }
   }
 
@@ -763,7 +782,7 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
   // full, under the wait policy): they are lost, so every packet is accounted for.
   for (let slot = 0; slot < pk.used; slot++) {
     if (pk.live[slot] === 0) continue;
-    lose(slot, "stalled", clk.now);
+    lose(slot, "stalled");
   }
   const fates: Record<Fate, number> = { wire: fateCounts[FATE_WIRE], host: fateCounts[FATE_HOST], dropped: fateCounts[FATE_DROPPED], lost: fateCounts[FATE_LOST] };
   // Records in input order.
