@@ -14,7 +14,8 @@ export class LatencyCounts {
   private keys = new Float64Array(1024);
   private counts = new Float64Array(1024);
   private used = new Uint8Array(1024);
-  private distinct = 0;
+  // Distinct values and values counted.
+  distinct = 0;
   total = 0;
   private readonly bits = new Float64Array(1);
   private readonly words = new Int32Array(this.bits.buffer);
