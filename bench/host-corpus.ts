@@ -8,8 +8,9 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { Program } from "../src/ebpf/instruction.ts";
 import { loadObject, type BpfObject } from "../src/elf/index.ts";
-import { parseRouteTable, type RouteTable } from "../src/helpers/fib.ts";
+import type { RouteTable } from "../src/helpers/fib.ts";
 import { createMap, loadMapJson, MapType, type SimMap } from "../src/maps/index.ts";
+import { environmentRouteTable, parseEnvironment, type NetworkEnvironment } from "../src/oracle/index.ts";
 
 export const programsDir = fileURLToPath(new URL("../programs/", import.meta.url));
 
@@ -36,13 +37,8 @@ interface ProgramJson {
   readonly loadTimeMaps?: Readonly<Record<string, MapContentJson>>;
   readonly cases: readonly CaseJson[];
 }
-interface EnvironmentJson {
-  readonly links: readonly { readonly ifindex: number; readonly mac: string; readonly addresses: readonly string[] }[];
-  readonly routes: readonly { readonly dst: string; readonly type: string }[];
-  readonly neighbours: readonly { readonly dst: string; readonly mac: string }[];
-}
 interface ExpectationsJson {
-  readonly environments: Readonly<Record<string, EnvironmentJson>>;
+  readonly environments: Readonly<Record<string, unknown>>;
   readonly programs: readonly ProgramJson[];
 }
 
@@ -139,44 +135,12 @@ export function corpusMaps(program: CorpusProgram, content: Readonly<Record<stri
   return maps;
 }
 
-// The route table bpf_fib_lookup reads for a named environment of expectations.json:
-// loopback, each link with its connected prefixes and local addresses, the
-// listed routes and the permanent neighbours.
-export function environmentRoutes(name: string): RouteTable {
-  const environment = expectations().environments[name];
-  if (environment === undefined) throw new Error(`expectations.json has no environment ${name}`);
-  const devices: Record<string, unknown>[] = [{ ifindex: 1, mtu: 65536, forwarding: true }];
-  const routes: Record<string, unknown>[] = [];
-  for (const link of environment.links) {
-    const ipv4 = link.addresses.find((a) => !a.includes(":"));
-    const ipv6 = link.addresses.find((a) => a.includes(":"));
-    devices.push({ ifindex: link.ifindex, mac: link.mac, mtu: 1500, forwarding: true, ...(ipv4 ? { ipv4: ipv4.split("/")[0] } : {}), ...(ipv6 ? { ipv6: ipv6.split("/")[0] } : {}) });
-    for (const address of link.addresses) {
-      const [ip, length] = address.split("/");
-      routes.push({ prefix: `${ip}/${ip.includes(":") ? 128 : 32}`, ifindex: link.ifindex, type: "local" });
-      routes.push({ prefix: `${networkOf(ip, Number(length))}/${length}`, ifindex: link.ifindex, type: "unicast" });
-    }
-  }
-  for (const route of environment.routes) routes.push({ prefix: route.dst, type: route.type });
-  const neighbors = environment.neighbours.map((n) => ({ address: n.dst, mac: n.mac }));
-  return parseRouteTable({ devices, routes, neighbors }, `expectations.json environment ${name}`);
+// A named host set-up of expectations.json ("environments"), as the oracle reads it.
+export function corpusEnvironment(name: string): NetworkEnvironment {
+  const json = expectations().environments[name];
+  if (json === undefined) throw new Error(`expectations.json has no environment ${name}`);
+  return parseEnvironment(json, `expectations.json environment ${name}`);
 }
 
-// The network address of `ip` under a prefix of `length` bits, in the same notation.
-function networkOf(ip: string, length: number): string {
-  if (!ip.includes(":")) {
-    const value = ip.split(".").reduce((acc, part) => acc * 256 + Number(part), 0);
-    const mask = length === 0 ? 0 : (0xffff_ffff << (32 - length)) >>> 0;
-    const network = (value & mask) >>> 0;
-    return [24, 16, 8, 0].map((shift) => (network >>> shift) & 0xff).join(".");
-  }
-  const [head, tail = ""] = ip.split("::");
-  const headGroups = head === "" ? [] : head.split(":");
-  const tailGroups = tail === "" ? [] : tail.split(":");
-  const groups = [...headGroups, ...Array<string>(8 - headGroups.length - tailGroups.length).fill("0"), ...tailGroups].map((g) => parseInt(g, 16));
-  const masked = groups.map((g, i) => {
-    const bits = Math.max(0, Math.min(16, length - 16 * i));
-    return bits === 0 ? 0 : g & ((0xffff << (16 - bits)) & 0xffff);
-  });
-  return masked.map((g) => g.toString(16)).join(":");
-}
+// The route table bpf_fib_lookup reads in that set-up.
+export const environmentRoutes = (name: string): RouteTable => environmentRouteTable(corpusEnvironment(name), `expectations.json environment ${name}`);

@@ -27,7 +27,7 @@ import {
 import type { Insn, Program } from "../ebpf/instruction.ts";
 import { mapHandleAddress } from "../helpers/args.ts";
 import { findBlocks, type Block } from "./compile-blocks.ts";
-import { REFUSED, WIDE } from "./compile-memory.ts";
+import { CACHE_BITS, HASH_MULTIPLIER, REFUSED, WIDE } from "./compile-memory.ts";
 import { pcOutOfRangeFault } from "./compile-runtime.ts";
 import type { Fault } from "./fault.ts";
 import { Segment, segmentBase } from "./memory.ts";
@@ -74,9 +74,9 @@ export function emitFunction(program: Program, entry: number, stepwise: boolean)
     `"use strict";`,
     `const { PAIR: P, mul64, shiftLeft64, shiftRight64, shiftRightArith64, byteSwap32, byteSwap16, aluWide } = rt;`,
     `return function ${stepwise ? "stepwise" : "compiled"}_pc${entry}(S, depth) {`,
-    `const R = S.R, M = S.mem, max = S.maxSteps;`,
+    `const R = S.R, M = S.mem, SL = M.slots, max = S.maxSteps;`,
     `let ${loads};`,
-    `let steps = S.steps, t = 0, u = 0, v = 0, ah = 0, al = 0, oh = 0, ol = 0;`,
+    `let steps = S.steps, t = 0, u = 0, v = 0, vh = 0, ah = 0, al = 0, oh = 0, ol = 0, o = 0, e = SL[0];`,
     `let b = ${blockAt.get(entry)};`,
     `for (;;) {`,
     `switch (b) {`,
@@ -301,6 +301,10 @@ class BlockEmitter {
     else this.out.push(`t = (${b.lo} >>> 0) - ${-off}; al = t | 0; ah = t < 0 ? (${b.hi} - 1) | 0 : ${b.hi};`);
   }
 
+  private storeOrFault(size: number, value: Operand, pc: number): void {
+    this.out.push(`${inlineStoreRefused(size, value)} return S.memoryFault(${pc}, ${this.stepsHere});`);
+  }
+
   private faultUnless(condition: string, pc: number): void {
     this.out.push(`if (${condition}) return S.memoryFault(${pc}, ${this.stepsHere});`);
   }
@@ -310,12 +314,12 @@ class BlockEmitter {
     const d = reg(insn.dst);
     this.address(insn.src, insn.off);
     if (size === 8) {
-      this.out.push(`v = M.load8(ah, al);`);
+      this.out.push(inlineLoad(8));
       this.faultUnless("v < 0", pc);
-      this.out.push(`${d.hi} = M.loadedHi; ${d.lo} = v | 0;`);
+      this.out.push(`${d.hi} = vh; ${d.lo} = v | 0;`);
       return;
     }
-    this.out.push(`v = M.load${size}(ah, al);`);
+    this.out.push(inlineLoad(size));
     const refused = `return S.memoryFault(${pc}, ${this.stepsHere});`;
     if (opMode(insn.opcode) !== Mode.MEMSX) {
       this.out.push(`if (v >= 0) { ${d.lo} = v | 0; ${d.hi} = 0; } else if (v === ${WIDE}) { ${d.lo} = M.loadedLo; ${d.hi} = M.loadedHi; } else ${refused}`);
@@ -328,7 +332,7 @@ class BlockEmitter {
 
   private store(insn: Insn, pc: number, value: Operand): void {
     this.address(insn.dst, insn.off);
-    this.faultUnless(`!${storeCall(sizeBytes[opSize(insn.opcode)], value)}`, pc);
+    this.storeOrFault(sizeBytes[opSize(insn.opcode)], value, pc);
   }
 
   // run.ts atomicStep: load (may fault), then the operation (may be refused), then store (may fault), then the fetch.
@@ -341,11 +345,11 @@ class BlockEmitter {
     const s = reg(insn.src);
     this.address(insn.dst, insn.off);
     if (size === 8) {
-      this.out.push(`v = M.load8(ah, al);`);
+      this.out.push(inlineLoad(8));
       this.faultUnless("v < 0", pc);
-      this.out.push(`oh = M.loadedHi; ol = v | 0;`);
+      this.out.push(`oh = vh; ol = v | 0;`);
     } else {
-      this.out.push(`v = M.load4(ah, al);`);
+      this.out.push(inlineLoad(4));
       this.out.push(`if (v >= 0) { oh = 0; ol = v | 0; } else if (v === ${WIDE}) { oh = M.loadedHi; ol = M.loadedLo; } else return S.memoryFault(${pc}, ${this.stepsHere});`);
     }
     // The operand is src at the access width.
@@ -372,7 +376,7 @@ class BlockEmitter {
       case AtomicOp.CMPXCHG & ~AtomicOp.FETCH: {
         const matches = size === 8 ? `oh === h0 && ol === l0` : `oh === 0 && ol === l0`;
         this.out.push(`if (${matches}) {`);
-        this.faultUnless(`!${storeCall(size, operand)}`, pc);
+        this.storeOrFault(size, operand, pc);
         this.out.push(`}`);
         this.out.push(`h0 = oh; l0 = ol;`);
         return;
@@ -380,13 +384,36 @@ class BlockEmitter {
       default:
         throw new Error(`compiled eBPF: atomic operation 0x${op.toString(16)} passed the checks`);
     }
-    this.faultUnless(`!${storeCall(size, stored)}`, pc);
+    this.storeOrFault(size, stored, pc);
     if (fetches) this.out.push(`${s.hi} = oh; ${s.lo} = ol;`);
   }
 }
 
-// A store of the low `size` bytes of value at ah:al.
-const storeCall = (size: number, value: Operand): string => (size === 8 ? `M.store8(ah, al, ${value.hi}, ${value.lo})` : `M.store${size}(ah, al, ${value.lo})`);
+// The memory port's fast path, inline: the segment's cache entry (compile-memory.ts) and the
+// offset from its base; a hit is a DataView access, anything else goes to the port.
+const entryAndOffset = `e = SL[Math.imul(ah, ${HASH_MULTIPLIER}) >>> ${32 - CACHE_BITS}]; o = (al >>> 0) - e.baseLo;`;
+const hit = (size: number, write: boolean): string => `e.segment === ah${write ? " && e.writable" : ""} && o >= e.start && o <= e.end - ${size}`;
+const GETTERS: Record<number, string> = { 1: "getUint8(o)", 2: "getUint16(o, true)", 4: "getUint32(o, true)" };
+
+// v = the loaded value as MemoryPort.missedLoad returns it (and vh = the upper half of an 8-byte load).
+function inlineLoad(size: number): string {
+  if (size === 8) return `${entryAndOffset} if (${hit(8, false)}) { v = e.view.getUint32(o, true); vh = e.view.getInt32(o + 4, true); } else { v = M.missedLoad(ah, al, 8); vh = M.loadedHi; }`;
+  return `${entryAndOffset} v = ${hit(size, false)} ? e.view.${GETTERS[size]} : M.missedLoad(ah, al, ${size});`;
+}
+
+// A store of the low `size` bytes of value at ah:al, as a condition that is true when the store was refused.
+function inlineStoreRefused(size: number, value: Operand): string {
+  const write =
+    size === 8
+      ? `e.view.setInt32(o, ${value.lo}, true); e.view.setInt32(o + 4, ${value.hi}, true);`
+      : size === 4
+        ? `e.view.setInt32(o, ${value.lo}, true);`
+        : size === 2
+          ? `e.view.setUint16(o, ${value.lo}, true);`
+          : `e.view.setUint8(o, ${value.lo});`;
+  // `low` tracks the lowest byte written (MemoryPort.zeroWritten).
+  return `${entryAndOffset} if (${hit(size, true)}) { ${write} if (o < e.low) e.low = o; } else if (!M.missedStore(ah, al, ${size}, ${size === 8 ? value.hi : 0}, ${value.lo}))`;
+}
 
 // ---- Arithmetic as statements on the halves of d (src s), one function per width ----
 

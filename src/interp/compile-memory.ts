@@ -13,7 +13,7 @@
 // XDP context (src/xdp/context.ts) are computed from the XDP buffer's
 // offsets and the receive queue, so their values are remembered for as long
 // as those offsets stay where they were.
-import type { MemoryAccessError } from "./fault.ts";
+import type { AccessKind, MemoryAccessError } from "./fault.ts";
 import { isMemoryAccessError } from "./fault.ts";
 import type { XdpBuffer } from "../xdp/buffer.ts";
 import { AddressSpace, type ContextFields, type Region, type RegionSpec } from "./memory.ts";
@@ -26,6 +26,9 @@ import { PAIR, bigToPair, pairToBig } from "./compile-u64.ts";
 export class IndexedAddressSpace extends AddressSpace {
   readonly bySegment = new Map<number, Region>();
   remaps = 0;
+  // Told about every writable view handed out (helpers write program memory through them): the
+  // region and offset, or undefined when the region could not be named.
+  onWritableView: ((region: Region | undefined, offset: number) => void) | undefined;
 
   override mapAt(segment: number, spec: RegionSpec): Region {
     const region = super.mapAt(segment, spec);
@@ -42,20 +45,47 @@ export class IndexedAddressSpace extends AddressSpace {
       this.remaps++;
     }
   }
+
+  // The helpers reach program memory through view(): the bytes of a plain region found by segment
+  // and checked as AddressSpace.locate checks them, else the address space's own answer (and error).
+  override view(address: bigint, length: number, access: AccessKind): Uint8Array | MemoryAccessError {
+    if (length > 0 && address >= 0n && address <= U64_MAX) {
+      const region = this.bySegment.get(Number(address >> 32n));
+      if (region !== undefined && region.context === undefined && (access === "read" || region.writable)) {
+        const offset = Number(address - region.base);
+        const window = region.window ? region.window() : undefined;
+        const start = window ? window.start : 0;
+        const end = window ? window.end : region.bytes.byteLength;
+        if (offset >= start && offset + length <= end) {
+          if (access === "write") this.onWritableView?.(region, offset);
+          return region.bytes.subarray(offset, offset + length);
+        }
+      }
+    }
+    const view = super.view(address, length, access);
+    if (access === "write" && view instanceof Uint8Array) this.onWritableView?.(undefined, 0);
+    return view;
+  }
 }
+
+const U64_MAX = (1n << 64n) - 1n;
 
 // What load() returns besides a value: the access faulted, or the value does not fit 32 bits.
 export const REFUSED = -1;
 export const WIDE = -2;
 
 // Context loads remembered per (offset, size) for offsets below this.
-const CONTEXT_MEMO_OFFSETS = 64;
+const CONTEXT_MEMO_OFFSETS = 32;
+const MEMO_KEYS = CONTEXT_MEMO_OFFSETS * 4;
 const memoKey = (offset: number, size: number): number => offset * 4 + (size === 8 ? 3 : size === 4 ? 2 : size - 1);
 
 // What the cache knows about one region. `start`/`end` bound the accessible
 // byte offsets from the region's base; an entry with start > end never hits.
-interface SegmentEntry {
+export interface SegmentEntry {
   segment: number;
+  // The lowest offset the program may have written since the owner last cleaned the region (the
+  // length when clean): lets a session re-zero only the used part of frame 0's stack.
+  low: number;
   baseLo: number;
   start: number;
   end: number;
@@ -67,22 +97,24 @@ interface SegmentEntry {
 
 interface ContextMemo {
   readonly fields: ContextFields;
-  readonly known: Uint8Array;
-  readonly hi: Int32Array;
-  readonly lo: Int32Array;
+  readonly known: boolean[];
+  readonly hi: number[];
+  readonly lo: number[];
   // The XDP buffer offsets (data_meta, data, data_end) the remembered values were computed at.
-  readonly at: Int32Array;
+  readonly at: number[];
 }
 
-const CACHE_BITS = 5;
+// The cache: CACHE_SLOTS entries, a segment's slot by Fibonacci hashing (the generated code
+// computes it inline with the same constants).
+export const CACHE_BITS = 5;
 const CACHE_SLOTS = 1 << CACHE_BITS;
-// Fibonacci hashing of the segment number into the cache.
-const HASH_MULTIPLIER = 0x9e3779b1;
+export const HASH_MULTIPLIER = 0x9e3779b1 | 0;
 const slotOf = (segment: number): number => Math.imul(segment, HASH_MULTIPLIER) >>> (32 - CACHE_BITS);
 
 const EMPTY_VIEW = new DataView(new ArrayBuffer(0));
 const entryFor = (region: Region | undefined, context: ContextMemo | undefined = undefined): SegmentEntry => ({
   segment: 0,
+  low: 0,
   baseLo: 0,
   start: 1,
   end: 0,
@@ -95,7 +127,8 @@ const entryFor = (region: Region | undefined, context: ContextMemo | undefined =
 const MISS = entryFor(undefined);
 
 export class MemoryPort {
-  private readonly slots: SegmentEntry[] = new Array<SegmentEntry>(CACHE_SLOTS).fill(MISS);
+  // Read by the generated code's inline fast paths; only this class writes it.
+  readonly slots: SegmentEntry[] = new Array<SegmentEntry>(CACHE_SLOTS).fill(MISS);
   // Entries outlive a cache flush; their windows are re-read when they come back.
   private readonly entries = new Map<Region, SegmentEntry>();
   private readonly contextMemos: ContextMemo[] = [];
@@ -104,6 +137,8 @@ export class MemoryPort {
   loadedLo = 0;
   // Why the last access that returned failure was refused.
   error: MemoryAccessError | undefined;
+  // Memory was written where the cache could not see (see touchedAnywhere).
+  private touchedUnseen = true;
 
   private remaps: number;
   // Cached regions with a window (the packet), re-read by sync().
@@ -115,12 +150,33 @@ export class MemoryPort {
     private readonly xdp: XdpBuffer | undefined,
   ) {
     this.remaps = memory.remaps;
+    memory.onWritableView = (region, offset) => {
+      const entry = region === undefined ? undefined : this.entries.get(region);
+      if (entry === undefined) this.touchedUnseen = true;
+      else if (offset < entry.low) entry.low = offset;
+    };
+  }
+
+  // Something wrote memory without the cache seeing where (a helper, the address space itself):
+  // every region counts as written from its start.
+  touchedAnywhere(): void {
+    this.touchedUnseen = true;
+  }
+
+  // Zeroes what the program may have written of a region (a session re-zeroing frame 0's stack between runs).
+  zeroWritten(region: Region): void {
+    const entry = this.entries.get(region);
+    const bytes = region.bytes;
+    const low = entry === undefined || this.touchedUnseen ? 0 : Math.max(entry.low, 0);
+    if (low < bytes.length) bytes.fill(0, low);
+    if (entry !== undefined) entry.low = bytes.length;
+    this.touchedUnseen = false;
   }
 
   // Forget every cached region.
   flush(): void {
     this.slots.fill(MISS);
-    for (const memo of this.contextMemos) memo.known.fill(0);
+    for (const memo of this.contextMemos) memo.known.fill(false);
     this.remaps = this.memory.remaps;
   }
 
@@ -137,83 +193,10 @@ export class MemoryPort {
     }
   }
 
-  load1(hi: number, lo: number): number {
-    const entry = this.slots[slotOf(hi)];
-    const offset = (lo >>> 0) - entry.baseLo;
-    if (entry.segment === hi && offset >= entry.start && offset < entry.end) return entry.view.getUint8(offset);
-    return this.missedLoad(hi, lo, 1);
-  }
-
-  load2(hi: number, lo: number): number {
-    const entry = this.slots[slotOf(hi)];
-    const offset = (lo >>> 0) - entry.baseLo;
-    if (entry.segment === hi && offset >= entry.start && offset + 2 <= entry.end) return entry.view.getUint16(offset, true);
-    return this.missedLoad(hi, lo, 2);
-  }
-
-  // Unsigned value of 1, 2 or 4 bytes, REFUSED (see `error`) or WIDE (see loadedHi/loadedLo).
-  load4(hi: number, lo: number): number {
-    const entry = this.slots[slotOf(hi)];
-    const offset = (lo >>> 0) - entry.baseLo;
-    if (entry.segment === hi && offset >= entry.start && offset + 4 <= entry.end) return entry.view.getUint32(offset, true);
-    return this.missedLoad(hi, lo, 4);
-  }
-
-  // Low half of an 8-byte load (upper half in loadedHi), or REFUSED.
-  load8(hi: number, lo: number): number {
-    const entry = this.slots[slotOf(hi)];
-    const offset = (lo >>> 0) - entry.baseLo;
-    if (entry.segment === hi && offset >= entry.start && offset + 8 <= entry.end) {
-      this.loadedHi = entry.view.getInt32(offset + 4, true);
-      return entry.view.getUint32(offset, true);
-    }
-    return this.missedLoad(hi, lo, 8);
-  }
-
-  // Stores the low `size` bytes of (valueHi, valueLo); false when refused (see `error`).
-  store1(hi: number, lo: number, value: number): boolean {
-    const entry = this.slots[slotOf(hi)];
-    const offset = (lo >>> 0) - entry.baseLo;
-    if (entry.segment === hi && entry.writable && offset >= entry.start && offset < entry.end) {
-      entry.view.setUint8(offset, value);
-      return true;
-    }
-    return this.missedStore(hi, lo, 1, 0, value);
-  }
-
-  store2(hi: number, lo: number, value: number): boolean {
-    const entry = this.slots[slotOf(hi)];
-    const offset = (lo >>> 0) - entry.baseLo;
-    if (entry.segment === hi && entry.writable && offset >= entry.start && offset + 2 <= entry.end) {
-      entry.view.setUint16(offset, value, true);
-      return true;
-    }
-    return this.missedStore(hi, lo, 2, 0, value);
-  }
-
-  store4(hi: number, lo: number, value: number): boolean {
-    const entry = this.slots[slotOf(hi)];
-    const offset = (lo >>> 0) - entry.baseLo;
-    if (entry.segment === hi && entry.writable && offset >= entry.start && offset + 4 <= entry.end) {
-      entry.view.setInt32(offset, value, true);
-      return true;
-    }
-    return this.missedStore(hi, lo, 4, 0, value);
-  }
-
-  store8(hi: number, lo: number, valueHi: number, valueLo: number): boolean {
-    const entry = this.slots[slotOf(hi)];
-    const offset = (lo >>> 0) - entry.baseLo;
-    if (entry.segment === hi && entry.writable && offset >= entry.start && offset + 8 <= entry.end) {
-      entry.view.setInt32(offset, valueLo, true);
-      entry.view.setInt32(offset + 4, valueHi, true);
-      return true;
-    }
-    return this.missedStore(hi, lo, 8, valueHi, valueLo);
-  }
-
-  // The cache did not prove the load: fill it from the index and try again, else ask the address space.
-  private missedLoad(hi: number, lo: number, size: 1 | 2 | 4 | 8): number {
+  // The generated code's fast path (compile-emit.ts inlineLoad) did not prove the load: fill the cache
+  // from the index and try again, else ask the address space. Returns the unsigned value of 1, 2 or 4
+  // bytes, the low half of 8 (upper half in loadedHi), REFUSED (see `error`) or WIDE (loadedHi/loadedLo).
+  missedLoad(hi: number, lo: number, size: 1 | 2 | 4 | 8): number {
     const cached = this.slots[slotOf(hi)];
     const entry = cached !== MISS && cached.segment === hi ? cached : this.fill(hi);
     if (entry !== undefined) {
@@ -227,7 +210,8 @@ export class MemoryPort {
     return this.slowLoad(hi, lo, size);
   }
 
-  private missedStore(hi: number, lo: number, size: 1 | 2 | 4 | 8, valueHi: number, valueLo: number): boolean {
+  // As missedLoad, for a store of the low `size` bytes of (valueHi, valueLo); false when refused (see `error`).
+  missedStore(hi: number, lo: number, size: 1 | 2 | 4 | 8, valueHi: number, valueLo: number): boolean {
     const entry = this.fill(hi);
     if (entry !== undefined) {
       const offset = (lo >>> 0) - entry.baseLo;
@@ -239,9 +223,11 @@ export class MemoryPort {
           view.setInt32(offset, valueLo, true);
           if (size === 8) view.setInt32(offset + 4, valueHi, true);
         }
+        if (offset < entry.low) entry.low = offset;
         return true;
       }
     }
+    this.touchedAnywhere();
     const refused = this.memory.store(pairToBig(hi, lo), size, pairToBig(valueHi, valueLo));
     this.error = refused;
     return refused === undefined;
@@ -257,12 +243,13 @@ export class MemoryPort {
       const fields = region.context;
       // Only the XDP context's fields are known to depend on nothing but the buffer's offsets.
       const memo = fields !== undefined && this.xdp !== undefined
-        ? { fields, known: new Uint8Array(CONTEXT_MEMO_OFFSETS * 4), hi: new Int32Array(CONTEXT_MEMO_OFFSETS * 4), lo: new Int32Array(CONTEXT_MEMO_OFFSETS * 4), at: Int32Array.of(-1, -1, -1) }
+        ? { fields, known: new Array<boolean>(MEMO_KEYS).fill(false), hi: new Array<number>(MEMO_KEYS).fill(0), lo: new Array<number>(MEMO_KEYS).fill(0), at: [-1, -1, -1] }
         : undefined;
       entry = entryFor(region, memo);
       if ((Number(region.base >> 32n) | 0) === hi) {
         entry.segment = hi;
         entry.baseLo = Number(region.base & 0xffff_ffffn);
+        entry.low = 0;
         if (fields === undefined) {
           entry.writable = region.writable;
           entry.view = new DataView(region.bytes.buffer, region.bytes.byteOffset, region.bytes.byteLength);
@@ -288,18 +275,18 @@ export class MemoryPort {
     const buffer = this.xdp!;
     const at = memo.at;
     if (at[0] !== buffer.dataMeta || at[1] !== buffer.data || at[2] !== buffer.dataEnd) {
-      memo.known.fill(0);
+      memo.known.fill(false);
       at[0] = buffer.dataMeta;
       at[1] = buffer.data;
       at[2] = buffer.dataEnd;
     }
     const key = offset >= 0 && offset < CONTEXT_MEMO_OFFSETS ? memoKey(offset, size) : -1;
-    if (key < 0 || memo.known[key] === 0) {
+    if (key < 0 || !memo.known[key]) {
       const value = memo.fields.load(offset, size);
       if (typeof value !== "bigint") return this.slowLoad(hi, lo, size);
       bigToPair(value);
       if (key < 0) return this.loaded(PAIR[0], PAIR[1], size);
-      memo.known[key] = 1;
+      memo.known[key] = true;
       memo.hi[key] = PAIR[0];
       memo.lo[key] = PAIR[1];
     }

@@ -8,7 +8,7 @@ import { emitFunction } from "./compile-emit.ts";
 import type { CompiledCode, RunState } from "./compile-runtime.ts";
 import * as pairs from "./compile-u64.ts";
 
-type CompiledFunction = (state: RunState, depth: number) => number;
+export type CompiledFunction = (state: RunState, depth: number) => number;
 
 const runtime = {
   PAIR: pairs.PAIR,
@@ -28,12 +28,17 @@ export class CompiledProgram implements CompiledCode {
   constructor(readonly program: Program) {}
 
   enter(pc: number, state: RunState, depth: number): number {
+    return this.entry(pc)(state, depth);
+  }
+
+  // The fast function entered at `pc`, compiled on first use.
+  entry(pc: number): CompiledFunction {
     let fn = this.fast.get(pc);
     if (fn === undefined) {
       fn = this.build(pc, false);
       this.fast.set(pc, fn);
     }
-    return fn(state, depth);
+    return fn;
   }
 
   // The rest of a frame from `pc` on, one instruction per block (registers in state.R).

@@ -51,7 +51,8 @@ const unreachable = (value: never): never => {
 };
 
 export class RunState {
-  readonly R = new Int32Array(REGISTER_HALVES);
+  // A plain array of small integers: cheaper to make than a typed array of this size.
+  readonly R: number[] = new Array<number>(REGISTER_HALVES).fill(0);
   readonly maps: readonly BpfMap[];
   steps = 0;
   end: End | undefined;
@@ -180,6 +181,7 @@ export class RunState {
     this.helperCalls++;
     const step = execute(this.machine, frame, code.program[pc], pc);
     this.mem.sync();
+    this.mem.touchedAnywhere();
     if (step.kind === "fault") return this.fail(step.fault, this.steps);
     if (step.kind === "exit") {
       this.end = step;

@@ -4,25 +4,31 @@
 // for every repetition; what one repetition writes, the next one sees). Each
 // run starts from the registers and stack the machine was made with (a
 // resumed run's seeds, else zeros and the context pointer), no events and no
-// redirect; the packet and the maps carry over. Benchmarks use repeat() to
+// redirect; the packet, the maps and the random source carry over. Benchmarks use repeat() to
 // time execution apart from building the machine.
 import type { Program } from "../ebpf/instruction.ts";
 import type { RunEvent } from "../helpers/runtime.ts";
 import { IndexedAddressSpace, MemoryPort } from "./compile-memory.ts";
-import { compiledProgram, type CompiledProgram } from "./compile-program.ts";
+import { compiledProgram, type CompiledFunction, type CompiledProgram } from "./compile-program.ts";
 import { ENDED, REGISTER_HALVES, RETURNED, RunState, type End } from "./compile-runtime.ts";
 import { PAIR, bigToPair, pairToBig } from "./compile-u64.ts";
 import { DEFAULT_MAX_STEPS, type RunEnv, type RunOptions, type RunResult } from "./env.ts";
 import { createMachine, type Machine } from "./machine.ts";
+import type { Fault } from "./fault.ts";
+import type { Region } from "./memory.ts";
 
 export class CompiledSession {
   readonly machine: Machine;
   private readonly code: CompiledProgram;
-  private readonly initialRegisters = new Int32Array(REGISTER_HALVES);
+  private readonly initialRegisters: number[] = new Array<number>(REGISTER_HALVES).fill(0);
   private readonly state: RunState;
   private readonly stackBytes: Uint8Array;
-  private readonly initialStack: Uint8Array;
-  private readonly entryPc: number;
+  private readonly stackRegion: Region;
+  private readonly entryFunction: CompiledFunction;
+  // A resumed run's seeded stack; other runs start from a zeroed one.
+  private readonly initialStack: Uint8Array | undefined;
+  // Why no run can start (an empty program, a resume pc outside it).
+  private readonly startFault: Fault | undefined;
 
   constructor(
     readonly program: Program,
@@ -33,9 +39,15 @@ export class CompiledSession {
     this.machine = createMachine(program, env, memory);
     this.code = compiledProgram(program);
     this.state = new RunState(this.machine, new MemoryPort(memory, this.machine.xdp?.buffer), options.maxSteps ?? DEFAULT_MAX_STEPS, compiledProgram);
-    this.stackBytes = this.machine.frames[0].stack.bytes;
-    this.initialStack = this.stackBytes.slice();
-    this.entryPc = env.resume?.pc ?? 0;
+    this.stackRegion = this.machine.frames[0].stack;
+    this.stackBytes = this.stackRegion.bytes;
+    this.initialStack = env.resume ? this.stackBytes.slice() : undefined;
+    const pc = env.resume?.pc ?? 0;
+    if (program.length === 0) this.startFault = { kind: "pc-out-of-range", pc: 0, message: "pc 0: the program is empty" };
+    else if (!(Number.isInteger(pc) && pc >= 0 && pc < program.length)) {
+      this.startFault = { kind: "pc-out-of-range", pc, message: `pc ${pc}: a resumed run cannot start outside the program (${program.length} slots)` };
+    }
+    this.entryFunction = this.startFault === undefined ? this.code.entry(pc) : () => ENDED;
     this.machine.frames[0].regs.forEach((value, r) => {
       bigToPair(value);
       this.initialRegisters[2 * r] = PAIR[0];
@@ -71,23 +83,21 @@ export class CompiledSession {
     if (machine.events.length > 0) machine.events.length = 0;
     if (machine.reserved.size > 0) machine.reserved.clear();
     if (machine.xdp) machine.xdp.redirect = undefined;
-    this.stackBytes.set(this.initialStack);
-    state.R.set(this.initialRegisters);
+    if (this.initialStack) this.stackBytes.set(this.initialStack);
+    else state.mem.zeroWritten(this.stackRegion);
+    const R = state.R;
+    const initial = this.initialRegisters;
+    for (let i = 0; i < REGISTER_HALVES; i++) R[i] = initial[i];
     state.steps = 0;
     state.end = undefined;
   }
 
   private execute(): number {
-    if (this.program.length === 0) {
-      this.state.end = { kind: "fault", fault: { kind: "pc-out-of-range", pc: 0, message: "pc 0: the program is empty" } };
+    if (this.startFault !== undefined) {
+      this.state.end = { kind: "fault", fault: this.startFault };
       return ENDED;
     }
-    const pc = this.entryPc;
-    if (!(Number.isInteger(pc) && pc >= 0 && pc < this.program.length)) {
-      this.state.end = { kind: "fault", fault: { kind: "pc-out-of-range", pc, message: `pc ${pc}: a resumed run cannot start outside the program (${this.program.length} slots)` } };
-      return ENDED;
-    }
-    return this.code.enter(pc, this.state, 0);
+    return this.entryFunction(this.state, 0);
   }
 
   // run.ts finish: the events in order (unsubmitted ring-buffer records dropped) and the redirect.

@@ -123,6 +123,14 @@ const memoryItem: fc.Arbitrary<Item> = fc.oneof(
     .map(([size, src, { base, off }, op]) => slots(insn(Class.STX | Mode.ATOMIC | size, base, src, off, op))),
 );
 
+// Read, change and write back a stack slot near the top of the frame (slots that helpers and other
+// items also use): what a run finds there before writing it shows whether the stack started clean.
+const stackCounterItem: fc.Arbitrary<Item> = fc
+  .tuple(fc.constantFrom(-8, -16, -24, -32), writable, imm32)
+  .map(([off, reg, imm]) =>
+    slots(insn(Class.LDX | Mode.MEM | Size.DW, reg, 10, off, 0), add64(reg, imm), insn(Class.STX | Mode.MEM | Size.DW, 10, reg, off, 0)),
+  );
+
 // cmpxchg whose expected value equals the stored one, or differs in the high or the low half only.
 const compareExchangeItem: fc.Arbitrary<Item> = fc
   .tuple(value64, fc.constantFrom(0n, 1n, 1n << 32n, 1n << 63n), value64, fc.constantFrom(Size.W, Size.DW))
@@ -238,6 +246,10 @@ const xdpItem: fc.Arbitrary<Item> = fc.oneof(
       ),
     ),
   fc.integer({ min: 0, max: 9 }).map((ifindex) => slots(mov64(1, ifindex), mov64(2, 0), callHelper(HelperId.REDIRECT))),
+  // A helper writing into the stack: packet bytes copied to fp-off.
+  fc.tuple(fc.integer({ min: 0, max: 40 }), fc.constantFrom(8, 16, 24), fc.integer({ min: 1, max: 16 })).map(([offset, below, length]) =>
+    slots(movReg(1, CONTEXT), mov64(2, offset), movReg(3, 10), add64(3, -below), mov64(4, length), callHelper(HelperId.XDP_LOAD_BYTES)),
+  ),
   // A context read of every xdp_md field, and a refused write.
   fc.tuple(writable, fc.integer({ min: -1, max: 25 })).map(([dst, off]) => slots(insn(Class.LDX | Mode.MEM | Size.W, dst, CONTEXT, off, 0))),
   fc.constant(slots(insn(Class.ST | Mode.MEM | Size.W, CONTEXT, 0, 0, 1))),
@@ -254,16 +266,21 @@ export interface GeneratedProgram {
   readonly registers: readonly bigint[];
 }
 
-export function programArbitrary(mode: ProgramMode): fc.Arbitrary<GeneratedProgram> {
+// `mapValues: false` leaves out everything that hands the program a pointer into a map value
+// (lookups, direct value access): where such a pointer lands in memory, runs of one machine and
+// fresh machines differ by design (CompiledSession keeps its address space).
+export function programArbitrary(mode: ProgramMode, options: { readonly mapValues?: boolean } = {}): fc.Arbitrary<GeneratedProgram> {
+  const maps = (options.mapValues ?? true) ? 1 : 0;
   const item = fc.oneof(
     { weight: 6, arbitrary: aluItem },
     { weight: 3, arbitrary: branchItem },
     { weight: 4, arbitrary: memoryItem },
     { weight: 1, arbitrary: compareExchangeItem },
-    { weight: 1, arbitrary: mapValueItem },
-    { weight: 1, arbitrary: valueAliasItem },
+    { weight: 2, arbitrary: stackCounterItem },
+    { weight: maps, arbitrary: mapValueItem },
+    { weight: maps, arbitrary: valueAliasItem },
     { weight: 2, arbitrary: edgeItem(mode) },
-    { weight: 2, arbitrary: mapItem },
+    { weight: 2 * maps, arbitrary: mapItem },
     { weight: 1, arbitrary: plainHelperItem },
     { weight: 1, arbitrary: loopItem },
     { weight: 1, arbitrary: fc.constant<Item>({ kind: "call" }) },

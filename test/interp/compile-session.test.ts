@@ -10,10 +10,24 @@ import type { RegisterSeed } from "../../src/interp/env.ts";
 import { runTier } from "../../src/interp/compile.ts";
 import { run } from "../../src/interp/run.ts";
 import { createXdpBuffer, packetBytes } from "../../src/xdp/buffer.ts";
-import { canonical, hex } from "./compile-compare.ts";
+import { canonical, hex, listing } from "./compile-compare.ts";
+import { INPUT_BYTES, MAP_VALUE_BYTES, programArbitrary } from "./compile-programs.ts";
+import { createMap } from "../../src/maps/create.ts";
+import { MapFlag } from "../../src/maps/flags.ts";
+import { MapType, type SimMap } from "../../src/maps/types.ts";
+import { seededRandom } from "../../src/helpers/runtime.ts";
+
+// The maps the generated programs name (compile-programs.ts): array, hash, prog_array, read-only array.
+const generatedMaps = () => [
+  createMap({ name: "array", type: MapType.ARRAY, keySize: 4, valueSize: MAP_VALUE_BYTES, maxEntries: 4, flags: 0 }),
+  createMap({ name: "hash", type: MapType.HASH, keySize: 4, valueSize: MAP_VALUE_BYTES, maxEntries: 3, flags: 0 }),
+  createMap({ name: "stages", type: MapType.PROG_ARRAY, keySize: 4, valueSize: 4, maxEntries: 4, flags: 0 }),
+  createMap({ name: "constants", type: MapType.ARRAY, keySize: 4, valueSize: MAP_VALUE_BYTES, maxEntries: 1, flags: MapFlag.RDONLY_PROG }),
+];
 
 const corpus = loadCorpus();
 const REPEATS = 3;
+const RANDOM_SEED = 7;
 
 describe("CompiledSession", () => {
   it("gives, run after run, what fresh reference runs on the same packet and maps give", () => {
@@ -51,6 +65,38 @@ describe("CompiledSession", () => {
     const repeated = new CompiledSession(program.insns, { maps: manyMaps, input: { kind: "xdp", buffer: many } }).repeat(20);
     expect(canonical(repeated)).toBe(canonical(last));
     expect(hex(many.frame)).toBe(hex(one.frame));
+  });
+});
+
+describe("CompiledSession on generated programs", () => {
+  // The programs read and write the stack (some bytes before writing them) and the input or packet,
+  // call helpers (some write into the stack): every run must start as a fresh reference run does.
+  const outcomeOf = (result: unknown, memory: Uint8Array, maps: readonly SimMap[]): string => canonical([result, memory, maps.map((m) => m.entries())]);
+  const cases = fc.constantFrom("memory" as const, "xdp" as const).chain((mode) => fc.tuple(fc.constant(mode), programArbitrary(mode, { mapValues: false })));
+
+  it("gives, run after run, what fresh reference runs on the same memory or packet give", () => {
+    fc.assert(
+      fc.property(cases, fc.uint8Array({ minLength: INPUT_BYTES, maxLength: INPUT_BYTES }), ([mode, generated], input) => {
+        const side = () => {
+          const bytes = input.slice();
+          const buffer = createXdpBuffer(bytes);
+          const maps = generatedMaps();
+          const memory = (): Uint8Array => (mode === "memory" ? bytes : buffer.frame);
+          // The random source carries over from run to run, as in the kernel: each side has one of its own.
+          const env = { maps, random: seededRandom(RANDOM_SEED), programs: new Map([[1, generated.main]]), input: mode === "memory" ? ({ kind: "memory", bytes } as const) : ({ kind: "xdp", buffer } as const) };
+          return { env, maps, memory };
+        };
+        const reference = side();
+        const compiled = side();
+        const session = new CompiledSession(generated.main, compiled.env, { maxSteps: 3000 });
+        for (let i = 0; i < REPEATS; i++) {
+          const expected = outcomeOf(run(generated.main, reference.env, { maxSteps: 3000 }), reference.memory(), reference.maps);
+          const actual = outcomeOf(session.run(), compiled.memory(), compiled.maps);
+          if (actual !== expected) throw new Error(`run ${i + 1} differs:\n${listing(generated.main)}\ninput ${hex(input)}\nreference ${expected}\ncompiled ${actual}`);
+        }
+      }),
+      { numRuns: 200 },
+    );
   });
 });
 
