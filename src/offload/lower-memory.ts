@@ -105,7 +105,7 @@ export function lowerLoad(ctx: LowerCtx, f: LoadInstruction, route: AccessRoute)
     }
     case "memory": {
       const addr = b.inReg(base.lo);
-      b.emit(Op.MEM_RD, { d: XFER0, a: addr, imm: f.off, c: f.sizeBytes, x: MEM_SIGNAL, flags: activeMutant() === "load-missing-byte-swap" ? Flag.LE : Flag.LE | Flag.SWAP });
+      b.emit(Op.MEM_RD, { d: XFER0, a: addr, imm: f.off, c: f.sizeBytes, x: MEM_SIGNAL, flags: Flag.LE | Flag.SWAP });
       const lo = b.temp();
       b.emit(Op.MOV, { d: lo, b: XFER0 });
       let hi: Src = val(0);
@@ -114,7 +114,7 @@ export function lowerLoad(ctx: LowerCtx, f: LoadInstruction, route: AccessRoute)
         b.emit(Op.MOV, { d: h, b: XFER0 + 1 });
         hi = reg(h);
       }
-      value = { lo: reg(lo), hi };
+      value = { lo: activeMutant() === "load-missing-byte-swap" && f.sizeBytes === 4 ? bswap32(b, reg(lo)) : activeMutant() === "load-missing-byte-swap" && f.sizeBytes === 2 ? bswap16(b, reg(lo)) : reg(lo), hi };
       break;
     }
     case "lm-fixed":
