@@ -43,6 +43,8 @@ export class EventQueue {
   popKind = 0;
   popA = 0;
   popB = 0;
+  // Set by peek().
+  earliest = Infinity;
 
   // `buckets` must be a power of two (a multiple of 32) and `bucketCycles` a power of two.
   constructor(buckets = 4096, bucketCycles = 1) {
@@ -61,19 +63,49 @@ export class EventQueue {
 
   // Time of the earliest event, Infinity when there is none.
   peekTime(): number {
-    if (this.inCalendar === 0) return this.farSize === 0 ? Infinity : this.farTime[0];
-    const h = this.head[this.curIdx];
-    if (h >= 0) return this.time[h];
-    return this.time[this.head[this.advance()]];
+    this.peek();
+    return this.earliest;
+  }
+
+  // Sets `earliest` to peekTime(). (A fractional number returned by a call V8 does not inline is
+  // boxed on the heap; a field is not.)
+  peek(): void {
+    if (this.inCalendar === 0) this.earliest = this.farSize === 0 ? Infinity : this.farTime[0];
+    else {
+      const h = this.head[this.curIdx];
+      this.earliest = this.time[h >= 0 ? h : this.head[this.advance()]];
+    }
   }
 
   push(t: number, kind: number, a: number, b: number): void {
+    // The common case kept small enough to inline: a bucket in the window whose events are not later.
+    const ahead = Math.floor(t * this.perCycle) - this.curAbs;
+    if (this.inCalendar !== 0 && ahead >= 0 && ahead <= this.mask && this.freeNode >= 0) {
+      const idx = (this.curIdx + ahead) & this.mask;
+      const last = this.tail[idx];
+      if (last >= 0 && this.time[last] <= t) {
+        const node = this.freeNode;
+        this.freeNode = this.next[node];
+        this.time[node] = t;
+        this.kinds[node] = kind;
+        this.argA[node] = a;
+        this.argB[node] = b;
+        this.next[last] = node;
+        this.next[node] = -1;
+        this.tail[idx] = node;
+        this.inCalendar++;
+        return;
+      }
+    }
+    this.pushAny(t, kind, a, b);
+  }
+
+  private pushAny(t: number, kind: number, a: number, b: number): void {
     const node = this.allocNode();
     this.time[node] = t;
     this.kinds[node] = kind;
     this.argA[node] = a;
     this.argB[node] = b;
-    const seq = this.nextSeq++;
     let bucket = Math.floor(t * this.perCycle);
     if (this.inCalendar === 0) {
       // An empty window may move anywhere up to the earliest far event: it starts at the earlier of the two.
@@ -84,7 +116,7 @@ export class EventQueue {
     } else if (bucket < this.curAbs) bucket = this.curAbs;
     const ahead = bucket - this.curAbs;
     if (ahead <= this.mask) this.insert((this.curIdx + ahead) & this.mask, node);
-    else this.pushFar(t, seq, node);
+    else this.pushFar(t, this.nextSeq++, node);
   }
 
   // Removes the earliest event into popTime/popKind/popA/popB; false when empty.

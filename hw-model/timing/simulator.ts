@@ -497,16 +497,24 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
     if (inlineOk && sync(start)) {
       inlineOk = false;
       runCore(core);
-    } else if (last && queue.peekTime() > start) {
-      deferredCore = core;
-      clk.deferredAt = start;
-    } else queue.push(start, EV_CONTINUE, core, 0);
+      return;
+    }
+    if (last) {
+      queue.peek();
+      if (queue.earliest > start) {
+        deferredCore = core;
+        clk.deferredAt = start;
+        return;
+      }
+    }
+    queue.push(start, EV_CONTINUE, core, 0);
   }
 
   // Moves the clock to t for an action on shared state (a unit queue, a ring) if no earlier event is pending.
   const sync = (t: number): boolean => {
     if (t <= clk.now) return true;
-    if (queue.peekTime() < t) return false;
+    queue.peek();
+    if (queue.earliest < t) return false;
     clk.now = t;
     return true;
   };
