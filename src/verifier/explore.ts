@@ -21,10 +21,13 @@ import { statesEqual } from "./prune.ts";
 import { NOT_INIT, constReg, ptrReg, typeName } from "./reg-state.ts";
 import { Reject, reject } from "./reject.ts";
 import { SLOT_BYTES, cloneState, curFrame, newFrame, stateParts, stateText } from "./state.ts";
-import type { VState } from "./state.ts";
+import type { Frame, VState } from "./state.ts";
+import type { RegState } from "./reg-state.ts";
 
 // include/linux/bpf_verifier.h MAX_CALL_FRAMES.
 export const MAX_CALL_FRAMES = 8;
+// kernel/bpf/verifier.c is_state_visited: a state is evicted after more than n + n * hits misses (n = 3).
+const MISS_FACTOR = 3;
 
 interface Checkpoint {
   readonly state: VState;
@@ -59,6 +62,20 @@ export interface ExploreOutcome {
   readonly log: string[];
 }
 
+// A log line, formatted only if the log is shown (most paths' lines never are).
+type LogLine = string | (() => string);
+
+// What an instruction's line needs of the frame it ran in: its registers and, for stores and calls, its stack.
+interface FrameSnapshot {
+  readonly frameNo: number;
+  readonly regs: readonly RegState[];
+  readonly stack?: Uint8Array;
+  readonly spills?: readonly (RegState | undefined)[];
+}
+
+// Level 1 keeps at most this many lines of the current path (the kernel's log buffer is finite too).
+const PATH_LOG_LINES = 4000;
+
 export function explore(env: Env, liveIn: Uint16Array): ExploreOutcome {
   return new Explorer(env, liveIn).run();
 }
@@ -79,8 +96,8 @@ class Explorer {
   private peakStates = 0;
   private maxStatesPerInsn = 0;
   // Level 2 keeps everything; level 1 keeps only the current path, shown if it fails.
-  private log: string[] = [];
-  private readonly fullLog: string[] = [];
+  private log: LogLine[] = [];
+  private readonly fullLog: LogLine[] = [];
 
   constructor(
     private readonly env: Env,
@@ -120,7 +137,8 @@ class Explorer {
 
   private outcome(error: ExploreOutcome["error"]): ExploreOutcome {
     const level = this.env.opts.logLevel;
-    const log = level === 2 ? this.fullLog : level === 1 && error !== undefined ? this.log : [];
+    const lines = level === 2 ? this.fullLog : level === 1 && error !== undefined ? this.log : [];
+    const log = lines.map((line) => (typeof line === "string" ? line : line()));
     return {
       stats: { processedInsns: this.processed, totalStates: this.totalStates, peakStates: this.peakStates, maxStatesPerInsn: this.maxStatesPerInsn },
       ...(error !== undefined ? { error } : {}),
@@ -131,9 +149,10 @@ class Explorer {
     };
   }
 
-  private trace(line: string): void {
+  private trace(line: LogLine): void {
     if (this.env.opts.logLevel === 0) return;
     this.log.push(line);
+    if (this.log.length > PATH_LOG_LINES) this.log.splice(0, PATH_LOG_LINES / 2, "(earlier lines of this path omitted)");
     if (this.env.opts.logLevel === 2) this.fullLog.push(line);
   }
 
@@ -142,8 +161,11 @@ class Explorer {
     if (next === undefined) return undefined;
     this.log = [];
     this.trace("");
-    this.trace(`from ${next.prevPc} to ${next.pc}: ${stateText(next.state)}`);
-    this.trace(`${next.pc}: ${stateText(next.state)}`);
+    if (this.env.opts.logLevel > 0) {
+      const shown = cloneState(next.state);
+      this.trace(() => `from ${next.prevPc} to ${next.pc}: ${stateText(shown)}`);
+      this.trace(() => `${next.pc}: ${stateText(shown)}`);
+    }
     return next;
   }
 
@@ -175,19 +197,24 @@ class Explorer {
     const frame = curFrame(state);
     this.visited[pc] = 1;
     if (env.opts.collectFacts) (this.facts[pc] ??= new InsnFactAccumulator()).add(frame);
-    const before = env.opts.logLevel > 0 ? cloneState(state) : undefined;
-    const text = `${pc}: (${opcodeHex(this.env, pc)}) ${kernelInsnText(form, env.maps)}`;
+    const touchesStack = form.kind === "storeReg" || form.kind === "storeImm" || form.kind === "atomic" || form.kind === "callHelper";
+    const before = env.opts.logLevel > 0 ? snapshot(frame, touchesStack) : undefined;
+    const text = (): string => `${pc}: (${opcodeHex(this.env, pc)}) ${kernelInsnText(form, env.maps)}`;
     this.trace(text);
     path.prevPc = pc;
     const next = this.execute(path, form);
-    if (before !== undefined && next !== "exit") this.replaceLastTrace(text, before, path.state);
+    const after = curFrame(path.state);
+    if (before !== undefined && next !== "exit" && after.frameNo === before.frameNo) {
+      const afterSnap = snapshot(after, touchesStack);
+      this.replaceLastTrace(() => {
+        const changed = changedParts(before, afterSnap);
+        return changed === "" ? text() : `${alignState(text())} ${changed}`;
+      });
+    }
     return next === "exit" ? "done" : "continue";
   }
 
-  private replaceLastTrace(text: string, before: VState, after: VState): void {
-    const changed = changedParts(before, after);
-    if (changed === "") return;
-    const line = `${alignState(text)} ${changed}`;
+  private replaceLastTrace(line: LogLine): void {
     this.log[this.log.length - 1] = line;
     if (this.env.opts.logLevel === 2) this.fullLog[this.fullLog.length - 1] = line;
   }
@@ -337,7 +364,10 @@ class Explorer {
     for (let r = 1; r <= 5; r++) callee.regs[r] = caller.regs[r];
     for (let r = 0; r <= 5; r++) caller.regs[r] = NOT_INIT;
     state.frames.push(callee);
-    this.trace(`caller:\n ${stateText(state, state.frames.length - 2)}\ncallee:\n ${stateText(state)}`);
+    if (this.env.opts.logLevel > 0) {
+      const shown = cloneState(state);
+      this.trace(() => `caller:\n ${stateText(shown, shown.frames.length - 2)}\ncallee:\n ${stateText(shown)}`);
+    }
     path.pc = target;
   }
 
@@ -353,7 +383,10 @@ class Explorer {
       state.frames.pop();
       const caller = curFrame(state);
       caller.regs[0] = r0;
-      this.trace(`returning from callee:\n ${stateText({ ...state, frames: [...state.frames, frame] })}\nto caller at ${frame.callsite + 1}:\n ${stateText(state)}`);
+      if (env.opts.logLevel > 0) {
+        const shown = cloneState({ ...state, frames: [...state.frames, frame] });
+        this.trace(() => `returning from callee:\n ${stateText(shown)}\nto caller at ${frame.callsite + 1}:\n ${stateText({ ...shown, frames: shown.frames.slice(0, -1) })}`);
+      }
       path.pc = frame.callsite + 1;
       return "continue";
     }
@@ -385,20 +418,19 @@ class Explorer {
     for (let i = 0; i < list.length; i++) {
       const cp = list[i];
       if (cp.branches > 0) {
-        if (isAncestor(cp, path.parent) && statesEqual(cp.state, cur, liveMask, true)) {
+        if (statesEqual(cp.state, cur, liveMask, true) && isAncestor(cp, path.parent)) {
           throw new Reject([`infinite loop detected at insn ${pc}`, `cur state: ${stateText(cur)}`, `old state: ${stateText(cp.state)}`], "EINVAL", undefined, 0);
         }
         // Inside a loop, checkpoint less often: iterations rarely prune each other.
         if (this.jumps - this.prevJumps < 20 && this.processed - this.prevProcessed < 100) addNew = false;
-        continue;
-      }
-      if (statesEqual(cp.state, cur, liveMask, false)) {
+      } else if (statesEqual(cp.state, cur, liveMask, false)) {
         cp.hits++;
         this.noteStackDepth(cur);
         return true;
       }
-      cp.misses++;
-      if (cp.misses > cp.hits * 3 + 3) {
+      // A state that keeps missing is dropped from the list (it stays reachable as a parent).
+      if (addNew) cp.misses++;
+      if (cp.misses > cp.hits * MISS_FACTOR + MISS_FACTOR) {
         list.splice(i, 1);
         i--;
         this.liveStates--;
@@ -456,25 +488,30 @@ function opcodeHex(env: Env, pc: number): string {
   return env.opcodes[pc].toString(16).padStart(2, "0");
 }
 
+function snapshot(frame: Frame, withStack: boolean): FrameSnapshot {
+  return {
+    frameNo: frame.frameNo,
+    regs: frame.regs.slice(),
+    ...(withStack ? { stack: frame.stack.slice(), spills: frame.spills.slice() } : {}),
+  };
+}
+
 // The registers and stack slots an instruction changed, in the kernel's state format.
-function changedParts(before: VState, after: VState): string {
-  const a = curFrame(after);
-  const b = before.frames[after.frames.length - 1] ?? curFrame(before);
+function changedParts(before: FrameSnapshot, after: FrameSnapshot): string {
   const parts: string[] = [];
-  if (a.frameNo) parts.push(`frame${a.frameNo}:`);
-  a.regs.forEach((r, i) => {
-    if (r.kind === "not_init" || regText(r, a.frameNo) === regText(b.regs[i], a.frameNo)) return;
-    parts.push(`R${i}=${regText(r, a.frameNo)}`);
+  if (after.frameNo) parts.push(`frame${after.frameNo}:`);
+  after.regs.forEach((r, i) => {
+    if (r.kind === "not_init" || r === before.regs[i]) return;
+    parts.push(`R${i}=${regText(r, after.frameNo)}`);
   });
-  const slots = new Set<number>();
-  for (let i = 0; i < a.stack.length; i++) {
-    if (a.stack[i] !== b.stack[i]) slots.add(Math.floor(i / SLOT_BYTES));
+  if (after.stack !== undefined && before.stack !== undefined && after.spills !== undefined && before.spills !== undefined) {
+    const slots = new Set<number>();
+    for (let i = 0; i < after.stack.length; i++) if (after.stack[i] !== before.stack[i]) slots.add(Math.floor(i / SLOT_BYTES));
+    after.spills.forEach((spilled, slot) => {
+      if (spilled !== before.spills![slot]) slots.add(slot);
+    });
+    const frame: Frame = { frameNo: after.frameNo, callsite: -1, funcIndex: 0, regs: [], stack: after.stack, spills: after.spills.slice(), stackDepthBytes: 0 };
+    parts.push(...stateParts({ frames: [frame], refs: [] }, 0, { regs: new Set(), slots }));
   }
-  a.spills.forEach((s, slot) => {
-    if (s !== b.spills[slot]) slots.add(slot);
-  });
-  if (slots.size > 0) {
-    parts.push(...stateParts(after, after.frames.length - 1, { regs: new Set(), slots }).filter((p) => p.startsWith("fp")));
-  }
-  return (a.frameNo && parts.length === 1 ? [] : parts).join(" ");
+  return (after.frameNo && parts.length === 1 ? [] : parts).join(" ");
 }

@@ -36,6 +36,7 @@ const funcName = (id: number, proto: HelperPrototype | undefined): string =>
 interface CallMeta {
   map?: MapDef;
   memRegno?: number;
+  memIsNull?: boolean;
   memAccess?: "read" | "write";
   allocSize?: number;
   constKey?: bigint;
@@ -126,11 +127,14 @@ function checkArg(env: Env, state: VState, p: HelperPrototype, arg: HelperArg, r
     }
     case "ARG_PTR_TO_MEM": {
       if (mayBeNull && isKnownZero(reg)) {
-        meta.memRegno = undefined;
+        // NULL is fine only with a size that is zero (checked with the size argument).
+        meta.memRegno = regno;
+        meta.memIsNull = true;
         return;
       }
       memPointer(p, regno, reg);
       meta.memRegno = regno;
+      meta.memIsNull = false;
       meta.memAccess = access;
       return;
     }
@@ -183,6 +187,11 @@ function checkMemSize(env: Env, state: VState, regno: number, size: S.Scalar, ze
   if (size.umax >= BigInt(BPF_MAX_VAR_SIZ)) reject("EACCES", `R${regno} unbounded memory access, use 'var &= const' or 'if (var < const)'`);
   const memRegno = meta.memRegno;
   if (memRegno === undefined || memRegno !== regno - 1) return;
+  if (meta.memIsNull) {
+    // check_helper_mem_access on a NULL pointer: only a zero-byte access is allowed.
+    if (zeroOk && size.umax === 0n) return;
+    reject("EACCES", `R${memRegno} type=scalar expected=fp`);
+  }
   const mem = curFrame(state).regs[memRegno] as PtrReg;
   helperMemAccess(env, state, memRegno, mem, Number(size.umax), meta.memAccess ?? "read", zeroOk);
 }

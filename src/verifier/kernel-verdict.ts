@@ -21,6 +21,8 @@ export interface KernelVerdictOptions {
   readonly logLevel?: 1 | 2;
   // Where each function starts, for programs whose subprograms the kernel accepts only with BTF func info.
   readonly functions?: readonly { readonly name: string; readonly startPc: number }[];
+  // Maps already created in the session (one fd per MapDef, in order), reused instead of fresh ones.
+  readonly mapFds?: readonly number[];
 }
 
 const PROCESSED = /^processed (\d+) insns/m;
@@ -29,7 +31,7 @@ const PROCESSED = /^processed (\d+) insns/m;
 export function kernelVerdict(session: KernelSession, program: Program, maps: readonly MapDef[], opts: KernelVerdictOptions = {}): KernelVerdict {
   const opened: KernelHandle[] = [];
   try {
-    const mapFds = maps.map((def) => {
+    const mapFds = opts.mapFds ?? maps.map((def) => {
       const map = session.createMap(def);
       opened.push(map);
       return map.fd;

@@ -97,6 +97,7 @@ export function sync(s: Scalar): Scalar {
     r = deduce32(r);
     r = deduce64(r);
     r = deduce64From32(r);
+    r = deduceMixed(r);
     r = bitsFromBounds(r);
   }
   return boundsFromBits(r);
@@ -175,6 +176,26 @@ function deduce64From32(s: Scalar): Scalar {
   return { ...s, umin, umax };
 }
 
+// kernel/bpf/verifier.c __reg_deduce_mixed_bounds: the low half's unsigned range substituted into both
+// 64-bit bounds; and a 64-bit value inside the s32 range whose low half is non-negative is that low half.
+function deduceMixed(s: Scalar): Scalar {
+  if (isEmpty(s)) return s;
+  const hi = ~U32_MAX & U64_MAX;
+  let umin = max(s.umin, (s.umin & hi) | s.u32min);
+  let umax = min(s.umax, (s.umax & hi) | s.u32max);
+  let smin = max(s.smin, s64((u64(s.smin) & hi) | s.u32min));
+  let smax = min(s.smax, s64((u64(s.smax) & hi) | s.u32max));
+  let bits = s.bits;
+  if (s.s32min >= 0n && smin >= S32_MIN && smax <= S32_MAX) {
+    smin = s.s32min;
+    smax = s.s32max;
+    umin = s.s32min;
+    umax = s.s32max;
+    bits = T.intersect(bits, T.tnumRange(smin, smax)) ?? bits;
+  }
+  return { ...s, bits, umin, umax, smin, smax };
+}
+
 function bitsFromBounds(s: Scalar): Scalar {
   if (isEmpty(s)) return s;
   const full = T.intersect(s.bits, T.tnumRange(s.umin, s.umax)) ?? s.bits;
@@ -206,6 +227,8 @@ export type AluName = "add" | "sub" | "mul" | "div" | "mod" | "sdiv" | "smod" | 
 
 // The abstract result of `dst op= src` for scalars at the given width.
 export function alu(op: AluName, width: 32 | 64, dst: Scalar, src: Scalar): Scalar {
+  const exact = constantAlu(op, width, dst, src);
+  if (exact !== undefined) return constant(exact);
   if (width === 64) return alu64(op, dst, src);
   const a = low32As64(dst);
   const b = low32As64(src);
@@ -383,6 +406,9 @@ const negation: Readonly<Record<CmpName, CmpName | undefined>> = {
 // What `a cmp b` being true (or false, when `taken` is false) teaches about a
 // and b; undefined when that outcome is impossible.
 export function refine(cmp: CmpName, width: 32 | 64, a: Scalar, b: Scalar, taken: boolean): [Scalar, Scalar] | undefined {
+  const ca = constValue(a);
+  const cb = constValue(b);
+  if (ca !== undefined && cb !== undefined) return compareConstants(cmp, width, ca, cb) === taken ? [a, b] : undefined;
   if (!taken) {
     const opposite = negation[cmp];
     if (opposite !== undefined) return refine(opposite, width, a, b, true);
@@ -563,4 +589,75 @@ export function equalScalars(a: Scalar, b: Scalar): boolean {
     T.equals(a.bits, b.bits) && a.umin === b.umin && a.umax === b.umax && a.smin === b.smin && a.smax === b.smax &&
     a.u32min === b.u32min && a.u32max === b.u32max && a.s32min === b.s32min && a.s32max === b.s32max
   );
+}
+
+// Constant operands of the ops whose abstract result is exact anyway: computed directly (a fast path,
+// giving what the general path gives). Division, modulo and over-wide shifts stay on the general path,
+// which (like the kernel) knows nothing of their results.
+function constantAlu(op: AluName, width: 32 | 64, dst: Scalar, src: Scalar): bigint | undefined {
+  const x = constValue(dst);
+  const y = constValue(src);
+  if (y === undefined || (x === undefined && op !== "mov")) return undefined;
+  const m = width === 64 ? U64_MAX : U32_MAX;
+  const a = (x ?? 0n) & m;
+  const b = y & m;
+  const signedA = width === 64 ? s64(a) : s32(a);
+  switch (op) {
+    case "mov":
+      return b;
+    case "add":
+      return (a + b) & m;
+    case "sub":
+      return (a - b) & m;
+    case "mul":
+      return (a * b) & m;
+    case "or":
+      return a | b;
+    case "and":
+      return a & b;
+    case "xor":
+      return a ^ b;
+    case "neg":
+      return -a & m;
+    case "lsh":
+      return b < BigInt(width) ? (a << b) & m : undefined;
+    case "rsh":
+      return b < BigInt(width) ? a >> b : undefined;
+    case "arsh":
+      return b < BigInt(width) ? (signedA >> b) & m : undefined;
+    default:
+      return undefined;
+  }
+}
+
+function compareConstants(cmp: CmpName, width: 32 | 64, x: bigint, y: bigint): boolean {
+  const m = width === 64 ? U64_MAX : U32_MAX;
+  const a = x & m;
+  const b = y & m;
+  const sa = width === 64 ? s64(a) : s32(a);
+  const sb = width === 64 ? s64(b) : s32(b);
+  switch (cmp) {
+    case "eq":
+      return a === b;
+    case "ne":
+      return a !== b;
+    case "gt":
+      return a > b;
+    case "ge":
+      return a >= b;
+    case "lt":
+      return a < b;
+    case "le":
+      return a <= b;
+    case "sgt":
+      return sa > sb;
+    case "sge":
+      return sa >= sb;
+    case "slt":
+      return sa < sb;
+    case "sle":
+      return sa <= sb;
+    case "set":
+      return (a & b) !== 0n;
+  }
 }
