@@ -11,6 +11,7 @@ import {
   AtomicOp,
   Class,
   EndSource,
+  FRAME_POINTER,
   JmpOp,
   LDDW,
   Mode,
@@ -30,6 +31,7 @@ import { findBlocks, type Block } from "./compile-blocks.ts";
 import { CACHE_BITS, HASH_MULTIPLIER, REFUSED, WIDE } from "./compile-memory.ts";
 import { pcOutOfRangeFault } from "./compile-runtime.ts";
 import type { Fault } from "./fault.ts";
+import { STACK_BYTES } from "./machine.ts";
 import { Segment, segmentBase } from "./memory.ts";
 
 const TWO_32 = 4294967296;
@@ -74,7 +76,7 @@ export function emitFunction(program: Program, entry: number, stepwise: boolean)
     `"use strict";`,
     `const { PAIR: P, mul64, shiftLeft64, shiftRight64, shiftRightArith64, byteSwap32, byteSwap16, aluWide } = rt;`,
     `return function ${stepwise ? "stepwise" : "compiled"}_pc${entry}(S, depth) {`,
-    `const R = S.R, M = S.mem, SL = M.slots, max = S.maxSteps;`,
+    `const R = S.R, M = S.mem, SL = M.slots, max = S.maxSteps, SE = S.stackEntry(depth), SV = SE.view;`,
     `let ${loads};`,
     `let steps = S.steps, t = 0, u = 0, v = 0, vh = 0, ah = 0, al = 0, oh = 0, ol = 0, o = 0, e = SL[0];`,
     `let b = ${blockAt.get(entry)};`,
@@ -312,6 +314,8 @@ class BlockEmitter {
   private load(insn: Insn, pc: number): void {
     const size = sizeBytes[opSize(insn.opcode)];
     const d = reg(insn.dst);
+    const at = frameOffset(insn.src, insn.off, size);
+    if (at !== undefined) return this.out.push(stackLoad(d, at, size, opMode(insn.opcode) === Mode.MEMSX)), undefined;
     this.address(insn.src, insn.off);
     if (size === 8) {
       this.out.push(inlineLoad(8));
@@ -331,6 +335,9 @@ class BlockEmitter {
   }
 
   private store(insn: Insn, pc: number, value: Operand): void {
+    const size = sizeBytes[opSize(insn.opcode)];
+    const at = frameOffset(insn.dst, insn.off, size);
+    if (at !== undefined) return this.out.push(stackStore(value, at, size)), undefined;
     this.address(insn.dst, insn.off);
     this.storeOrFault(sizeBytes[opSize(insn.opcode)], value, pc);
   }
@@ -387,6 +394,32 @@ class BlockEmitter {
     this.storeOrFault(size, stored, pc);
     if (fetches) this.out.push(`${s.hi} = oh; ${s.lo} = ol;`);
   }
+}
+
+// An access through r10 at a constant offset inside the frame's 512 bytes needs no check: r10 is
+// read-only and always points at the end of the current frame's stack (SV, its bytes; SE, its cache
+// entry, whose `low` remembers the lowest byte written). Returns the offset into SV.
+function frameOffset(base: number, off: number, size: number): number | undefined {
+  const at = STACK_BYTES + off;
+  return base === FRAME_POINTER && at >= 0 && at + size <= STACK_BYTES ? at : undefined;
+}
+
+function stackLoad(d: Operand, at: number, size: number, signed: boolean): string {
+  if (size === 8) return `${d.lo} = SV.getInt32(${at}, true); ${d.hi} = SV.getInt32(${at + 4}, true);`;
+  const get = size === 4 ? `SV.getInt32(${at}, true)` : size === 2 ? `SV.get${signed ? "Int" : "Uint"}16(${at}, true)` : `SV.get${signed ? "Int" : "Uint"}8(${at})`;
+  return `${d.lo} = ${get}; ${d.hi} = ${signed ? `${d.lo} >> 31` : "0"};`;
+}
+
+function stackStore(value: Operand, at: number, size: number): string {
+  const set =
+    size === 8
+      ? `SV.setInt32(${at}, ${value.lo}, true); SV.setInt32(${at + 4}, ${value.hi}, true);`
+      : size === 4
+        ? `SV.setInt32(${at}, ${value.lo}, true);`
+        : size === 2
+          ? `SV.setUint16(${at}, ${value.lo}, true);`
+          : `SV.setUint8(${at}, ${value.lo});`;
+  return `${set} if (SE.low > ${at}) SE.low = ${at};`;
 }
 
 // The memory port's fast path, inline: the segment's cache entry (compile-memory.ts) and the

@@ -233,6 +233,13 @@ export class MemoryPort {
     return refused === undefined;
   }
 
+  // The entry of the plain region at a segment (a call frame's stack), which must exist.
+  entryAt(segment: number): SegmentEntry {
+    const entry = this.fill(segment);
+    if (entry === undefined || entry.region?.context !== undefined) throw new Error(`compiled eBPF: no plain region at segment 0x${segment.toString(16)}`);
+    return entry;
+  }
+
   // The cache entry of the region at a segment, put in its slot; undefined when no region is
   // mapped there or its base lies in another segment (left to the address space).
   private fill(hi: number): SegmentEntry | undefined {

@@ -6,7 +6,7 @@
 import type { Program } from "../ebpf/instruction.ts";
 import type { HelperOutcome } from "../helpers/runtime.ts";
 import { MapType, type BpfMap } from "../maps/types.ts";
-import type { IndexedAddressSpace, MemoryPort } from "./compile-memory.ts";
+import type { IndexedAddressSpace, MemoryPort, SegmentEntry } from "./compile-memory.ts";
 import { PAIR, bigToPair, pairToBig } from "./compile-u64.ts";
 import { memoryFault, type Fault } from "./fault.ts";
 import { MAX_CALL_FRAMES, STACK_BYTES, newStack, type Frame, type Machine } from "./machine.ts";
@@ -69,6 +69,11 @@ export class RunState {
     private readonly compiledOf: (program: Program) => CompiledCode,
   ) {
     this.maps = machine.maps;
+  }
+
+  // The cache entry of the stack of the frame at `depth` (the generated code reaches it directly).
+  stackEntry(depth: number): SegmentEntry {
+    return this.mem.entryAt(Segment.STACK + depth);
   }
 
   fail(fault: Fault, steps: number): number {
