@@ -7,7 +7,8 @@ import fc from "fast-check";
 import type { SimMap } from "../maps/index.ts";
 import { compareOutcomes, type Difference } from "./compare.ts";
 import { runHostSide, type HostRun, type RunEnvironment } from "./host-side.ts";
-import { applyMapState, mapStateArbitrary, type AppliedState, type MapState } from "./map-state-arbitrary.ts";
+import { accessedKeys } from "./dry-run.ts";
+import { applyMapState, hasHitEdits, mapStateArbitrary, type AppliedState, type MapState } from "./map-state-arbitrary.ts";
 import type { NicBackend, NicRun, NicTarget, PlanVariation } from "./nic-target.ts";
 import type { CaseOutcome } from "./outcome.ts";
 import { buildPacket, packetRecipeArbitrary, type PacketRecipe } from "./packet-arbitrary.ts";
@@ -67,9 +68,16 @@ export interface PreparedInput {
 }
 
 export function prepareInput(subject: EquivSubject, input: CaseInput): PreparedInput {
-  const applied = applyMapState(subject.baseMaps, subject.baseWrites, input.state);
-  const packet = buildPacket(input.recipe, harvestPool(applied.maps));
-  return { applied, packet, env: { randomSeed: input.randomSeed, ingressIfindex: LOOPBACK_RX_QUEUE.ingressIfindex, clock: { startNs: input.nowNs, nsPerInstruction: 0n, bootOffsetNs: 0n } } };
+  const env = environmentOf(input);
+  const first = applyMapState(subject.baseMaps, subject.baseWrites, input.state);
+  const packet = buildPacket(input.recipe, harvestPool(first.maps));
+  // "hit" edits need the keys the program uses on this packet: a dry run on the state without them finds them.
+  const applied = hasHitEdits(input.state) ? applyMapState(subject.baseMaps, subject.baseWrites, input.state, accessedKeys(subject, packet, first.maps, env)) : first;
+  return { applied, packet, env };
+}
+
+function environmentOf(input: CaseInput): RunEnvironment {
+  return { randomSeed: input.randomSeed, ingressIfindex: LOOPBACK_RX_QUEUE.ingressIfindex, clock: { startNs: input.nowNs, nsPerInstruction: 0n, bootOffsetNs: 0n } };
 }
 
 export interface InputReport {
@@ -86,6 +94,8 @@ export interface CaseReport {
   readonly target?: NicTarget;
   // Why the planner would not compile this variation (then nothing ran on the NIC).
   readonly refused?: string;
+  // The compiler's internal error on this variation.
+  readonly failed?: string;
   // The inputs run, the last one being the first that differed (if any did).
   readonly inputs: readonly InputReport[];
   readonly agreed: boolean;
@@ -138,6 +148,8 @@ export function runCase(c: EquivCase, options: RunCaseOptions): CaseReport {
     if (compiled.kind === "target") {
       nic = runNicSafely(compiled.target, prepared.packet, prepared.applied.maps, prepared.env, options.trace ?? false);
       differences.push(...compareOutcomes(host.outcome, nic.outcome));
+    } else if (compiled.kind === "failed") {
+      differences.push({ aspect: "action", where: "compile", text: `the offload compiler failed on this plan: ${compiled.error}` });
     }
     let kernel: CaseOutcome | undefined;
     if (options.kernel) {
@@ -149,7 +161,8 @@ export function runCase(c: EquivCase, options: RunCaseOptions): CaseReport {
     if (differences.length > 0) break;
   }
   const agreed = inputs.every((i) => i.differences.length === 0);
-  return { variation, ...(compiled.kind === "target" ? { target: compiled.target } : { refused: compiled.reason }), inputs, agreed };
+  const outcome = compiled.kind === "target" ? { target: compiled.target } : compiled.kind === "refused" ? { refused: compiled.reason } : { failed: compiled.error };
+  return { variation, ...outcome, inputs, agreed };
 }
 
 // A NIC side that throws has not produced an outcome: that is a difference too, not a crash of the suite.

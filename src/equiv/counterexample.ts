@@ -27,7 +27,7 @@ export function formatCounterexample(cx: Counterexample, replay: ReplayCommand):
   const { report } = cx;
   const subject = cx.case.subject;
   const failing = report.inputs[report.inputs.length - 1];
-  const against = failing.nic ? "the NIC" : "the kernel";
+  const against = failing.nic || report.failed ? "the NIC" : "the kernel";
   const lines: string[] = [];
   lines.push(`DIFFERENCE: ${against} and the host interpreter disagree on ${subject.label}`);
   lines.push(`  found after ${cx.casesBefore} agreeing case${cx.casesBefore === 1 ? "" : "s"}, shrunk ${cx.shrinks} time${cx.shrinks === 1 ? "" : "s"}`);
@@ -36,6 +36,7 @@ export function formatCounterexample(cx: Counterexample, replay: ReplayCommand):
   lines.push("", `plan: ${report.variation.cores} core${report.variation.cores === 1 ? "" : "s"}, stage cut #${report.variation.cut}`);
   if (report.target) for (const l of report.target.planLines) lines.push(`  ${l}`);
   else if (report.refused) lines.push(`  not offloaded: ${report.refused}`);
+  else if (report.failed) lines.push(`  the compiler failed: ${report.failed}`);
   lines.push("", ...packetLines("packet in", failing.prepared.packet));
   lines.push("", ...initialMapLines(failing));
   lines.push("", "outcomes:");

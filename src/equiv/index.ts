@@ -8,6 +8,7 @@ import { EquivInputError } from "./errors.ts";
 import { KernelBackedSide } from "./kernel-side.ts";
 import type { NicBackend } from "./nic-target.ts";
 import { OffloadBackend } from "./offload-backend.ts";
+import { DEFAULT_COMPILE_TIMEOUT_MS } from "./compile-guard.ts";
 import { generatedSubject } from "./generated-subject.ts";
 import { programArbitrary } from "./program-arbitrary.ts";
 import { decodeReplayToken } from "./replay-token.ts";
@@ -69,7 +70,7 @@ export async function runEquivalence(request: EquivRequest): Promise<EquivReport
   const kernel = token?.kernel ?? request.kernel ?? false;
   const runs = request.runs ?? DEFAULT_RUNS;
   if (!(Number.isInteger(runs) && runs >= 1)) throw new EquivInputError(`--runs takes a whole number of cases from 1 up, not ${runs}.`);
-  const backend = request.backend ?? OffloadBackend.forPreset(preset);
+  const backend = request.backend ?? OffloadBackend.forPreset(preset, { compileTimeoutMs: DEFAULT_COMPILE_TIMEOUT_MS });
   if (backend instanceof OffloadBackend) backend.checkCores(cores);
   const subject = generated ? undefined : subjectFromObject({ objectFile: request.objectFile!, ...(request.program ? { program: request.program } : {}), ...(request.mapFiles ? { mapFiles: request.mapFiles } : {}) });
   const subjects = subject ? fc.constant(subject) : programArbitrary().map(generatedSubject);
@@ -88,15 +89,17 @@ export async function runEquivalence(request: EquivRequest): Promise<EquivReport
       ...(token ? { path: token.path } : {}),
       maxInputs: generated ? INPUTS_PER_GENERATED_PROGRAM : 1,
     });
-  let result: SuiteResult;
-  if (kernel) {
+  const sides = async (): Promise<SuiteResult> => {
+    if (!kernel) return suite();
     const availability = kernelOracleAvailability();
     if (!availability.available) throw new EquivInputError(`--kernel needs the bpf() syscall, which is not available here: ${availability.reason}.`);
-    result = await withKernel((k) => suite(new KernelBackedSide(k)));
-  } else {
-    result = suite();
+    return withKernel((k) => suite(new KernelBackedSide(k)));
+  };
+  try {
+    return { label, result: await sides(), preset, cores, kernel, replayPrefix };
+  } finally {
+    if (backend instanceof OffloadBackend && request.backend === undefined) backend.close();
   }
-  return { label, result, preset, cores, kernel, replayPrefix };
 }
 
 export function formatEquivReport(report: EquivReport): string {

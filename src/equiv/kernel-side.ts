@@ -11,7 +11,6 @@ import { HelperId } from "../helpers/prototypes.ts";
 import { CALL, PseudoCall, type Program } from "../ebpf/index.ts";
 import { instantiateObject, isDumpableMapType, type KernelMap, type KernelProgram, type KernelSession, type MapDump as KernelDump } from "../kernel/index.ts";
 import { mapTypeName, UpdateFlag, type MapDump } from "../maps/index.ts";
-import { sumU64Words } from "../oracle/map-snapshot.ts";
 import { compareOutcomes, type Difference } from "./compare.ts";
 import type { KernelSide } from "./case.ts";
 import { EquivInputError } from "./errors.ts";
@@ -139,4 +138,17 @@ function kernelDump(map: KernelMap, dump: KernelDump, like: MapDump): MapDump {
 function summedPerCpu(dump: MapDump): MapDump {
   if (!dump.entries.some((e) => e.percpu !== undefined)) return dump;
   return { ...dump, entries: dump.entries.map((e) => (e.percpu ? { key: e.key, percpu: [hex(sumU64Words(e.percpu.map((v) => Uint8Array.from(Buffer.from(v, "hex")))))] } : e)) };
+}
+
+// Per-CPU values added word by word (little-endian u64; a tail shorter than a word bytewise), as the sum over CPUs.
+function sumU64Words(values: readonly Uint8Array[]): Uint8Array {
+  const sum = new Uint8Array(values[0]?.length ?? 0);
+  const out = new DataView(sum.buffer);
+  const words = Math.floor(sum.length / 8);
+  for (const value of values) {
+    const v = new DataView(value.buffer, value.byteOffset, value.byteLength);
+    for (let w = 0; w < words; w++) out.setBigUint64(w * 8, BigInt.asUintN(64, out.getBigUint64(w * 8, true) + v.getBigUint64(w * 8, true)), true);
+    for (let i = words * 8; i < sum.length; i++) sum[i] = (sum[i] + value[i]) & 0xff;
+  }
+  return sum;
 }

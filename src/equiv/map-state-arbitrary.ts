@@ -23,7 +23,10 @@ export type MapEdit =
   | { readonly kind: "delete"; readonly index: number }
   // Inserts keys derived from `base` (a counter in its first bytes) until the map refuses one.
   | { readonly kind: "fill"; readonly base: Uint8Array; readonly value: BytesPick }
-  | { readonly kind: "prefix"; readonly prefixLength: number; readonly data: BytesPick; readonly value: BytesPick };
+  | { readonly kind: "prefix"; readonly prefixLength: number; readonly data: BytesPick; readonly value: BytesPick }
+  // The key of the index-th access (modulo their count) the program made to this map on a dry run of the case's packet:
+  // the lookups of a parser's deep branches hit, whatever the key's layout.
+  | { readonly kind: "hit"; readonly index: number; readonly value: BytesPick };
 
 // Index i: the edits of map i, applied in order.
 export type MapState = readonly (readonly MapEdit[])[];
@@ -49,7 +52,8 @@ const bytesPick = (size: number): fc.Arbitrary<BytesPick> =>
   );
 
 function editArbitrary(def: MapDef): fc.Arbitrary<MapEdit> {
-  const update = fc.record({ kind: fc.constant("update" as const), key: bytesPick(def.keySize), value: bytesPick(def.valueSize) });
+  const hit = fc.record({ kind: fc.constant("hit" as const), index: fc.nat(), value: bytesPick(def.valueSize) });
+  const update = fc.oneof({ weight: 1, arbitrary: fc.record({ kind: fc.constant("update" as const), key: bytesPick(def.keySize), value: bytesPick(def.valueSize) }) }, { weight: 1, arbitrary: hit });
   const del = fc.record({ kind: fc.constant("delete" as const), index: fc.nat() });
   if (def.type === MapType.LPM_TRIE) {
     const maxPrefix = (def.keySize - LPM_PREFIXLEN_BYTES) * 8;
@@ -83,14 +87,15 @@ export interface AppliedState {
 
 // The initial maps of a case: `base` itself where the state edits nothing (no side ever
 // writes to these: the host and the NIC each run on their own copies), an edited copy elsewhere.
-export function applyMapState(base: readonly SimMap[], baseWrites: readonly StateWrite[], state: MapState): AppliedState {
+// `accessed` holds, per map, the keys a dry run used; without it "hit" edits are left out.
+export function applyMapState(base: readonly SimMap[], baseWrites: readonly StateWrite[], state: MapState, accessed?: readonly (readonly Uint8Array[])[]): AppliedState {
   const writes: StateWrite[] = [...baseWrites];
   const maps = base.map((map, mapIndex) => {
     const edits = state[mapIndex] ?? [];
     if (!isEditable(map.def) || edits.length === 0) return map;
     const copy = map.clone();
     const existing = baseEntries(map);
-    for (const edit of edits) applyEdit(copy, existing, mapIndex, edit, writes);
+    for (const edit of edits) applyEdit(copy, existing, accessed?.[mapIndex] ?? [], mapIndex, edit, writes);
     return copy;
   });
   return { maps, writes };
@@ -107,7 +112,9 @@ function baseEntries(map: SimMap): readonly MapEntry[] {
   return entries;
 }
 
-function applyEdit(map: SimMap, existing: readonly MapEntry[], mapIndex: number, edit: MapEdit, writes: StateWrite[]): void {
+export const hasHitEdits = (state: MapState): boolean => state.some((edits) => edits.some((e) => e.kind === "hit"));
+
+function applyEdit(map: SimMap, existing: readonly MapEntry[], accessed: readonly Uint8Array[], mapIndex: number, edit: MapEdit, writes: StateWrite[]): void {
   const def = map.def;
   const update = (key: Uint8Array, value: Uint8Array): boolean => {
     const syscallValue = syscallValueOf(map, value);
@@ -119,6 +126,12 @@ function applyEdit(map: SimMap, existing: readonly MapEntry[], mapIndex: number,
     case "update": {
       const key = ARRAY_TYPES.has(def.type) ? arrayIndex(resolveBytes(edit.key, existing, "key", def.keySize), def.maxEntries) : resolveBytes(edit.key, existing, "key", def.keySize);
       update(key, resolveBytes(edit.value, existing, "value", def.valueSize));
+      return;
+    }
+    case "hit": {
+      if (accessed.length === 0) return;
+      const key = accessed[edit.index % accessed.length];
+      if (key.length === def.keySize) update(key, resolveBytes(edit.value, existing, "value", def.valueSize));
       return;
     }
     case "delete": {

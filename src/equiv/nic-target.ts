@@ -42,7 +42,12 @@ export interface NicTarget {
   run(packet: Uint8Array, initialMaps: readonly SimMap[], env: RunEnvironment, trace: boolean): NicRun;
 }
 
-export type Compiled = { readonly kind: "target"; readonly target: NicTarget } | { readonly kind: "refused"; readonly reason: string };
+export type Compiled =
+  | { readonly kind: "target"; readonly target: NicTarget }
+  // The compiler says, as it would to a user, that this plan cannot be made: nothing runs on the NIC.
+  | { readonly kind: "refused"; readonly reason: string }
+  // The compiler broke (an internal error): a difference in itself.
+  | { readonly kind: "failed"; readonly error: string };
 
 export interface NicBackend {
   readonly name: string;
