@@ -17,6 +17,7 @@ import { InsnFactAccumulator } from "./facts.ts";
 import { checkHelperCall } from "./helper-call.ts";
 import { alignState, kernelInsnText, regText } from "./kernel-text.ts";
 import { type Access, checkMemAccess } from "./mem-access.ts";
+import { useDef } from "./liveness.ts";
 import { statesEqual } from "./prune.ts";
 import { NOT_INIT, constReg, ptrReg, typeName } from "./reg-state.ts";
 import { Reject, reject } from "./reject.ts";
@@ -207,7 +208,8 @@ class Explorer {
     if (before !== undefined && next !== "exit" && after.frameNo === before.frameNo) {
       const afterSnap = snapshot(after, touchesStack);
       this.replaceLastTrace(() => {
-        const changed = changedParts(before, afterSnap);
+        const { use, def } = useDef(form);
+        const changed = scratchedParts(use | def, before, afterSnap);
         return changed === "" ? text() : `${alignState(text())} ${changed}`;
       });
     }
@@ -496,12 +498,12 @@ function snapshot(frame: Frame, withStack: boolean): FrameSnapshot {
   };
 }
 
-// The registers and stack slots an instruction changed, in the kernel's state format.
-function changedParts(before: FrameSnapshot, after: FrameSnapshot): string {
+// The registers an instruction touched (read or wrote) and the stack slots it changed, in the kernel's state format.
+function scratchedParts(regMask: number, before: FrameSnapshot, after: FrameSnapshot): string {
   const parts: string[] = [];
   if (after.frameNo) parts.push(`frame${after.frameNo}:`);
   after.regs.forEach((r, i) => {
-    if (r.kind === "not_init" || r === before.regs[i]) return;
+    if (r.kind === "not_init" || ((regMask >> i) & 1) === 0) return;
     parts.push(`R${i}=${regText(r, after.frameNo)}`);
   });
   if (after.stack !== undefined && before.stack !== undefined && after.spills !== undefined && before.spills !== undefined) {

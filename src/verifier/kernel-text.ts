@@ -89,7 +89,7 @@ function ptrText(r: PtrReg, frameNo: number): string {
   if (r.refObjId) parts.push(`ref_obj_id=${r.refObjId}`);
   if (r.map && (r.type === "map_value" || r.type === "map_ptr")) parts.push(...mapLabel(r.map));
   if (r.off) parts.push(`off=${snum(BigInt(r.off))}`);
-  if (r.type === "pkt" || r.type === "pkt_meta" || r.type === "pkt_end") parts.push(`r=${unum(BigInt(r.range))}`);
+  if (r.type === "pkt" || r.type === "pkt_meta") parts.push(`r=${unum(BigInt(r.range))}`);
   if (r.type === "ringbuf_mem") parts.push(`sz=${unum(BigInt(r.memSize ?? 0))}`);
   if (fixedVar !== undefined) {
     if (fixedVar !== 0n) parts.push(`imm=${snum(fixedVar)}`);

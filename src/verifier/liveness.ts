@@ -13,7 +13,8 @@ const CALLER_SAVED = bit(0) | ARGS;
 // Helpers take at most five arguments, in r1..r5.
 const MAX_HELPER_ARGS = 5;
 
-function useDef(form: Instruction): { use: number; def: number } {
+// The registers an instruction reads (use) and writes (def), as bit masks.
+export function useDef(form: Instruction): { use: number; def: number } {
   switch (form.kind) {
     case "alu": {
       const src = form.source === "reg" ? bit(form.src) : 0;

@@ -98,7 +98,7 @@ export function verify(program: Program, maps: readonly MapDef[], options: Verif
   }
   const stats = outcome.stats;
   const statsLine = `processed ${stats.processedInsns} insns (limit ${opts.insnLimit}) max_states_per_insn ${stats.maxStatesPerInsn} total_states ${stats.totalStates} peak_states ${stats.peakStates} mark_read 0`;
-  const header = opts.logLevel === 2 ? liveRegsSection(layout, liveIn, maps) : [];
+  const header = opts.logLevel === 2 ? liveRegsSection(layout, liveIn, maps, env.opcodes) : [];
   const logLines = [...header, ...outcome.log, ...(error !== undefined && outcome.error === undefined && opts.logLevel > 0 ? error.lines : []), statsLine];
   return {
     accepted: error === undefined,
@@ -184,16 +184,14 @@ function combinedStackProblem(layout: ProgramLayout, depths: readonly number[]):
 }
 
 // The "Live regs before insn" table of a level-2 log.
-function liveRegsSection(layout: ProgramLayout, liveIn: Uint16Array, maps: readonly MapDef[]): string[] {
+function liveRegsSection(layout: ProgramLayout, liveIn: Uint16Array, maps: readonly MapDef[], opcodes: readonly number[]): string[] {
   const lines: string[] = [];
-  layout.functions.forEach((f, i) => {
-    lines.push(`func#${i} @${f.startPc}`);
-    if (i === 0) lines.push("Live regs before insn:");
-  });
+  layout.functions.forEach((f, i) => lines.push(`func#${i} @${f.startPc}`));
+  lines.push("Live regs before insn:");
   layout.forms.forEach((form, pc) => {
     if (form === undefined) return;
     const mask = Array.from({ length: 10 }, (_, r) => ((liveIn[pc] >> r) & 1 ? `${r}` : ".")).join("");
-    lines.push(`${String(pc).padStart(7)}: ${mask} ${kernelInsnText(form, maps)}`);
+    lines.push(`${String(pc).padStart(7)}: ${mask} (${opcodes[pc].toString(16).padStart(2, "0")}) ${kernelInsnText(form, maps)}`);
   });
   return lines;
 }

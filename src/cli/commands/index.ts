@@ -10,6 +10,7 @@ import { kernelCheckCommand } from "./kernel-check.ts";
 import { runCommand } from "./run.ts";
 import { sweepCommand } from "./sweep.ts";
 import { equivCommand } from "./equiv.ts";
+import { verifyCommand } from "./verify.ts";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [inspectCommand, asmCommand, disasmCommand, execCommand, conformanceCommand, trafficCommand, kernelCheckCommand, runCommand, sweepCommand, equivCommand];
+export const commands: CommandModule<any, any>[] = [inspectCommand, asmCommand, disasmCommand, execCommand, conformanceCommand, trafficCommand, kernelCheckCommand, runCommand, sweepCommand, equivCommand, verifyCommand];
