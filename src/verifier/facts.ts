@@ -46,26 +46,36 @@ export interface StackSlotFact {
 
 const rangeOf = (s: Scalar): ScalarRange => ({ umin: s.umin, umax: s.umax, smin: s.smin, smax: s.smax, bitsValue: s.bits.value, bitsMask: s.bits.mask });
 
-// The accumulated join of the states seen at one instruction.
+// A stack byte seen with different kinds on different visits.
+const MIXED_BYTE = 0xff;
+
+// The accumulated join of the states seen at one instruction (kept cheap: it runs on every visit).
 export class InsnFactAccumulator {
-  private regs: (AccReg | undefined)[] = [];
-  private slotBytes: string[] = [];
-  private spills: (AccReg | undefined)[] = [];
+  private readonly regs: (AccReg | undefined)[] = [];
+  private bytes: Uint8Array | undefined;
+  private readonly spills: (AccReg | undefined)[] = [];
   private visits = 0;
 
   add(frame: Frame): void {
-    frame.regs.forEach((r, i) => (this.regs[i] = joinReg(this.regs[i], r, this.visits === 0)));
-    // Slots below the deepest byte ever touched are all invalid: only the used part is joined.
-    const usedSlots = Math.max(this.slotBytes.length, Math.ceil(frame.stackDepthBytes / SLOT_BYTES));
-    for (let slot = 0; slot < Math.min(usedSlots, STACK_SLOTS); slot++) {
-      const bytes = Array.from(frame.stack.subarray(slot * SLOT_BYTES, slot * SLOT_BYTES + SLOT_BYTES), (b) => stackByteChar[b]).join("");
-      const prev = this.slotBytes[slot];
-      this.slotBytes[slot] = this.visits === 0 ? bytes : mergeBytes(prev ?? "????????", bytes);
+    const first = this.visits === 0;
+    for (let i = 0; i < frame.regs.length; i++) this.regs[i] = joinReg(this.regs[i], frame.regs[i], first);
+    const used = Math.min(STACK_SLOTS * SLOT_BYTES, Math.ceil(frame.stackDepthBytes / SLOT_BYTES) * SLOT_BYTES);
+    if (first) {
+      this.bytes = frame.stack.slice();
+    } else {
+      const bytes = this.bytes!;
+      const limit = Math.max(used, this.usedBytes);
+      for (let i = 0; i < limit; i++) if (bytes[i] !== frame.stack[i]) bytes[i] = MIXED_BYTE;
+    }
+    this.usedBytes = Math.max(this.usedBytes, used);
+    for (let slot = 0; slot < used / SLOT_BYTES; slot++) {
       const spilled = frame.spills[slot];
-      this.spills[slot] = spilled === undefined && this.visits === 0 ? undefined : joinReg(this.spills[slot], spilled ?? { kind: "not_init" }, this.visits === 0);
+      if (spilled !== undefined || this.spills[slot] !== undefined) this.spills[slot] = joinReg(this.spills[slot], spilled ?? NOT_INIT_ACC, this.spills[slot] === undefined);
     }
     this.visits++;
   }
+
+  private usedBytes = 0;
 
   regFacts(): RegFact[] {
     return this.regs.map((r) => (r === undefined ? { kind: "not_init" } : factOf(r)));
@@ -73,22 +83,25 @@ export class InsnFactAccumulator {
 
   stackFacts(): StackSlotFact[] {
     const out: StackSlotFact[] = [];
-    this.slotBytes.forEach((bytes, slot) => {
-      if (bytes === "????????" || bytes === undefined) return;
+    const bytes = this.bytes;
+    if (bytes === undefined) return out;
+    for (let slot = 0; slot < this.usedBytes / SLOT_BYTES; slot++) {
+      const text = Array.from(bytes.subarray(slot * SLOT_BYTES, slot * SLOT_BYTES + SLOT_BYTES), (b) => (b === MIXED_BYTE ? "*" : stackByteChar[b])).join("");
+      if (text === "????????") continue;
       const spilled = this.spills[slot];
-      out.push({ offset: -(slot + 1) * SLOT_BYTES, bytes, ...(spilled !== undefined && bytes.includes("r") ? { spilled: factOf(spilled) } : {}) });
-    });
+      out.push({ offset: -(slot + 1) * SLOT_BYTES, bytes: text, ...(spilled !== undefined && text.includes("r") ? { spilled: factOf(spilled) } : {}) });
+    }
     return out;
   }
 }
 
-const mergeBytes = (a: string, b: string): string => Array.from(a, (ch, i) => (ch === b[i] ? ch : "*")).join("");
-
 type AccReg =
   | { kind: "not_init" }
   | { kind: "scalar"; value: Scalar }
-  | { kind: "ptr"; type: string; offset: Scalar; packetRange?: number; mapName?: string; frameNo?: number }
+  | { kind: "ptr"; type: string; offMin: number; offMax: number; varOff: Scalar; packetRange?: number; mapName?: string; frameNo?: number }
   | { kind: "mixed"; types: Set<string> };
+
+const NOT_INIT_ACC: RegState = { kind: "not_init" };
 
 function accOf(r: RegState): AccReg {
   switch (r.kind) {
@@ -100,7 +113,9 @@ function accOf(r: RegState): AccReg {
       return {
         kind: "ptr",
         type: ptrTypeName(r.type, r.maybeNull),
-        offset: S.alu("add", 64, r.varOff, S.constant(BigInt(r.off))),
+        offMin: r.off,
+        offMax: r.off,
+        varOff: r.varOff,
         ...(r.type === "pkt" || r.type === "pkt_meta" ? { packetRange: r.range } : {}),
         ...(r.map ? { mapName: r.map.name } : {}),
         ...(r.frameNo !== undefined ? { frameNo: r.frameNo } : {}),
@@ -111,15 +126,31 @@ function accOf(r: RegState): AccReg {
 const typeOf = (a: AccReg): string[] => (a.kind === "mixed" ? [...a.types] : a.kind === "ptr" ? [a.type] : [a.kind]);
 
 function joinReg(acc: AccReg | undefined, r: RegState, first: boolean): AccReg {
-  const next = accOf(r);
-  if (first || acc === undefined) return next;
-  if (acc.kind === "scalar" && next.kind === "scalar") return { kind: "scalar", value: S.join(acc.value, next.value) };
-  if (acc.kind === "not_init" && next.kind === "not_init") return acc;
-  if (acc.kind === "ptr" && next.kind === "ptr" && acc.type === next.type && acc.mapName === next.mapName && acc.frameNo === next.frameNo) {
-    const packetRange = acc.packetRange === undefined ? undefined : Math.min(acc.packetRange, next.packetRange ?? 0);
-    return { ...acc, offset: S.join(acc.offset, next.offset), ...(packetRange !== undefined ? { packetRange } : {}) };
+  if (first || acc === undefined) return accOf(r);
+  switch (acc.kind) {
+    case "not_init":
+      if (r.kind === "not_init") return acc;
+      break;
+    case "scalar":
+      if (r.kind === "scalar") {
+        if (r.value !== acc.value) acc.value = S.join(acc.value, r.value);
+        return acc;
+      }
+      break;
+    case "ptr":
+      if (r.kind === "ptr" && acc.type === ptrTypeName(r.type, r.maybeNull) && acc.mapName === r.map?.name && acc.frameNo === r.frameNo) {
+        acc.offMin = Math.min(acc.offMin, r.off);
+        acc.offMax = Math.max(acc.offMax, r.off);
+        if (r.varOff !== acc.varOff) acc.varOff = S.join(acc.varOff, r.varOff);
+        if (acc.packetRange !== undefined) acc.packetRange = Math.min(acc.packetRange, r.range);
+        return acc;
+      }
+      break;
+    case "mixed":
+      for (const t of typeOf(accOf(r))) acc.types.add(t);
+      return acc;
   }
-  return { kind: "mixed", types: new Set([...typeOf(acc), ...typeOf(next)]) };
+  return { kind: "mixed", types: new Set([...typeOf(acc), ...typeOf(accOf(r))]) };
 }
 
 function factOf(a: AccReg): RegFact {
@@ -128,15 +159,19 @@ function factOf(a: AccReg): RegFact {
       return a;
     case "scalar":
       return { kind: "scalar", range: rangeOf(a.value) };
-    case "ptr":
+    case "ptr": {
+      // Fixed offsets seen on different visits widen the variable part's range.
+      const fixed = a.offMin === a.offMax ? S.constant(BigInt(a.offMin)) : S.unsignedRange(0n, 0n);
+      const spread = a.offMin === a.offMax ? fixed : S.join(S.constant(BigInt(a.offMin)), S.constant(BigInt(a.offMax)));
       return {
         kind: "ptr",
         type: a.type,
-        offset: rangeOf(a.offset),
+        offset: rangeOf(S.alu("add", 64, a.varOff, spread)),
         ...(a.packetRange !== undefined ? { packetRange: a.packetRange } : {}),
         ...(a.mapName !== undefined ? { mapName: a.mapName } : {}),
         ...(a.frameNo !== undefined ? { frameNo: a.frameNo } : {}),
       };
+    }
     case "mixed":
       return { kind: "mixed", types: [...a.types].sort() };
   }

@@ -142,6 +142,14 @@ function deduce32(s: Scalar): Scalar {
       u32max = min(u32max, u32(s.smax));
     }
   }
+  // The high halves are two consecutive numbers and the low halves go from negative to non-negative
+  // (e.g. [-1, 1]): the low halves still form one s32 range (kernel __reg32_deduce_bounds).
+  for (const [lo, hi] of [[s.umin, s.umax], [u64(s.smin), u64(s.smax)]]) {
+    if (u32((lo >> 32n) + 1n) === u32(hi >> 32n) && s32(lo) < 0n && s32(hi) >= 0n) {
+      s32min = max(s32min, s32(lo));
+      s32max = min(s32max, s32(hi));
+    }
+  }
   // Unsigned and signed 32-bit ranges agree when the range does not cross the sign boundary.
   if (s32(u32min) <= s32(u32max)) {
     s32min = max(s32min, s32(u32min));
