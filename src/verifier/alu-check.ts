@@ -140,7 +140,12 @@ function executeBinary(env: Env, frame: Frame, form: Extract<ArithmeticInstructi
     frame.regs[form.dst] = pointerArithmetic(env, form.dst, op, form.width, dst, src.value, false);
     return;
   }
-  if (dst.kind === "scalar" && src.kind === "scalar") frame.regs[form.dst] = scalarReg(S.alu(op, form.width, dst.value, src.value));
+  if (dst.kind === "scalar" && src.kind === "scalar") {
+    // is_safe_to_compute_dst_reg_range: for division, modulo and shifts by a non-constant or over-wide amount the
+    // kernel forgets all 64 bits, even of a 32-bit operation; knowing more than the kernel could accept what it rejects.
+    const computable = !isDivMod(op) && (!isShift(op) || shiftAmountOk(src.value, form.width));
+    frame.regs[form.dst] = scalarReg(computable ? S.alu(op, form.width, dst.value, src.value) : S.unknown);
+  }
 }
 
 // adjust_ptr_min_max_vals: `ptr op= scalar` (or `scalar += ptr` when scalarIsDst).
@@ -217,4 +222,12 @@ function checkSaneOffset(v: Scalar, fixedOff: number, type: string): void {
   if (fixedOff >= BPF_MAX_VAR_OFF || fixedOff <= -BPF_MAX_VAR_OFF) reject("EACCES", `${type} pointer offset ${fixedOff} is not allowed`);
   if (v.smin === S.S64_MIN) reject("EACCES", `math between ${type} pointer and register with unbounded min value is not allowed`);
   if (v.smin >= limit || v.smin <= -limit) reject("EACCES", `value ${v.smin} makes ${type} pointer be out of bounds`);
+}
+
+const isDivMod = (op: AluName): boolean => op === "div" || op === "mod" || op === "sdiv" || op === "smod";
+const isShift = (op: AluName): boolean => op === "lsh" || op === "rsh" || op === "arsh";
+
+function shiftAmountOk(amount: Scalar, width: 32 | 64): boolean {
+  const c = width === 32 ? (S.isConstant32(amount) ? amount.u32min : undefined) : S.constValue(amount);
+  return c !== undefined && c < BigInt(width);
 }

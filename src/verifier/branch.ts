@@ -9,6 +9,7 @@ import type { Env } from "./env.ts";
 import { readReg } from "./alu-check.ts";
 import { MAX_PACKET_OFF } from "./mem-access.ts";
 import * as S from "./scalar.ts";
+import * as T from "./tnum.ts";
 import type { CmpName } from "./scalar.ts";
 import { constReg, scalarReg } from "./reg-state.ts";
 import type { PtrReg, PtrType, RegState } from "./reg-state.ts";
@@ -53,25 +54,63 @@ export function conditionalJump(env: Env, state: VState, form: JumpCondInstructi
 
 function scalarBranch(state: VState, form: JumpCondInstruction, a: S.Scalar, b: S.Scalar): BranchStates {
   const cmp = CMP[form.op];
-  const onTaken = S.refine(cmp, form.width, a, b, true);
-  const onFall = S.refine(cmp, form.width, a, b, false);
-  if (onTaken === undefined && onFall === undefined) return { fallthrough: undefined, taken: undefined };
-  if (onTaken === undefined) {
-    applyRefinement(state, form, onFall!);
-    return { fallthrough: state, taken: undefined };
-  }
-  if (onFall === undefined) {
-    applyRefinement(state, form, onTaken);
-    return { fallthrough: undefined, taken: state };
-  }
+  // Like the kernel, decide the branch from the ranges alone (is_scalar_branch_taken); a decided branch teaches nothing.
+  const decided = scalarBranchTaken(cmp, form.width, a, b);
+  if (decided === true) return { fallthrough: undefined, taken: state };
+  if (decided === false) return { fallthrough: state, taken: undefined };
   const taken = cloneState(state);
-  applyRefinement(state, form, onFall);
-  applyRefinement(taken, form, onTaken);
+  applyRefinement(state, form, S.refine(cmp, form.width, a, b, false));
+  applyRefinement(taken, form, S.refine(cmp, form.width, a, b, true));
   return { fallthrough: state, taken };
 }
 
+// kernel/bpf/verifier.c is_scalar_branch_taken: true/false when the ranges decide the comparison.
+export function scalarBranchTaken(cmp: CmpName, width: 32 | 64, a: S.Scalar, b: S.Scalar): boolean | undefined {
+  const w32 = width === 32;
+  const ta = w32 ? T.subreg(a.bits) : a.bits;
+  const tb = w32 ? T.subreg(b.bits) : b.bits;
+  const [umin1, umax1, smin1, smax1] = w32 ? [a.u32min, a.u32max, a.s32min, a.s32max] : [a.umin, a.umax, a.smin, a.smax];
+  const [umin2, umax2, smin2, smax2] = w32 ? [b.u32min, b.u32max, b.s32min, b.s32max] : [b.umin, b.umax, b.smin, b.smax];
+  const disjoint = (): boolean =>
+    umin1 > umax2 || umax1 < umin2 || smin1 > smax2 || smax1 < smin2 ||
+    (!w32 && (a.u32min > b.u32max || a.u32max < b.u32min || a.s32min > b.s32max || a.s32max < b.s32min));
+  switch (cmp) {
+    case "eq":
+      if (T.isConst(ta) && T.isConst(tb)) return ta.value === tb.value;
+      return disjoint() ? false : undefined;
+    case "ne":
+      if (T.isConst(ta) && T.isConst(tb)) return ta.value !== tb.value;
+      return disjoint() ? true : undefined;
+    case "set": {
+      if (!T.isConst(tb)) return undefined;
+      if ((~ta.mask & ta.value & tb.value) !== 0n) return true;
+      if (((ta.mask | ta.value) & tb.value) === 0n) return false;
+      return undefined;
+    }
+    case "gt":
+      return umin1 > umax2 ? true : umax1 <= umin2 ? false : undefined;
+    case "sgt":
+      return smin1 > smax2 ? true : smax1 <= smin2 ? false : undefined;
+    case "lt":
+      return umax1 < umin2 ? true : umin1 >= umax2 ? false : undefined;
+    case "slt":
+      return smax1 < smin2 ? true : smin1 >= smax2 ? false : undefined;
+    case "ge":
+      return umin1 >= umax2 ? true : umax1 < umin2 ? false : undefined;
+    case "sge":
+      return smin1 >= smax2 ? true : smax1 < smin2 ? false : undefined;
+    case "le":
+      return umax1 <= umin2 ? true : umin1 > umax2 ? false : undefined;
+    case "sle":
+      return smax1 <= smin2 ? true : smin1 > smax2 ? false : undefined;
+  }
+}
+
 // Write the refined operands back, and into every register sharing their id (sync_linked_regs).
-function applyRefinement(state: VState, form: JumpCondInstruction, [a, b]: [S.Scalar, S.Scalar]): void {
+// A refinement found impossible leaves the operands unknown, as the kernel's reg_bounds_sanity_check
+// does: the kernel keeps exploring such a branch, so this verifier must too.
+function applyRefinement(state: VState, form: JumpCondInstruction, refined: [S.Scalar, S.Scalar] | undefined): void {
+  const [a, b] = refined ?? [S.unknown, S.unknown];
   const frame = curFrame(state);
   const set = (regno: number, value: S.Scalar): void => {
     const old = frame.regs[regno];

@@ -531,7 +531,8 @@ function refineSet(width: 32 | 64, a: Scalar, b: Scalar, taken: boolean): [Scala
   if ((aBits.value & known) !== 0n) return undefined;
   const bits = T.intersect(a.bits, T.tnum(0n, U64_MAX & ~known));
   if (bits === undefined) return undefined;
-  return [sync({ ...a, bits }), b];
+  // The kernel (regs_refine_cond_op) forgets the ranges here and keeps only the bits.
+  return [sync({ ...unknown, bits }), b];
 }
 
 // `old` covers `cur`: every value cur admits, old admits (state pruning).
