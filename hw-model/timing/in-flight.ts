@@ -37,6 +37,8 @@ export class InFlight {
   dataBytes = new Int32Array(64);
   live = new Uint8Array(64);
   readonly trace: TraceWriter[] = [];
+  // The trace's records (its buffer when the packet was admitted; it does not change after).
+  readonly traceBuf: Int32Array[] = [];
   // Kept only when records are wanted (or the host stage needs them).
   readonly result: (PacketResult | undefined)[] = [];
   readonly stages: StageVisit[][] = [];

@@ -542,7 +542,7 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
       kick(core, true);
       return;
     }
-    const buf = pk.trace[slot].buf;
+    const buf = pk.traceBuf[slot];
     let pos = pk.pos[slot];
     const sigBase = tid * SIG_SLOTS;
     for (;;) {
@@ -556,10 +556,15 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
           pos += 2;
           break;
         case T_MEM: {
-          if (!sync(t)) {
-            pk.pos[slot] = pos;
-            queue.push(t, EV_CONTINUE, core, 0);
-            return;
+          // sync(t), written out: a call would box t.
+          if (t > clk.now) {
+            queue.peek();
+            if (queue.earliest < t) {
+              pk.pos[slot] = pos;
+              queue.push(t, EV_CONTINUE, core, 0);
+              return;
+            }
+            clk.now = t;
           }
           const target = buf[pos + 1];
           const unit = target >= 0 ? target : target === TARGET_PACKET_HEAD ? ctmOfIsland[pk.island[slot]] : packetTailUnit;
@@ -587,10 +592,14 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
           return;
         }
         case T_END: {
-          if (!sync(t)) {
-            pk.pos[slot] = pos;
-            queue.push(t, EV_CONTINUE, core, 0);
-            return;
+          if (t > clk.now) {
+            queue.peek();
+            if (queue.earliest < t) {
+              pk.pos[slot] = pos;
+              queue.push(t, EV_CONTINUE, core, 0);
+              return;
+            }
+            clk.now = t;
           }
           const kind = buf[pos + 1];
           const arg = buf[pos + 2];
@@ -696,6 +705,7 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
     ring0.occupancy++;
     const slot = pk.alloc();
     const end = executor.execute(p, pk.trace[slot]);
+    pk.traceBuf[slot] = pk.trace[slot].buf;
     let action = end === EndKind.VERDICT ? executor.lastAction : -1;
     let hostCostNs = 0;
     let dataBytes = executor.lastDataBytes;
