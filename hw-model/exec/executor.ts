@@ -218,7 +218,9 @@ export class Executor implements FirmwareContext {
         localMemoryOffset: this.endLmOffset,
       };
     } else outcome = { kind: "verdict", action: this.endArg, stage };
-    return { outcome, data: this.packet.data(), perfEvents: this.perfEvents === NO_PERF_EVENTS ? [] : this.perfEvents, instructions: this.instructions, stagePath: Array.from(this.stagePath.subarray(0, this.stagePathLength)) };
+    const stagePath: number[] = [];
+    for (let i = 0; i < this.stagePathLength; i++) stagePath.push(this.stagePath[i]);
+    return { outcome, data: this.packet.data(), perfEvents: this.perfEvents === NO_PERF_EVENTS ? [] : this.perfEvents, instructions: this.instructions, stagePath };
   }
 
   private poisonAll(): void {
