@@ -7,6 +7,7 @@ import type { ArithmeticInstruction } from "../ebpf/alu.ts";
 import type { Env } from "./env.ts";
 import { BPF_MAX_VAR_OFF } from "./mem-access.ts";
 import * as S from "./scalar.ts";
+import * as T from "./tnum.ts";
 import type { AluName, Scalar } from "./scalar.ts";
 import { constReg, ptrTypeName, scalarReg, typeName, unknownScalar } from "./reg-state.ts";
 import type { PtrReg, RegState } from "./reg-state.ts";
@@ -42,7 +43,8 @@ export function executeAlu(env: Env, frame: Frame, form: ArithmeticInstruction):
         frame.regs[form.dst] = unknownScalar;
         return;
       }
-      if (dst.kind === "scalar") frame.regs[form.dst] = scalarReg(S.alu("neg", form.width, dst.value, S.constant(0n)));
+      // The kernel computes -x as 0 - x, keeping the ranges.
+      if (dst.kind === "scalar") frame.regs[form.dst] = scalarReg(S.alu("sub", form.width, S.constant(0n), dst.value));
       return;
     }
     case "movsx": {
@@ -71,17 +73,20 @@ export function executeAlu(env: Env, frame: Frame, form: ArithmeticInstruction):
   }
 }
 
-// le16/le32 on a little-endian host only truncate; be and bswap reverse the bytes of the low `bits`.
+// le16/le32 on a little-endian host only truncate; be and bswap reverse the bytes of the low `bits`,
+// known bits moving with their bytes (as the kernel's tnum byte swap does).
 function byteOrder(s: Scalar, op: "le" | "be" | "bswap", bits: 16 | 32 | 64): Scalar {
   const bytes = bits / 8;
-  const c = S.constValue(s);
   if (op === "le") return bits === 64 ? s : S.truncate(s, bytes as 2 | 4);
-  if (c !== undefined) {
+  const swap = (x: bigint): bigint => {
     let out = 0n;
-    for (let i = 0; i < bytes; i++) out = (out << 8n) | ((c >> BigInt(8 * i)) & 0xffn);
-    return S.constant(out);
-  }
-  return bits === 64 ? S.unknown : S.unsignedRange(0n, (1n << BigInt(bits)) - 1n);
+    for (let i = 0; i < bytes; i++) out = (out << 8n) | ((x >> BigInt(8 * i)) & 0xffn);
+    return out;
+  };
+  const c = S.constValue(s);
+  if (c !== undefined) return S.constant(swap(c));
+  const bitsOut = T.tnum(swap(s.bits.value), swap(s.bits.mask));
+  return S.sync({ ...S.unknown, bits: bitsOut });
 }
 
 function executeMov(env: Env, frame: Frame, width: 32 | 64, dstno: number, srcno: number | undefined, imm: number): void {
