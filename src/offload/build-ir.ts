@@ -128,7 +128,7 @@ export function buildIr(source: OffloadSource): IrProgram {
   };
   const stopBlock = (origin: Origin, reason: string): number => {
     const id = blocks.length;
-    blocks.push({ id, insns: [], term: { kind: "stop", origin, reason } });
+    blocks.push({ id, frame: origin.frame, insns: [], term: { kind: "stop", origin, reason } });
     return id;
   };
 
@@ -152,7 +152,7 @@ export function buildIr(source: OffloadSource): IrProgram {
       const renamed = rename(form, frame);
       const next = pc + slotCount(form);
       if (renamed.kind === "ja") {
-        term = { kind: "goto", target: blockFor(frame, pc + 1 + renamed.offset) };
+        term = { kind: "goto", target: blockFor(frame, pc + 1 + renamed.offset), origin };
         break;
       }
       if (renamed.kind === "jcond") {
@@ -216,11 +216,11 @@ export function buildIr(source: OffloadSource): IrProgram {
       }
       pc = next;
       if (decoded.leaders.has(pc)) {
-        term = { kind: "goto", target: blockFor(frame, pc) };
+        term = { kind: "goto", target: blockFor(frame, pc), origin: { pc, frame, resumePc: resumePcOf(frame, pc) } };
         break;
       }
     }
-    blocks[id] = { id, insns: body, term };
+    blocks[id] = { id, frame, insns: body, term };
   }
   return { blocks: blocks as IrBlock[], frames };
 }

@@ -28,8 +28,11 @@ export interface CompiledStages {
   readonly stages: readonly NicStage[];
   readonly hostExits: readonly HostExit[];
   readonly localMemoryBytes: number;
-  // Per stage: eBPF pc -> microcode instruction count (for cost and explain).
   readonly allocation: { readonly spilled: number; readonly copies: number };
+  // The allocated micro blocks (stage glue included), their stages, and each stage's entry block.
+  readonly blocks: readonly MBlock[];
+  readonly stageOfBlock: readonly number[];
+  readonly entries: readonly number[];
 }
 
 export class CodegenError extends Error {}
@@ -290,7 +293,15 @@ export function compileStages(fe: FrontEnd, lowered: Lowered, assignment: StageA
     stages.push({ index: s, program, origins, irBlocks });
   }
   const spillEnd = spillBase + alloc.spillBytes;
-  return { stages, hostExits, localMemoryBytes: Math.max(fe.layout.framesEndBytes, spillEnd), allocation: { spilled: alloc.spilled, copies: alloc.copies } };
+  return {
+    stages,
+    hostExits,
+    localMemoryBytes: Math.max(fe.layout.framesEndBytes, spillEnd),
+    allocation: { spilled: alloc.spilled, copies: alloc.copies },
+    blocks: alloc.blocks,
+    stageOfBlock,
+    entries,
+  };
 }
 
 function stripOrigin(i: MInsn): MicroInsn {

@@ -49,7 +49,8 @@ export type IrInsn =
   | { readonly kind: "opaque"; readonly form: Instruction; readonly origin: Origin; readonly reason: string };
 
 export type IrTerm =
-  | { readonly kind: "goto"; readonly target: number }
+  // origin: the ja it came from, or the instruction it falls through to (absent for inlining glue).
+  | { readonly kind: "goto"; readonly target: number; readonly origin?: Origin }
   | { readonly kind: "branch"; readonly cond: JumpCondInstruction; readonly taken: number; readonly fallthrough: number; readonly origin: Origin }
   | { readonly kind: "exit"; readonly value: VReg; readonly origin: Origin }
   // Execution cannot go on from here in any form the compiler knows (it runs off the program).
@@ -57,6 +58,8 @@ export type IrTerm =
 
 export interface IrBlock {
   readonly id: number;
+  // The inlined frame the block's code runs in.
+  readonly frame: number;
   readonly insns: readonly IrInsn[];
   readonly term: IrTerm;
 }

@@ -400,6 +400,7 @@ function unsignedDivide(b: MBuilder, width: 32 | 64, n: Pair, dv: Pair, irBlock:
     b.materialize(0, rh);
   }
   const loop = b.newBlock(irBlock);
+  b.markLoop(loop, width);
   const take = b.newBlock(irBlock);
   const next = b.newBlock(irBlock);
   const done = b.newBlock(irBlock);

@@ -18,7 +18,7 @@ import { stackOffset } from "./analysis.ts";
 import { bswap16, bswap32 } from "./lower-alu.ts";
 import { activeMutant } from "./mutants.ts";
 import { constPair, readPair, writePair, type LowerCtx, type Pair } from "./lower-context.ts";
-import { constOf, hiOf, loOf, reg, val, type MBuilder, type Src } from "./micro-ir.ts";
+import { constOf, hiOf, loOf, reg, val, type MBuilder, type MemTarget, type Src } from "./micro-ir.ts";
 import { frameTop } from "./stack-layout.ts";
 
 // Signal the compiler's memory commands use (waited for in the same instruction).
@@ -34,7 +34,11 @@ export const contextCsr: ReadonlyMap<number, number> = new Map([
   [16, Csr.RX_QUEUE_INDEX],
 ]);
 
-export type AccessRoute = { readonly kind: "lm-fixed"; readonly lmOffset: number } | { readonly kind: "lm-dynamic" } | { readonly kind: "memory" } | { readonly kind: "context" };
+export type AccessRoute =
+  | { readonly kind: "lm-fixed"; readonly lmOffset: number }
+  | { readonly kind: "lm-dynamic" }
+  | { readonly kind: "memory"; readonly target: MemTarget }
+  | { readonly kind: "context" };
 
 // How an access through a base of this kind is lowered; undefined when the NIC cannot do it.
 export function routeOf(base: AbsVal, off: number, ctxLayoutTop: (frame: number) => number): AccessRoute | undefined {
@@ -44,8 +48,9 @@ export function routeOf(base: AbsVal, off: number, ctxLayoutTop: (frame: number)
       return at === undefined ? { kind: "lm-dynamic" } : { kind: "lm-fixed", lmOffset: ctxLayoutTop(base.frame) + at };
     }
     case "packet":
+      return { kind: "memory", target: { kind: "packet" } };
     case "value":
-      return { kind: "memory" };
+      return { kind: "memory", target: { kind: "map", map: base.map } };
     case "ctx":
       return { kind: "context" };
     default:
@@ -105,7 +110,7 @@ export function lowerLoad(ctx: LowerCtx, f: LoadInstruction, route: AccessRoute)
     }
     case "memory": {
       const addr = b.inReg(base.lo);
-      b.emit(Op.MEM_RD, { d: XFER0, a: addr, imm: f.off, c: f.sizeBytes, x: MEM_SIGNAL, flags: Flag.LE | Flag.SWAP });
+      b.emit(Op.MEM_RD, { d: XFER0, a: addr, imm: f.off, c: f.sizeBytes, x: MEM_SIGNAL, flags: Flag.LE | Flag.SWAP }, route.target);
       const lo = b.temp();
       b.emit(Op.MOV, { d: lo, b: XFER0 });
       let hi: Src = val(0);
@@ -147,7 +152,7 @@ export function lowerStore(ctx: LowerCtx, f: StoreImmInstruction | StoreRegInstr
     case "memory": {
       b.mov(XFER0, v.lo);
       if (f.sizeBytes === 8) b.mov(XFER0 + 1, v.hi);
-      b.emit(Op.MEM_WR, { d: XFER0, a: b.inReg(base.lo), imm: f.off, c: f.sizeBytes, x: MEM_SIGNAL, flags: Flag.LE | Flag.SWAP });
+      b.emit(Op.MEM_WR, { d: XFER0, a: b.inReg(base.lo), imm: f.off, c: f.sizeBytes, x: MEM_SIGNAL, flags: Flag.LE | Flag.SWAP }, route.target);
       return;
     }
     case "lm-fixed":
@@ -163,7 +168,7 @@ export function lowerStore(ctx: LowerCtx, f: StoreImmInstruction | StoreRegInstr
 }
 
 // Atomic add on a map value: mem_add (or mem_tadd when the old value is fetched).
-export function lowerAtomic(ctx: LowerCtx, f: AtomicInstruction): void {
+export function lowerAtomic(ctx: LowerCtx, f: AtomicInstruction, target: MemTarget): void {
   const b = ctx.b;
   const base = readPair(ctx, f.dst);
   const v = readPair(ctx, f.src);

@@ -79,9 +79,11 @@ function lowerInsn(ctx: LowerCtx, insn: IrInsn, irBlock: number): void {
           else lowerStore(ctx, f, route);
           return;
         }
-        case "atomic":
-          lowerAtomic(ctx, f);
+        case "atomic": {
+          const base = ctx.before.regs[f.dst];
+          lowerAtomic(ctx, f, base.k === "value" ? { kind: "map", map: base.map } : { kind: "packet" });
           return;
+        }
         case "lddw":
           if (f.pseudo === "imm64") writePair(ctx, f.dst, constPair((BigInt(f.nextImm >>> 0) << 32n) | BigInt(f.imm >>> 0)));
           else if (f.pseudo === "mapFd" || f.pseudo === "mapIdx") writePair(ctx, f.dst, constPair(BigInt(f.imm + 1)));
@@ -161,7 +163,7 @@ export function lowerProgram(fe: FrontEnd, cuts: ReadonlyMap<number, number>): L
     if (ended) continue;
     const term = block.term;
     const last = states[block.insns.length];
-    if (cut === block.insns.length && term.kind !== "goto") {
+    if (cut === block.insns.length && term.origin) {
       toHost(id, block.insns.length, term.origin, last);
       continue;
     }

@@ -13,9 +13,13 @@ export const loOf = (v: VReg): number => VBASE + 2 * v;
 export const hiOf = (v: VReg): number => VBASE + 2 * v + 1;
 export const isVirtual = (r: number): boolean => r >= VBASE;
 
+// What a memory command reaches, for the cost model.
+export type MemTarget = { readonly kind: "packet" } | { readonly kind: "map"; readonly map: number };
+
 export interface MInsn extends MicroInsn {
   // The eBPF instruction this microcode implements (for --explain and fault reports).
   readonly origin?: Origin;
+  readonly memTarget?: MemTarget;
 }
 
 export type MTerm =
@@ -36,6 +40,8 @@ export interface MBlock {
   term: MTerm;
   // The IR block this code was lowered from (-1 for stage glue).
   readonly irBlock: number;
+  // Iterations per entry when this block heads a loop the compiler made (division).
+  tripCount?: number;
 }
 
 export function mtermSuccessors(t: MTerm): number[] {
@@ -236,9 +242,13 @@ export class MBuilder {
     this.current = undefined;
   }
 
-  emit(op: number, fields: Partial<Omit<MicroInsn, "op">>): void {
-    const insn: MInsn = { ...mk(op, fields), ...(this.origin ? { origin: this.origin } : {}) };
+  emit(op: number, fields: Partial<Omit<MicroInsn, "op">>, memTarget?: MemTarget): void {
+    const insn: MInsn = { ...mk(op, fields), ...(this.origin ? { origin: this.origin } : {}), ...(memTarget ? { memTarget } : {}) };
     this.current!.insns.push(insn);
+  }
+
+  markLoop(block: number, tripCount: number): void {
+    this.blocks[block].tripCount = tripCount;
   }
 
   // A constant in a register.

@@ -22,7 +22,7 @@ export class BitSet {
   union(other: BitSet): boolean {
     let changed = false;
     for (let w = 0; w < this.words.length; w++) {
-      const v = this.words[w] | other.words[w];
+      const v = (this.words[w] | other.words[w]) >>> 0;
       if (v !== this.words[w]) {
         this.words[w] = v;
         changed = true;

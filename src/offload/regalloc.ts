@@ -192,19 +192,18 @@ function buildGraph(blocks: MBlock[], vregCount: number, depth: ReadonlyMap<numb
     }
     return s;
   };
-  const edge = (x: number, y: number): void => {
-    if (x === y) return;
-    node(x).add(y);
-    node(y).add(x);
+  const addCost = (v: number, w: number): void => {
+    cost.set(v, (cost.get(v) ?? 0) + w);
   };
   for (const b of blocks) {
     const weight = 10 ** Math.min(4, depth.get(b.id) ?? 0);
     const live = liveOut[b.id].copy();
+    const words = live.words;
     for (const r of mtermUses(b.term)) {
       if (!isVirtual(r)) continue;
       live.add(vIndex(r));
       node(r);
-      cost.set(r, (cost.get(r) ?? 0) + weight);
+      addCost(r, weight);
     }
     for (let i = b.insns.length - 1; i >= 0; i--) {
       const insn = b.insns[i];
@@ -212,12 +211,21 @@ function buildGraph(blocks: MBlock[], vregCount: number, depth: ReadonlyMap<numb
       const uses = virtualUses(insn);
       const isMove = insn.op === Op.MOV && insn.d !== NONE && isVirtual(insn.d) && isVirtual(insn.b);
       for (const d of defs) {
-        node(d);
-        cost.set(d, (cost.get(d) ?? 0) + weight);
-        for (const l of live) {
-          const v = l + VBASE;
-          if (isMove && v === insn.b) continue;
-          edge(d, v);
+        const dn = node(d);
+        addCost(d, weight);
+        const skip = isMove ? vIndex(insn.b) : -1;
+        for (let w = 0; w < words.length; w++) {
+          let bits = words[w];
+          while (bits) {
+            const low = bits & -bits;
+            const idx = (w << 5) + (31 - Math.clz32(low));
+            bits ^= low;
+            if (idx === skip) continue;
+            const v = idx + VBASE;
+            if (v === d) continue;
+            dn.add(v);
+            node(v).add(d);
+          }
         }
       }
       if (isMove) {
@@ -227,11 +235,10 @@ function buildGraph(blocks: MBlock[], vregCount: number, depth: ReadonlyMap<numb
       for (const d of defs) live.delete(vIndex(d));
       for (const u of uses) {
         node(u);
-        cost.set(u, (cost.get(u) ?? 0) + weight);
+        addCost(u, weight);
         live.add(vIndex(u));
       }
     }
-    // Registers live into the entry with no definition still need distinct registers.
   }
   return { adj, moves, cost };
 }
@@ -403,8 +410,7 @@ export function allocateRegisters(input: MBlock[], opts: AllocateOptions): Alloc
   const depth = loopDepth(blocks, opts.entry);
   let copies = 0;
   for (let round = 0; round < 32; round++) {
-    const g0 = buildGraph(blocks, counter.next, depth);
-    const banks = assignBanks(blocks, counter, g0.cost);
+    const banks = assignBanks(blocks, counter, new Map());
     copies += banks.copies;
     const g = buildGraph(blocks, counter.next, depth);
     const bankOf = (v: number): number => {

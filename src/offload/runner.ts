@@ -44,10 +44,17 @@ export interface NicRunResult {
   readonly host?: RunResult;
 }
 
-// The executor, watching the map values it hands out and the random numbers it draws.
+// The executor, watching the map values it hands out and drawing bpf_get_prandom_u32's numbers
+// from the interpreter's generator, restarted for every packet as the interpreter restarts it.
 class RecordingExecutor extends Executor {
   readonly values: { mapIndex: number; view: Uint8Array }[] = [];
   randomDraws = 0;
+  private random: RandomSource = seededRandom(1);
+  restart(seed: number): void {
+    this.values.length = 0;
+    this.randomDraws = 0;
+    this.random = seededRandom(seed);
+  }
   override valueHandle(mapIndex: number, view: Uint8Array): number {
     const address = super.valueHandle(mapIndex, view);
     this.values[(address >>> HANDLE_SHIFT) & HANDLE_MASK] = { mapIndex, view };
@@ -55,7 +62,7 @@ class RecordingExecutor extends Executor {
   }
   override nextRandom(): number {
     this.randomDraws++;
-    return super.nextRandom();
+    return this.random.nextU32() | 0;
   }
 }
 
@@ -63,6 +70,7 @@ const M32 = 0xffffffffn;
 
 export class NicRunner {
   private readonly runtimes: MapRuntime[];
+  private readonly exec: RecordingExecutor;
 
   constructor(
     readonly image: NicImage,
@@ -74,12 +82,14 @@ export class NicRunner {
       const placed = image.maps.find((p) => p.map === i);
       return new MapRuntime(m, placed?.target ?? 0, fw.hashEntriesPerBucket, fw.hashEntryBytes, fw.arraysUseHashTable);
     });
+    this.exec = new RecordingExecutor({ stages: image.stages.map((s) => s.program), maps: this.runtimes, pcieTarget: image.pcieTarget }, image.execParams, options.randomSeed ?? 1);
   }
 
   run(packet: Uint8Array): NicRunResult {
     const rx = this.options.rx ?? LOOPBACK_RX_QUEUE;
     const seed = this.options.randomSeed ?? 1;
-    const exec = new RecordingExecutor({ stages: this.image.stages.map((s) => s.program), maps: this.runtimes, pcieTarget: this.image.pcieTarget }, this.image.execParams, seed);
+    const exec = this.exec;
+    exec.restart(seed);
     const nic = exec.runPacket({ data: packet, ingressIfindex: rx.ingressIfindex, rxQueueIndex: rx.rxQueueIndex });
     const nicEvents: RunEvent[] = nic.perfEvents.map((e) => ({ kind: "perf-event", pc: -1, map: this.maps[e.mapIndex]?.def.name ?? `#${e.mapIndex}`, cpu: 0, data: e.bytes }));
     const o = nic.outcome;

@@ -1,0 +1,388 @@
+// planOffload: the offload plan of a program for a card and a core count —
+// which instructions run where (NIC stages on cores, the host behind PCIe),
+// what each stage costs per packet, how the stages are replicated, and the
+// predicted throughput and bottleneck. generate: the NIC image of a plan.
+import { programInstructionLimit, totalCores, wireBytes } from "../../hw-model/presets/derive.ts";
+import { Op } from "../../hw-model/isa/opcode.ts";
+import type { Preset, MemoryKind } from "../../hw-model/presets/types.ts";
+import type { Program } from "../ebpf/index.ts";
+import type { MapDef } from "../maps/types.ts";
+import type { VerifierFacts } from "./analysis.ts";
+import { findBlockers, type Blocker, type CapabilityReport } from "./capability.ts";
+import { compileStages, type CompiledStages } from "./codegen.ts";
+import { addCost, blockCost, coreCyclesPerPacket, handoverCost, ZERO_COST, type Cost, type CostContext } from "./cost.ts";
+import { OffloadError } from "./errors.ts";
+import { staticFrequencies } from "./frequency.ts";
+import { frontEnd, type FrontEnd } from "./front-end.ts";
+import { hoistHostCuts } from "./host-cuts.ts";
+import { reversePostOrder } from "./ir.ts";
+import { lowerProgram, type Lowered } from "./lower.ts";
+import { mtermSuccessors, type MBlock } from "./micro-ir.ts";
+import type { NicImage } from "./nic-image.ts";
+import { partition, replicate } from "./partition.ts";
+import { placeMaps, type MapPlacement } from "./placement.ts";
+import { sourceOf, type OffloadSource } from "./source.ts";
+import { execParamsOf } from "../../hw-model/presets/derive.ts";
+import { buildTopology } from "../../hw-model/timing/topology.ts";
+import { AllocationError } from "./regalloc.ts";
+
+// Iterations per entry assumed for an eBPF loop (the compiler's own loops say their count).
+export const EBPF_LOOP_TRIPS = 4;
+// Frame size the predictions assume when none is given: minimum-size Ethernet frames (the worst case).
+export const DEFAULT_PACKET_BYTES = 60;
+
+export interface PlanOptions {
+  readonly cores: number;
+  // Pipeline stages: a number, or "auto" (as few as the code store allows).
+  readonly stages?: number | "auto";
+  readonly verifierFacts?: VerifierFacts;
+  // Measured instruction hits (per eBPF pc) over `packets` packets; replaces the static block frequencies.
+  readonly profile?: { readonly hits: ArrayLike<number>; readonly packets: number };
+  // Frame size for the line-rate and PCIe predictions.
+  readonly packetBytes?: number;
+}
+
+export interface PlanStage {
+  readonly index: number;
+  readonly name: string;
+  // eBPF instructions compiled into the stage, and their smallest and largest pc.
+  readonly ebpfPcs: readonly number[];
+  readonly ebpfRange: readonly [number, number] | null;
+  readonly cores: readonly number[];
+  readonly microcodeInstructions: number;
+  // The largest state a handover into / out of this stage carries (registers, stack bytes, descriptor).
+  readonly handoverInBytes: number;
+  readonly handoverOutBytes: number;
+  // Share of packets that reach the stage.
+  readonly visitsPerPacket: number;
+  // Per offered packet: cycles issued, cycles waited, and the core time (issue, or waits over the threads).
+  readonly issueCyclesPerPacket: number;
+  readonly waitCyclesPerPacket: number;
+  readonly cyclesPerPacket: number;
+  readonly predictedMpps: number;
+}
+
+export interface HostPart {
+  readonly exits: readonly { readonly pc: number; readonly resumePc: number; readonly reasons: readonly string[] }[];
+  readonly ebpfRange: readonly [number, number] | null;
+  readonly visitsPerPacket: number;
+  readonly predictedMpps: number;
+  readonly description: string;
+}
+
+export interface Bound {
+  readonly name: string;
+  readonly mpps: number;
+}
+
+export interface OffloadPlan {
+  readonly program: string;
+  readonly preset: string;
+  readonly cores: number;
+  readonly status: "full" | "partial" | "host";
+  readonly capability: CapabilityReport;
+  readonly stages: readonly PlanStage[];
+  readonly host: HostPart | null;
+  readonly maps: readonly MapPlacement[];
+  readonly localMemoryBytes: number;
+  readonly spilledRegisters: number;
+  // Every rate that limits the pipeline, and the smallest.
+  readonly bounds: readonly Bound[];
+  readonly predicted: { readonly mpps: number; readonly bottleneck: string; readonly packetBytes: number };
+  // What generate() needs to rebuild the image: the program, its maps and each IR block's stage (-1: not on the NIC).
+  readonly source: OffloadSource;
+  readonly mapDefs: readonly MapDef[];
+  readonly stageOfIrBlock: readonly number[];
+}
+
+interface Built {
+  readonly fe: FrontEnd;
+  readonly lowered: Lowered;
+  readonly compiled: CompiledStages;
+  readonly image: NicImage;
+}
+
+const built = new WeakMap<OffloadPlan, Built>();
+
+const mhzToPps = (preset: Preset, cyclesPerPacket: number): number => (cyclesPerPacket > 0 ? (preset.clock.coreMhz * 1e6) / cyclesPerPacket : Infinity);
+
+// Frequencies of the micro blocks per packet (static, scaled by the profile where given).
+function blockFrequencies(fe: FrontEnd, blocks: readonly MBlock[], entry: number, profile: PlanOptions["profile"]): Float64Array {
+  const freq = staticFrequencies(
+    { size: blocks.length, entry, successors: (n) => mtermSuccessors(blocks[n].term) },
+    (header) => blocks[header].tripCount ?? EBPF_LOOP_TRIPS,
+  );
+  if (!profile || profile.packets <= 0) return freq;
+  // Scale each frame-0 IR block's micro blocks to the measured hits of its first instruction.
+  const first = new Map<number, number>();
+  blocks.forEach((b, i) => {
+    if (b.irBlock >= 0 && !first.has(b.irBlock)) first.set(b.irBlock, i);
+  });
+  const scale = new Map<number, number>();
+  for (const [ir, mb] of first) {
+    const block = fe.ir.blocks[ir];
+    const pc = block.insns[0]?.origin.pc ?? (block.term.kind !== "goto" ? block.term.origin.pc : block.term.origin?.pc);
+    if (block.frame !== 0 || pc === undefined || freq[mb] === 0) continue;
+    scale.set(ir, (profile.hits[pc] ?? 0) / profile.packets / freq[mb]);
+  }
+  return freq.map((f, i) => f * (scale.get(blocks[i].irBlock) ?? 1));
+}
+
+function costContext(preset: Preset, maps: readonly MapDef[], placements: readonly MapPlacement[]): CostContext {
+  const unit = new Map<number, MemoryKind>(placements.map((p) => [p.map, p.kind]));
+  return { preset, maps, unitOfMap: (m) => unit.get(m) ?? "emem" };
+}
+
+// Expected accesses per packet of each map the NIC uses (value accesses and firmware calls).
+function accessRates(blocks: readonly MBlock[], freq: Float64Array, used: ReadonlySet<number>): Map<number, number> {
+  const rates = new Map<number, number>([...used].map((m) => [m, 0]));
+  blocks.forEach((b, i) => {
+    for (const insn of b.insns) {
+      const m = insn.op === Op.FWCALL ? insn.imm : insn.memTarget?.kind === "map" ? insn.memTarget.map : undefined;
+      if (m !== undefined && rates.has(m)) rates.set(m, rates.get(m)! + freq[i]);
+    }
+  });
+  return rates;
+}
+
+const popcount = (x: number): number => {
+  let v = x >>> 0;
+  let c = 0;
+  while (v) {
+    v &= v - 1;
+    c++;
+  }
+  return c;
+};
+
+// Bytes a handover carries: live registers, local memory, and the ring descriptor.
+function handoverBytes(preset: Preset, program: { insns: readonly { op: number; imm: number; c: number }[] }): number {
+  let most = 0;
+  for (const i of program.insns) if (i.op === Op.HANDOVER) most = Math.max(most, 4 * popcount(i.imm) + i.c + preset.rings.descriptorBytes);
+  return most;
+}
+
+function compileFor(fe: FrontEnd, lowered: Lowered, stageOf: ReadonlyMap<number, number>, stageCount: number, preset: Preset): CompiledStages {
+  try {
+    return compileStages(fe, lowered, { stageCount, stageOf }, execParamsOf(preset).localMemoryBytesPerThread);
+  } catch (e) {
+    if (e instanceof AllocationError) throw new OffloadError(`${fe.source.name ?? "the program"}: ${e.message}.`);
+    throw e;
+  }
+}
+
+export function planOffload(program: OffloadSource | Program, maps: readonly MapDef[], preset: Preset, options: PlanOptions): OffloadPlan {
+  const source = sourceOf(program);
+  const coresAvailable = totalCores(preset);
+  if (!Number.isInteger(options.cores) || options.cores < 1 || options.cores > coresAvailable) {
+    throw new OffloadError(`the core count must be a whole number from 1 to ${coresAvailable} (${preset.name}), not ${options.cores}.`);
+  }
+  const requested = options.stages ?? "auto";
+  if (requested !== "auto" && (!Number.isInteger(requested) || requested < 1 || requested > options.cores)) {
+    throw new OffloadError(`the stage count must be "auto" or a whole number from 1 to the ${options.cores} cores, not ${requested}.`);
+  }
+  const packetBytes = options.packetBytes ?? DEFAULT_PACKET_BYTES;
+  const fe = frontEnd(source, maps, options.verifierFacts);
+  const blockers = findBlockers(fe, preset);
+  const cuts = hoistHostCuts(fe, blockers.cuts);
+  const lowered = lowerProgram(fe, cuts);
+  const nicBlocks = new Set(lowered.irEntry.keys());
+  const order = reversePostOrder(fe.ir).filter((b) => nicBlocks.has(b));
+  const allZero = new Map(order.map((b) => [b, 0]));
+
+  // One stage first: per-block costs and map access rates on the real microcode.
+  const single = compileFor(fe, lowered, allZero, 1, preset);
+  const freq0 = blockFrequencies(fe, single.blocks, single.entries[0], options.profile);
+  const used = new Set(blockers.report.maps.filter((m) => m.usedOnNic).map((m) => m.index));
+  const placements = placeMaps(maps, accessRates(single.blocks, freq0, used), preset);
+  const ctx = costContext(preset, maps, placements);
+  const irCost = new Map<number, Cost>();
+  const edges = new Map<string, { from: number; to: number; freq: number }>();
+  single.blocks.forEach((b, i) => {
+    irCost.set(b.irBlock, addCost(irCost.get(b.irBlock) ?? ZERO_COST, blockCost(ctx, b), freq0[i]));
+    const succ = mtermSuccessors(b.term);
+    for (const s of succ) {
+      const to = single.blocks[s].irBlock;
+      if (to === b.irBlock) continue;
+      const key = `${b.irBlock}>${to}`;
+      const e = edges.get(key) ?? { from: b.irBlock, to, freq: 0 };
+      e.freq += freq0[i] / succ.length;
+      edges.set(key, e);
+    }
+  });
+  const liveBytes = (block: number): number => {
+    const live = fe.liveness.liveIn[block];
+    let bytes = 8 * live.regs.size;
+    for (const m of live.stack) bytes += m.toString(2).replace(/0/g, "").length;
+    return bytes;
+  };
+  const input = { order, cost: irCost, edges: [...edges.values()], liveBytes };
+  const limit = programInstructionLimit(preset);
+
+  // The stage count: as asked, or the fewest whose stages all fit the code store.
+  let compiled = single;
+  let stageOf: ReadonlyMap<number, number> = allZero;
+  const fits = (c: CompiledStages): boolean => c.stages.every((s) => s.program.insns.length <= limit);
+  if (requested !== "auto" || !fits(single)) {
+    let want = requested === "auto" ? 2 : requested;
+    for (;;) {
+      const p = partition(input, want, preset);
+      stageOf = p.stageOf;
+      compiled = want === 1 ? single : compileFor(fe, lowered, p.stageOf, p.starts.length, preset);
+      if (requested !== "auto" || fits(compiled) || want >= Math.min(order.length, options.cores)) break;
+      want++;
+    }
+  }
+  const biggest = Math.max(...compiled.stages.map((s) => s.program.insns.length));
+  if (biggest > limit) {
+    throw new OffloadError(`${source.name ?? "the program"} needs a stage of ${biggest} microcode instructions, more than the ${limit} ${preset.name} runs per core, even split over ${compiled.stages.length} stages.`);
+  }
+
+  // Costs on the final code: frequencies across stages, handovers included.
+  const freq = blockFrequencies(fe, compiled.blocks, compiled.entries[0], options.profile);
+  const stageCount = compiled.stages.length;
+  const costs: Cost[] = new Array(stageCount).fill(ZERO_COST);
+  const visits = new Array<number>(stageCount).fill(0);
+  visits[0] = 1;
+  const inBytes = new Array<number>(stageCount).fill(0);
+  const outBytes = compiled.stages.map((s) => handoverBytes(preset, s.program));
+  let hostShare = 0;
+  compiled.blocks.forEach((b, i) => {
+    const s = compiled.stageOfBlock[i];
+    costs[s] = addCost(costs[s], blockCost(ctx, b), freq[i]);
+    if (b.term.kind === "handover") {
+      const bytes = outBytes[s];
+      const h = handoverCost(preset, bytes);
+      costs[s] = addCost(costs[s], h.sender, freq[i]);
+      costs[b.term.stage] = addCost(costs[b.term.stage], h.receiver, freq[i]);
+      visits[b.term.stage] += freq[i];
+      inBytes[b.term.stage] = Math.max(inBytes[b.term.stage], bytes);
+    }
+    if (b.term.kind === "toHost") hostShare += freq[i];
+  });
+  const cyclesPerPacket = costs.map((c) => coreCyclesPerPacket(preset, c));
+  const replicas = replicate(cyclesPerPacket, options.cores);
+  const coreList: number[][] = [];
+  let nextCore = 0;
+  for (const r of replicas) {
+    coreList.push(Array.from({ length: r }, (_, k) => nextCore + k));
+    nextCore += r;
+  }
+  const pcsOf = (s: number): number[] => {
+    const pcs = new Set<number>();
+    compiled.stages[s].origins.forEach((o) => {
+      if (o) pcs.add(o.pc);
+    });
+    return [...pcs].sort((a, b) => a - b);
+  };
+  const stages: PlanStage[] = compiled.stages.map((st, s) => {
+    const pcs = pcsOf(s);
+    const range: [number, number] | null = pcs.length ? [pcs[0], pcs[pcs.length - 1]] : null;
+    return {
+      index: s,
+      name: range ? `stage ${s} (pc ${range[0]}..${range[1]})` : `stage ${s}`,
+      ebpfPcs: pcs,
+      ebpfRange: range,
+      cores: coreList[s],
+      microcodeInstructions: st.program.insns.length,
+      handoverInBytes: inBytes[s],
+      handoverOutBytes: outBytes[s],
+      visitsPerPacket: visits[s],
+      issueCyclesPerPacket: costs[s].issueCycles,
+      waitCyclesPerPacket: costs[s].waitCycles,
+      cyclesPerPacket: cyclesPerPacket[s],
+      predictedMpps: (replicas[s] * mhzToPps(preset, cyclesPerPacket[s])) / 1e6,
+    };
+  });
+
+  const image: NicImage = {
+    programName: source.name ?? "program",
+    preset: preset.name,
+    source,
+    stages: compiled.stages,
+    hostExits: compiled.hostExits,
+    maps: placements,
+    execParams: execParamsOf(preset),
+    pcieTarget: buildTopology(preset).pcieUnit,
+    localMemoryBytes: compiled.localMemoryBytes,
+  };
+  const host = hostPart(preset, blockers.report.blockers, image, hostShare, packetBytes);
+  const bounds: Bound[] = stages.map((s) => ({ name: s.name, mpps: s.predictedMpps }));
+  if (host) {
+    bounds.push({ name: "host", mpps: host.predictedMpps });
+    const bytes = packetBytes + preset.pcie.perPacketOverheadBytes;
+    bounds.push({ name: "PCIe to the host", mpps: (preset.pcie.rateGbps * 1e9) / (bytes * 8) / Math.max(hostShare, 1e-9) / 1e6 });
+  }
+  bounds.push({ name: "packet engine", mpps: mhzToPps(preset, preset.packet.distributionCyclesPerPacket) / 1e6 });
+  bounds.push({ name: `line rate (${preset.ports.count} x ${preset.ports.rateGbps} Gb/s)`, mpps: (preset.ports.count * preset.ports.rateGbps * 1e9) / (wireBytes(preset, packetBytes) * 8) / 1e6 });
+  const bottleneck = bounds.reduce((a, b) => (b.mpps < a.mpps ? b : a));
+  const nicEntryCut = cuts.get(0) === 0;
+  const plan: OffloadPlan = {
+    program: source.name ?? "program",
+    preset: preset.name,
+    cores: options.cores,
+    status: nicEntryCut ? "host" : blockers.report.fullyOffloadable ? "full" : "partial",
+    capability: blockers.report,
+    stages,
+    host,
+    maps: placements,
+    localMemoryBytes: compiled.localMemoryBytes,
+    spilledRegisters: compiled.allocation.spilled,
+    bounds,
+    predicted: { mpps: bottleneck.mpps, bottleneck: bottleneck.name, packetBytes },
+    source,
+    mapDefs: maps,
+    stageOfIrBlock: fe.ir.blocks.map((b) => stageOf.get(b.id) ?? -1),
+  };
+  built.set(plan, { fe, lowered, compiled, image });
+  return plan;
+}
+
+function hostPart(preset: Preset, blockers: readonly Blocker[], image: NicImage, share: number, packetBytes: number): HostPart | null {
+  if (image.hostExits.length === 0) return null;
+  const byResume = new Map<number, string[]>();
+  for (const b of blockers) byResume.set(b.hostResumePc, [...(byResume.get(b.hostResumePc) ?? []), `pc ${b.pc}: ${b.reason}`]);
+  const exits = [...new Set(image.hostExits.map((e) => e.resumePc))].sort((a, b) => a - b).map((resumePc) => ({ pc: resumePc, resumePc, reasons: byResume.get(resumePc) ?? ["a blocked instruction further on needs a map value the host must look up itself"] }));
+  const first = exits[0].resumePc;
+  const last = image.source.insns.length - 1;
+  const mpps = share > 0 ? (preset.host.cores * 1e9) / preset.host.passCostNs / share / 1e6 : Infinity;
+  void packetBytes;
+  return {
+    exits,
+    ebpfRange: [first, last],
+    visitsPerPacket: share,
+    predictedMpps: mpps,
+    description: `packets reaching pc ${exits.map((e) => e.resumePc).join(", ")} go to the host (${(share * 100).toFixed(1)}% expected), which runs the rest of the program`,
+  };
+}
+
+// The NIC image of a plan (the one planOffload built, or rebuilt from the plan's data).
+export function generate(plan: OffloadPlan, preset: Preset): NicImage {
+  const cached = built.get(plan);
+  if (cached && cached.image.preset === preset.name) return cached.image;
+  const fe = frontEnd(plan.source, plan.mapDefs);
+  const cuts = hoistHostCuts(fe, findBlockers(fe, preset).cuts);
+  const lowered = lowerProgram(fe, cuts);
+  const stageOf = new Map<number, number>();
+  plan.stageOfIrBlock.forEach((s, b) => {
+    if (s >= 0) stageOf.set(b, s);
+  });
+  for (const b of lowered.irEntry.keys()) if (!stageOf.has(b)) throw new OffloadError(`the plan does not say where IR block ${b} runs; plan again with this preset.`);
+  const compiled = compileFor(fe, lowered, stageOf, plan.stages.length, preset);
+  return {
+    programName: plan.program,
+    preset: preset.name,
+    source: plan.source,
+    stages: compiled.stages,
+    hostExits: compiled.hostExits,
+    maps: plan.maps,
+    execParams: execParamsOf(preset),
+    pcieTarget: buildTopology(preset).pcieUnit,
+    localMemoryBytes: compiled.localMemoryBytes,
+  };
+}
+
+// The compiler's internals for a plan (for --explain and tests).
+export function planInternals(plan: OffloadPlan): Built | undefined {
+  return built.get(plan);
+}
