@@ -20,11 +20,13 @@ export const GEN_MAPS: readonly MapDef[] = [
   { name: "array", type: MapType.ARRAY, keySize: 4, valueSize: 32, maxEntries: 4, flags: 0 },
   { name: "percpu", type: MapType.PERCPU_ARRAY, keySize: 4, valueSize: 8, maxEntries: 2, flags: 0 },
   { name: "devmap", type: MapType.DEVMAP, keySize: 4, valueSize: 4, maxEntries: 4, flags: 0 },
+  { name: "events", type: MapType.RINGBUF, keySize: 0, valueSize: 0, maxEntries: 4096, flags: 0 },
+  { name: "jumps", type: MapType.PROG_ARRAY, keySize: 4, valueSize: 4, maxEntries: 2, flags: 0 },
 ];
 const LOOKUP_MAPS = [0, 1, 2];
 
 // A jump inside a block: to the epilogue, over the rest of this block, or a fixed relative offset.
-type Target = { readonly to: "end" } | { readonly to: "block-end" } | { readonly to: "rel"; readonly offset: number };
+type Target = { readonly to: "end" } | { readonly to: "block-end" } | { readonly to: "rel"; readonly offset: number } | { readonly to: "sub"; readonly index: number };
 // `fixed` items are never mutated (a mutated loop can run to the 1,000,000-instruction limit, which costs seconds).
 type Item = { readonly form: Instruction; readonly target?: Target; readonly fixed?: boolean };
 type Block = readonly Item[];
@@ -177,6 +179,82 @@ const spillFill = fc
     mov(3, 0),
   ]);
 
+// Subprograms called by callBlock (r1 a scalar, r2 a packet or stack pointer): they return r0 and keep r6-r9.
+const SUBPROGRAM_COUNT = 3;
+const SUBPROGRAMS: readonly Block[] = [
+  [movReg(0, 1), addImm(0, 1), op({ kind: "exit" })],
+  [mov(0, 0), load(3, 2, 0, 1), op({ kind: "alu", width: 64, op: "add", source: "reg", dst: 0, src: 3, imm: 0 }), op({ kind: "exit" })],
+  [mov(0, 1), storeImm(2, 0, 5, 4), load(0, 2, 0, 4), op({ kind: "exit" })],
+];
+
+// Calls of the subprograms placed after the main program's exit.
+const callBlock = fc.tuple(fc.integer({ min: 0, max: SUBPROGRAM_COUNT - 1 }), smallImm, fc.boolean()).map(([index, imm, stackArg]): Block => [
+  mov(1, imm),
+  stackArg ? movReg(2, 10) : movReg(2, 7),
+  ...(stackArg ? [addImm(2, -32), storeImm(10, -32, 0, 8)] : []),
+  { form: { kind: "callLocal", offset: 0 }, target: { to: "sub", index } },
+  mov(3, 0),
+  movReg(5, 9),
+]);
+
+const ringbufBlock = fc.tuple(fc.constantFrom(8, 16, 0, 4096), fc.integer({ min: -1, max: 16 }), fc.boolean(), fc.integer({ min: 0, max: 3 })).map(([bytes, off, submit, nullCheck]): Block => [
+  ldMap(1, 4),
+  mov(2, bytes),
+  mov(3, 0),
+  call(131),
+  ...(nullCheck !== 0 ? [jcond("jeq", 0, { imm: 0 }, END)] : []),
+  storeImm(0, off, 7, 4),
+  movReg(1, 0),
+  mov(2, 0),
+  call(submit ? 132 : 133),
+  mov(0, 0),
+  mov(3, 0),
+  movReg(5, 9),
+]);
+
+const pointerSpill = fc.tuple(fc.constantFrom(7, 6, 10, 8), fc.constantFrom(-8, -16, -40, -12), fc.constantFrom<1 | 2 | 4 | 8>(8, 8, 4), fc.integer({ min: 0, max: 3 })).map(([r, off, fillSize, access]): Block => [
+  movReg(4, 7),
+  addImm(4, 4),
+  jcond("jgt", 4, 8, END),
+  storeReg(10, r, off, 8),
+  load(4, 10, off, fillSize),
+  ...(access === 0 ? [load(0, 4, 0, 4)] : access === 1 ? [load(0, 4, 4, 1)] : []),
+  mov(0, 0),
+]);
+
+const variableStack = fc.tuple(fc.constantFrom(3, 7, 15, 63), fc.constantFrom(-16, -64, -8, -512), size, fc.boolean()).map(([mask, base, sz, write]): Block => [
+  movReg(3, 9),
+  op({ kind: "alu", width: 64, op: "and", source: "imm", dst: 3, src: 0, imm: mask }),
+  movReg(4, 10),
+  addImm(4, base),
+  op({ kind: "alu", width: 64, op: "add", source: "reg", dst: 4, src: 3, imm: 0 }),
+  write ? storeImm(4, 0, 0, sz) : load(0, 4, 0, sz),
+  mov(3, 0),
+]);
+
+const stackAtomic = fc.tuple(fc.constantFrom<"add" | "or" | "xchg" | "cmpxchg">("add", "or", "xchg", "cmpxchg"), fc.boolean(), fc.constantFrom<4 | 8>(4, 8), fc.constantFrom(-8, -16, -4)).map(([name, fetch, sz, off]): Block => [
+  storeImm(10, off & ~(sz - 1), 0, sz),
+  mov(3, 1),
+  op({ kind: "atomic", sizeBytes: sz, op: name, fetch: name === "xchg" || name === "cmpxchg" ? true : fetch, dst: 10, src: 3, off: off & ~(sz - 1) }),
+  mov(3, 0),
+]);
+
+const tailCallBlock = fc.integer({ min: 0, max: 3 }).map((slot): Block => [movReg(1, 6), ldMap(2, 5), mov(3, slot), call(12), mov(0, 2), mov(3, 0), movReg(5, 9)]);
+
+const metaBlock = fc.tuple(fc.integer({ min: 1, max: 8 }), size).map(([checked, sz]): Block => [
+  load(2, 6, 8, 4),
+  movReg(4, 2),
+  addImm(4, checked),
+  jcond("jgt", 4, 7, END),
+  load(0, 2, 0, sz),
+  mov(0, 0),
+]);
+
+const wideConstant = fc.tuple(reg, fc.bigInt({ min: -(1n << 63n), max: (1n << 63n) - 1n })).map(([d, v]): Block => {
+  const u = BigInt.asUintN(64, v);
+  return [op({ kind: "lddw", dst: d, pseudo: "imm64", imm: Number(BigInt.asIntN(32, u)), nextImm: Number(BigInt.asIntN(32, u >> 32n)) })];
+});
+
 const loopBlock = fc
   .tuple(reg, fc.integer({ min: 1, max: 24 }), fc.constantFrom<JumpCondName>("jlt", "jle", "jslt"))
   .map(([r, n, cond]): Block => [mov(r, 0), addImm(r, 1), jcond(cond, r, { imm: n }, { to: "rel", offset: -2 })].map((item) => ({ ...item, fixed: true })));
@@ -228,7 +306,16 @@ export const block: fc.Arbitrary<Block> = fc.oneof(
   { weight: 1, arbitrary: adjustBlock },
   { weight: 1, arbitrary: pointerBlock },
   { weight: 2, arbitrary: miscBlock },
+  { weight: 2, arbitrary: callBlock },
+  { weight: 2, arbitrary: ringbufBlock },
+  { weight: 2, arbitrary: pointerSpill },
+  { weight: 2, arbitrary: variableStack },
+  { weight: 1, arbitrary: stackAtomic },
+  { weight: 1, arbitrary: tailCallBlock },
+  { weight: 1, arbitrary: metaBlock },
+  { weight: 1, arbitrary: wideConstant },
 );
+
 
 const prologue: Block = [movReg(6, 1), load(7, 6, 0, 4), load(8, 6, 4, 4), load(9, 6, 16, 4), mov(0, 0), mov(3, 0), load(5, 6, 12, 4)];
 
@@ -255,12 +342,12 @@ export const generatedProgram: fc.Arbitrary<GeneratedProgram> = fc
   .tuple(fc.array(block, { minLength: 1, maxLength: 7 }), fc.integer({ min: 0, max: 4 }), fc.boolean(), mutation)
   .map(([blocks, action, fromReg, m]) => {
     const epilogue: Block = fromReg ? [op({ kind: "alu", width: 64, op: "and", source: "imm", dst: 0, src: 0, imm: 3 }), op({ kind: "exit" })] : [mov(0, action), op({ kind: "exit" })];
-    const { forms, fixed } = layout([prologue.map((item) => ({ ...item, fixed: true })), ...blocks], epilogue);
+    const { forms, fixed } = layout([prologue.map((item) => ({ ...item, fixed: true })), ...blocks], epilogue, SUBPROGRAMS);
     return { program: applyMutation(forms, m, fixed).flatMap(toSlots), mutation: m };
   });
 
 // Resolve the symbolic jump targets into offsets (all blocks laid out in order, then the epilogue).
-function layout(blocks: readonly Block[], epilogue: Block): { forms: Instruction[]; fixed: Set<number> } {
+function layout(blocks: readonly Block[], epilogue: Block, subprograms: readonly Block[]): { forms: Instruction[]; fixed: Set<number> } {
   const slotsOf = (form: Instruction): number => (form.kind === "lddw" ? 2 : 1);
   const blockStarts: number[] = [];
   let pc = 0;
@@ -269,6 +356,14 @@ function layout(blocks: readonly Block[], epilogue: Block): { forms: Instruction
     for (const item of b) pc += slotsOf(item.form);
   }
   const endPc = pc;
+  // The subprograms follow the epilogue; only those the blocks call are placed (an uncalled one would be unreachable).
+  const called = [...new Set(blocks.flatMap((b) => b.flatMap((item) => (item.target?.to === "sub" ? [item.target.index] : []))))].sort();
+  const subStart = new Map<number, number>();
+  let subPc = endPc + epilogue.reduce((n, item) => n + slotsOf(item.form), 0);
+  for (const index of called) {
+    subStart.set(index, subPc);
+    subPc += subprograms[index].reduce((n, item) => n + slotsOf(item.form), 0);
+  }
   const out: Instruction[] = [];
   const fixed = new Set<number>();
   pc = 0;
@@ -276,9 +371,9 @@ function layout(blocks: readonly Block[], epilogue: Block): { forms: Instruction
     const blockEnd = bi + 1 < blocks.length ? blockStarts[bi + 1] : endPc;
     for (const item of b) {
       let form = item.form;
-      if (item.target && (form.kind === "jcond" || form.kind === "ja")) {
+      if (item.target && (form.kind === "jcond" || form.kind === "ja" || form.kind === "callLocal")) {
         const t = item.target;
-        const target = t.to === "end" ? endPc : t.to === "block-end" ? blockEnd : pc + 1 + t.offset;
+        const target = t.to === "end" ? endPc : t.to === "block-end" ? blockEnd : t.to === "sub" ? subStart.get(t.index)! : pc + 1 + t.offset;
         form = { ...form, offset: target - (pc + 1) };
       }
       if (item.fixed) fixed.add(out.length);
@@ -287,6 +382,7 @@ function layout(blocks: readonly Block[], epilogue: Block): { forms: Instruction
     }
   });
   for (const item of epilogue) out.push(item.form);
+  for (const index of called) for (const item of subprograms[index]) out.push(item.form);
   return { forms: out, fixed };
 }
 
