@@ -21,18 +21,20 @@ import { PAIR, bigToPair, pairToBig } from "./compile-u64.ts";
 
 // An AddressSpace that also indexes its regions by segment number, so the
 // compiled tier can find a region from the high half of an address, and
-// counts the changes that can make a cached region stale (a segment mapped
-// again, a region unmapped); mapping a fresh segment changes nothing cached.
+// lists the regions that stopped being mapped (replaced by a new region at
+// their segment, as each call frame's stack is, or unmapped): what a cache
+// of regions must forget. Mapping a fresh segment makes nothing stale.
 export class IndexedAddressSpace extends AddressSpace {
   readonly bySegment = new Map<number, Region>();
-  remaps = 0;
+  readonly stale: Region[] = [];
   // Told about every writable view handed out (helpers write program memory through them): the
   // region and offset, or undefined when the region could not be named.
   onWritableView: ((region: Region | undefined, offset: number) => void) | undefined;
 
   override mapAt(segment: number, spec: RegionSpec): Region {
     const region = super.mapAt(segment, spec);
-    if (this.bySegment.has(segment)) this.remaps++;
+    const replaced = this.bySegment.get(segment);
+    if (replaced !== undefined) this.stale.push(replaced);
     this.bySegment.set(segment, region);
     return region;
   }
@@ -42,7 +44,7 @@ export class IndexedAddressSpace extends AddressSpace {
     for (const [segment, mapped] of this.bySegment) {
       if (mapped !== region) continue;
       this.bySegment.delete(segment);
-      this.remaps++;
+      this.stale.push(region);
     }
   }
 
@@ -140,7 +142,6 @@ export class MemoryPort {
   // Memory was written where the cache could not see (see touchedAnywhere).
   private touchedUnseen = true;
 
-  private remaps: number;
   // Cached regions with a window (the packet), re-read by sync().
   private readonly windowed: SegmentEntry[] = [];
 
@@ -149,7 +150,6 @@ export class MemoryPort {
     readonly memory: IndexedAddressSpace,
     private readonly xdp: XdpBuffer | undefined,
   ) {
-    this.remaps = memory.remaps;
     memory.onWritableView = (region, offset) => {
       const entry = region === undefined ? undefined : this.entries.get(region);
       if (entry === undefined) this.touchedUnseen = true;
@@ -176,16 +176,28 @@ export class MemoryPort {
   // Forget every cached region.
   flush(): void {
     this.slots.fill(MISS);
-    for (const memo of this.contextMemos) memo.known.fill(false);
-    this.remaps = this.memory.remaps;
+    this.entries.clear();
+    this.windowed.length = 0;
+    this.contextMemos.length = 0;
+    this.touchedUnseen = true;
+    this.memory.stale.length = 0;
   }
 
-  // After anything that may remap, unmap or move a window (helper calls, new call frames).
+  // After anything that may remap, unmap or move a window (helper calls, new call frames):
+  // stale regions leave the cache, windows are re-read.
   sync(): void {
-    if (this.memory.remaps !== this.remaps) {
-      this.flush();
-      return;
+    const stale = this.memory.stale;
+    for (const region of stale) {
+      const entry = this.entries.get(region);
+      if (entry === undefined) continue;
+      this.entries.delete(region);
+      const slot = slotOf(entry.segment);
+      if (this.slots[slot] === entry) this.slots[slot] = MISS;
+      const windowed = this.windowed.indexOf(entry);
+      if (windowed >= 0) this.windowed.splice(windowed, 1);
+      if (entry.context !== undefined) this.contextMemos.splice(this.contextMemos.indexOf(entry.context), 1);
     }
+    stale.length = 0;
     for (const entry of this.windowed) {
       const window = entry.region!.window!();
       entry.start = window.start;
@@ -235,7 +247,8 @@ export class MemoryPort {
 
   // The entry of the plain region at a segment (a call frame's stack), which must exist.
   entryAt(segment: number): SegmentEntry {
-    const entry = this.fill(segment);
+    const cached = this.slots[slotOf(segment)];
+    const entry = cached !== MISS && cached.segment === segment ? cached : this.fill(segment);
     if (entry === undefined || entry.region?.context !== undefined) throw new Error(`compiled eBPF: no plain region at segment 0x${segment.toString(16)}`);
     return entry;
   }

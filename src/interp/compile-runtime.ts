@@ -130,17 +130,33 @@ export class RunState {
     if (!(target >= 0 && target < code.program.length)) {
       return this.fail({ kind: "pc-out-of-range", pc, message: `pc ${pc}: call target ${target} is outside the program` }, this.steps);
     }
-    const stack = newStack(this.machine.memory, depth + 1);
-    this.mem.sync();
+    const stack = this.freshStack(depth + 1);
     const R = this.R;
     R[0] = 0;
     R[1] = 0;
     R.fill(0, R6_HI, R10_HI);
-    bigToPair(stack.base + BigInt(STACK_BYTES));
-    R[R10_HI] = PAIR[0];
-    R[R10_HI + 1] = PAIR[1];
+    R[R10_HI] = stack.topHi;
+    R[R10_HI + 1] = stack.topLo;
     if (code.enter(target, this, depth + 1) !== RETURNED) return ENDED;
     return this.resume(code, this.exitPc, pc, CALL_SET_R0);
+  }
+
+  // A zeroed stack for a new frame at `depth`, as newStack makes one. The region an earlier frame at
+  // that depth left behind is zeroed and used again instead: the segment, its bytes (all zero) and
+  // what every pointer into it reaches are the same as with a new region, and nothing is allocated.
+  private freshStack(depth: number): { readonly topHi: number; readonly topLo: number } {
+    const memory = this.machine.memory as IndexedAddressSpace;
+    const segment = Segment.STACK + depth;
+    const earlier = memory.bySegment.get(segment);
+    if (earlier !== undefined && earlier.kind === "stack" && earlier.bytes.length === STACK_BYTES) {
+      earlier.bytes.fill(0);
+    } else {
+      newStack(memory, depth);
+      this.mem.sync();
+    }
+    const entry = this.mem.entryAt(segment);
+    entry.low = STACK_BYTES;
+    return { topHi: entry.segment, topLo: (entry.baseLo + STACK_BYTES) | 0 };
   }
 
   // run.ts callx: a function address (ld_imm64 pseudo-func) or a helper id.
