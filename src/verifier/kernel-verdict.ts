@@ -2,7 +2,7 @@
 // maps through src/kernel and report the kernel verifier's verdict in the
 // terms verify() uses (verdict, verdict line, log, instructions processed).
 import type { Program } from "../ebpf/instruction.ts";
-import { KernelSession, verifierVerdictLine } from "../kernel/index.ts";
+import { KernelSession, ProgFlag, verifierVerdictLine } from "../kernel/index.ts";
 import type { KernelHandle } from "../kernel/index.ts";
 import type { MapDef } from "../maps/types.ts";
 
@@ -21,6 +21,8 @@ export interface KernelVerdictOptions {
   readonly logLevel?: 1 | 2;
   // Where each function starts, for programs whose subprograms the kernel accepts only with BTF func info.
   readonly functions?: readonly { readonly name: string; readonly startPc: number }[];
+  // BPF_F_STRICT_ALIGNMENT, as VerifyOptions.strictAlignment.
+  readonly strictAlignment?: boolean;
   // Maps already created in the session (one fd per MapDef, in order), reused instead of fresh ones.
   readonly mapFds?: readonly number[];
 }
@@ -37,7 +39,7 @@ export function kernelVerdict(session: KernelSession, program: Program, maps: re
       return map.fd;
     });
     const btf = opts.functions !== undefined && opts.functions.length > 1 ? session.funcInfoBtf(opts.functions) : undefined;
-    const verdict = session.tryLoadProgram({ program, mapFds, name: "verify", license: opts.license ?? "GPL", logLevel: opts.logLevel ?? 1, ...(btf ? { btf } : {}) });
+    const verdict = session.tryLoadProgram({ program, mapFds, name: "verify", license: opts.license ?? "GPL", logLevel: opts.logLevel ?? 1, ...(btf ? { btf } : {}), ...(opts.strictAlignment ? { progFlags: ProgFlag.STRICT_ALIGNMENT } : {}) });
     // Some kernel messages lack their newline, which glues them to the statistics line.
     const log = (verdict.accepted ? verdict.program.verifierLog : verdict.error.verifierLog).replace(/([^\n])(processed \d+ insns)/, "$1\n$2");
     if (verdict.accepted) opened.push(verdict.program);

@@ -5,6 +5,7 @@
 //   # message: R0 !read_ok
 //   # map: NAME TYPE key=N value=N entries=N [flags=N] [frozen] [init=HEX]
 //   # license: Proprietary
+//   # flags: strict-alignment
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { assemble } from "../../src/ebpf/asm.ts";
@@ -17,6 +18,8 @@ export interface VerifierCase {
   readonly message?: string;
   readonly why: string;
   readonly license: string;
+  // `# flags: strict-alignment` loads with BPF_F_STRICT_ALIGNMENT.
+  readonly strictAlignment: boolean;
   readonly maps: readonly MapDef[];
   readonly program: Program;
   readonly source: string;
@@ -61,6 +64,7 @@ export function loadCase(file: string): VerifierCase {
     ...(message !== undefined ? { message } : {}),
     why: header(source, "why")[0] ?? "",
     license: header(source, "license")[0] ?? "GPL",
+    strictAlignment: header(source, "flags").some((f) => f.includes("strict-alignment")),
     maps: header(source, "map").map((m) => parseMap(m, file)),
     program: assemble(source, { sourceName: file }),
     source,

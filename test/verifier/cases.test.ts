@@ -24,7 +24,7 @@ describe("hand-written verifier cases", () => {
   });
 
   it.each(cases.map((c) => [c.file, c] as const))("%s: our verdict and message match the header", (_file, c) => {
-    const result = verify(c.program, c.maps, { license: c.license });
+    const result = verify(c.program, c.maps, { license: c.license, strictAlignment: c.strictAlignment });
     if (c.expect === "accept") {
       expect(result.error?.lines.join(" | ") ?? "accepted").toBe("accepted");
     } else {
@@ -42,8 +42,8 @@ describe.skipIf(!kernelAvailable)("hand-written verifier cases against the kerne
     const disagreements: string[] = [];
     await withKernel((k) => {
       for (const c of cases) {
-        const kernel = kernelVerdict(k, c.program, c.maps, { license: c.license });
-        const ours = verify(c.program, c.maps, { license: c.license });
+        const kernel = kernelVerdict(k, c.program, c.maps, { license: c.license, strictAlignment: c.strictAlignment });
+        const ours = verify(c.program, c.maps, { license: c.license, strictAlignment: c.strictAlignment });
         confusion.add(ours.accepted, kernel.accepted);
         const kernelVerdictText = kernel.accepted ? "accept" : "reject";
         if (kernelVerdictText !== c.expect) disagreements.push(`${c.file}: header says ${c.expect}, kernel says ${kernelVerdictText} (${kernel.message})`);
