@@ -13,6 +13,9 @@ import { verify } from "../verifier/index.ts";
 import { driveSimulation, type DriverResult } from "./driver.ts";
 import { SimInputError } from "./errors.ts";
 import { programListing } from "./program-listing.ts";
+import { planAndGenerate } from "./offload-step.ts";
+import { PROFILE_PACKETS } from "./driver.ts";
+import { profileTraffic, type TrafficProfile } from "./profile.ts";
 import { openTraffic, type TrafficChoice, type TrafficStream } from "./traffic-source.ts";
 
 export const DEFAULT_PRESET = "nfp-4000";
@@ -37,9 +40,6 @@ export interface RunRequest {
 
 // A program the verifier refuses: it could not be loaded at all, so there is nothing to offload.
 export class ProgramRejectedError extends SimInputError {}
-
-// The program cannot be offloaded (and --partial was not given): a "no" verdict, not bad input.
-export class NotOffloadableError extends SimInputError {}
 
 // What the offload step hands the simulation: the image, and the plan as the report shows it.
 export interface PlannedOffload {
@@ -69,13 +69,8 @@ export interface OffloadRequest {
   readonly maps: readonly SimMap[];
   readonly cores: number;
   readonly partial: boolean;
-}
-
-// Plans and generates the offload. The offload compiler (src/offload: planOffload,
-// generate) is being written; until it lands, a run stops here with this sentence.
-export function planAndGenerate(request: OffloadRequest): PlannedOffload {
-  void request;
-  throw new SimInputError("the offload compiler (src/offload: planOffload and generate) is not available yet, so this program cannot be planned for the NIC; nothing was simulated.");
+  // The host interpreter's profile of the first packets.
+  readonly profile?: TrafficProfile;
 }
 
 export interface PreparedRun {
@@ -85,6 +80,7 @@ export interface PreparedRun {
   readonly nicMaps: readonly SimMap[];
   readonly hostMaps: readonly SimMap[];
   readonly traffic: TrafficStream;
+  readonly profile: TrafficProfile;
 }
 
 // Everything that can fail on bad input, checked before any simulation starts.
@@ -114,16 +110,14 @@ export function prepareRun(request: RunRequest): PreparedRun {
   const traffic = openTraffic(request.traffic, { ...(request.packetLimit === undefined ? {} : { packetLimit: request.packetLimit }), seed: request.seed ?? DEFAULT_SEED });
   // The host's copy is taken before the NIC touches anything.
   const hostMaps = cloneMaps(setup.maps);
-  return { preset, object, program, nicMaps: setup.maps, hostMaps, traffic };
+  const profile = profileTraffic(traffic, { program: program.insns, maps: hostMaps, programs: tailCallPrograms(object) }, PROFILE_PACKETS, preset.ports.count, request.seed ?? DEFAULT_SEED);
+  return { preset, object, program, nicMaps: setup.maps, hostMaps, traffic, profile };
 }
 
 export function runOffloadSim(request: RunRequest, offload: (r: OffloadRequest) => PlannedOffload = planAndGenerate): RunResult {
   const prepared = prepareRun(request);
   const { preset, object, program } = prepared;
-  const planned = offload({ preset, object, program, maps: prepared.nicMaps, cores: request.cores, partial: request.partial });
-  if (planned.status === "partial" && !request.partial) {
-    throw new NotOffloadableError(`${object.fileName}: program ${program.name} cannot be fully offloaded (${planned.reasons.join("; ")}); --partial runs the rest on the host.`);
-  }
+  const planned = offload({ preset, object, program, maps: prepared.nicMaps, cores: request.cores, partial: request.partial, profile: prepared.profile });
   const driver = driveSimulation(
     {
       preset,
@@ -134,6 +128,8 @@ export function runOffloadSim(request: RunRequest, offload: (r: OffloadRequest) 
       check: request.check,
       ...(request.lineRateGbps === undefined ? {} : { rateGbps: request.lineRateGbps }),
       seed: request.seed ?? DEFAULT_SEED,
+      // The listing shows the profile taken before planning.
+      profilePackets: 0,
       ...(prepared.traffic.expectedPackets === undefined ? {} : { expectedPackets: prepared.traffic.expectedPackets }),
       ...(request.onProgress ? { onProgress: (done: number) => request.onProgress!(done, prepared.traffic.expectedPackets) } : {}),
     },
@@ -181,8 +177,8 @@ export function assembleRunResult(request: RunRequest, prepared: PreparedRun, pl
       name: program.name,
       section: program.section,
       instructions: program.insns.length,
-      listing: programListing(program.insns, program.lineInfo, driver.hits, (pc) => planned.stageOfPc(pc)),
-      profiledPackets: driver.profiledPackets,
+      listing: programListing(program.insns, program.lineInfo, prepared.profile.hits, (pc) => planned.stageOfPc(pc)),
+      profiledPackets: prepared.profile.packets,
     },
     offload,
     simulation: driver.simulation,

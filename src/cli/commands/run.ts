@@ -12,7 +12,8 @@ import { createProgress } from "../../report/progress.ts";
 import { renderTerminal } from "../../report/terminal.ts";
 import { parseLineRate } from "../../sim/line-rate.ts";
 import { SimInputError } from "../../sim/errors.ts";
-import { NotOffloadableError, runOffloadSim } from "../../sim/run.ts";
+import { NotOffloadableError } from "../../sim/offload-step.ts";
+import { runOffloadSim } from "../../sim/run.ts";
 import type { TrafficChoice } from "../../sim/traffic-source.ts";
 
 interface RunArgs {
