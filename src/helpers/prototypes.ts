@@ -60,6 +60,9 @@ export interface HelperPrototype {
   readonly pktAccess: boolean;
   // An XDP program may call it (xdp_func_proto or its fallback bpf_base_func_proto).
   readonly allowedInXdp: boolean;
+  // It may move or resize the packet, so every packet pointer taken before the call is stale
+  // (net/core/filter.c bpf_helper_changes_pkt_data).
+  readonly changesPacketData: boolean;
 }
 
 // enum bpf_func_id values of the helpers in the table (BPF_FUNC_<name>).
@@ -135,6 +138,7 @@ interface Row {
   readonly gplOnly?: boolean;
   readonly pktAccess?: boolean;
   readonly allowedInXdp?: boolean;
+  readonly changesPacketData?: boolean;
 }
 
 const proto = (id: number, name: string, row: Row = {}): HelperPrototype => ({
@@ -145,6 +149,7 @@ const proto = (id: number, name: string, row: Row = {}): HelperPrototype => ({
   gplOnly: row.gplOnly ?? false,
   pktAccess: row.pktAccess ?? false,
   allowedInXdp: row.allowedInXdp ?? true,
+  changesPacketData: row.changesPacketData ?? false,
 });
 
 export const helperPrototypes: readonly HelperPrototype[] = [
@@ -168,10 +173,10 @@ export const helperPrototypes: readonly HelperPrototype[] = [
     pktAccess: true,
   }),
   proto(HelperId.GET_NUMA_NODE_ID, "get_numa_node_id"),
-  proto(HelperId.XDP_ADJUST_HEAD, "xdp_adjust_head", { args: [ctx, anything] }),
+  proto(HelperId.XDP_ADJUST_HEAD, "xdp_adjust_head", { args: [ctx, anything], changesPacketData: true }),
   proto(HelperId.REDIRECT_MAP, "redirect_map", { args: [mapPtr, anything, anything] }),
-  proto(HelperId.XDP_ADJUST_META, "xdp_adjust_meta", { args: [ctx, anything] }),
-  proto(HelperId.XDP_ADJUST_TAIL, "xdp_adjust_tail", { args: [ctx, anything] }),
+  proto(HelperId.XDP_ADJUST_META, "xdp_adjust_meta", { args: [ctx, anything], changesPacketData: true }),
+  proto(HelperId.XDP_ADJUST_TAIL, "xdp_adjust_tail", { args: [ctx, anything], changesPacketData: true }),
   proto(HelperId.FIB_LOOKUP, "fib_lookup", { args: [ctx, writableMem, size, anything], gplOnly: true }),
   proto(HelperId.MAP_PUSH_ELEM, "map_push_elem", { args: [mapPtr, mapValue, anything], pktAccess: true }),
   proto(HelperId.MAP_POP_ELEM, "map_pop_elem", { args: [mapPtr, mapValueOut] }),
