@@ -27,9 +27,6 @@ const BPF_MAX_VAR_SIZ = 1 << 29;
 const MEM_TYPES_TEXT = "fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_";
 const MEM_TYPES = new Set(["stack", "pkt", "pkt_meta", "map_value", "ringbuf_mem"]);
 
-// net/core/filter.c bpf_helper_changes_pkt_data, for the helpers XDP may call.
-const CHANGES_PACKET_DATA = new Set<number>([HelperId.XDP_ADJUST_HEAD, HelperId.XDP_ADJUST_META, HelperId.XDP_ADJUST_TAIL]);
-
 const funcName = (id: number, proto: HelperPrototype | undefined): string =>
   proto ? `bpf_${proto.name}` : id < 0 || id >= BPF_FUNC_MAX_ID ? "unknown" : `func`;
 
@@ -56,7 +53,7 @@ export function checkHelperCall(env: Env, state: VState, pc: number, helperId: n
   if (meta.releaseRef !== undefined) releaseReference(env, state, meta.releaseRef);
   for (let r = 1; r <= 5; r++) frame.regs[r] = NOT_INIT;
   frame.regs[0] = returnValue(env, state, pc, p, meta);
-  if (CHANGES_PACKET_DATA.has(p.id)) {
+  if (p.changesPacketData) {
     forEachReg(state, (r, replace) => {
       if (r.kind === "ptr" && (r.type === "pkt" || r.type === "pkt_meta" || r.type === "pkt_end")) replace(env.opts.allowPtrLeaks ? unknownScalar : NOT_INIT);
     });
