@@ -26,7 +26,8 @@ export function analyseScaling(frameBytes: number, unsorted: readonly SweepPoint
   }
   const speedup = first.mpps > 0 ? last.mpps / first.mpps : 0;
   const range = points.length > 1 ? ` from ${mpps(first.mpps)} at ${first.cores} core${first.cores === 1 ? "" : "s"} to ${mpps(last.mpps)} at ${last.cores} (${speedup.toFixed(1)}x for ${(last.cores / first.cores).toFixed(0)}x the cores)` : ` (${mpps(first.mpps)} at ${first.cores} cores)`;
-  const limitNote = last.bottleneck.kind === "none" ? "" : `; at ${last.cores} cores: ${last.bottleneck.sentence}`;
+  const lowerFirst = (text: string): string => text.charAt(0).toLowerCase() + text.slice(1);
+  const limitNote = last.bottleneck.kind === "none" ? "." : `; at ${last.cores} cores, ${lowerFirst(last.bottleneck.sentence)}`;
   return { frameBytes, stopsAtCores: null, limit: "none", sentence: `Scales over the whole range${range}${limitNote}` };
 }
 
