@@ -28,6 +28,7 @@ import {
 import type { Insn, Program } from "../ebpf/instruction.ts";
 import { mapHandleAddress } from "../helpers/args.ts";
 import { findBlocks, type Block } from "./compile-blocks.ts";
+import { NO_PROOFS, type AccessProofs } from "./compile-facts.ts";
 import { CACHE_BITS, HASH_MULTIPLIER, REFUSED, WIDE } from "./compile-memory.ts";
 import { pcOutOfRangeFault } from "./compile-runtime.ts";
 import type { Fault } from "./fault.ts";
@@ -68,15 +69,16 @@ const spillAll = (): string => Array.from({ length: 11 }, (_, r) => `R[${2 * r}]
 const reloadAll = (): string => Array.from({ length: 11 }, (_, r) => `h${r} = R[${2 * r}]; l${r} = R[${2 * r + 1}];`).join(" ");
 const spillArguments = (): string => Array.from({ length: 5 }, (_, i) => `R[${2 * (i + 1)}] = h${i + 1}; R[${2 * (i + 1) + 1}] = l${i + 1};`).join(" ");
 
-export function emitFunction(program: Program, entry: number, stepwise: boolean): string {
+export function emitFunction(program: Program, entry: number, stepwise: boolean, proofs: AccessProofs = NO_PROOFS): string {
   const { blocks, blockAt } = findBlocks(program, entry, stepwise);
-  const cases = blocks.map((block) => new BlockEmitter(program, block, blockAt, stepwise).emit());
+  const cases = blocks.map((block) => new BlockEmitter(program, block, blockAt, stepwise, proofs).emit());
+  const packet = proofs.packetInBounds.size > 0 ? `, PE = S.packetEntry(), PV = PE.view, PB = PE.baseLo` : "";
   const loads = Array.from({ length: 11 }, (_, r) => `h${r} = R[${2 * r}], l${r} = R[${2 * r + 1}]`).join(", ");
   return [
     `"use strict";`,
     `const { PAIR: P, mul64, shiftLeft64, shiftRight64, shiftRightArith64, byteSwap32, byteSwap16, aluWide } = rt;`,
     `return function ${stepwise ? "stepwise" : "compiled"}_pc${entry}(S, depth) {`,
-    `const R = S.R, M = S.mem, SL = M.slots, max = S.maxSteps, SE = S.stackEntry(depth), SV = SE.view;`,
+    `const R = S.R, M = S.mem, SL = M.slots, max = S.maxSteps, SE = S.stackEntry(depth), SV = SE.view${packet};`,
     `let ${loads};`,
     `let steps = S.steps, t = 0, u = 0, v = 0, vh = 0, ah = 0, al = 0, oh = 0, ol = 0, o = 0, e = SL[0];`,
     `let b = ${blockAt.get(entry)};`,
@@ -100,6 +102,7 @@ class BlockEmitter {
     private readonly block: Block,
     private readonly blockAt: ReadonlyMap<number, number>,
     private readonly stepwise: boolean,
+    private readonly proofs: AccessProofs,
   ) {
     this.length = block.pcs.length;
   }
@@ -317,6 +320,7 @@ class BlockEmitter {
     const at = frameOffset(insn.src, insn.off, size);
     if (at !== undefined) return this.out.push(stackLoad(d, at, size, opMode(insn.opcode) === Mode.MEMSX)), undefined;
     this.address(insn.src, insn.off);
+    if (this.proofs.packetInBounds.has(pc)) return this.out.push(packetLoad(d, size, opMode(insn.opcode) === Mode.MEMSX)), undefined;
     if (size === 8) {
       this.out.push(inlineLoad(8));
       this.faultUnless("v < 0", pc);
@@ -339,6 +343,7 @@ class BlockEmitter {
     const at = frameOffset(insn.dst, insn.off, size);
     if (at !== undefined) return this.out.push(stackStore(value, at, size)), undefined;
     this.address(insn.dst, insn.off);
+    if (this.proofs.packetInBounds.has(pc)) return this.out.push(packetStore(value, size)), undefined;
     this.storeOrFault(sizeBytes[opSize(insn.opcode)], value, pc);
   }
 
@@ -420,6 +425,21 @@ function stackStore(value: Operand, at: number, size: number): string {
           ? `SV.setUint16(${at}, ${value.lo}, true);`
           : `SV.setUint8(${at}, ${value.lo});`;
   return `${set} if (SE.low > ${at}) SE.low = ${at};`;
+}
+
+// A packet access the verifier proved inside data..data_end (compile-facts.ts): the packet frame's
+// bytes (PV) at the address's offset from the frame's base (PB).
+function packetLoad(d: Operand, size: number, signed: boolean): string {
+  const at = "(al >>> 0) - PB";
+  if (size === 8) return `o = ${at}; ${d.lo} = PV.getInt32(o, true); ${d.hi} = PV.getInt32(o + 4, true);`;
+  const get = size === 4 ? `PV.getInt32(${at}, true)` : size === 2 ? `PV.get${signed ? "Int" : "Uint"}16(${at}, true)` : `PV.get${signed ? "Int" : "Uint"}8(${at})`;
+  return `${d.lo} = ${get}; ${d.hi} = ${signed ? `${d.lo} >> 31` : "0"};`;
+}
+
+function packetStore(value: Operand, size: number): string {
+  const at = "o = (al >>> 0) - PB;";
+  if (size === 8) return `${at} PV.setInt32(o, ${value.lo}, true); PV.setInt32(o + 4, ${value.hi}, true);`;
+  return `${at} PV.${size === 4 ? "setInt32" : size === 2 ? "setUint16" : "setUint8"}(o, ${value.lo}${size === 1 ? "" : ", true"});`;
 }
 
 // The memory port's fast path, inline: the segment's cache entry (compile-memory.ts) and the

@@ -4,7 +4,9 @@
 // callx targets) and, only when a run gets near its instruction budget, a
 // stepwise one that stops at the exact instruction.
 import type { Program } from "../ebpf/instruction.ts";
+import type { VerifierResult } from "../verifier/index.ts";
 import { emitFunction } from "./compile-emit.ts";
+import { NO_PROOFS, accessProofs, type AccessProofs } from "./compile-facts.ts";
 import type { CompiledCode, RunState } from "./compile-runtime.ts";
 import * as pairs from "./compile-u64.ts";
 
@@ -25,7 +27,10 @@ export class CompiledProgram implements CompiledCode {
   private readonly fast = new Map<number, CompiledFunction>();
   private readonly stepwiseAt = new Map<number, CompiledFunction>();
 
-  constructor(readonly program: Program) {}
+  constructor(
+    readonly program: Program,
+    private readonly proofs: AccessProofs = NO_PROOFS,
+  ) {}
 
   enter(pc: number, state: RunState, depth: number): number {
     return this.entry(pc)(state, depth);
@@ -53,23 +58,35 @@ export class CompiledProgram implements CompiledCode {
 
   // The generated source of one function (for inspection and tests).
   source(pc: number, stepwise = false): string {
-    return emitFunction(this.program, pc, stepwise);
+    return emitFunction(this.program, pc, stepwise, this.proofs);
   }
 
   private build(pc: number, stepwise: boolean): CompiledFunction {
     // The generated code is made only from the program's instruction fields, all numbers.
-    const factory = new Function("rt", "CP", emitFunction(this.program, pc, stepwise)) as (rt: typeof runtime, code: CompiledProgram) => CompiledFunction;
+    const factory = new Function("rt", "CP", emitFunction(this.program, pc, stepwise, this.proofs)) as (rt: typeof runtime, code: CompiledProgram) => CompiledFunction;
     return factory(runtime, this);
   }
 }
 
 const compiled = new WeakMap<Program, CompiledProgram>();
+const compiledWithFacts = new WeakMap<VerifierResult, CompiledProgram>();
 
 export function compiledProgram(program: Program): CompiledProgram {
   let entry = compiled.get(program);
   if (entry === undefined) {
     entry = new CompiledProgram(program);
     compiled.set(program, entry);
+  }
+  return entry;
+}
+
+// The program compiled with what the verifier proved about it (compile-facts.ts): only for a program
+// `verdict` accepted, run on an XDP packet.
+export function compiledProgramWithFacts(program: Program, verdict: VerifierResult): CompiledProgram {
+  let entry = compiledWithFacts.get(verdict);
+  if (entry === undefined || entry.program !== program) {
+    entry = new CompiledProgram(program, accessProofs(program, verdict));
+    compiledWithFacts.set(verdict, entry);
   }
   return entry;
 }

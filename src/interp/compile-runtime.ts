@@ -71,6 +71,13 @@ export class RunState {
     this.maps = machine.maps;
   }
 
+  // The cache entry of the XDP packet frame (code compiled with verifier facts reaches it directly).
+  packetEntry(): SegmentEntry {
+    const xdp = this.machine.xdp;
+    if (xdp === undefined) throw new Error("compiled eBPF: code compiled with packet proofs ran without a packet");
+    return this.mem.entryAt(Number(xdp.packetRegion.base >> 32n));
+  }
+
   // The cache entry of the stack of the frame at `depth` (the generated code reaches it directly).
   stackEntry(depth: number): SegmentEntry {
     return this.mem.entryAt(Segment.STACK + depth);

@@ -9,13 +9,21 @@
 import type { Program } from "../ebpf/instruction.ts";
 import type { RunEvent } from "../helpers/runtime.ts";
 import { IndexedAddressSpace, MemoryPort } from "./compile-memory.ts";
-import { compiledProgram, type CompiledFunction, type CompiledProgram } from "./compile-program.ts";
+import type { VerifierResult } from "../verifier/index.ts";
+import { compiledProgram, compiledProgramWithFacts, type CompiledFunction, type CompiledProgram } from "./compile-program.ts";
 import { ENDED, REGISTER_HALVES, RETURNED, RunState, type End } from "./compile-runtime.ts";
 import { PAIR, bigToPair, pairToBig } from "./compile-u64.ts";
 import { DEFAULT_MAX_STEPS, type RunEnv, type RunOptions, type RunResult } from "./env.ts";
 import { createMachine, type Machine } from "./machine.ts";
 import type { Fault } from "./fault.ts";
 import type { Region } from "./memory.ts";
+
+export interface CompiledRunOptions extends Pick<RunOptions, "maxSteps"> {
+  // The verifier's verdict on this program: when it accepted the program, the packet accesses it
+  // proved in bounds run without checks (compile-facts.ts). The caller vouches that it is the
+  // verdict for this very program and its maps.
+  readonly facts?: VerifierResult;
+}
 
 export class CompiledSession {
   readonly machine: Machine;
@@ -33,11 +41,12 @@ export class CompiledSession {
   constructor(
     readonly program: Program,
     env: RunEnv = {},
-    options: Pick<RunOptions, "maxSteps"> = {},
+    options: CompiledRunOptions = {},
   ) {
     const memory = new IndexedAddressSpace();
     this.machine = createMachine(program, env, memory);
-    this.code = compiledProgram(program);
+    // The verifier's facts hold for XDP runs of the program it accepted only.
+    this.code = options.facts?.accepted && this.machine.xdp ? compiledProgramWithFacts(program, options.facts) : compiledProgram(program);
     this.state = new RunState(this.machine, new MemoryPort(memory, this.machine.xdp?.buffer), options.maxSteps ?? DEFAULT_MAX_STEPS, compiledProgram);
     this.stackRegion = this.machine.frames[0].stack;
     this.stackBytes = this.stackRegion.bytes;

@@ -7,7 +7,7 @@
 // kept per block). A run that asks for a per-instruction trace (onStep) is
 // handed to the reference interpreter, which is the only tier that has one.
 import type { Program } from "../ebpf/instruction.ts";
-import { CompiledSession } from "./compile-session.ts";
+import { CompiledSession, type CompiledRunOptions } from "./compile-session.ts";
 import type { RunEnv, RunOptions, RunResult } from "./env.ts";
 import { run } from "./run.ts";
 
@@ -17,7 +17,7 @@ export type Tier = "reference" | "compiled";
 const isIntegerSlot = (slot: { opcode: unknown; dst: unknown; src: unknown; off: unknown; imm: unknown }): boolean =>
   Number.isInteger(slot.opcode) && Number.isInteger(slot.dst) && Number.isInteger(slot.src) && Number.isInteger(slot.off) && Number.isInteger(slot.imm);
 
-export function runCompiled(program: Program, env: RunEnv = {}, options: RunOptions = {}): RunResult {
+export function runCompiled(program: Program, env: RunEnv = {}, options: RunOptions & CompiledRunOptions = {}): RunResult {
   if (options.onStep !== undefined || !program.every(isIntegerSlot)) return run(program, env, options);
   return new CompiledSession(program, env, options).run();
 }
@@ -26,4 +26,4 @@ export function runCompiled(program: Program, env: RunEnv = {}, options: RunOpti
 export const runTier = (tier: Tier, program: Program, env: RunEnv = {}, options: RunOptions = {}): RunResult =>
   tier === "compiled" ? runCompiled(program, env, options) : run(program, env, options);
 
-export { CompiledSession } from "./compile-session.ts";
+export { CompiledSession, type CompiledRunOptions } from "./compile-session.ts";
