@@ -138,14 +138,16 @@ ${table("mismatch-table", ["", "NIC", "host"], [["action", m.nic.action, m.host.
 function listingSection(run: RunResult): string {
   const listing = run.program.listing;
   const profiled = Math.max(1, run.program.profiledPackets);
+  const hostRange = run.offload.hostPart?.ebpfRange ?? null;
+  const onHost = (pc: number): boolean => hostRange !== null && pc >= hostRange[0] && pc <= hostRange[1];
   const rows = listing
     .map((l) => {
       // Runs per profiled packet: 1 for an instruction every packet runs once, more inside loops.
       const perPacket = l.hits / profiled;
       const heat = Math.min(1, perPacket);
       const src = l.source ? `<tr class="src"><td></td><td colspan="4">${escapeHtml(l.source)}</td></tr>` : "";
-      const where = l.stage === null ? "host" : `stage ${l.stage}`;
-      return `${src}<tr class="insn${l.hits === 0 ? " cold" : ""}" style="--heat:${heat.toFixed(3)}"><td class="num">${l.pc}</td><td class="code">${escapeHtml(l.text)}</td><td class="where s${l.stage ?? "h"}">${where}</td><td class="num">${formatCount(l.hits)}</td><td class="heat"><span style="width:${(heat * 100).toFixed(1)}%"></span></td></tr>`;
+      const where = l.stage !== null ? `stage ${l.stage}` : onHost(l.pc) ? "host" : "-";
+      return `${src}<tr class="insn${l.hits === 0 ? " cold" : ""}" style="--heat:${heat.toFixed(3)}"><td class="num">${l.pc}</td><td class="code">${escapeHtml(l.text)}</td><td class="where s${l.stage ?? (where === "host" ? "h" : "x")}">${where}</td><td class="num">${formatCount(l.hits)}</td><td class="heat"><span style="width:${(heat * 100).toFixed(1)}%"></span></td></tr>`;
     })
     .join("\n");
   const cut = listing.length > 0 && listing[listing.length - 1].pc + 2 < run.program.instructions ? `<p class="muted">The listing stops after ${listing.length} instructions.</p>` : "";

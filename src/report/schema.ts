@@ -43,7 +43,8 @@ const listingLine = t.object({
   text: t.string(),
   // The C source line clang recorded for this instruction, if any.
   source: t.nullable(t.string()),
-  // Stage index running it on the NIC, or null when it runs on the host.
+  // Stage index running it on the NIC; null when no NIC stage has code of its own for it
+  // (the host part runs it, or the compiler folded it into a neighbour, e.g. an exit into the verdict).
   stage: t.nullable(count),
   // Times the host interpreter executed it over the profiled packets.
   hits: count,

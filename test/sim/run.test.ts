@@ -1,0 +1,66 @@
+// `offload-sim run` end to end on the sample programs: the real verifier,
+// offload compiler, NIC model and host interpreter.
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { validateReport } from "../../src/report/schema.ts";
+import { NotOffloadableError } from "../../src/sim/offload-step.ts";
+import { runOffloadSim } from "../../src/sim/run.ts";
+
+const program = (name: string): string => new URL(`../../programs/${name}.o`, import.meta.url).pathname;
+const bin = new URL("../../bin/offload-sim.js", import.meta.url).pathname;
+const dir = mkdtempSync(join(tmpdir(), "sim-run-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+// IEEE 802.3: a 64-byte frame occupies 84 bytes of wire time; two 25 Gb/s ports of the nfp-4000 preset.
+const LINE_RATE_64B_MPPS = (2 * 25e9) / (84 * 8) / 1e6;
+
+describe("offload-sim run", () => {
+  it("offloads xdp_drop fully and drops every packet at the line rate, as the plan predicts", () => {
+    const run = runOffloadSim({ objectFile: program("xdp_drop"), cores: 8, traffic: { kind: "generator", spec: "udp size=64" }, packetLimit: 4_000, check: true, partial: false });
+    expect(run.offload.status).toBe("full");
+    expect(run.simulation.actions).toEqual({ XDP_DROP: 4_000 });
+    expect(Math.abs(run.simulation.throughput.mpps - LINE_RATE_64B_MPPS) / LINE_RATE_64B_MPPS).toBeLessThan(0.01);
+    expect(run.offload.predicted?.mpps).toBeCloseTo(LINE_RATE_64B_MPPS, 2);
+    expect(run.equivalence).toMatchObject({ status: "identical", packetsCompared: 4_000, packetsIdentical: 4_000 });
+  });
+
+  it("offloads xdp_mac_swap: every frame goes back out (XDP_TX), identical to the host byte for byte", () => {
+    const run = runOffloadSim({ objectFile: program("xdp_mac_swap"), cores: 4, traffic: { kind: "generator", spec: "mix=udp:1,tcp:1 flows=50 size=64..512 rate=5G" }, packetLimit: 2_000, check: true, partial: false });
+    expect(run.simulation.packets).toEqual({ offered: 2_000, processed: 2_000, lost: 0 });
+    expect(run.simulation.actions).toEqual({ XDP_TX: 2_000 });
+    expect(run.equivalence.status).toBe("identical");
+    // Nothing on the host; every instruction with code of its own is in the one stage (the final exit folds into the verdict).
+    expect(run.offload.hostPart).toBeNull();
+    expect(run.program.listing.filter((l) => l.stage === null).map((l) => l.text)).toEqual(["exit"]);
+    expect(run.program.listing.filter((l) => l.stage !== null).every((l) => l.stage === 0)).toBe(true);
+    expect(run.program.profiledPackets).toBe(1_000);
+  });
+
+  it("refuses a per-CPU array (the card has none) as a 'no', with the reason", () => {
+    const attempt = () => runOffloadSim({ objectFile: program("xdp_proto_count"), cores: 4, traffic: { kind: "generator", spec: "udp" }, packetLimit: 100, check: true, partial: false });
+    expect(attempt).toThrow(NotOffloadableError);
+    expect(attempt).toThrow(/cannot be fully offloaded \(pc \d+: map 'proto_stats': map type percpu_array is not offloadable/);
+  });
+
+  it("from the command line: exit 0, a JSON report that validates, an HTML report", () => {
+    const json = join(dir, "r.json");
+    const html = join(dir, "r.html");
+    const r = spawnSync(process.execPath, [bin, "run", program("xdp_mac_swap"), "--cores", "2", "--packets", "500", "--json", json, "--html", html], { encoding: "utf8", timeout: 120_000 });
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain("500/500 packets identical");
+    expect(validateReport(JSON.parse(readFileSync(json, "utf8")))).toEqual([]);
+    expect(readFileSync(html, "utf8")).toContain("identical to the host");
+  });
+
+  it("from the command line: a program that cannot be offloaded exits 1 with one sentence", () => {
+    const r = spawnSync(process.execPath, [bin, "run", program("xdp_lpm_filter"), "--cores", "2", "--packets", "100"], { encoding: "utf8", timeout: 120_000 });
+    expect(r.status).toBe(1);
+    expect(r.stdout).toBe("");
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr).toMatch(/lpm_trie is not offloadable.*--partial runs the rest on the host\./);
+  });
+});
