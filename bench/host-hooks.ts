@@ -6,9 +6,10 @@ import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { Program } from "../src/ebpf/instruction.ts";
 import type { MapDef } from "../src/maps/types.ts";
+import type { VerifierResult } from "../src/verifier/index.ts";
 import { timeIterations } from "./host-timing.ts";
 
-type Verify = (program: Program, maps: readonly MapDef[]) => { readonly accepted: boolean };
+type Verify = (program: Program, maps: readonly MapDef[]) => VerifierResult;
 
 export type VerifierHook = { readonly available: true; readonly verify: Verify } | { readonly available: false; readonly reason: string };
 
@@ -25,17 +26,19 @@ export async function verifierHook(): Promise<VerifierHook> {
 export interface VerifierFigures {
   readonly ms: number;
   readonly accepted: boolean;
+  // The verdict itself, whose facts the compiled tier may use.
+  readonly verdict: VerifierResult;
 }
 
 export function timeVerifier(verify: Verify, program: Program, maps: readonly MapDef[], sampleMs: number): VerifierFigures {
-  const accepted = verify(program, maps).accepted;
+  const verdict = verify(program, maps);
   const ns = timeIterations(
     (n) => {
       for (let i = 0; i < n; i++) verify(program, maps);
     },
     { sampleMs, samples: 3 },
   );
-  return { ms: ns / 1e6, accepted };
+  return { ms: ns / 1e6, accepted: verdict.accepted, verdict };
 }
 
 export type HwModelOutcome =

@@ -13,6 +13,8 @@ export const TARGET_REFERENCE_SPEEDUP = 10;
 
 export interface ProgramFigures {
   readonly label: string;
+  // The compiled column used the verifier's facts.
+  readonly compiledWithFacts: boolean;
   readonly insns: number;
   readonly cases: readonly CaseFigures[];
   // Means over the program's cases (each case is one crafted packet).
@@ -28,7 +30,7 @@ export interface ProgramFigures {
   readonly kernelRatio: number | undefined;
   readonly referenceSpeedup: number;
   readonly callSpeedup: number;
-  readonly verifier: VerifierFigures | undefined;
+  readonly verifier: { readonly ms: number; readonly accepted: boolean } | undefined;
 }
 
 const mean = (values: readonly number[]): number => values.reduce((a, b) => a + b, 0) / values.length;
@@ -42,6 +44,7 @@ export function programFigures(label: string, insns: number, cases: readonly Cas
   const referenceCallNs = mean(cases.map((c) => c.referenceCallNs));
   return {
     label,
+    compiledWithFacts: verifier?.accepted === true,
     insns,
     cases,
     steps: mean(cases.map((c) => c.steps)),
@@ -55,7 +58,7 @@ export function programFigures(label: string, insns: number, cases: readonly Cas
     kernelRatio: kernel === undefined ? undefined : compiledNs / kernel,
     referenceSpeedup: referenceExecNs / compiledNs,
     callSpeedup: referenceCallNs / compiledCallNs,
-    verifier,
+    verifier: verifier === undefined ? undefined : { ms: verifier.ms, accepted: verifier.accepted },
   };
 }
 

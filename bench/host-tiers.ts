@@ -15,6 +15,7 @@
 import { createMachine } from "../src/interp/machine.ts";
 import { CompiledSession } from "../src/interp/compile-session.ts";
 import type { RunEnv } from "../src/interp/env.ts";
+import type { VerifierResult } from "../src/verifier/index.ts";
 import { run } from "../src/interp/run.ts";
 import { createXdpBuffer } from "../src/xdp/buffer.ts";
 import { runXdp } from "../src/xdp/run-xdp.ts";
@@ -46,7 +47,7 @@ export interface TierSettings {
 
 const NS_PER_MS = 1e6;
 // Samples' worth of time spent running a body before it is timed.
-const WARM_UP_SAMPLES = 3;
+const WARM_UP_SAMPLES = 2;
 
 // A timed body with its iteration count fixed once so that one sample lasts about sampleMs.
 class Sampler {
@@ -89,12 +90,13 @@ function environment(program: CorpusProgram, c: CorpusCase): Omit<RunEnv, "input
   return { maps: corpusMaps(program, c.mapJson), programs: program.programs, ...(c.environment === undefined ? {} : { routes: environmentRoutes(c.environment) }) };
 }
 
-export function measureCase(program: CorpusProgram, c: CorpusCase, kernel: KernelCase | undefined, settings: TierSettings): CaseFigures {
+// `facts`: the verifier's verdict on the program, whose proofs the compiled tier then uses.
+export function measureCase(program: CorpusProgram, c: CorpusCase, kernel: KernelCase | undefined, settings: TierSettings, facts?: VerifierResult): CaseFigures {
   const { maps: firstMaps, ...firstEnv } = environment(program, c);
   const first = runXdp(program.insns, c.packet, firstMaps, { ...firstEnv, tier: "compiled" });
 
   const compiledEnv: RunEnv = { ...environment(program, c), input: { kind: "xdp", buffer: createXdpBuffer(c.packet) } };
-  const session = new CompiledSession(program.insns, compiledEnv);
+  const session = new CompiledSession(program.insns, compiledEnv, { facts });
   const compiled = new Sampler((n) => session.repeat(n), settings.sampleMs);
 
   const referenceEnv: RunEnv = { ...environment(program, c), input: { kind: "xdp", buffer: createXdpBuffer(c.packet) } };

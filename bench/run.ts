@@ -25,7 +25,7 @@ const option = (name: string): string | undefined => {
 };
 
 const quick = flag("--quick");
-const settings = { sampleMs: quick ? 10 : 40, rounds: quick ? 3 : 5, verifierSampleMs: quick ? 50 : 200 };
+const settings = { sampleMs: quick ? 10 : 25, rounds: quick ? 3 : 5, verifierSampleMs: quick ? 50 : 200 };
 const jsonFile = option("--json") ?? fileURLToPath(new URL("./results/latest.json", import.meta.url));
 const only = option("--programs")?.split(",");
 
@@ -43,15 +43,15 @@ const programs: ProgramFigures[] = [];
 try {
   for (const program of corpus) {
     process.stderr.write(`  ${program.label}: ${program.cases.length} packets\n`);
+    const verifierFigures = verifier.available ? timeVerifier(verifier.verify, program.insns, program.object.maps, settings.verifierSampleMs) : undefined;
     const cases = program.cases.map((c) => {
       const loaded = kernelBench?.load(program, c);
       try {
-        return measureCase(program, c, loaded, settings);
+        return measureCase(program, c, loaded, settings, verifierFigures?.verdict);
       } finally {
         loaded?.release();
       }
     });
-    const verifierFigures = verifier.available ? timeVerifier(verifier.verify, program.insns, program.object.maps, settings.verifierSampleMs) : undefined;
     programs.push(programFigures(program.label, program.insns.length, cases, verifierFigures));
   }
 } finally {
@@ -66,6 +66,7 @@ console.log(formatSummary(summary));
 const notes = [
   "every figure is CPU time of the benchmark thread per packet (the kernel's: the BPF_PROG_TEST_RUN syscall divided by its repeat; '(own)' is the kernel's own duration), mean over the program's crafted packets, median of the rounds",
   "kernel, compiled: each packet timed as a repeated run on one context (packet and maps carried over from run to run)",
+  "compiled: with the verifier's facts when src/verifier is there and accepts the program (proved packet accesses unchecked), else with every check",
   "reference: run() per packet on the same buffer and maps, minus 'setup' (createMachine, which run() does first); call columns: runXdp() per packet, fresh buffer and machine",
   "cases that name an environment (xdp_router) run in the kernel inside a fresh network namespace built from expectations.json, and on the host tiers against the same routes",
 ];
