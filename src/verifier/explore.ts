@@ -98,6 +98,8 @@ class Explorer {
   private maxStatesPerInsn = 0;
   // Level 2 keeps everything; level 1 keeps only the current path, shown if it fails.
   private log: LogLine[] = [];
+  // The current path was just taken from the pending stack (its first instruction logs where it came from).
+  private justPopped = false;
   private readonly fullLog: LogLine[] = [];
 
   constructor(
@@ -161,12 +163,7 @@ class Explorer {
     const next = this.pending.pop();
     if (next === undefined) return undefined;
     this.log = [];
-    this.trace("");
-    if (this.env.opts.logLevel > 0) {
-      const shown = cloneState(next.state);
-      this.trace(() => `from ${next.prevPc} to ${next.pc}: ${stateText(shown)}`);
-      this.trace(() => `${next.pc}: ${stateText(shown)}`);
-    }
+    this.justPopped = true;
     return next;
   }
 
@@ -189,9 +186,20 @@ class Explorer {
     const { env } = this;
     const pc = path.pc;
     if (++this.processed > env.opts.insnLimit) reject("E2BIG", `BPF program is too large. Processed ${this.processed} insn`);
+    const popped = this.justPopped;
+    this.justPopped = false;
     if (this.prunePoints[pc] && this.isStateVisited(path)) {
-      this.trace(`${pc}: safe`);
+      // As the kernel logs it: a path pruned at once is announced with where it came from.
+      if (popped) this.trace("");
+      this.trace(popped ? `from ${path.prevPc} to ${pc}: safe` : `${pc}: safe`);
       return "done";
+    }
+    if (popped && this.env.opts.logLevel > 0) {
+      const shown = cloneState(path.state);
+      const from = path.prevPc;
+      this.trace("");
+      this.trace(() => `from ${from} to ${pc}: ${stateText(shown)}`);
+      this.trace(() => `${pc}: ${stateText(shown)}`);
     }
     const form = env.forms[pc]!;
     const state = path.state;
@@ -457,24 +465,31 @@ function isAncestor(cp: Checkpoint, from: Checkpoint | undefined): boolean {
   return false;
 }
 
-// Conditional jumps, jump targets, calls and the instructions after calls (kernel/bpf/verifier.c visit_insn).
+// Conditional jumps, every jump and call target, calls and the instructions after calls (kernel/bpf/verifier.c visit_insn, push_insn).
 function markPrunePoints(forms: readonly (Instruction | undefined)[]): Uint8Array {
   const points = new Uint8Array(forms.length);
   forms.forEach((form, pc) => {
     if (form === undefined) return;
     switch (form.kind) {
-      case "jcond":
+      case "jcond": {
         points[pc] = 1;
+        // push_insn marks every branch target.
+        const target = branchTarget(form, pc)!;
+        if (target >= 0 && target < forms.length) points[target] = 1;
         break;
+      }
       case "ja": {
         const target = branchTarget(form, pc)!;
         if (target >= 0 && target < forms.length) points[target] = 1;
         break;
       }
-      case "callLocal":
+      case "callLocal": {
         points[pc] = 1;
         if (pc + 1 < forms.length) points[pc + 1] = 1;
+        const target = branchTarget(form, pc)!;
+        if (target >= 0 && target < forms.length) points[target] = 1;
         break;
+      }
       case "callHelper":
       case "callKfunc":
         if (pc + 1 < forms.length) points[pc + 1] = 1;
