@@ -55,7 +55,7 @@ export const verifyCommand: CommandModule<object, VerifyArgs> = {
       .option("json", { type: "boolean", default: false, describe: "Print the verdicts and per-instruction facts as JSON" }),
   handler: (args) => {
     const logLevel = args["log-level"] as 0 | 1 | 2;
-    const results = targets(args.object, args.prog).map((t) => ({ name: t.name, result: verify(t.program, t.maps, { license: t.license, logLevel: args.json ? Math.max(logLevel, 1) as 1 | 2 : logLevel }) }));
+    const results = targets(args.object, args.prog).map((t) => ({ name: t.name, result: verify(t.program, t.maps, { license: t.license, logLevel }) }));
     if (args.json) {
       process.stdout.write(`${JSON.stringify({ file: args.object, programs: results.map((r) => verdictJson(r.name, r.result, logLevel > 0)) }, null, 2)}\n`);
     } else {
