@@ -16,6 +16,7 @@ import { SimInputError } from "./errors.ts";
 import { FIRST_PORT_IFINDEX, HostReference, type HostReferenceSetup } from "./host-reference.ts";
 import { compareMaps, type MapComparison } from "./map-compare.ts";
 import { actionName, compareOutcomes, hostOutcome, nicOutcome, plainlyIdentical, toHex } from "./packet-compare.ts";
+import { scheduleOnPorts } from "./port-scheduler.ts";
 import { TimingTotals } from "./timing-totals.ts";
 import type { TrafficPacket } from "./traffic-source.ts";
 
@@ -93,7 +94,7 @@ export function driveSimulation(setup: DriverSetup, traffic: Iterable<TrafficPac
   const finished = new Map<number, PacketRecord>();
   let nextForHost = 0;
 
-  // The host runs the packets in the order the card admitted them, which is the order they were read.
+  // The host runs the packets in the order the card admitted them, which is the order simulate() got them.
   const runHost = (record: PacketRecord): void => {
     const packet = waiting.get(record.id)!;
     waiting.delete(record.id);
@@ -121,7 +122,7 @@ export function driveSimulation(setup: DriverSetup, traffic: Iterable<TrafficPac
 
   const onPacket = (record: PacketRecord): void => {
     totals.notePacket(record, wireBytes(preset, record.bytes));
-    timeline.offer(record);
+    timeline.offer(record, waiting.get(record.id)?.index ?? record.id);
     finished.set(record.id, record);
     for (let next = finished.get(nextForHost); next !== undefined; next = finished.get(nextForHost)) {
       finished.delete(nextForHost);
@@ -130,22 +131,13 @@ export function driveSimulation(setup: DriverSetup, traffic: Iterable<TrafficPac
     }
   };
 
+  // Packets go to simulate() in arrival order; simulate() numbers them in that order (record.id).
   let read = 0;
-  let firstTimestampNs: number | undefined;
   const onProgress = setup.onProgress;
   function* packets(): Generator<SimPacket> {
-    for (const packet of traffic) {
-      const index = read++;
-      const port = index % ports;
-      waiting.set(index, { data: packet.data, port, index });
-      if (packet.arrivalNs !== undefined) firstTimestampNs ??= packet.arrivalNs;
-      yield {
-        data: packet.data,
-        port,
-        ingressIfindex: FIRST_PORT_IFINDEX + port,
-        rxQueueIndex: 0,
-        ...(packet.arrivalNs === undefined ? {} : { arrivalNs: packet.arrivalNs - (firstTimestampNs ?? 0) }),
-      };
+    for (const packet of scheduleOnPorts(traffic, preset, ports, rateGbps)) {
+      waiting.set(read++, { data: packet.data, port: packet.port, index: packet.index });
+      yield { data: packet.data, port: packet.port, ingressIfindex: FIRST_PORT_IFINDEX + packet.port, rxQueueIndex: 0, arrivalNs: packet.arrivalNs };
       if (onProgress && read % PROGRESS_EVERY_PACKETS === 0) onProgress(read);
     }
   }
@@ -196,8 +188,8 @@ class EquivalenceTally {
 // A few consecutive packets that ran on the card, from the middle of the run
 // when its length is known (else from packet 1000 on), or the last ones seen.
 class TimelineSample {
-  private readonly chosen: PacketRecord[] = [];
-  private readonly recent: PacketRecord[] = [];
+  private readonly chosen: { record: PacketRecord; index: number }[] = [];
+  private readonly recent: { record: PacketRecord; index: number }[] = [];
   private readonly from: number;
 
   constructor(
@@ -207,17 +199,18 @@ class TimelineSample {
     this.from = expected === undefined ? 1_000 : Math.max(0, Math.floor(expected / 2) - Math.floor(count / 2));
   }
 
-  offer(record: PacketRecord): void {
+  // `index`: the packet's place in the traffic.
+  offer(record: PacketRecord, index: number): void {
     if (record.stages.length === 0) return;
-    if (record.id >= this.from && this.chosen.length < this.count) this.chosen.push(record);
-    this.recent.push(record);
+    if (index >= this.from && this.chosen.length < this.count) this.chosen.push({ record, index });
+    this.recent.push({ record, index });
     if (this.recent.length > this.count) this.recent.shift();
   }
 
   packets(): TimelinePacket[] {
-    const records = (this.chosen.length === this.count ? this.chosen : this.recent).slice().sort((a, b) => a.id - b.id);
-    return records.map((r) => ({
-      packet: r.id,
+    const sample = (this.chosen.length === this.count ? this.chosen : this.recent).slice().sort((a, b) => a.index - b.index);
+    return sample.map(({ record: r, index }) => ({
+      packet: index,
       bytes: r.bytes,
       arrivalNs: r.arrivalNs,
       endNs: r.endNs,
