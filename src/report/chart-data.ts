@@ -11,7 +11,8 @@ export interface SeriesPoint {
 
 export interface ChartData {
   readonly throughput: {
-    readonly series: readonly { readonly label: string; readonly points: readonly SeriesPoint[]; readonly dashed: boolean }[];
+    // A curve is measured; a prediction is the plan's; a line rate belongs to curve `of` (or stands alone).
+    readonly series: readonly { readonly label: string; readonly points: readonly SeriesPoint[]; readonly role: "curve" | "prediction" | "line-rate"; readonly of?: number }[];
     readonly unit: "Mpps";
   };
   readonly latency?: {
@@ -39,9 +40,9 @@ export function chartData(report: Report): ChartData {
 
 function runCharts(run: RunResult): ChartData {
   const sim = run.simulation;
-  const series: { label: string; points: SeriesPoint[]; dashed: boolean }[] = [{ label: "simulated", points: [{ x: run.input.cores, y: sim.throughput.mpps }], dashed: false }];
-  if (run.offload.predicted) series.push({ label: "predicted by the plan", points: [{ x: run.input.cores, y: run.offload.predicted.mpps }], dashed: true });
-  if (sim.lineRateMpps > 0) series.push({ label: "line rate", points: [{ x: 0, y: sim.lineRateMpps }, { x: run.input.cores + 1, y: sim.lineRateMpps }], dashed: true });
+  const series: ChartData["throughput"]["series"][number][] = [{ label: "simulated", points: [{ x: run.input.cores, y: sim.throughput.mpps }], role: "curve" }];
+  if (run.offload.predicted) series.push({ label: "predicted by the plan", points: [{ x: run.input.cores, y: run.offload.predicted.mpps }], role: "prediction" });
+  if (sim.lineRateMpps > 0) series.push({ label: "line rate", points: [{ x: 0, y: sim.lineRateMpps }, { x: run.input.cores + 1, y: sim.lineRateMpps }], role: "line-rate" });
   const percentiles: readonly (readonly [string, number | null])[] = [
     ["p50", sim.latencyNs.p50],
     ["p99", sim.latencyNs.p99],
@@ -72,12 +73,12 @@ function runCharts(run: RunResult): ChartData {
 
 function sweepCharts(sweep: SweepResult): ChartData {
   const sizes = [...new Set(sweep.points.map((p) => p.frameBytes))].sort((a, b) => a - b);
-  const series = sizes.flatMap((size) => {
+  const series = sizes.flatMap((size, curve): ChartData["throughput"]["series"][number][] => {
     const points = sweep.points.filter((p) => p.frameBytes === size).sort((a, b) => a.cores - b.cores);
     const cores = points.map((p) => p.cores);
     return [
-      { label: `${size} B frames`, points: points.map((p) => ({ x: p.cores, y: p.mpps })), dashed: false },
-      { label: `${size} B line rate`, points: cores.length ? [{ x: Math.min(...cores), y: points[0].lineRateMpps }, { x: Math.max(...cores), y: points[0].lineRateMpps }] : [], dashed: true },
+      { label: `${size} B frames`, points: points.map((p) => ({ x: p.cores, y: p.mpps })), role: "curve" },
+      { label: `${size} B line rate`, points: cores.length ? [{ x: Math.min(...cores), y: points[0].lineRateMpps }, { x: Math.max(...cores), y: points[0].lineRateMpps }] : [], role: "line-rate", of: curve },
     ];
   });
   return { throughput: { series, unit: "Mpps" }, stageCount: 0 };

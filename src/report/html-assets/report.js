@@ -25,12 +25,13 @@
 
   // Throughput vs cores.
   if (canvas("chart-throughput")) {
-    var colorIndex = 0;
-    var lastColor = muted;
+    // Curves take the palette in turn; a line rate is dashed in its curve's colour (grey alone), a prediction amber.
+    var curves = data.throughput.series.filter(function (s) { return s.role === "curve"; });
+    var curveColor = function (i) { return seriesColors[i % seriesColors.length]; };
     var sets = data.throughput.series.map(function (s) {
-      // A dashed series is a reference: a line rate in its curve's colour (grey alone), or the plan's prediction in amber.
-      var color = !s.dashed ? (lastColor = seriesColors[colorIndex++ % seriesColors.length]) : s.points.length === 1 ? "#e08a1e" : colorIndex > 0 && data.throughput.series.length > 2 ? lastColor : muted;
-      return { label: s.label, data: s.points, borderColor: color, backgroundColor: color, borderDash: s.dashed ? [6, 4] : [], pointRadius: s.dashed ? 3 : 5, pointStyle: s.dashed ? "rectRot" : "circle", borderWidth: 2, showLine: s.points.length > 1 };
+      var color = s.role === "curve" ? curveColor(curves.indexOf(s)) : s.role === "prediction" ? "#e08a1e" : s.of !== undefined ? curveColor(s.of) : muted;
+      var dashed = s.role !== "curve";
+      return { label: s.label, data: s.points, borderColor: color, backgroundColor: color, borderDash: dashed ? [6, 4] : [], pointRadius: s.role === "line-rate" ? 0 : 5, pointStyle: s.role === "prediction" ? "rectRot" : "circle", borderWidth: 2, showLine: s.points.length > 1 };
     });
     var maxX = Math.max.apply(null, data.throughput.series.flatMap(function (s) { return s.points.map(function (p) { return p.x; }); }).concat([1]));
     new Chart(canvas("chart-throughput"), {
@@ -66,13 +67,15 @@
           ctx.strokeStyle = ["#1f9d63", "#e08a1e", "#d0364a"][k % 3];
           ctx.setLineDash([4, 3]);
           ctx.lineWidth = 1.5;
-          ctx.beginPath(); ctx.moveTo(px, area.top + 4 + 12 * (k + 1)); ctx.lineTo(px, area.bottom); ctx.stroke();
+          ctx.beginPath(); ctx.moveTo(px, area.top - 30 + 11 * k); ctx.lineTo(px, area.bottom); ctx.stroke();
           ctx.setLineDash([]);
           ctx.fillStyle = ctx.strokeStyle;
           ctx.font = "600 11px system-ui, sans-serif";
           // Labels step down one line each, and turn left near the right edge, so close percentiles stay readable.
-          ctx.textAlign = px > area.right - 40 ? "right" : "center";
-          ctx.fillText(m.label, ctx.textAlign === "right" ? px - 3 : px, area.top + 12 * (k + 1));
+          // Above the bars, one line each, turned left near the right edge: close percentiles stay readable.
+          ctx.textAlign = px > area.right - 40 ? "right" : "left";
+          ctx.textBaseline = "middle";
+          ctx.fillText(m.label, ctx.textAlign === "right" ? px - 4 : px + 4, area.top - 30 + 11 * k);
           ctx.restore();
         });
       },
