@@ -111,8 +111,14 @@ function executeMov(env: Env, frame: Frame, width: 32 | 64, dstno: number, srcno
     frame.regs[dstno] = scalarReg(S.zeroExtend32(src.value));
     return;
   }
-  // assign_scalar_id_before_mov: copies of an unknown value share an id.
-  if (src.id === 0 && !S.isConstant(src.value)) {
+  // assign_scalar_id_before_mov: copies of an unknown value share an id (a register already at
+  // "value + constant" starts a new link: links of links are not kept).
+  if (src.delta !== undefined || (src.id === 0 && !S.isConstant(src.value))) {
+    if (S.isConstant(src.value)) {
+      frame.regs[srcno] = scalarReg(src.value);
+      frame.regs[dstno] = frame.regs[srcno];
+      return;
+    }
     const linked = scalarReg(src.value, env.nextId());
     frame.regs[srcno] = linked;
     frame.regs[dstno] = linked;
@@ -149,7 +155,8 @@ function executeBinary(env: Env, frame: Frame, form: Extract<ArithmeticInstructi
     // is_safe_to_compute_dst_reg_range: for division, modulo and shifts by a non-constant or over-wide amount the
     // kernel forgets all 64 bits, even of a 32-bit operation; knowing more than the kernel could accept what it rejects.
     const computable = !isDivMod(op) && (!isShift(op) || shiftAmountOk(src.value, form.width));
-    frame.regs[form.dst] = scalarReg(computable ? S.alu(op, form.width, dst.value, src.value) : S.unknown);
+    const value = computable ? S.alu(op, form.width, dst.value, src.value) : S.unknown;
+    frame.regs[form.dst] = scalarReg(value, ...linkAfterAdd(env, op, form.width, dst, src.value));
   }
 }
 
@@ -228,6 +235,17 @@ function checkSaneOffset(v: Scalar, fixedOff: number, type: string): void {
   if (v.smin === S.S64_MIN) reject("EACCES", `math between ${type} pointer and register with unbounded min value is not allowed`);
   if (v.smin >= limit || v.smin <= -limit) reject("EACCES", `value ${v.smin} makes ${type} pointer be out of bounds`);
 }
+
+// After `rX += const` a linked register stays linked, remembering the constant (once: a second add drops the link).
+function linkAfterAdd(env: Env, op: AluName, width: 32 | 64, dst: Extract<RegState, { kind: "scalar" }>, src: Scalar): [number, number?] {
+  const val = S.constValue(src);
+  if (!env.opts.bpfCapable || op !== "add" || width !== 64 || dst.id === 0 || val === undefined) return [0];
+  if (dst.delta !== undefined || val > MAX_LINK_DELTA) return [0];
+  return [dst.id, Number(val)];
+}
+
+// kernel/bpf/verifier.c: a link's constant must fit in s32 (val > (u32)S32_MAX drops it).
+const MAX_LINK_DELTA = 0x7fffffffn;
 
 const isDivMod = (op: AluName): boolean => op === "div" || op === "mod" || op === "sdiv" || op === "smod";
 const isShift = (op: AluName): boolean => op === "lsh" || op === "rsh" || op === "arsh";

@@ -41,6 +41,8 @@ export function conditionalJump(env: Env, state: VState, form: JumpCondInstructi
     markPtrOrNull(taken, dst, form.op === "jeq");
     return { fallthrough: state, taken };
   }
+  const packetKnown = form.width === 64 ? packetBranchTaken(dst, src, form.op) : undefined;
+  if (packetKnown !== undefined) return packetKnown ? { fallthrough: undefined, taken: state } : { fallthrough: state, taken: undefined };
   const known = pointerBranchTaken(dst, src, form);
   if (known !== undefined) return known ? { fallthrough: undefined, taken: state } : { fallthrough: state, taken: undefined };
 
@@ -115,10 +117,15 @@ function applyRefinement(state: VState, form: JumpCondInstruction, refined: [S.S
   const set = (regno: number, value: S.Scalar): void => {
     const old = frame.regs[regno];
     if (old.kind !== "scalar") return;
-    frame.regs[regno] = scalarReg(value, old.id);
+    frame.regs[regno] = scalarReg(value, old.id, old.delta);
     if (old.id === 0) return;
+    const known = old.delta ?? 0;
     forEachReg(state, (r, replace) => {
-      if (r.kind === "scalar" && r.id === old.id) replace(scalarReg(value, old.id));
+      if (r.kind !== "scalar" || r.id !== old.id || r === frame.regs[regno]) return;
+      const delta = r.delta ?? 0;
+      // A register that is the shared value plus another constant gets the refined value shifted by the difference.
+      const shifted = delta === known ? value : S.alu("add", 64, value, S.constant(BigInt(delta - known)));
+      replace(scalarReg(shifted, r.id, r.delta));
     });
   };
   set(form.dst, a);
@@ -147,7 +154,36 @@ function pointerBranchTaken(dst: RegState, src: RegState, form: JumpCondInstruct
   return undefined;
 }
 
-// try_match_pkt_pointers: a packet pointer compared with data_end (or packet_meta with data) proves a range on one side.
+// A packet pointer's range after a comparison proved it at data_end (AT_PKT_END) or beyond it (BEYOND_PKT_END).
+export const AT_PKT_END = -1;
+export const BEYOND_PKT_END = -2;
+
+// is_pkt_ptr_branch_taken: a pointer already known to be at or beyond data_end decides a new comparison with it.
+function packetBranchTaken(dst: RegState, src: RegState, op: JumpCondInstruction["op"]): boolean | undefined {
+  if (dst.kind !== "ptr" || src.kind !== "ptr") return undefined;
+  const isPacketAny = (r: PtrReg): boolean => r.type === "pkt" || r.type === "pkt_meta" || r.type === "pkt_end";
+  if (!isPacketAny(dst) || !isPacketAny(src)) return undefined;
+  let pkt: PtrReg;
+  if (src.type === "pkt_end") pkt = dst;
+  else if (dst.type === "pkt_end") {
+    pkt = src;
+    op = mirror(op);
+  } else return undefined;
+  if (pkt.range >= 0) return undefined;
+  switch (op) {
+    case "jle":
+    case "jgt":
+      return pkt.range === BEYOND_PKT_END ? op === "jgt" : undefined;
+    case "jlt":
+    case "jge":
+      return pkt.range === BEYOND_PKT_END || pkt.range === AT_PKT_END ? op === "jge" : undefined;
+    default:
+      return undefined;
+  }
+}
+
+// try_match_pkt_pointers: a packet pointer compared with data_end (or packet_meta with data) proves a range on one
+// side; on the other side the compared register is at (or beyond) data_end (mark_pkt_end).
 function matchPacketPointers(form: JumpCondInstruction, dst: PtrReg, src: PtrReg, fall: VState, taken: VState): boolean {
   const dataVsEnd = (p: PtrReg, q: PtrReg): boolean => (p.type === "pkt" && q.type === "pkt_end") || (p.type === "pkt_meta" && isInitPacket(q));
   let ptr: PtrReg;
@@ -161,24 +197,36 @@ function matchPacketPointers(form: JumpCondInstruction, dst: PtrReg, src: PtrReg
   } else {
     return false;
   }
+  const regno = ptrOnLeft ? form.dst : form.src;
   // Which side learns ptr <= end (closed) or ptr < end (open).
   const op = ptrOnLeft ? form.op : mirror(form.op);
   switch (op) {
     case "jgt":
       findGoodPacketPointers(fall, ptr, false);
+      markPacketEnd(taken, regno, BEYOND_PKT_END);
       return true;
     case "jge":
       findGoodPacketPointers(fall, ptr, true);
+      markPacketEnd(taken, regno, AT_PKT_END);
       return true;
     case "jlt":
       findGoodPacketPointers(taken, ptr, true);
+      markPacketEnd(fall, regno, AT_PKT_END);
       return true;
     case "jle":
       findGoodPacketPointers(taken, ptr, false);
+      markPacketEnd(fall, regno, BEYOND_PKT_END);
       return true;
     default:
       return false;
   }
+}
+
+// mark_pkt_end: only the compared register, and only a packet (not metadata) pointer.
+function markPacketEnd(state: VState, regno: number, range: number): void {
+  const frame = curFrame(state);
+  const reg = frame.regs[regno];
+  if (reg.kind === "ptr" && reg.type === "pkt") frame.regs[regno] = { ...reg, range };
 }
 
 const isInitPacket = (r: PtrReg): boolean => r.type === "pkt" && r.off === 0 && S.constValue(r.varOff) === 0n;

@@ -68,7 +68,8 @@ export function regText(r: RegState, frameNo = 0): string {
     case "scalar": {
       const c = S.constValue(r.value);
       if (c !== undefined) return snum(c);
-      const parts = [...(r.id ? [`id=${r.id}`] : []), ...scalarRanges(r.value)];
+      const link = r.delta === undefined ? "" : `${r.delta >= 0 ? "+" : ""}${r.delta}`;
+      const parts = [...(r.id ? [`id=${r.id}${link}`] : []), ...scalarRanges(r.value)];
       if (!T.isUnknown(r.value.bits)) parts.push(`var_off=${tnumText(r.value.bits)}`);
       return `scalar(${parts.join(",")})`;
     }
@@ -89,7 +90,7 @@ function ptrText(r: PtrReg, frameNo: number): string {
   if (r.refObjId) parts.push(`ref_obj_id=${r.refObjId}`);
   if (r.map && (r.type === "map_value" || r.type === "map_ptr")) parts.push(...mapLabel(r.map));
   if (r.off) parts.push(`off=${snum(BigInt(r.off))}`);
-  if (r.type === "pkt" || r.type === "pkt_meta") parts.push(`r=${unum(BigInt(r.range))}`);
+  if (r.type === "pkt" || r.type === "pkt_meta") parts.push(`r=${unum(BigInt.asUintN(64, BigInt(r.range)))}`);
   if (r.type === "ringbuf_mem") parts.push(`sz=${unum(BigInt(r.memSize ?? 0))}`);
   if (fixedVar !== undefined) {
     if (fixedVar !== 0n) parts.push(`imm=${snum(fixedVar)}`);

@@ -136,6 +136,8 @@ function checkMemBounds(regno: number, reg: PtrReg, off: number, size: number, m
 
 export function checkPacketAccess(regno: number, reg: PtrReg, off: number, size: number, zeroSizeOk: boolean): void {
   if (reg.varOff.smin < 0n) reject("EACCES", `R${regno} min value is negative, either use unsigned index or do a if (index >=0) check.`);
+  // A pointer known to be at or past data_end (a negative range) can access nothing.
+  if (reg.range < 0) reject("EACCES", `R${regno} offset is outside of the packet`);
   const problem = checkMemBounds(regno, reg, off, size, reg.range, zeroSizeOk);
   if (problem !== undefined) reject("EACCES", problem, `R${regno} offset is outside of the packet`);
 }

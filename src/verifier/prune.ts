@@ -58,7 +58,7 @@ function regSafe(old: RegState, cur: RegState, ids: IdMap, exact: boolean): bool
       // The old path never read it, so whatever cur holds is never read on the paths old covered.
       return true;
     case "scalar":
-      return cur.kind === "scalar" && S.covers(old.value, cur.value) && ids.check(old.id, cur.id);
+      return cur.kind === "scalar" && old.delta === cur.delta && S.covers(old.value, cur.value) && ids.check(old.id, cur.id);
     case "ptr":
       return cur.kind === "ptr" && ptrSafe(old, cur, ids);
   }
@@ -76,7 +76,7 @@ function ptrSafe(old: PtrReg, cur: PtrReg, ids: IdMap): boolean {
 function regsExact(old: RegState, cur: RegState, ids: IdMap): boolean {
   if (old.kind !== cur.kind) return false;
   if (old.kind === "not_init") return true;
-  if (old.kind === "scalar" && cur.kind === "scalar") return S.equalScalars(old.value, cur.value) && ids.check(old.id, cur.id);
+  if (old.kind === "scalar" && cur.kind === "scalar") return old.delta === cur.delta && S.equalScalars(old.value, cur.value) && ids.check(old.id, cur.id);
   if (old.kind === "ptr" && cur.kind === "ptr") {
     return ptrSafe(old, cur, ids) && S.equalScalars(old.varOff, cur.varOff) && old.range === cur.range;
   }

@@ -27,6 +27,8 @@ export interface ScalarReg {
   readonly value: Scalar;
   // Registers holding copies of one value share a non-zero id, so a bounds check on one teaches the others.
   readonly id: number;
+  // Set when this register is the shared value plus a constant (`rX = rY; rX += 4`: the kernel's BPF_ADD_CONST).
+  readonly delta?: number;
 }
 
 export interface PtrReg {
@@ -52,7 +54,7 @@ export type RegState = NotInitReg | ScalarReg | PtrReg;
 
 export const NOT_INIT: NotInitReg = { kind: "not_init" };
 
-export const scalarReg = (value: Scalar, id = 0): ScalarReg => ({ kind: "scalar", value, id });
+export const scalarReg = (value: Scalar, id = 0, delta?: number): ScalarReg => (delta === undefined ? { kind: "scalar", value, id } : { kind: "scalar", value, id, delta });
 export const unknownScalar: ScalarReg = scalarReg(S.unknown);
 export const constReg = (value: bigint): ScalarReg => scalarReg(S.constant(value));
 

@@ -162,6 +162,22 @@ const comparedIndex = fc
     ];
   });
 
+// A bound proved on a copy plus a constant (`r4 = r3; r4 += k; if r4 > b`), then the original used as an offset.
+const linkedOffset = fc
+  .tuple(fc.integer({ min: 0, max: 8 }), fc.integer({ min: 0, max: 70 }), fc.constantFrom<JumpCondName>("jgt", "jge", "jsgt"), fc.boolean(), fc.integer({ min: 0, max: 6 }))
+  .map(([k, bound, cond, twice, off]): Block => [
+    movReg(3, 9),
+    movReg(4, 3),
+    addImm(4, k),
+    ...(twice ? [addImm(4, 0)] : []),
+    jcond(cond, 4, { imm: bound }, END),
+    storeImm(10, -8, 0, 4), movReg(2, 10), addImm(2, -8), ldMap(1, 1), call(1), jcond("jeq", 0, { imm: 0 }, END),
+    op({ kind: "alu", width: 64, op: "add", source: "reg", dst: 0, src: 3, imm: 0 }),
+    load(0, 0, off, 1),
+    mov(3, 0),
+    movReg(5, 9),
+  ]);
+
 // A value spilled with one size and filled with another, then used as an index.
 const spillFill = fc
   .tuple(fc.constantFrom<1 | 2 | 4 | 8>(1, 2, 4, 8), fc.constantFrom<1 | 2 | 4 | 8>(1, 2, 4, 8), fc.integer({ min: 0, max: 3 }), fc.constantFrom(15, 63, 255, 0xffff))
@@ -302,6 +318,7 @@ export const block: fc.Arbitrary<Block> = fc.oneof(
   { weight: 1, arbitrary: loopBlock },
   { weight: 4, arbitrary: comparedIndex },
   { weight: 2, arbitrary: spillFill },
+  { weight: 2, arbitrary: linkedOffset },
   { weight: 2, arbitrary: helperBlock },
   { weight: 1, arbitrary: adjustBlock },
   { weight: 1, arbitrary: pointerBlock },
