@@ -102,8 +102,9 @@ const cpuMsSince = (start: NodeJS.CpuUsage): number => {
 function measure(s: Subject, cores: number, count: number): Measurement {
   const packets = packetsAt(count, 0.9 * capacityPps(s, cores));
   const image = s.image(cores);
-  // Warm the JIT on a slice first, then time the full run (best of a few).
-  s.model.simulate(s.preset, image, packets.slice(0, Math.min(count, 5000)), { keepRecords: false });
+  // Warm the JIT on a slice first (a few calls: the first calls of simulate() in a process run
+  // partly unoptimised code), then time the full run (best of a few).
+  for (let k = 0; k < 3; k++) s.model.simulate(s.preset, image, packets.slice(0, Math.min(count, 20000)), { keepRecords: false });
   let cpuMs = Infinity;
   let wallMs = Infinity;
   let simulatedMpps = 0;

@@ -186,6 +186,13 @@ class RunClock {
   lastOffered = -Infinity;
   // Start of the thread a kick deferred to the end of the current event.
   deferredAt = 0;
+
+  constructor() {
+    // Hold fractional numbers from the start: V8 changes an object's layout on its first fractional
+    // write to a field that held an integer, which throws away code compiled for the old layout.
+    this.now = this.lastEnd = this.lastProgramEnd = this.ingressWireCycles = this.txBusy = this.peFree = this.peBusy = this.hostBusy = this.deferredAt = 0.5;
+    this.now = this.lastEnd = this.lastProgramEnd = this.ingressWireCycles = this.txBusy = this.peFree = this.peBusy = this.hostBusy = this.deferredAt = 0;
+  }
 }
 
 // `packets` may be an array (arrival times worked out in advance, any order of timestamps) or any
