@@ -5,3 +5,5 @@ export type { Fault, MemoryAccessError, RegionKind } from "./fault.ts";
 export { MAX_CALL_FRAMES, STACK_BYTES } from "./machine.ts";
 export { Segment, segmentBase } from "./memory.ts";
 export { formatTraceStep } from "./trace.ts";
+// The compiled tier: the same contract, generated JavaScript (docs/performance.md).
+export { CompiledSession, runCompiled, runTier, type CompiledRunOptions, type Tier } from "./compile.ts";
