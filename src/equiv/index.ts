@@ -43,6 +43,8 @@ export interface EquivRequest {
   readonly replay?: string;
   // The side under test (default: src/offload on hw-model for the preset).
   readonly backend?: NicBackend;
+  // Shrink the counterexample (default true).
+  readonly shrink?: boolean;
   // Told the seed before the first case runs (so a run that never ends can still be replayed).
   readonly onStart?: (seed: number) => void;
 }
@@ -88,6 +90,7 @@ export async function runEquivalence(request: EquivRequest): Promise<EquivReport
       ...(kernelSide ? { kernel: kernelSide } : {}),
       ...(token ? { path: token.path } : {}),
       maxInputs: generated ? INPUTS_PER_GENERATED_PROGRAM : 1,
+      ...(request.shrink === undefined ? {} : { shrink: request.shrink }),
     });
   const sides = async (): Promise<SuiteResult> => {
     if (!kernel) return suite();
@@ -148,6 +151,7 @@ export function equivReportJson(report: EquivReport): Record<string, unknown> {
             nic: failing.nic ? outcomeJson(failing.nic.outcome) : null,
             kernel: failing.kernel ? outcomeJson(failing.kernel) : null,
             shrinks: cx.shrinks,
+            casesBefore: cx.casesBefore,
             replay: `${report.replayPrefix} --replay ${cx.token}`,
             token: cx.token,
           }

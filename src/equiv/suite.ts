@@ -24,6 +24,8 @@ export interface SuiteOptions {
   readonly path?: string;
   // Inputs per case: 1 for an object's program; several for generated programs, which compile per case.
   readonly maxInputs?: number;
+  // Shrink the first difference (default); false reports it as found (the mutation test only needs to know it exists).
+  readonly shrink?: boolean;
 }
 
 export interface Counterexample {
@@ -52,17 +54,23 @@ export function runSuite(subjects: fc.Arbitrary<EquivSubject>, generated: boolea
   let casesRun = 0;
   let casesOnNic = 0;
   const refusals = new Map<string, number>();
+  // Counted until the first difference (shrinking runs more cases, which are not counted).
+  let searching = true;
   const property = fc.property(caseArbitrary(subjects, { maxInputs: options.maxInputs ?? 1 }), (c) => {
     const report = runCase(c, common);
-    casesRun++;
-    if (report.refused !== undefined) refusals.set(report.refused, (refusals.get(report.refused) ?? 0) + 1);
-    else casesOnNic++;
+    if (searching) {
+      casesRun++;
+      if (report.refused !== undefined) refusals.set(report.refused, (refusals.get(report.refused) ?? 0) + 1);
+      else casesOnNic++;
+    }
+    if (!report.agreed) searching = false;
     return report.agreed;
   });
   const details = fc.check(property, {
     numRuns: options.runs,
     seed: options.seed,
     ...(options.path === undefined ? {} : { path: options.path }),
+    ...(options.shrink === false ? { endOnFailure: true } : {}),
   });
   const base = { seed: options.seed, runs: options.runs, casesRun, casesOnNic, refusals };
   if (!details.failed || details.counterexample === null) {
@@ -74,6 +82,6 @@ export function runSuite(subjects: fc.Arbitrary<EquivSubject>, generated: boolea
   return {
     ...base,
     agreed: false,
-    counterexample: { report, case: failing, token: encodeReplayToken(token), shrinks: details.numShrinks, casesBefore: Math.max(0, details.numRuns - 1) },
+    counterexample: { report, case: failing, token: encodeReplayToken(token), shrinks: details.numShrinks, casesBefore: Math.max(0, casesRun - 1) },
   };
 }

@@ -22,6 +22,7 @@ interface EquivArgs {
   json: boolean;
   replay?: string;
   generated: boolean;
+  shrink: boolean;
   map?: string[];
 }
 
@@ -39,6 +40,7 @@ export const equivCommand: CommandModule<object, EquivArgs> = {
       .option("map", { type: "string", array: true, describe: "name=file.json: initial contents of a map (repeatable; default the sample's programs/maps files)" })
       .option("kernel", { type: "boolean", default: false, describe: "also run every case through the kernel's BPF_PROG_TEST_RUN" })
       .option("generated", { type: "boolean", default: false, describe: "generated XDP programs instead of an object's program" })
+      .option("shrink", { type: "boolean", default: true, describe: "shrink the first difference to a small case (--no-shrink prints it as found)" })
       .option("replay", { type: "string", describe: "replay the counterexample a previous run printed" })
       .option("json", { type: "boolean", default: false, describe: "print the result as JSON" }),
   handler: async (args) => {
@@ -54,6 +56,7 @@ export const equivCommand: CommandModule<object, EquivArgs> = {
       ...(cores === undefined ? {} : { cores }),
       ...(args.preset === undefined ? {} : { preset: args.preset }),
       kernel: args.kernel,
+      shrink: args.shrink,
       ...(args.replay === undefined ? {} : { replay: args.replay }),
       onStart: (seed) => {
         if (!args.json) process.stderr.write(`offload-sim equiv: seed ${seed}\n`);
