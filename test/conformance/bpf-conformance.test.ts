@@ -4,7 +4,7 @@ import { basename } from "node:path";
 import { describe, expect, it } from "vitest";
 import { conformanceFiles, runConformanceFile } from "../../src/conformance/runner.ts";
 
-const SUITE = "/work/shared/conformance/bpf_conformance";
+import { CONFORMANCE_DIR as SUITE } from "../support/conformance-dir.ts";
 const present = existsSync(SUITE);
 if (!present) console.warn(`skipping the bpf_conformance suite: ${SUITE} is not on this machine`);
 

@@ -4,7 +4,9 @@
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 
-export const CONFORMANCE_DIR = "/work/shared/conformance/bpf_conformance";
+import { CONFORMANCE_DIR } from "../support/conformance-dir.ts";
+
+export { CONFORMANCE_DIR };
 
 export interface ConformanceVector {
   readonly name: string;

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { conformanceFiles, runConformanceFile } from "../../src/conformance/runner.ts";
 import { runCompiled } from "../../src/interp/compile.ts";
 
-const SUITE = "/work/shared/conformance/bpf_conformance";
+import { CONFORMANCE_DIR as SUITE } from "../support/conformance-dir.ts";
 const present = existsSync(SUITE);
 if (!present) console.warn(`skipping the bpf_conformance suite on the compiled tier: ${SUITE} is not on this machine`);
 
