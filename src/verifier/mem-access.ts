@@ -188,10 +188,10 @@ function stackAccess(ctx: AccessContext, reg: PtrReg, a: Access, off: number): R
     const abs = Number(BigInt.asIntN(64, fixed)) + off;
     if (abs < -STACK_BYTES || abs + a.size > 0) reject("EACCES", `invalid${extra} stack R${a.regno} off=${abs} size=${a.size}`);
     if (a.kind === "write") {
-      writeStackFixed(owner, abs, a.size, a.value, owner === state.frames[state.frames.length - 1], env.opts);
+      writeStackFixed(owner, abs, a.size, linkSpilled(ctx, a, abs), owner === state.frames[state.frames.length - 1], env.opts);
       return unknownScalar;
     }
-    return readStackFixed(owner, abs, a.size, a.wantValue ?? true, env.opts);
+    return readStackFixed(owner, abs, a.size, a.wantValue ?? true, env.opts, env.nextId);
   }
   const [minOff, maxOff] = varStackRange(reg, off, a.size, a.regno, extra);
   if (a.kind === "write") {
@@ -201,6 +201,21 @@ function stackAccess(ctx: AccessContext, reg: PtrReg, a: Access, off: number): R
   }
   return readStackVar(owner, minOff, maxOff, env.opts);
 }
+
+// check_stack_write_fixed_off: a scalar spilled whole into an aligned slot is linked with its register (one id),
+// so a bounds check on either teaches the other.
+function linkSpilled(ctx: AccessContext, a: Access, abs: number): StackValue {
+  const value = a.value;
+  if (value.kind !== "reg" || value.reg.kind !== "scalar" || abs % 8 !== 0 || !ctx.env.opts.bpfCapable || ctx.valueRegno < 0) return value;
+  const reg = value.reg;
+  if (bitLength(reg.value.umax) > a.size * 8) return value;
+  let linked = reg.delta !== undefined ? scalarReg(reg.value) : reg;
+  if (linked.id === 0 && !S.isConstant(linked.value)) linked = scalarReg(linked.value, ctx.env.nextId());
+  if (linked !== reg) ctx.state.frames[ctx.state.frames.length - 1].regs[ctx.valueRegno] = linked;
+  return { kind: "reg", reg: linked };
+}
+
+const bitLength = (x: bigint): number => x.toString(2).length - (x === 0n ? 1 : 0);
 
 export function varStackRange(reg: PtrReg, off: number, size: number, regno: number, extra: string): [number, number] {
   const v = reg.varOff;

@@ -66,7 +66,7 @@ export function writeStackFixed(f: Frame, off: number, size: number, value: Stac
   for (let i = 0; i < size; i++) f.stack[byteIndex(off) - i] = zero ? StackByte.ZERO : StackByte.MISC;
 }
 
-export function readStackFixed(f: Frame, off: number, size: number, wantValue: boolean, opts: ResolvedOptions): RegState {
+export function readStackFixed(f: Frame, off: number, size: number, wantValue: boolean, opts: ResolvedOptions, nextId?: () => number): RegState {
   const slot = slotOf(off);
   const base = slot * SLOT_BYTES;
   const top = base + SLOT_BYTES - 1;
@@ -80,6 +80,12 @@ export function readStackFixed(f: Frame, off: number, size: number, wantValue: b
       // Little-endian: a narrow fill at the slot's start reads the spill's low bytes.
       if (size <= spillSize && off % SLOT_BYTES === 0) {
         const width = bitLength(spilled.value.umax);
+        // A 32-bit fill of a 32-bit spill links the register with the slot (the kernel gives the slot an id first).
+        if (opts.bpfCapable && size === 4 && spillSize === 4 && width <= 32 && nextId !== undefined && (spilled.id === 0 || spilled.delta !== undefined) && !S.isConstant(spilled.value)) {
+          const linked = scalarReg(spilled.value, nextId());
+          f.spills[slot] = linked;
+          return linked;
+        }
         return width > size * 8 ? scalarReg(spilled.value, 0) : spilled;
       }
       let spillCount = 0;
