@@ -9,7 +9,7 @@ import type { MapDef } from "../maps/types.ts";
 import { MapType } from "../maps/types.ts";
 import type { Env } from "./env.ts";
 import { readReg } from "./alu-check.ts";
-import { BPF_MAX_VAR_OFF, checkMemRegion, checkPacketAccess, frameOf, mapIsReadOnly, varStackRange } from "./mem-access.ts";
+import { checkMemRegion, checkPacketAccess, frameOf, mapIsReadOnly, varStackRange } from "./mem-access.ts";
 import { tnumText } from "./kernel-text.ts";
 import * as S from "./scalar.ts";
 import { NOT_INIT, isKnownZero, ptrReg, typeName, unknownScalar } from "./reg-state.ts";

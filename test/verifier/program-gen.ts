@@ -8,7 +8,7 @@
 // check dropped, a register swapped, an offset off by one.
 import fc from "fast-check";
 import { type Instruction, toSlots } from "../../src/ebpf/describe.ts";
-import type { Insn, Program } from "../../src/ebpf/instruction.ts";
+import type { Program } from "../../src/ebpf/instruction.ts";
 import type { AluOpName } from "../../src/ebpf/alu.ts";
 import type { JumpCondName } from "../../src/ebpf/jump.ts";
 import type { MapDef } from "../../src/maps/types.ts";
@@ -434,4 +434,3 @@ function applyMutation(forms: Instruction[], m: Mutation, fixed: ReadonlySet<num
   }
 }
 
-export const slotsOf = (program: Program): readonly Insn[] => program;
