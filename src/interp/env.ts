@@ -51,13 +51,13 @@ export interface ResumePoint {
 export type RegisterSeed =
   | { readonly kind: "scalar"; readonly value: bigint }
   | { readonly kind: "context" }
-  // Byte offset into the XDP frame (XdpBuffer.frame).
-  | { readonly kind: "packet"; readonly offset: number }
+  // Byte offset into the XDP frame (XdpBuffer.frame); may lie outside it, as pointer arithmetic can.
+  | { readonly kind: "packet"; readonly offset: number | bigint }
   // Byte offset into frame 0's stack (r10 is the stack's size).
-  | { readonly kind: "stack"; readonly offset: number }
+  | { readonly kind: "stack"; readonly offset: number | bigint }
   | { readonly kind: "map"; readonly index: number }
   // A live value of map `index` (the view BpfMap.lookup returned), plus an offset into it.
-  | { readonly kind: "map-value"; readonly index: number; readonly value: Uint8Array; readonly offset: number };
+  | { readonly kind: "map-value"; readonly index: number; readonly value: Uint8Array; readonly offset: number | bigint };
 
 export interface ExternName {
   readonly kind: "kfunc" | "ksym";

@@ -51,8 +51,10 @@ export interface Analysis {
 
 const slotKey = (frame: number, off: number): number => frame * SLOTS_PER_FRAME + Math.floor((off + STACK_FRAME_BYTES) / 8);
 
+// As the interpreter starts: r1 the context, r10 the frame pointer, every other register 0.
 function entryState(regCount: number): AbsState {
   const regs: AbsVal[] = new Array(regCount).fill(NONE);
+  for (let r = 0; r < FRAME_POINTER_REG; r++) regs[vreg(0, r)] = constant(0n);
   regs[vreg(0, 1)] = { k: "ctx" };
   regs[vreg(0, FRAME_POINTER_REG)] = { k: "stack", frame: 0, off: ZERO_OFFSET };
   return { regs, slots: new Map() };
@@ -256,6 +258,7 @@ class Interpreter {
     const frame = frameOf(insn.ret);
     // Memory the helper may write: stack slots it covers lose what they held.
     proto?.args.forEach((arg, i) => {
+      if (i >= insn.args.length) return;
       const writes = arg.flags?.includes("MEM_WRITE") || arg.flags?.includes("MEM_UNINIT");
       const p = r[insn.args[i]];
       if (!writes || p.k !== "stack") return;
@@ -267,7 +270,6 @@ class Interpreter {
       r[insn.ret] = m.k === "map" ? { k: "value", map: m.map, off: ZERO_OFFSET, maybeNull: true } : TOP;
     } else if (proto && proto.ret.type !== "RET_INTEGER" && proto.ret.type !== "RET_VOID") r[insn.ret] = TOP;
     else r[insn.ret] = UNKNOWN;
-    for (const a of insn.args) r[a] = NONE;
     if (changesPacketData(insn.helperId)) {
       for (let i = 0; i < r.length; i++) if (r[i].k === "packet") r[i] = UNKNOWN;
       for (const [k, v] of this.slots) if (v.k === "packet") this.slots.set(k, UNKNOWN);
@@ -285,7 +287,8 @@ class Interpreter {
         return;
       case "call": {
         const f = insn.calleeFrame;
-        for (let reg = 0; reg < REGS_PER_FRAME; reg++) this.regs[vreg(f, reg)] = NONE;
+        // A new frame starts with zeroed registers (the interpreter's newRegisters); r1..r5 are copied in next.
+        for (let reg = 0; reg < REGS_PER_FRAME; reg++) this.regs[vreg(f, reg)] = reg < FRAME_POINTER_REG ? constant(0n) : NONE;
         this.regs[vreg(f, FRAME_POINTER_REG)] = { k: "stack", frame: f, off: ZERO_OFFSET };
         this.clobberSlots(f, undefined, 0);
         return;
@@ -398,8 +401,10 @@ export function analyze(program: IrProgram, verifier?: VerifierFacts): Analysis 
     before[id] = run.states;
     if (block.term.kind === "branch") {
       const [t, f] = branchStates(block.term, run.after);
-      if (!t) deadEdges.add(`${id}>${block.term.taken}`);
-      if (!f) deadEdges.add(`${id}>${block.term.fallthrough}`);
+      // Both edges into one block: dead only when neither can be taken.
+      const same = block.term.taken === block.term.fallthrough;
+      if (!t && (!same || !f)) deadEdges.add(`${id}>${block.term.taken}`);
+      if (!f && (!same || !t)) deadEdges.add(`${id}>${block.term.fallthrough}`);
     }
   }
   return { before, deadEdges, reachable };

@@ -18,6 +18,7 @@ export const rules = {
   mapType: rule("map-type", "the map type cannot be offloaded", "preset offload.mapTypes"),
   mapSize: rule("map-size", "the map's key, value or entry is larger than the card's map table allows", "preset offload.maxKeyBytes / maxValueBytes / maxEntryBytes"),
   mapCount: rule("map-count", "the offloaded maps exceed the card's table count or total entries", "preset offload.maxMaps / maxMapEntries"),
+  helperArgument: rule("helper-argument", "a helper argument is not of the kind its prototype asks for (the interpreter refuses the call)", "src/helpers/prototypes.ts; the firmware routines take the context implicitly"),
   mapArgument: rule("map-argument", "the map a helper uses is not the same map on every path", "nfp verifier.c: nfp_bpf_map_call_ok needs a constant map pointer"),
   keyOnStack: rule(
     "stack-argument",
@@ -56,6 +57,12 @@ export const rules = {
     "Linux nfp/bpf/verifier.c nfp_bpf_check_helper_call ('event_output: must use BPF_F_CURRENT_CPU')",
   ),
   instruction: rule("instruction", "the NIC does not run this kind of instruction", "Linux nfp/bpf/jit.c instr_cb table (no callx, kfuncs or legacy packet loads)"),
+  stackBounds: rule(
+    "stack-bounds",
+    "a stack access not known to stay inside the frame (the interpreter faults there; the NIC's local memory would not)",
+    "Linux kernel/bpf/verifier.c check_stack_access_within_bounds; offload-sim keeps such accesses on the host so their fault is the host's",
+  ),
+  readOnlyMap: rule("read-only-map", "a store into a value of a map the program may only read", "BPF_F_RDONLY_PROG (include/uapi/linux/bpf.h): the interpreter refuses the write"),
   stack: rule("stack", "the program's stack does not fit the card's eBPF stack", "preset offload.stackBytes (nfp verifier.c nfp_bpf_finalize: 'stack too large')"),
   exit: rule("exit", "the program returns a pointer", "offload-sim: the XDP action is the low word of r0"),
 } as const;

@@ -10,7 +10,8 @@ import { PERF_CTXLEN_MASK, PERF_CURRENT_CPU } from "../maps/flags.ts";
 import { mapTypeName, type MapDef } from "../maps/types.ts";
 import * as S from "../verifier/scalar.ts";
 import { describeVal, isPointer, type AbsVal } from "./abstract-value.ts";
-import type { AbsState, VerifierFacts } from "./analysis.ts";
+import { STACK_FRAME_BYTES, type AbsState, type VerifierFacts } from "./analysis.ts";
+import { MapFlag } from "../maps/flags.ts";
 import { rules, type RuleId } from "./capability-rules.ts";
 import { frontEnd, type FrontEnd } from "./front-end.ts";
 import { FRAME_POINTER_REG, frameOf, regOf, type IrInsn, type IrTerm, type Origin } from "./ir.ts";
@@ -88,13 +89,24 @@ const samePointerTarget = (a: AbsVal, b: AbsVal): boolean =>
 
 const pointerish = (v: AbsVal): boolean => isPointer(v) || v.k === "top";
 
+// Why an access of `bytes` at base + off may leave the 512-byte frame, or undefined when it cannot.
+function stackBoundsProblem(base: AbsVal & { k: "stack" }, off: number, bytes: number): string | undefined {
+  const lo = base.off.smin + BigInt(off);
+  const hi = base.off.smax + BigInt(off) + BigInt(bytes);
+  if (lo >= -BigInt(STACK_FRAME_BYTES) && hi <= 0n) return undefined;
+  const c = S.constValue(base.off);
+  return c === undefined
+    ? `its stack offset is not known to stay inside the ${STACK_FRAME_BYTES}-byte frame`
+    : `it touches ${bytes} bytes at stack offset ${Number(BigInt.asIntN(64, c)) + off}, outside the ${STACK_FRAME_BYTES}-byte frame`;
+}
+
 // A stack pointer at a constant offset that is a multiple of 4.
-function stackArgProblem(v: AbsVal): string | undefined {
+function stackArgProblem(v: AbsVal, bytes: number): string | undefined {
   if (v.k !== "stack") return `points at ${describeVal(v)}, not the stack`;
   const c = S.constValue(v.off);
   if (c === undefined) return "has a variable stack offset";
   if (Number(BigInt.asIntN(64, c)) % 4 !== 0) return `is at stack offset ${Number(BigInt.asIntN(64, c))}, not a multiple of 4`;
-  return undefined;
+  return stackBoundsProblem(v, 0, bytes);
 }
 
 class Checker {
@@ -127,6 +139,17 @@ class Checker {
     if (base.k === "ctx") {
       if (write) this.block(insn, o, "contextStore", `it stores to the xdp_md context at offset ${f.off}`);
       else if (f.sizeBytes !== 4 || !contextCsr.has(f.off)) this.block(insn, o, "context", `it reads ${f.sizeBytes} bytes of xdp_md at offset ${f.off}, which the NIC does not provide`);
+      return;
+    }
+    if (base.k === "stack") {
+      const bounds = stackBoundsProblem(base, f.off, f.sizeBytes);
+      if (bounds) {
+        this.block(insn, o, "stackBounds", bounds);
+        return;
+      }
+    }
+    if (base.k === "value" && write && ((this.fe.maps[base.map]?.flags ?? 0) & MapFlag.RDONLY_PROG) !== 0) {
+      this.block(insn, o, "readOnlyMap", `it writes into a value of map '${this.fe.maps[base.map].name}', which programs may only read`);
       return;
     }
     if (f.kind === "atomic") {
@@ -192,6 +215,11 @@ class Checker {
       return;
     }
     const arg = (i: number): AbsVal => state.regs[insn.args[i]];
+    const ctxArg = proto?.args.findIndex((a) => a.type === "ARG_PTR_TO_CTX") ?? -1;
+    if (ctxArg >= 0 && arg(ctxArg).k !== "ctx") {
+      this.block(insn, o, "helperArgument", `its context argument r${ctxArg + 1} is ${describeVal(arg(ctxArg))}`);
+      return;
+    }
     if (route.mapArg !== undefined) {
       const m = arg(route.mapArg);
       if (m.k !== "map") {
@@ -209,13 +237,14 @@ class Checker {
       case HelperId.MAP_LOOKUP_ELEM:
       case HelperId.MAP_DELETE_ELEM:
       case HelperId.MAP_UPDATE_ELEM: {
-        const key = stackArgProblem(arg(1));
+        const def = this.fe.maps[(arg(route.mapArg!) as { map: number }).map];
+        const key = stackArgProblem(arg(1), def.keySize);
         if (key) {
           this.block(insn, o, "keyOnStack", `its key (r2) ${key}`);
           return;
         }
         if (id === HelperId.MAP_UPDATE_ELEM) {
-          const value = stackArgProblem(arg(2));
+          const value = stackArgProblem(arg(2), def.valueSize);
           if (value) this.block(insn, o, "keyOnStack", `its value (r3) ${value}`);
         }
         return;

@@ -213,7 +213,7 @@ export function compileStages(fe: FrontEnd, lowered: Lowered, assignment: StageA
       }
     }
     void specs;
-    return { mask: mask >>> 0, bytes: hi };
+    return { mask: mask >>> 0, bytes: Math.min(hi, lmBytesPerThread) };
   };
 
   const stages: NicStage[] = [];

@@ -1,8 +1,9 @@
 // Which virtual registers each IR instruction reads and writes. A helper call
-// reads the arguments its prototype declares and clobbers r0..r5 (the kernel's
-// calling convention: the verifier refuses reads of r1..r5 after a call); an
-// opaque instruction (one only the host runs) reads every register of its frame.
-import { helperPrototype } from "../helpers/prototypes.ts";
+// reads the arguments its prototype declares and writes r0; r1..r5 keep their
+// values, as in the interpreter (the kernel calls them clobbered and the
+// verifier refuses to read them, so for a verified program they are dead
+// anyway). An opaque instruction (one only the host runs) reads every register of its frame.
+import { helperPrototype, HelperId } from "../helpers/prototypes.ts";
 import { FRAME_POINTER_REG, REGS_PER_FRAME, frameOf, vreg, type IrInsn, type IrTerm, type VReg } from "./ir.ts";
 
 const frameRegs = (frame: number): VReg[] => Array.from({ length: FRAME_POINTER_REG + 1 }, (_, r) => vreg(frame, r));
@@ -18,6 +19,8 @@ export function usesOf(insn: IrInsn): VReg[] {
     case "opaque":
       return frameRegs(insn.origin.frame);
     case "helper":
+      // A tail call continues in another program with this frame's registers (the interpreter keeps them all).
+      if (insn.helperId === HelperId.TAIL_CALL) return frameRegs(insn.origin.frame);
       return insn.args.slice(0, helperArgCount(insn.helperId));
     case "op": {
       const f = insn.form;
@@ -50,7 +53,7 @@ export function defsOf(insn: IrInsn): VReg[] {
     case "opaque":
       return [];
     case "helper":
-      return [insn.ret, ...insn.args];
+      return [insn.ret];
     case "op": {
       const f = insn.form;
       switch (f.kind) {

@@ -8,7 +8,7 @@ import type { MapDef } from "../maps/types.ts";
 import * as S from "../verifier/scalar.ts";
 import type { AbsVal } from "./abstract-value.ts";
 import { STACK_FRAME_BYTES, stackOffset, type Analysis, type AbsState } from "./analysis.ts";
-import { defsOf, termUses, usesOf } from "./ir-uses.ts";
+import { defsOf, helperArgCount, termUses, usesOf } from "./ir-uses.ts";
 import { successors, type IrBlock, type IrInsn, type IrProgram, type VReg } from "./ir.ts";
 
 const ALL_BYTES = (1n << BigInt(STACK_FRAME_BYTES)) - 1n;
@@ -74,7 +74,7 @@ export function stackEffects(insn: IrInsn, state: AbsState, maps: readonly MapDe
       const proto = helperPrototype(insn.helperId);
       const mapArg = r[insn.args[0]];
       const map = mapArg?.k === "map" ? maps[mapArg.map] : undefined;
-      insn.args.forEach((arg, i) => {
+      insn.args.slice(0, helperArgCount(insn.helperId)).forEach((arg, i) => {
         const p = r[arg];
         if (p.k !== "stack") return;
         const type = proto?.args[i];

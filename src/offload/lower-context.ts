@@ -33,9 +33,11 @@ export function constPair(value: bigint): Pair {
   return { lo: val(Number(v & M32)), hi: val(Number(v >> 32n)) };
 }
 
-// The NIC value of a stack pointer with a known offset: a local-memory address.
+// The NIC value of a stack pointer with a known offset: a local-memory address. It is computed
+// linearly (not masked into the region), so a pointer below the frame that only the host
+// dereferences keeps its distance from r10.
 export function stackAddress(layout: StackLayout, frame: number, off: number): number {
-  return localAddress(frameTop(layout, frame) + off);
+  return localAddress(0) + frameTop(layout, frame) + off;
 }
 
 export function factOf(state: AbsState, v: VReg): AbsVal {
@@ -65,7 +67,7 @@ function knownHigh(f: AbsVal): number | undefined {
 
 // A 64-bit register as two 32-bit operands, constants where the facts allow.
 export function readPair(ctx: LowerCtx, v: VReg, state: AbsState = ctx.before): Pair {
-  if (regOf(v) === FRAME_POINTER_REG) return { lo: val(stackAddress(ctx.layout, frameOf(v), 0)), hi: val(0) };
+  if (regOf(v) === FRAME_POINTER_REG) return constPair(BigInt(stackAddress(ctx.layout, frameOf(v), 0)));
   const f = state.regs[v];
   if (f.k === "scalar") {
     const c = S.constValue(f.s);
@@ -73,7 +75,7 @@ export function readPair(ctx: LowerCtx, v: VReg, state: AbsState = ctx.before): 
   }
   if (f.k === "stack") {
     const c = S.constValue(f.off);
-    if (c !== undefined) return { lo: val(stackAddress(ctx.layout, f.frame, Number(BigInt.asIntN(64, c)))), hi: val(0) };
+    if (c !== undefined) return constPair(BigInt(stackAddress(ctx.layout, f.frame, 0)) + BigInt.asIntN(64, c));
   }
   if (f.k === "ctx" || f.k === "map") return { lo: val(f.k === "map" ? f.map + 1 : 0), hi: val(0) };
   const hi = knownHigh(f);

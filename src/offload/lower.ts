@@ -15,7 +15,23 @@ import { lowerHelper, mapArgOf } from "./lower-helpers.ts";
 import { lowerBranch } from "./lower-jump.ts";
 import { lmTopOf, lowerAtomic, lowerLoad, lowerStore, routeOf } from "./lower-memory.ts";
 import { MBuilder, VBASE, isConst, type MBlock, type MTerm, type Src } from "./micro-ir.ts";
-import { HOST_CUT_SLOT } from "./stack-layout.ts";
+import { HOST_CUT_SLOT, type StackLayout } from "./stack-layout.ts";
+import { bytesToZero } from "./stack-init.ts";
+import { STACK_FRAME_BYTES } from "./analysis.ts";
+
+// Zeroes the words of a frame's local memory that hold bytes read before they are written.
+function zeroStack(b: MBuilder, layout: StackLayout, frame: number, bytes: bigint): void {
+  if (bytes === 0n) return;
+  let zero: number | undefined;
+  const base = layout.base[frame];
+  const bottom = STACK_FRAME_BYTES - layout.size[frame];
+  for (let word = 0; word < layout.size[frame]; word += 4) {
+    const mask = 0xfn << BigInt(bottom + word);
+    if ((bytes & mask) === 0n) continue;
+    zero ??= b.materialize(0);
+    b.emit(Op.LM_ST, { n: 0, imm: base + word, a: zero, c: 4 });
+  }
+}
 
 // One eBPF register of frame 0 live where a packet moves to the host.
 export interface HostRegister {
@@ -48,9 +64,12 @@ export interface Lowered {
 
 export class LoweringError extends Error {}
 
-function lowerInsn(ctx: LowerCtx, insn: IrInsn, irBlock: number): void {
+function lowerInsn(ctx: LowerCtx, insn: IrInsn, irBlock: number, zero: readonly bigint[]): void {
   switch (insn.kind) {
     case "call":
+      // A new frame: registers start at 0 (r1..r5 are copied in next), stack bytes read before written at 0.
+      for (const r of [0, 6, 7, 8, 9]) writePair(ctx, vreg(insn.calleeFrame, r), constPair(0n));
+      zeroStack(ctx.b, ctx.layout, insn.calleeFrame, zero[insn.calleeFrame] ?? 0n);
       return;
     case "opaque":
       throw new LoweringError(`pc ${insn.origin.pc}: an opaque instruction reached lowering`);
@@ -112,7 +131,7 @@ export function lowerProgram(fe: FrontEnd, cuts: ReadonlyMap<number, number>): L
   const ctxAt = (before: AbsState, after: AbsState): LowerCtx => ({ b, before, after, layout, maps });
 
   // Ends the current block with a move to the host at IR point (block, index).
-  const toHost = (irBlock: number, index: number, origin: Origin, state: AbsState): void => {
+  const toHost = (irBlock: number, index: number, origin: Origin, state: AbsState, nothingRan = false): void => {
     const live = liveness.liveBefore(irBlock, index);
     const ctx = ctxAt(state, state);
     const registers: HostRegister[] = [];
@@ -128,7 +147,8 @@ export function lowerProgram(fe: FrontEnd, cuts: ReadonlyMap<number, number>): L
       pointerSlots.push({ offset: (key % 64) * 8 - 512, fact });
     }
     const id = hostCuts.length;
-    hostCuts.push({ id, resumePc: origin.resumePc, origin, registers, stackLive: live.stack[0] ?? 0n, pointerSlots });
+    // When the NIC ran nothing, the host's own zeroed stack is the right one.
+    hostCuts.push({ id, resumePc: origin.resumePc, origin, registers, stackLive: nothingRan ? 0n : (live.stack[0] ?? 0n), pointerSlots });
     b.origin = origin;
     const t = b.materialize(id);
     b.emit(Op.LM_ST, { n: 0, imm: HOST_CUT_SLOT, a: t, c: 4 });
@@ -137,7 +157,25 @@ export function lowerProgram(fe: FrontEnd, cuts: ReadonlyMap<number, number>): L
     b.end({ kind: "toHost", cut: id, uses });
   };
 
-  const entry = entryOf(0);
+  // The prologue: the interpreter's initial state (registers other than r1 zero, stack bytes read before written zero).
+  const zero = bytesToZero(ir, analysis, maps);
+  const entry = b.newBlock(0);
+  b.enter(entry);
+  const start = ir.blocks[0].insns[0]?.origin;
+  if (start) b.origin = start;
+  const initial = analysis.before[0]?.[0];
+  if (initial && cuts.get(0) === 0) {
+    // The whole program runs on the host: leave at once, touching nothing.
+    toHost(0, 0, ir.blocks[0].insns[0]?.origin ?? ir.blocks[0].term.origin ?? { pc: 0, frame: 0, resumePc: 0 }, initial, true);
+    irEntry.set(0, entry);
+    return { blocks: b.blocks, entry, irEntry, hostCuts, tempCount: b.tempCount };
+  }
+  if (initial) {
+    const ctx0 = ctxAt(initial, initial);
+    for (let r = 0; r < FRAME_POINTER_REG; r++) if (r !== 1) writePair(ctx0, vreg(0, r), constPair(0n));
+  }
+  zeroStack(b, layout, 0, zero[0] ?? 0n);
+  b.end({ kind: "goto", target: entryOf(0) });
   while (pending.length) {
     const id = pending.shift()!;
     const block = ir.blocks[id];
@@ -158,7 +196,7 @@ export function lowerProgram(fe: FrontEnd, cuts: ReadonlyMap<number, number>): L
       }
       const insn = block.insns[i];
       b.origin = insn.origin;
-      lowerInsn(ctxAt(states[i], states[i + 1]), insn, id);
+      lowerInsn(ctxAt(states[i], states[i + 1]), insn, id, zero);
     }
     if (ended) continue;
     const term = block.term;

@@ -4,14 +4,14 @@
 // registers and stack rebuilt from the NIC's state. Its result has the shape
 // of runXdp's, so a test can compare the two field by field.
 import { Executor, type PacketResult } from "../../hw-model/exec/executor.ts";
-import { HANDLE_MASK, HANDLE_SHIFT, OFFSET_MASK, VALUE_OFFSET_MASK } from "../../hw-model/exec/address.ts";
+import { HANDLE_MASK, HANDLE_SHIFT, VALUE_OFFSET_MASK, localAddress, packetAddress, valueAddress } from "../../hw-model/exec/address.ts";
 import { MapRuntime } from "../../hw-model/firmware/map-runtime.ts";
 import type { Program } from "../ebpf/index.ts";
 import type { RouteTable } from "../helpers/fib.ts";
 import { seededRandom, type RandomSource, type RunEvent, type SimClock, type XdpRedirect } from "../helpers/runtime.ts";
 import { run, STACK_BYTES, type RegisterSeed, type RunResult } from "../interp/index.ts";
 import type { BpfMap } from "../maps/types.ts";
-import { createXdpBuffer, packetBytes, LOOPBACK_RX_QUEUE, XDP_PACKET_HEADROOM, xdpActionName, type XdpRxQueue } from "../xdp/index.ts";
+import { createXdpBuffer, packetBytes, LOOPBACK_RX_QUEUE, SKB_SHARED_INFO_BYTES, TEST_RUN_FRAME_BYTES, XDP_PACKET_HEADROOM, xdpActionName, type XdpBuffer, type XdpRxQueue } from "../xdp/index.ts";
 import type { HostExit, NicImage, RegisterKind, WordLocation } from "./nic-image.ts";
 
 export interface NicRunOptions {
@@ -67,6 +67,7 @@ class RecordingExecutor extends Executor {
 }
 
 const M32 = 0xffffffffn;
+void VALUE_OFFSET_MASK;
 
 export class NicRunner {
   private readonly runtimes: MapRuntime[];
@@ -103,8 +104,11 @@ export class NicRunner {
     const cut = (o.localMemory[0] << 24) | (o.localMemory[1] << 16) | (o.localMemory[2] << 8) | o.localMemory[3];
     const exit = this.image.hostExits[cut >>> 0];
     if (!exit) throw new Error(`the NIC left for the host through exit ${cut}, which the image does not have`);
-    const buffer = createXdpBuffer(nic.data);
+    // The host's frame as BPF_PROG_TEST_RUN would hold it by now: the packet where the NIC's
+    // adjust_head calls moved it relative to the headroom (so pointer values match a host-only run).
     const dataStart = exec.packet.dataStart;
+    const buffer = hostBuffer(nic.data, XDP_PACKET_HEADROOM + (dataStart - this.image.execParams.packetHeadroomBytes));
+    const hostData = buffer.data;
     const word = (w: WordLocation): bigint => {
       switch (w.kind) {
         case "const":
@@ -118,6 +122,9 @@ export class NicRunner {
         }
       }
     };
+    // Pointer arithmetic is linear, so a pointer's distance from its object's base is the same on
+    // both machines: translate by that 64-bit distance (it may even leave the object).
+    const distance = (value: bigint, base: number): bigint => BigInt.asIntN(64, value - BigInt(base >>> 0));
     const translate = (kind: RegisterKind, value: bigint): RegisterSeed => {
       const lo = Number(value & M32);
       switch (kind.kind) {
@@ -128,13 +135,14 @@ export class NicRunner {
         case "map":
           return { kind: "map", index: kind.map };
         case "packet":
-          return lo === 0 ? { kind: "scalar", value: 0n } : { kind: "packet", offset: XDP_PACKET_HEADROOM + ((lo & OFFSET_MASK) - dataStart) };
+          return value === 0n ? { kind: "scalar", value: 0n } : { kind: "packet", offset: BigInt(hostData) + distance(value, packetAddress(dataStart)) };
         case "stack":
-          return { kind: "stack", offset: STACK_BYTES - (exit.frameTop - (lo & OFFSET_MASK)) };
+          return { kind: "stack", offset: BigInt(STACK_BYTES) + distance(value, localAddress(exit.frameTop)) };
         case "value": {
           if (lo === 0) return { kind: "scalar", value: 0n };
-          const handle = exec.values[(lo >>> HANDLE_SHIFT) & HANDLE_MASK];
-          return handle ? { kind: "map-value", index: handle.mapIndex, value: handle.view, offset: lo & VALUE_OFFSET_MASK } : { kind: "scalar", value };
+          const h = (lo >>> HANDLE_SHIFT) & HANDLE_MASK;
+          const handle = exec.values[h];
+          return handle ? { kind: "map-value", index: handle.mapIndex, value: handle.view, offset: distance(value, valueAddress(h, 0)) } : { kind: "scalar", value };
         }
       }
     };
@@ -174,9 +182,13 @@ export class NicRunner {
 
 // Frame 0's stack for the host: the NIC's frame bytes, and the spilled pointers to place in it.
 function hostStack(exit: HostExit, lm: Uint8Array, lmOffset: number, translate: (k: RegisterKind, v: bigint) => RegisterSeed): { stack: Uint8Array; stackValues: { offset: number; seed: RegisterSeed }[] } {
+  // Live bytes come from the NIC's frame; dead ones are never read, and stay 0.
   const stack = new Uint8Array(STACK_BYTES);
-  const from = exit.frameTop - exit.frameBytes - lmOffset;
-  stack.set(lm.subarray(Math.max(0, from), exit.frameTop - lmOffset), STACK_BYTES - exit.frameBytes);
+  const frameStart = exit.frameTop - exit.frameBytes - lmOffset;
+  for (let i = 0; i < exit.frameBytes; i++) {
+    const at = STACK_BYTES - exit.frameBytes + i;
+    if (((exit.stackLive >> BigInt(at)) & 1n) !== 0n && frameStart + i >= 0 && frameStart + i < lm.length) stack[at] = lm[frameStart + i];
+  }
   const view = new DataView(stack.buffer);
   const stackValues: { offset: number; seed: RegisterSeed }[] = [];
   for (const slot of exit.pointerSlots) {
@@ -185,6 +197,15 @@ function hostStack(exit: HostExit, lm: Uint8Array, lmOffset: number, translate: 
     stackValues.push({ offset: at, seed: translate(slot.kind, view.getBigUint64(at, true)) });
   }
   return { stack, stackValues };
+}
+
+// A test-run frame with the packet at `data` (createXdpBuffer's layout otherwise).
+function hostBuffer(packet: Uint8Array, data: number): XdpBuffer {
+  const frame = new Uint8Array(TEST_RUN_FRAME_BYTES);
+  const start = Math.max(0, Math.min(data, TEST_RUN_FRAME_BYTES - SKB_SHARED_INFO_BYTES - packet.length));
+  if (start !== data) return createXdpBuffer(packet);
+  frame.set(packet, start);
+  return { frame, dataMeta: start, data: start, dataEnd: start + packet.length, hardEnd: TEST_RUN_FRAME_BYTES - SKB_SHARED_INFO_BYTES };
 }
 
 function advanced(seed: number, draws: number): RandomSource {

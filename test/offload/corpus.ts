@@ -108,11 +108,18 @@ export interface Outcome {
   readonly maps: string[][];
 }
 
+// A run stopped by an instruction budget (a loop that does not end) is compared as that alone:
+// where each side stops depends on how it counts instructions.
+const BUDGET: Outcome = { action: undefined, packet: "(budget exceeded)", events: [], maps: [] };
+
 export function hostOutcome(r: XdpRunResult, maps: readonly SimMap[]): Outcome {
+  if (r.fault?.kind === "budget") return BUDGET;
   return { action: r.action, packet: toHex(r.packetOut), events: r.events.map((e) => (e.kind === "perf-event" ? `perf ${e.map} ${toHex(e.data)}` : e.kind)), maps: maps.map(contents) };
 }
 
 export function nicOutcome(r: NicRunResult, maps: readonly SimMap[]): Outcome {
+  const budget = r.host?.kind === "fault" ? r.host.fault.kind === "budget" : r.fault?.where === "nic" && /ran more than \d+ instructions/.test(r.fault.message);
+  if (budget) return BUDGET;
   return { action: r.action, packet: toHex(r.packetOut), events: r.events.map((e) => (e.kind === "perf-event" ? `perf ${e.map} ${toHex(e.data)}` : e.kind)), maps: maps.map(contents) };
 }
 

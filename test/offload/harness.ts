@@ -4,23 +4,16 @@
 import type { Program } from "../../src/ebpf/instruction.ts";
 import type { MapDef } from "../../src/maps/types.ts";
 import { createMap, type SimMap } from "../../src/maps/index.ts";
-import { findBlockers } from "../../src/offload/capability.ts";
-import { frontEnd } from "../../src/offload/front-end.ts";
-import { buildImage } from "../../src/offload/image-builder.ts";
-import { lowerProgram } from "../../src/offload/lower.ts";
+import { generate, planOffload } from "../../src/offload/plan.ts";
 import type { NicImage } from "../../src/offload/nic-image.ts";
 import { compareOne, explainMismatch, preset as loadPreset, type Comparison } from "./corpus.ts";
 
 const nfp = loadPreset();
 
-// Compiles with every IR block in stage 0 (or stageOf(block) when given).
-export function compileSingle(program: Program, maps: readonly MapDef[] = [], stageOf?: (irBlock: number) => number, stageCount = 1): NicImage {
-  const fe = frontEnd(program, maps);
-  const blockers = findBlockers(fe, nfp);
-  const lowered = lowerProgram(fe, blockers.cuts);
-  const assignment = new Map(fe.ir.blocks.map((b) => [b.id, stageOf ? stageOf(b.id) : 0]));
-  const used = new Map(blockers.report.maps.filter((m) => m.usedOnNic).map((m) => [m.index, 1]));
-  return buildImage(fe, lowered, { stageCount, stageOf: assignment }, nfp, used);
+// Compiles the way the product does (planOffload, generate), in one stage unless told otherwise.
+export function compileSingle(program: Program, maps: readonly MapDef[] = [], stages = 1, cores = stages): NicImage {
+  const plan = planOffload(program, maps, nfp, { cores, stages });
+  return generate(plan, nfp);
 }
 
 export function mapsFor(defs: readonly MapDef[]): SimMap[] {
