@@ -16,7 +16,7 @@ export interface ProgressStream {
 // A run shorter than this gets no bar at all.
 export const PROGRESS_DELAY_MS = 1_000;
 const REDRAW_MS = 100;
-const BAR_WIDTH = 30;
+const BAR_WIDTH = 24;
 
 export function createProgress(stream: ProgressStream, label: string, now: () => number = Date.now): Progress {
   const started = now();
@@ -34,7 +34,9 @@ export function createProgress(stream: ProgressStream, label: string, now: () =>
         expected !== undefined && expected > 0
           ? `${label} [${"#".repeat(Math.round((done / expected) * BAR_WIDTH)).padEnd(BAR_WIDTH, ".")}] ${done}/${expected} packets, ${Math.round(rate)}/s, ${eta(expected - done, rate)} left`
           : `${label} ${done} packets, ${Math.round(rate)}/s`;
-      stream.write(`\r${text.slice(0, Math.max(20, (stream.columns ?? 80) - 1))}\x1b[K`);
+      // A terminal that reports no width (0 under some pseudo-terminals) gets 80 columns.
+      const width = stream.columns !== undefined && stream.columns > 20 ? stream.columns - 1 : 79;
+      stream.write(`\r${text.slice(0, width)}\x1b[K`);
     },
     finish() {
       if (drawn) stream.write("\r\x1b[K");
