@@ -20,7 +20,9 @@ export class LatencyCounts {
   private readonly bits = new Float64Array(1);
   private readonly words = new Int32Array(this.bits.buffer);
 
-  add(value: number): void {
+  add(latency: number): void {
+    // One bit pattern for NaN, so every NaN is one entry (sorting treats them alike).
+    const value = Number.isNaN(latency) ? NaN : latency;
     this.total++;
     const slot = this.find(value);
     if (this.used[slot] === 1) {
@@ -67,9 +69,11 @@ export class LatencyCounts {
 
   summary(): LatencySummary {
     const n = this.total;
-    const slots: number[] = [];
-    for (let i = 0; i < this.keys.length; i++) if (this.used[i] === 1) slots.push(i);
-    slots.sort((a, b) => typedArrayOrder(this.keys[a], this.keys[b]));
+    const values = new Float64Array(this.distinct);
+    let k = 0;
+    for (let i = 0; i < this.keys.length; i++) if (this.used[i] === 1) values[k++] = this.keys[i];
+    // The typed array's own sort: ascending, -0 before +0, as sorting every latency ordered them.
+    values.sort();
     // The sorted list's elements at the percentile positions, and its in-order sum.
     const at50 = Math.min(n - 1, Math.floor(0.5 * n));
     const at99 = Math.min(n - 1, Math.floor(0.99 * n));
@@ -77,24 +81,14 @@ export class LatencyCounts {
     let p99 = NaN;
     let sum = 0;
     let seen = 0;
-    for (const slot of slots) {
-      const value = this.keys[slot];
-      const count = this.counts[slot];
+    for (let i = 0; i < values.length; i++) {
+      const value = values[i];
+      const count = this.counts[this.find(value)];
       for (let c = 0; c < count; c++) sum += value;
       if (at50 >= seen && at50 < seen + count) p50 = value;
       if (at99 >= seen && at99 < seen + count) p99 = value;
       seen += count;
     }
-    return { mean: sum / Math.max(1, n), p50, p99, max: n ? this.keys[slots[slots.length - 1]] : NaN };
+    return { mean: sum / Math.max(1, n), p50, p99, max: n ? values[values.length - 1] : NaN };
   }
-}
-
-// The order Float64Array.prototype.sort puts numbers in: ascending, -0 before +0, NaN last.
-function typedArrayOrder(x: number, y: number): number {
-  if (x < y) return -1;
-  if (x > y) return 1;
-  if (Number.isNaN(x)) return Number.isNaN(y) ? 0 : 1;
-  if (Number.isNaN(y)) return -1;
-  if (x === 0) return Object.is(x, -0) === Object.is(y, -0) ? 0 : Object.is(x, -0) ? -1 : 1;
-  return 0;
 }
