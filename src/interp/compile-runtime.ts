@@ -58,6 +58,10 @@ export class RunState {
   end: End | undefined;
   exitPc = -1;
   tailStatus = RETURNED;
+  // The last helper arguments as halves and as BigInt (see argument()).
+  private readonly argHi: number[] = [0, 0, 0, 0, 0];
+  private readonly argLo: number[] = [0, 0, 0, 0, 0];
+  private readonly argBig: bigint[] = [0n, 0n, 0n, 0n, 0n];
   // Helpers and reference steps run so far: what remembered map-value addresses are checked against.
   private helperCalls = 0;
   private readonly valueAddresses = new Map<number, { readonly hi: number; readonly lo: number; readonly calls: number }>();
@@ -107,7 +111,7 @@ export class RunState {
     machine.steps = this.steps;
     this.helperCalls++;
     const R = this.R;
-    const args = [pairToBig(R[2], R[3]), pairToBig(R[4], R[5]), pairToBig(R[6], R[7]), pairToBig(R[8], R[9]), pairToBig(R[10], R[11])] as const;
+    const args = [this.argument(0), this.argument(1), this.argument(2), this.argument(3), this.argument(4)] as const;
     const outcome: HelperOutcome = implementation({ pc, id, args, machine });
     this.mem.sync();
     switch (outcome.kind) {
@@ -127,6 +131,19 @@ export class RunState {
       default:
         return unreachable(outcome);
     }
+  }
+
+  // r(1 + index) as a BigInt; the last conversion per argument is kept, since a program calls its
+  // helpers with the same map handles and stack pointers again and again.
+  private argument(index: number): bigint {
+    const hi = this.R[2 + 2 * index];
+    const lo = this.R[3 + 2 * index];
+    if (this.argHi[index] !== hi || this.argLo[index] !== lo) {
+      this.argHi[index] = hi;
+      this.argLo[index] = lo;
+      this.argBig[index] = pairToBig(hi, lo);
+    }
+    return this.argBig[index];
   }
 
   // run.ts callLocal: r1-r5 are in R; the callee gets a fresh stack and zeroed r0, r6-r9.
