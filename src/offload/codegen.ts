@@ -180,8 +180,10 @@ export function compileStages(fe: FrontEnd, lowered: Lowered, assignment: StageA
       const stack = fe.liveness.liveIn[ir]?.stack ?? [];
       stack.forEach((bits, frame) => {
         if (bits === 0n) return;
-        const base = frameTop(fe.layout, frame) - STACK_FRAME_BYTES;
-        for (let i = 0; i < STACK_FRAME_BYTES; i++) if ((bits >> BigInt(i)) & 1n) lm = widen(lm, base + i, base + i + 1);
+        // Only the frame's own bytes: what lies below them the NIC never wrote (host-only code reads it as 0).
+        const top = frameTop(fe.layout, frame);
+        const base = top - STACK_FRAME_BYTES;
+        for (let i = STACK_FRAME_BYTES - fe.layout.size[frame]; i < STACK_FRAME_BYTES; i++) if ((bits >> BigInt(i)) & 1n) lm = widen(lm, base + i, base + i + 1);
       });
     }
     return { mask: mask >>> 0, lm };

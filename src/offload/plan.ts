@@ -15,11 +15,11 @@ import { OffloadError } from "./errors.ts";
 import { staticFrequencies } from "./frequency.ts";
 import { frontEnd, type FrontEnd } from "./front-end.ts";
 import { hoistHostCuts } from "./host-cuts.ts";
-import { reversePostOrder } from "./ir.ts";
+import { reversePostOrder, successors } from "./ir.ts";
 import { lowerProgram, type Lowered } from "./lower.ts";
 import { mtermSuccessors, type MBlock } from "./micro-ir.ts";
 import type { NicImage } from "./nic-image.ts";
-import { partition, replicate } from "./partition.ts";
+import { legalCuts, partition, replicate } from "./partition.ts";
 import { placeMaps, type MapPlacement } from "./placement.ts";
 import { sourceOf, type OffloadSource } from "./source.ts";
 import { execParamsOf } from "../../hw-model/presets/derive.ts";
@@ -40,6 +40,8 @@ export interface PlanOptions {
   readonly profile?: { readonly hits: ArrayLike<number>; readonly packets: number };
   // Frame size for the line-rate and PCIe predictions.
   readonly packetBytes?: number;
+  // Explicit stage starts (positions in the block layout, 0 first), instead of the partitioner's choice.
+  readonly split?: readonly number[];
 }
 
 export interface PlanStage {
@@ -223,7 +225,17 @@ export function planOffload(program: OffloadSource | Program, maps: readonly Map
   let compiled = single;
   let stageOf: ReadonlyMap<number, number> = allZero;
   const fits = (c: CompiledStages): boolean => c.stages.every((s) => s.program.insns.length <= limit);
-  if (requested !== "auto" || !fits(single)) {
+  if (options.split) {
+    const starts = [...new Set([0, ...options.split])].sort((a, b) => a - b);
+    const legal = legalCuts(input);
+    const bad = starts.find((k) => k < 0 || k >= order.length || !legal[k]);
+    if (bad !== undefined) throw new OffloadError(`stage start ${bad} is not a legal cut of ${source.name ?? "the program"} (legal: ${legal.map((ok, k) => (ok && k < order.length ? k : -1)).filter((k) => k >= 0).join(", ")}).`);
+    if (starts.length > options.cores) throw new OffloadError(`${starts.length} stages need at least as many cores, not ${options.cores}.`);
+    const split = new Map<number, number>();
+    order.forEach((b, i) => split.set(b, starts.filter((k) => k <= i).length - 1));
+    stageOf = split;
+    compiled = compileFor(fe, lowered, split, starts.length, preset);
+  } else if (requested !== "auto" || !fits(single)) {
     let want = requested === "auto" ? 2 : requested;
     for (;;) {
       const p = partition(input, want, preset);
@@ -385,4 +397,17 @@ export function generate(plan: OffloadPlan, preset: Preset): NicImage {
 // The compiler's internals for a plan (for --explain and tests).
 export function planInternals(plan: OffloadPlan): Built | undefined {
   return built.get(plan);
+}
+
+// The positions (in the block layout) where a stage may start, for a program and its maps.
+export function legalStageStarts(program: OffloadSource | Program, maps: readonly MapDef[], preset: Preset): number[] {
+  const fe = frontEnd(sourceOf(program), maps);
+  const lowered = lowerProgram(fe, hoistHostCuts(fe, findBlockers(fe, preset).cuts));
+  const nic = new Set(lowered.irEntry.keys());
+  const order = reversePostOrder(fe.ir).filter((b) => nic.has(b));
+  const pos = new Map(order.map((b, i) => [b, i]));
+  const edges: { from: number; to: number; freq: number }[] = [];
+  for (const b of order) for (const s of successors(fe.ir.blocks[b].term)) if (pos.has(s)) edges.push({ from: b, to: s, freq: 1 });
+  const legal = legalCuts({ order, cost: new Map(), edges, liveBytes: () => 0 });
+  return legal.map((ok, k) => (ok && k > 0 && k < order.length ? k : -1)).filter((k) => k > 0);
 }

@@ -79,10 +79,9 @@ export class NicRunner {
     readonly options: NicRunOptions = {},
   ) {
     const fw = image.execParams.firmware;
-    this.runtimes = maps.map((m, i) => {
-      const placed = image.maps.find((p) => p.map === i);
-      return new MapRuntime(m, placed?.target ?? 0, fw.hashEntriesPerBucket, fw.hashEntryBytes, fw.arraysUseHashTable);
-    });
+    // Only the maps the image placed get the firmware's runtime (the NIC reaches no other).
+    this.runtimes = [];
+    for (const p of image.maps) if (maps[p.map]) this.runtimes[p.map] = new MapRuntime(maps[p.map], p.target, fw.hashEntriesPerBucket, fw.hashEntryBytes, fw.arraysUseHashTable);
     this.exec = new RecordingExecutor({ stages: image.stages.map((s) => s.program), maps: this.runtimes, pcieTarget: image.pcieTarget }, image.execParams, options.randomSeed ?? 1);
   }
 
@@ -163,7 +162,7 @@ export class NicRunner {
       },
       this.options.maxSteps === undefined ? {} : { maxSteps: this.options.maxSteps },
     );
-    for (const rt of this.runtimes) if (rt.hashed) rt.syncLayout();
+    for (const rt of this.runtimes) if (rt?.hashed) rt.syncLayout();
     const action = host.kind === "exit" ? Number(BigInt.asUintN(32, host.r0)) : undefined;
     return {
       action,
