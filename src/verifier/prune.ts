@@ -11,13 +11,16 @@ import { SLOT_BYTES, STACK_BYTES, StackByte } from "./state.ts";
 import type { Frame, VState } from "./state.ts";
 
 class IdMap {
-  private readonly oldToCur = new Map<number, number>();
-  private readonly curToOld = new Map<number, number>();
+  // Made on first use: most comparisons meet no ids at all.
+  private oldToCur: Map<number, number> | undefined;
+  private curToOld: Map<number, number> | undefined;
   private fresh = -1;
 
   // check_ids: a consistent one-to-one mapping; a zero id stands for a fresh unique one.
   check(oldId: number, curId: number): boolean {
     if (oldId === 0 && curId === 0) return true;
+    this.oldToCur ??= new Map();
+    this.curToOld ??= new Map();
     const o = oldId === 0 ? this.fresh-- : oldId;
     const c = curId === 0 ? this.fresh-- : curId;
     const mappedCur = this.oldToCur.get(o);
@@ -85,7 +88,9 @@ function regsExact(old: RegState, cur: RegState, ids: IdMap): boolean {
 
 // stacksafe: byte by byte; uninitialised (or, for a privileged loader, misc) old bytes accept anything scalar.
 function stackSafe(old: Frame, cur: Frame, ids: IdMap, exact: boolean): boolean {
-  for (let i = 0; i < STACK_BYTES; i++) {
+  // Bytes below a frame's deepest access were never touched there: invalid in old accepts anything.
+  const limit = Math.min(STACK_BYTES, exact ? Math.max(old.stackDepthBytes, cur.stackDepthBytes) : old.stackDepthBytes);
+  for (let i = 0; i < limit; i++) {
     const o = old.stack[i];
     const c = cur.stack[i];
     if (exact) {
