@@ -11,11 +11,13 @@ import type { FrontEnd } from "./front-end.ts";
 import { FRAME_POINTER_REG, REGS_PER_FRAME, vreg, type IrInsn, type Origin } from "./ir.ts";
 import { lowerArithmetic } from "./lower-alu.ts";
 import { constPair, readPair, writePair, type LowerCtx } from "./lower-context.ts";
-import { lowerHelper, mapArgOf } from "./lower-helpers.ts";
+import { HelperId, lowerHelper, mapArgOf } from "./lower-helpers.ts";
+import { IMM } from "../../hw-model/isa/register.ts";
 import { lowerBranch } from "./lower-jump.ts";
 import { lmTopOf, lowerAtomic, lowerLoad, lowerStore, routeOf } from "./lower-memory.ts";
 import { MBuilder, VBASE, isConst, type MBlock, type MTerm, type Src } from "./micro-ir.ts";
-import { HOST_CUT_SLOT, type StackLayout } from "./stack-layout.ts";
+import { HOST_CUT_SLOT, HOST_DATA_SLOT, HOST_RANDOM_SLOT, type StackLayout } from "./stack-layout.ts";
+import { Csr } from "../../hw-model/isa/csr.ts";
 import { bytesToZero } from "./stack-init.ts";
 import { STACK_FRAME_BYTES } from "./analysis.ts";
 
@@ -60,9 +62,20 @@ export interface Lowered {
   readonly irEntry: ReadonlyMap<number, number>;
   readonly hostCuts: readonly HostCutSpec[];
   readonly tempCount: number;
+  // The code counts bpf_get_prandom_u32 draws in local memory.
+  readonly countsRandomDraws: boolean;
 }
 
 export class LoweringError extends Error {}
+
+// Counts a random draw in local memory (the host continues the generator from there).
+function countRandomDraw(b: MBuilder): void {
+  const n = b.temp();
+  b.emit(Op.LM_LD, { d: n, n: 0, imm: HOST_RANDOM_SLOT, c: 4 });
+  const m = b.temp();
+  b.emit(Op.ADD, { d: m, a: n, b: IMM, imm: 1 });
+  b.emit(Op.LM_ST, { n: 0, imm: HOST_RANDOM_SLOT, a: m, c: 4 });
+}
 
 function lowerInsn(ctx: LowerCtx, insn: IrInsn, irBlock: number, zero: readonly bigint[]): void {
   switch (insn.kind) {
@@ -77,6 +90,7 @@ function lowerInsn(ctx: LowerCtx, insn: IrInsn, irBlock: number, zero: readonly 
       const mapArg = mapArgOf(insn.helperId);
       const m = mapArg === undefined ? undefined : ctx.before.regs[insn.args[mapArg]];
       lowerHelper(ctx, insn, m?.k === "map" ? m.map : undefined);
+      if (insn.helperId === HelperId.GET_PRANDOM_U32) countRandomDraw(ctx.b);
       return;
     }
     case "op": {
@@ -112,6 +126,8 @@ function lowerInsn(ctx: LowerCtx, insn: IrInsn, irBlock: number, zero: readonly 
     }
   }
 }
+
+const usesRandom = (fe: FrontEnd): boolean => fe.ir.blocks.some((b) => b.insns.some((i) => i.kind === "helper" && i.helperId === HelperId.GET_PRANDOM_U32));
 
 export function lowerProgram(fe: FrontEnd, cuts: ReadonlyMap<number, number>): Lowered {
   const { ir, analysis, liveness, layout, maps } = fe;
@@ -152,6 +168,9 @@ export function lowerProgram(fe: FrontEnd, cuts: ReadonlyMap<number, number>): L
     b.origin = origin;
     const t = b.materialize(id);
     b.emit(Op.LM_ST, { n: 0, imm: HOST_CUT_SLOT, a: t, c: 4 });
+    const data = b.temp();
+    b.emit(Op.CSR_RD, { d: data, n: Csr.DATA });
+    b.emit(Op.LM_ST, { n: 0, imm: HOST_DATA_SLOT, a: data, c: 4 });
     const uses: number[] = [];
     for (const r of registers) for (const s of [r.lo, r.hi]) if (!isConst(s)) uses.push(s.reg);
     b.end({ kind: "toHost", cut: id, uses });
@@ -168,13 +187,14 @@ export function lowerProgram(fe: FrontEnd, cuts: ReadonlyMap<number, number>): L
     // The whole program runs on the host: leave at once, touching nothing.
     toHost(0, 0, ir.blocks[0].insns[0]?.origin ?? ir.blocks[0].term.origin ?? { pc: 0, frame: 0, resumePc: 0 }, initial, true);
     irEntry.set(0, entry);
-    return { blocks: b.blocks, entry, irEntry, hostCuts, tempCount: b.tempCount };
+    return { blocks: b.blocks, entry, irEntry, hostCuts, tempCount: b.tempCount, countsRandomDraws: false };
   }
   if (initial) {
     const ctx0 = ctxAt(initial, initial);
     for (let r = 0; r < FRAME_POINTER_REG; r++) if (r !== 1) writePair(ctx0, vreg(0, r), constPair(0n));
   }
   zeroStack(b, layout, 0, zero[0] ?? 0n);
+  if (usesRandom(fe)) b.emit(Op.LM_ST, { n: 0, imm: HOST_RANDOM_SLOT, a: b.materialize(0), c: 4 });
   b.end({ kind: "goto", target: entryOf(0) });
   while (pending.length) {
     const id = pending.shift()!;
@@ -231,7 +251,7 @@ export function lowerProgram(fe: FrontEnd, cuts: ReadonlyMap<number, number>): L
       }
     }
   }
-  return { blocks: b.blocks, entry, irEntry, hostCuts, tempCount: b.tempCount };
+  return { blocks: b.blocks, entry, irEntry, hostCuts, tempCount: b.tempCount, countsRandomDraws: usesRandom(fe) };
 }
 
 export { S };

@@ -62,4 +62,6 @@ export interface NicImage {
   readonly pcieTarget: number;
   // Local-memory bytes per thread the code uses (stack frames and spill slots).
   readonly localMemoryBytes: number;
+  // The NIC part counts its bpf_get_prandom_u32 draws in local memory (HOST_RANDOM_SLOT).
+  readonly countsRandomDraws: boolean;
 }

@@ -307,17 +307,7 @@ export function planOffload(program: OffloadSource | Program, maps: readonly Map
     };
   });
 
-  const image: NicImage = {
-    programName: source.name ?? "program",
-    preset: preset.name,
-    source,
-    stages: compiled.stages,
-    hostExits: compiled.hostExits,
-    maps: placements,
-    execParams: execParamsOf(preset),
-    pcieTarget: buildTopology(preset).pcieUnit,
-    localMemoryBytes: compiled.localMemoryBytes,
-  };
+  const image = imageOf(source, lowered, compiled, placements, preset);
   const host = hostPart(preset, blockers.report.blockers, image, hostShare, packetBytes);
   const bounds: Bound[] = stages.map((s) => ({ name: s.name, mpps: s.predictedMpps }));
   if (host) {
@@ -381,16 +371,21 @@ export function generate(plan: OffloadPlan, preset: Preset): NicImage {
   });
   for (const b of lowered.irEntry.keys()) if (!stageOf.has(b)) throw new OffloadError(`the plan does not say where IR block ${b} runs; plan again with this preset.`);
   const compiled = compileFor(fe, lowered, stageOf, plan.stages.length, preset);
+  return imageOf(plan.source, lowered, compiled, plan.maps, preset);
+}
+
+function imageOf(source: OffloadSource, lowered: Lowered, compiled: CompiledStages, maps: readonly MapPlacement[], preset: Preset): NicImage {
   return {
-    programName: plan.program,
+    programName: source.name ?? "program",
     preset: preset.name,
-    source: plan.source,
+    source,
     stages: compiled.stages,
     hostExits: compiled.hostExits,
-    maps: plan.maps,
+    maps,
     execParams: execParamsOf(preset),
     pcieTarget: buildTopology(preset).pcieUnit,
     localMemoryBytes: compiled.localMemoryBytes,
+    countsRandomDraws: lowered.countsRandomDraws,
   };
 }
 

@@ -3,17 +3,22 @@
 // firmware exactly as the host helper reads it). Frames are sized by what the
 // program touches (the lowest offset any access reaches, or the whole 512 bytes
 // when an access has an unknown offset); a callee's frame sits right after its
-// caller's, so sibling calls share the space. The first bytes hold the id of
-// the host exit a packet took (see HOST_CUT_SLOT).
+// caller's, so sibling calls share the space. The first 16 bytes describe a
+// packet leaving for the host (see HOST_CUT_SLOT).
 import type { MapDef } from "../maps/types.ts";
 import { STACK_FRAME_BYTES, type Analysis } from "./analysis.ts";
 import type { IrProgram } from "./ir.ts";
 import { stackEffects } from "./liveness.ts";
 import { helperRoute } from "./lower-helpers.ts";
 
-// Local-memory bytes 0..3: which host exit (cut id) the packet left by.
+// The first bytes of local memory describe a packet that leaves for the host, so that
+// the host can rebuild its state from what a to_host carries (registers and local memory):
+// which exit it took, where the packet data started on the NIC (adjust_head moves it),
+// and how many random numbers the NIC part drew (the host's generator continues from there).
 export const HOST_CUT_SLOT = 0;
-const RESERVED_BYTES = 8;
+export const HOST_DATA_SLOT = 4;
+export const HOST_RANDOM_SLOT = 8;
+const RESERVED_BYTES = 16;
 
 export interface StackLayout {
   // Per frame: local-memory offset of its lowest byte, and its size.
