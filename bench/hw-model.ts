@@ -4,9 +4,11 @@
 //
 //   node bin/run-ts.js bench/hw-model.ts [--quick] [--json FILE] [--compare DIR] [--stream N,...]
 //
-// --compare DIR  also runs another copy of the model (DIR/hw-model/index.ts, e.g. an older
-//                commit unpacked with `git archive <commit> hw-model src | tar -x -C DIR`) on the
-//                same packets, alternating with this one, and prints new/old ratios.
+// --quick        one timed run of fewer packets per row: a smoke test, too noisy for ratios.
+// --compare DIR  also runs another copy of the model (DIR/hw-model/index.ts, e.g. an older commit
+//                unpacked with `git archive <commit> hw-model src package.json | tar -x -C DIR` and
+//                DIR/node_modules linked to this checkout's) on the same packets, alternating with
+//                this one, and prints new/old ratios.
 // --stream N,... runs N packets from a generator with keepRecords off and prints the process's
 //                resident memory after each run (it should not grow with N).
 //
