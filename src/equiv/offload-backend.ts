@@ -15,7 +15,7 @@ import { EquivInputError } from "./errors.ts";
 import type { RunEnvironment } from "./host-side.ts";
 import type { Compiled, MicroStep, NicBackend, NicRun, NicTarget, PlanVariation } from "./nic-target.ts";
 import { outcomeOfRun } from "./outcome.ts";
-import { compilePlan, frontEndOf, stageCuts, type PlanRequest, type PlanResponse } from "./plan-compile.ts";
+import { compilePlan, frontEndOf, variationCount, type PlanRequest, type PlanResponse } from "./plan-compile.ts";
 import type { EquivSubject } from "./subject.ts";
 
 export interface OffloadBackendOptions {
@@ -25,7 +25,7 @@ export interface OffloadBackendOptions {
 
 export class OffloadBackend implements NicBackend {
   readonly name = "src/offload + hw-model";
-  private readonly cutCounts = new WeakMap<EquivSubject, number>();
+  private readonly cutCounts = new WeakMap<EquivSubject, Map<number, number>>();
   private readonly guard: GuardedCompiler | undefined;
 
   constructor(
@@ -48,10 +48,15 @@ export class OffloadBackend implements NicBackend {
 
   cutCount(subject: EquivSubject, cores: number): number {
     if (cores < 2) return 1;
-    let n = this.cutCounts.get(subject);
+    let counts = this.cutCounts.get(subject);
+    if (counts === undefined) {
+      counts = new Map();
+      this.cutCounts.set(subject, counts);
+    }
+    let n = counts.get(cores);
     if (n === undefined) {
-      n = 1 + stageCuts(frontEndOf(subject)).cuts.length;
-      this.cutCounts.set(subject, n);
+      n = variationCount(frontEndOf(subject), cores);
+      counts.set(cores, n);
     }
     return n;
   }
