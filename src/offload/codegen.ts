@@ -12,7 +12,7 @@ import type { Origin } from "./ir.ts";
 import type { HostCutSpec, Lowered } from "./lower.ts";
 import { eliminateDeadCode, microLiveness, vIndex } from "./micro-liveness.ts";
 import { activeMutant } from "./mutants.ts";
-import { isConst, isVirtual, mtermSuccessors, VBASE, type MBlock, type MInsn, type MTerm, type Src } from "./micro-ir.ts";
+import { isConst, isVirtual, mtermSuccessors, VBASE, type MBlock, type MemTarget, type MInsn, type MTerm, type Src } from "./micro-ir.ts";
 import type { ExitRegister, HostExit, NicStage, RegisterKind, WordLocation } from "./nic-image.ts";
 import { allocateRegisters, type Allocation, type Location } from "./regalloc.ts";
 import { frameTop } from "./stack-layout.ts";
@@ -225,11 +225,13 @@ export function compileStages(fe: FrontEnd, lowered: Lowered, assignment: StageA
     const order = entry >= 0 ? [alloc.blocks[entry], ...mine.filter((b) => b.id !== entry)] : mine;
     const insns: MicroInsn[] = [];
     const origins: (Origin | undefined)[] = [];
+    const memTargets: (MemTarget | undefined)[] = [];
     const fixups: { at: number; block: number }[] = [];
     const pcOf = new Map<number, number>();
-    const push = (i: MicroInsn, origin?: Origin): void => {
+    const push = (i: MicroInsn, origin?: Origin, target?: MemTarget): void => {
       insns.push(i);
       origins.push(origin);
+      memTargets.push(target);
     };
     const branchTo = (op: number, target: number, fields: Partial<MicroInsn> = {}, origin?: Origin): void => {
       fixups.push({ at: insns.length, block: target });
@@ -238,7 +240,7 @@ export function compileStages(fe: FrontEnd, lowered: Lowered, assignment: StageA
     if (order.length === 0) push(mk(Op.VERDICT, { n: 0 }));
     order.forEach((b, k) => {
       pcOf.set(b.id, insns.length);
-      for (const i of b.insns) push(stripOrigin(i), i.origin);
+      for (const i of b.insns) push(stripOrigin(i), i.origin, i.memTarget);
       const next = order[k + 1]?.id;
       const t = b.term;
       const lastOrigin = b.insns.length ? b.insns[b.insns.length - 1].origin : undefined;
@@ -292,7 +294,7 @@ export function compileStages(fe: FrontEnd, lowered: Lowered, assignment: StageA
       throw new CodegenError(`stage ${s}: generated microcode is invalid: ${(e as Error).message}`);
     }
     const irBlocks = [...new Set(mine.map((b) => b.irBlock).filter((x) => x >= 0))];
-    stages.push({ index: s, program, origins, irBlocks });
+    stages.push({ index: s, program, origins, memTargets, irBlocks });
   }
   const spillEnd = spillBase + alloc.spillBytes;
   return {
@@ -307,8 +309,9 @@ export function compileStages(fe: FrontEnd, lowered: Lowered, assignment: StageA
 }
 
 function stripOrigin(i: MInsn): MicroInsn {
-  const { origin: _origin, ...rest } = i;
+  const { origin: _origin, memTarget: _target, ...rest } = i;
   void _origin;
+  void _target;
   return rest;
 }
 

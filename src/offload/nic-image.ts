@@ -5,6 +5,7 @@
 import type { ExecParams } from "../../hw-model/exec/params.ts";
 import type { Microprogram } from "../../hw-model/isa/instruction.ts";
 import type { Origin } from "./ir.ts";
+import type { MemTarget } from "./micro-ir.ts";
 import type { MapPlacement } from "./placement.ts";
 import type { OffloadSource } from "./source.ts";
 
@@ -44,8 +45,9 @@ export interface HostExit {
 export interface NicStage {
   readonly index: number;
   readonly program: Microprogram;
-  // The eBPF instruction each microcode pc implements (undefined for glue).
+  // The eBPF instruction each microcode pc implements (undefined for glue), and what each memory command reaches.
   readonly origins: readonly (Origin | undefined)[];
+  readonly memTargets: readonly (MemTarget | undefined)[];
   // IR blocks compiled into this stage.
   readonly irBlocks: readonly number[];
 }

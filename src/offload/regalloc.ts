@@ -14,7 +14,7 @@
 import { Op, opInfo } from "../../hw-model/isa/opcode.ts";
 import { A0, B0, IMM, NONE } from "../../hw-model/isa/register.ts";
 import { mk } from "../../hw-model/isa/instruction.ts";
-import { BitSet, microLiveness, vIndex, virtualDefs, virtualUses } from "./micro-liveness.ts";
+import { BitSet, flagsConsumed, microLiveness, vIndex, virtualDefs, virtualUses } from "./micro-liveness.ts";
 import { activeMutant } from "./mutants.ts";
 import { isVirtual, mtermSuccessors, mtermUses, readsFlags, setsFlags, VBASE, type MBlock, type MInsn, type MTerm } from "./micro-ir.ts";
 
@@ -409,10 +409,18 @@ export function allocateRegisters(input: MBlock[], opts: AllocateOptions): Alloc
   const noSpill = new Set<number>();
   const depth = loopDepth(blocks, opts.entry);
   let copies = 0;
+  // Coalesced registers: original -> the one it was merged into.
+  const alias = new Map<number, number>();
+  const resolve = (v: number): number => {
+    let r = v;
+    while (alias.has(r)) r = alias.get(r)!;
+    return r;
+  };
   for (let round = 0; round < 32; round++) {
     const banks = assignBanks(blocks, counter, new Map());
     copies += banks.copies;
-    const g = buildGraph(blocks, counter.next, depth);
+    let g = buildGraph(blocks, counter.next, depth);
+    if (coalesce(blocks, g, banks.bank, alias, noSpill)) g = buildGraph(blocks, counter.next, depth);
     const bankOf = (v: number): number => {
       let b = banks.bank.get(v);
       if (b === undefined) {
@@ -438,6 +446,10 @@ export function allocateRegisters(input: MBlock[], opts: AllocateOptions): Alloc
       const location = new Map<number, Location>();
       for (const [v, c] of color) location.set(v, { kind: "reg", reg: (bankOf(v) === 0 ? A0 : B0) + c });
       for (const [v, off] of spillSlots) location.set(v, { kind: "lm", offset: off });
+      for (const v of alias.keys()) {
+        const l = location.get(resolve(v));
+        if (l) location.set(v, l);
+      }
       return { blocks: finish(blocks, location), virtualBlocks: blocks, location, spillBytes: spillSlots.size * 4, spilled: spillSlots.size, copies };
     }
     const fresh = new Map<number, number>();
@@ -452,6 +464,64 @@ export function allocateRegisters(input: MBlock[], opts: AllocateOptions): Alloc
   throw new AllocationError("register allocation did not converge");
 }
 
+// Merges the two ends of moves that do not interfere and sit in the same bank, when the merged
+// register still colours (Briggs: fewer than K neighbours of significant degree); renames the code.
+function coalesce(blocks: MBlock[], g: Graph, bank: Map<number, number>, alias: Map<number, number>, noSpill: Set<number>): boolean {
+  const parent = new Map<number, number>();
+  const find = (v: number): number => {
+    let r = v;
+    while (parent.has(r)) r = parent.get(r)!;
+    return r;
+  };
+  const adjOf = (v: number): Set<number> => g.adj.get(v) ?? new Set();
+  let merged = false;
+  for (const b of blocks) {
+    for (const i of b.insns) {
+      if (i.op !== Op.MOV || i.d === NONE || !isVirtual(i.d) || !isVirtual(i.b)) continue;
+      const x = find(i.d);
+      const y = find(i.b);
+      if (x === y) continue;
+      const bx = bank.get(x);
+      const by = bank.get(y);
+      if (bx !== undefined && by !== undefined && bx !== by) continue;
+      const ax = adjOf(x);
+      const ay = adjOf(y);
+      if (ax.has(y)) continue;
+      let significant = 0;
+      for (const n of new Set([...ax, ...ay])) if (adjOf(n).size >= REGS_PER_BANK) significant++;
+      if (significant >= REGS_PER_BANK) continue;
+      // Merge y into x.
+      for (const n of ay) {
+        const an = adjOf(n);
+        an.delete(y);
+        an.add(x);
+        ax.add(n);
+      }
+      g.adj.set(x, ax);
+      g.adj.delete(y);
+      if (bx === undefined && by !== undefined) bank.set(x, by);
+      if (noSpill.has(y)) noSpill.add(x);
+      parent.set(y, x);
+      merged = true;
+    }
+  }
+  if (!merged) return false;
+  for (const [y] of parent) alias.set(y, find(y));
+  const r = (v: number): number => (isVirtual(v) ? find(v) : v);
+  for (const b of blocks) {
+    b.insns = b.insns.map((i) => {
+      const fmt = opInfo[i.op].format;
+      const cIsReg = fmt !== "lmload" && fmt !== "lmstore" && fmt !== "mem";
+      const xIsReg = fmt === "fwcall";
+      return { ...i, d: i.d === NONE ? NONE : r(i.d), a: i.a === IMM || i.a === NONE ? i.a : r(i.a), b: i.b === IMM || i.b === NONE ? i.b : r(i.b), c: cIsReg && i.c !== NONE ? r(i.c) : i.c, x: xIsReg && i.x !== NONE ? r(i.x) : i.x };
+    });
+    const t = b.term;
+    if (t.kind === "bitbranch" || (t.kind === "verdict" && t.reg >= 0)) b.term = { ...t, reg: r(t.reg) } as MTerm;
+    else if (t.kind === "toHost") b.term = { ...t, uses: t.uses.map(r) };
+  }
+  return true;
+}
+
 // Replaces virtual registers by physical ones and drops moves that became no-ops.
 function finish(blocks: MBlock[], location: ReadonlyMap<number, Location>): MBlock[] {
   const phys = (r: number): number => {
@@ -462,10 +532,10 @@ function finish(blocks: MBlock[], location: ReadonlyMap<number, Location>): MBlo
   };
   return blocks.map((b) => {
     const insns: MInsn[] = [];
-    for (const i of b.insns) {
+    for (const [index, i] of b.insns.entries()) {
       const m: MInsn = { ...i, d: i.d === NONE ? NONE : phys(i.d), a: i.a === IMM || i.a === NONE ? i.a : phys(i.a), b: i.b === IMM || i.b === NONE ? i.b : phys(i.b), c: i.c === NONE ? NONE : opInfo[i.op].format === "lmload" || opInfo[i.op].format === "lmstore" || opInfo[i.op].format === "mem" ? i.c : phys(i.c), x: opInfo[i.op].format === "fwcall" && i.x !== NONE ? phys(i.x) : i.x };
       if (activeMutant() === "mov-wrong-register-bank" && m.op === Op.MOV && m.b >= B0 && m.b < B0 + (B0 - A0)) (m as { b: number }).b = m.b - B0 + A0;
-      if (m.op === Op.MOV && m.d === m.b && m.d !== NONE) continue;
+      if (m.op === Op.MOV && m.d === m.b && m.d !== NONE && !flagsConsumed(b, index)) continue;
       insns.push(m);
     }
     const t = b.term;

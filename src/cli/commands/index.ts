@@ -11,6 +11,8 @@ import { runCommand } from "./run.ts";
 import { sweepCommand } from "./sweep.ts";
 import { equivCommand } from "./equiv.ts";
 import { verifyCommand } from "./verify.ts";
+import { offloadCheckCommand } from "./offload-check.ts";
+import { partitionCommand } from "./partition.ts";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [inspectCommand, asmCommand, disasmCommand, execCommand, conformanceCommand, trafficCommand, kernelCheckCommand, runCommand, sweepCommand, equivCommand, verifyCommand];
+export const commands: CommandModule<any, any>[] = [inspectCommand, asmCommand, disasmCommand, execCommand, conformanceCommand, trafficCommand, kernelCheckCommand, runCommand, sweepCommand, equivCommand, verifyCommand, offloadCheckCommand, partitionCommand];
