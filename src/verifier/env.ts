@@ -17,6 +17,9 @@ export interface VerifyOptions {
   readonly logLevel?: 0 | 1 | 2;
   // BPF_XDP_DEVMAP programs may read egress_ifindex.
   readonly expectedAttachType?: "xdp" | "xdp_devmap" | "xdp_cpumap";
+  // The loader passes BTF func info for the program's functions (libbpf does for clang objects with BTF);
+  // without it the kernel refuses callbacks and tail calls inside subprograms.
+  readonly btfFuncInfo?: boolean;
   // Record per-instruction facts (joined register state, live registers, stack); on by default.
   readonly collectFacts?: boolean;
   // kernel/bpf/verifier.c BPF_COMPLEXITY_LIMIT_INSNS.
@@ -32,6 +35,7 @@ export interface ResolvedOptions {
   readonly devmap: boolean;
   readonly collectFacts: boolean;
   readonly insnLimit: number;
+  readonly btfFuncInfo: boolean;
 }
 
 // kernel/bpf/verifier.c: BPF_COMPLEXITY_LIMIT_INSNS and BPF_COMPLEXITY_LIMIT_JMP_SEQ.
@@ -51,6 +55,7 @@ export function resolveOptions(o: VerifyOptions = {}): ResolvedOptions {
     devmap: o.expectedAttachType === "xdp_devmap",
     collectFacts: o.collectFacts ?? true,
     insnLimit: o.insnLimit ?? COMPLEXITY_LIMIT_INSNS,
+    btfFuncInfo: o.btfFuncInfo ?? false,
   };
 }
 

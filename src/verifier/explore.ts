@@ -14,12 +14,13 @@ import { conditionalJump } from "./branch.ts";
 import { COMPLEXITY_LIMIT_JMP_SEQ } from "./env.ts";
 import type { Env } from "./env.ts";
 import { InsnFactAccumulator } from "./facts.ts";
-import { checkHelperCall } from "./helper-call.ts";
+import { type CallbackRequest, checkHelperCall, takesCallback } from "./helper-call.ts";
+import * as S from "./scalar.ts";
 import { alignState, kernelInsnText, regText } from "./kernel-text.ts";
 import { type Access, checkMemAccess } from "./mem-access.ts";
 import { useDef } from "./liveness.ts";
 import { statesEqual } from "./prune.ts";
-import { NOT_INIT, constReg, ptrReg, typeName } from "./reg-state.ts";
+import { NOT_INIT, constReg, ptrReg, typeName, unknownScalar } from "./reg-state.ts";
 import { Reject, reject } from "./reject.ts";
 import { SLOT_BYTES, cloneState, curFrame, newFrame, stateParts, stateText } from "./state.ts";
 import type { Frame, VState } from "./state.ts";
@@ -85,6 +86,8 @@ class Explorer {
   private readonly pending: Path[] = [];
   private readonly checkpoints: (Checkpoint[] | undefined)[];
   private readonly prunePoints: Uint8Array;
+  // Helper calls that take a callback (bpf_loop): always checkpointed, and covered by states still being explored.
+  private readonly callbackSites: number[];
   private readonly visited: Uint8Array;
   private readonly facts: (InsnFactAccumulator | undefined)[];
   private readonly stackDepth: number[];
@@ -112,6 +115,10 @@ class Explorer {
     this.facts = new Array(n).fill(undefined);
     this.stackDepth = env.functions.map(() => 0);
     this.prunePoints = markPrunePoints(env.forms);
+    this.callbackSites = env.forms.map((form) => (form?.kind === "callHelper" && takesCallback(form.helperId) ? 1 : 0));
+    this.callbackSites.forEach((site, pc) => {
+      if (site) this.prunePoints[pc] = 1;
+    });
   }
 
   run(): ExploreOutcome {
@@ -243,7 +250,7 @@ class Explorer {
         path.pc = pc + 1;
         return "continue";
       case "lddw":
-        this.loadImm64(frame.regs, form);
+        this.loadImm64(frame.regs, form, pc);
         path.pc = pc + 2;
         return "continue";
       case "load": {
@@ -300,11 +307,14 @@ class Explorer {
         }
         return "continue";
       }
-      case "callHelper":
+      case "callHelper": {
         this.jumps++;
-        checkHelperCall(env, state, pc, form.helperId);
+        const beforeCall = this.callbackSites[pc] ? cloneState(state) : undefined;
+        const callback = checkHelperCall(env, state, pc, form.helperId);
+        if (callback !== undefined && beforeCall !== undefined) this.scheduleCallback(path, beforeCall, callback);
         path.pc = pc + 1;
         return "continue";
+      }
       case "callLocal":
         this.jumps++;
         this.callLocal(path, branchTarget(form, pc)!);
@@ -319,7 +329,7 @@ class Explorer {
     }
   }
 
-  private loadImm64(regs: VState["frames"][number]["regs"], form: Extract<Instruction, { kind: "lddw" }>): void {
+  private loadImm64(regs: VState["frames"][number]["regs"], form: Extract<Instruction, { kind: "lddw" }>, pc: number): void {
     checkWritable(form.dst);
     switch (form.pseudo) {
       case "imm64":
@@ -334,7 +344,9 @@ class Explorer {
         regs[form.dst] = ptrReg("map_value", { map: this.env.maps[form.imm], off: form.nextImm >>> 0 });
         return;
       case "func":
-        regs[form.dst] = ptrReg("func", { funcPc: 0 });
+        // check_ld_imm: a function address needs BTF func info (the callback must be a static function).
+        if (!this.env.opts.btfFuncInfo) reject("EINVAL", "missing btf func_info");
+        regs[form.dst] = ptrReg("func", { funcPc: branchTarget(form, pc)! });
         return;
       case "btfId":
         reject("EINVAL", "ksym references need the kernel's BTF, which this verifier does not have");
@@ -365,6 +377,19 @@ class Explorer {
     if (loaded !== undefined) curFrame(state).regs[loadReg] = loaded;
   }
 
+  // push_callback_call: besides going on after the helper (the callback called zero times), explore one call of
+  // the callback from the state before the helper; its exit comes back to the helper call, which schedules the next.
+  private scheduleCallback(path: Path, beforeCall: VState, callback: CallbackRequest): void {
+    if (beforeCall.frames.length >= MAX_CALL_FRAMES) reject("E2BIG", `the call stack of ${beforeCall.frames.length + 1} frames is too deep`);
+    const caller = curFrame(beforeCall);
+    const callee = newFrame(beforeCall.frames.length, path.pc, this.env.funcOf[callback.funcPc]);
+    callee.inCallback = true;
+    callee.regs[1] = unknownScalar;
+    callee.regs[2] = caller.regs[3];
+    beforeCall.frames.push(callee);
+    this.pushPath({ state: beforeCall, pc: callback.funcPc, prevPc: path.pc, parent: path.parent });
+  }
+
   // check_func_call: a new frame with the arguments; the caller's r0-r5 are gone until the callee returns.
   private callLocal(path: Path, target: number): void {
     const state = path.state;
@@ -386,6 +411,20 @@ class Explorer {
     const state = path.state;
     const frame = curFrame(state);
     this.noteStackDepth(state);
+    if (frame.inCallback) {
+      // A callback returns 0 (go on) or 1 (stop); then the helper call runs again (prepare_func_exit).
+      const r0 = readReg(frame, 0);
+      if (r0.kind !== "scalar" || r0.value.smin < 0n || r0.value.smax > 1n) {
+        const parts = r0.kind !== "scalar" ? [" unknown scalar value"] : [
+          ...(r0.value.smin > S.S64_MIN ? [` smin=${r0.value.smin}`] : []),
+          ...(r0.value.smax < S.S64_MAX ? [` smax=${r0.value.smax}`] : []),
+        ];
+        reject("EINVAL", `At callback return the register R0 has${parts.length > 0 ? parts.join("") : " unknown scalar value"} should have been in [0, 1]`);
+      }
+      state.frames.pop();
+      path.pc = frame.callsite;
+      return "continue";
+    }
     if (state.frames.length > 1) {
       // prepare_func_exit: r0 goes back to the caller; a pointer into the dying frame may not.
       const r0 = frame.regs[0];
@@ -423,11 +462,22 @@ class Explorer {
       // A caller's registers matter from its return point; r0-r5 are rewritten by then.
       return (this.liveIn[cur.frames[frameIndex + 1].callsite + 1] & ~0x3f) | (1 << FRAME_POINTER);
     };
-    let addNew = this.processed - this.prevProcessed >= 8 && this.jumps - this.prevJumps >= 2;
+    const callbackSite = this.callbackSites[pc] === 1;
+    let addNew = callbackSite || (this.processed - this.prevProcessed >= 8 && this.jumps - this.prevJumps >= 2);
     const list = (this.checkpoints[pc] ??= []);
     for (let i = 0; i < list.length; i++) {
       const cp = list[i];
-      if (cp.branches > 0) {
+      if (cp.branches > 0 && callbackSite) {
+        // Another call of the callback from a state already being explored adds nothing (bpf_loop is bounded at
+        // run time). Scalars that changed between the calls are widened to unknown so that the iteration
+        // converges, as the kernel's ignoring of imprecise scalars makes it converge.
+        if (!statesEqual(cp.state, cur, liveMask, false) && isAncestor(cp, path.parent)) widenScalars(cp.state, cur);
+        if (statesEqual(cp.state, cur, liveMask, false)) {
+          cp.hits++;
+          this.noteStackDepth(cur);
+          return true;
+        }
+      } else if (cp.branches > 0) {
         if (statesEqual(cp.state, cur, liveMask, true) && isAncestor(cp, path.parent)) {
           throw new Reject([`infinite loop detected at insn ${pc}`, `cur state: ${stateText(cur)}`, `old state: ${stateText(cp.state)}`], "EINVAL", undefined, 0);
         }
@@ -458,6 +508,22 @@ class Explorer {
     this.maxStatesPerInsn = Math.max(this.maxStatesPerInsn, list.length);
     return false;
   }
+}
+
+// Every scalar (register or spilled) that differs between an earlier state and the current one becomes unknown.
+function widenScalars(old: VState, cur: VState): void {
+  if (old.frames.length !== cur.frames.length) return;
+  cur.frames.forEach((frame, i) => {
+    const before = old.frames[i];
+    frame.regs.forEach((r, regno) => {
+      const o = before.regs[regno];
+      if (r.kind === "scalar" && o.kind === "scalar" && !S.equalScalars(r.value, o.value)) frame.regs[regno] = unknownScalar;
+    });
+    frame.spills.forEach((r, slot) => {
+      const o = before.spills[slot];
+      if (r?.kind === "scalar" && o?.kind === "scalar" && !S.equalScalars(r.value, o.value)) frame.spills[slot] = unknownScalar;
+    });
+  });
 }
 
 function isAncestor(cp: Checkpoint, from: Checkpoint | undefined): boolean {

@@ -38,9 +38,20 @@ interface CallMeta {
   allocSize?: number;
   constKey?: bigint;
   releaseRef?: number;
+  callbackPc?: number;
 }
 
-export function checkHelperCall(env: Env, state: VState, pc: number, helperId: number): void {
+// A helper that calls back into the program (bpf_loop): the callback's first instruction.
+export interface CallbackRequest {
+  readonly funcPc: number;
+}
+
+export const takesCallback = (helperId: number): boolean => helperPrototype(helperId)?.args.some((a) => a.type === "ARG_PTR_TO_FUNC") === true;
+
+// Callbacks are verified for bpf_loop only (bpf_for_each_map_elem passes other arguments).
+const SUPPORTED_CALLBACK_HELPERS = new Set<number>([HelperId.LOOP]);
+
+export function checkHelperCall(env: Env, state: VState, pc: number, helperId: number): CallbackRequest | undefined {
   const proto = helperPrototype(helperId);
   const name = funcName(helperId, proto);
   if (helperId < 0 || helperId >= BPF_FUNC_MAX_ID) reject("EINVAL", `invalid func ${name}#${helperId}`);
@@ -59,6 +70,7 @@ export function checkHelperCall(env: Env, state: VState, pc: number, helperId: n
     });
   }
   checkMapCompatibility(meta.map, p, helperId, name);
+  return meta.callbackPc === undefined ? undefined : { funcPc: meta.callbackPc };
 }
 
 function returnValue(env: Env, state: VState, pc: number, p: HelperPrototype, meta: CallMeta): RegState {
@@ -160,6 +172,12 @@ function checkArg(env: Env, state: VState, p: HelperPrototype, arg: HelperArg, r
       meta.releaseRef = reg.refObjId;
       return;
     }
+    case "ARG_PTR_TO_FUNC":
+      if (!SUPPORTED_CALLBACK_HELPERS.has(p.id)) reject("EINVAL", `callbacks of ${p.name} are not supported by this verifier`);
+      if (reg.kind !== "ptr" || reg.type !== "func") return expected(regno, reg, "func");
+      if (reg.off !== 0 || S.constValue(reg.varOff) !== 0n) reject("EINVAL", `R${regno} must point to the start of a function`);
+      meta.callbackPc = reg.funcPc;
+      return;
     case "ARG_PTR_TO_STACK":
       if (mayBeNull && isKnownZero(reg)) return;
       if (reg.kind !== "ptr" || reg.type !== "stack") return expected(regno, reg, "fp");

@@ -30,6 +30,8 @@ export interface Frame {
   spills: (RegState | undefined)[];
   // Deepest stack byte touched, in bytes (the kernel's allocated_stack).
   stackDepthBytes: number;
+  // A callback frame (bpf_loop): its exit goes back to the helper call, which may call it again.
+  inCallback?: boolean;
 }
 
 export interface Reference {

@@ -6,6 +6,7 @@
 // reachability).
 import { formatInstruction } from "../ebpf/disasm.ts";
 import type { Program } from "../ebpf/instruction.ts";
+import { HelperId } from "../helpers/prototypes.ts";
 import { MapType, type MapDef } from "../maps/types.ts";
 import { checkCfg, layoutProgram } from "./cfg.ts";
 import type { ProgramLayout } from "./cfg.ts";
@@ -75,6 +76,7 @@ export function verify(program: Program, maps: readonly MapDef[], options: Verif
     layout = layoutProgram(program);
     checkLdImm64(layout, maps);
     checkCfg(layout, opts.bpfCapable);
+    if (!opts.btfFuncInfo) checkSubprogsWithoutBtf(layout);
   } catch (error) {
     if (!(error instanceof Reject)) throw error;
     return staticRejection(program, error, opts.logLevel);
@@ -155,6 +157,16 @@ function checkLdImm64(layout: ProgramLayout, maps: readonly MapDef[]): void {
         throw new Reject([`invalid access to map value pointer, value_size=${map.valueSize} off=${off}`], "EINVAL", pc);
       }
     }
+  });
+}
+
+// Without BTF func info the kernel refuses a tail call or legacy packet load inside a subprogram
+// (kernel/bpf/verifier.c check_subprogs / check_btf_info).
+function checkSubprogsWithoutBtf(layout: ProgramLayout): void {
+  layout.forms.forEach((form, pc) => {
+    if (layout.funcOf[pc] === 0 || form === undefined) return;
+    if (form.kind === "callHelper" && form.helperId === HelperId.TAIL_CALL) throw new Reject(["tail_call is not allowed in subprogs without BTF"], "EINVAL", pc);
+    if (form.kind === "ldLegacy") throw new Reject(["LD_ABS is not allowed in subprogs without BTF"], "EINVAL", pc);
   });
 }
 

@@ -6,6 +6,7 @@
 //   # map: NAME TYPE key=N value=N entries=N [flags=N] [frozen] [init=HEX]
 //   # license: Proprietary
 //   # flags: strict-alignment
+//   # btf: func-info
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { assemble } from "../../src/ebpf/asm.ts";
@@ -20,6 +21,8 @@ export interface VerifierCase {
   readonly license: string;
   // `# flags: strict-alignment` loads with BPF_F_STRICT_ALIGNMENT.
   readonly strictAlignment: boolean;
+  // `# btf: func-info` loads with BTF func info naming each function (as libbpf does for objects with BTF).
+  readonly btfFuncInfo: boolean;
   readonly maps: readonly MapDef[];
   readonly program: Program;
   readonly source: string;
@@ -65,6 +68,7 @@ export function loadCase(file: string): VerifierCase {
     why: header(source, "why")[0] ?? "",
     license: header(source, "license")[0] ?? "GPL",
     strictAlignment: header(source, "flags").some((f) => f.includes("strict-alignment")),
+    btfFuncInfo: header(source, "btf").some((f) => f.includes("func-info")),
     maps: header(source, "map").map((m) => parseMap(m, file)),
     program: assemble(source, { sourceName: file }),
     source,

@@ -11,6 +11,7 @@ import { Confusion } from "./confusion.ts";
 import { kernelAvailable } from "./kernel-gate.ts";
 
 const cases: VerifierCase[] = caseFiles().map(loadCase);
+const optionsOf = (c: VerifierCase) => ({ license: c.license, strictAlignment: c.strictAlignment, btfFuncInfo: c.btfFuncInfo });
 
 describe("hand-written verifier cases", () => {
   it("has at least 60 cases, accepted and rejected, each rejection with a distinct reason", () => {
@@ -24,7 +25,7 @@ describe("hand-written verifier cases", () => {
   });
 
   it.each(cases.map((c) => [c.file, c] as const))("%s: our verdict and message match the header", (_file, c) => {
-    const result = verify(c.program, c.maps, { license: c.license, strictAlignment: c.strictAlignment });
+    const result = verify(c.program, c.maps, optionsOf(c));
     if (c.expect === "accept") {
       expect(result.error?.lines.join(" | ") ?? "accepted").toBe("accepted");
     } else {
@@ -42,8 +43,10 @@ describe.skipIf(!kernelAvailable)("hand-written verifier cases against the kerne
     const disagreements: string[] = [];
     await withKernel((k) => {
       for (const c of cases) {
-        const kernel = kernelVerdict(k, c.program, c.maps, { license: c.license, strictAlignment: c.strictAlignment });
-        const ours = verify(c.program, c.maps, { license: c.license, strictAlignment: c.strictAlignment });
+        const ours = verify(c.program, c.maps, optionsOf(c));
+        // With func info the kernel gets one record per function, starting where our layout says functions start.
+        const functions = c.btfFuncInfo ? ours.functions.map((f, i) => ({ name: `f${i}`, startPc: f.startPc })) : undefined;
+        const kernel = kernelVerdict(k, c.program, c.maps, { license: c.license, strictAlignment: c.strictAlignment, ...(functions ? { functions } : {}) });
         confusion.add(ours.accepted, kernel.accepted);
         const kernelVerdictText = kernel.accepted ? "accept" : "reject";
         if (kernelVerdictText !== c.expect) disagreements.push(`${c.file}: header says ${c.expect}, kernel says ${kernelVerdictText} (${kernel.message})`);

@@ -24,6 +24,8 @@ interface Target {
   readonly program: Program;
   readonly maps: readonly MapDef[];
   readonly license: string;
+  readonly attach: "xdp" | "xdp_devmap" | "xdp_cpumap";
+  readonly btfFuncInfo: boolean;
 }
 
 export class VerifyInputError extends OffloadSimError {}
@@ -33,15 +35,25 @@ function targets(path: string, prog: string | undefined): Target[] {
   const isElf = bytes.length >= 4 && bytes[0] === 0x7f && bytes[1] === 0x45 && bytes[2] === 0x4c && bytes[3] === 0x46;
   if (!isElf) {
     if (!/\.(s|S|asm)$/.test(path)) throw new VerifyInputError(`${path}: expected an eBPF ELF object or an assembly file (.s).`, { file: path });
-    return [{ name: path, program: assemble(new TextDecoder().decode(bytes), { sourceName: path }), maps: [], license: "GPL" }];
+    return [{ name: path, program: assemble(new TextDecoder().decode(bytes), { sourceName: path }), maps: [], license: "GPL", attach: "xdp", btfFuncInfo: false }];
   }
   const object = loadObject(bytes, path);
-  const chosen = prog === undefined ? object.programs : object.programs.filter((p) => p.name === prog);
+  const chosen = prog === undefined ? object.programs.filter((p) => p.type === "xdp") : object.programs.filter((p) => p.name === prog);
   if (chosen.length === 0) {
-    const names = object.programs.map((p) => p.name).join(", ");
-    throw new VerifyInputError(prog === undefined ? `${path} holds no programs.` : `${path} has no program '${prog}' (it has: ${names}).`, { file: path });
+    const names = object.programs.map((p) => `${p.name} (${p.type})`).join(", ");
+    throw new VerifyInputError(prog === undefined ? `${path} holds no XDP programs (it has: ${names || "none"}).` : `${path} has no program '${prog}' (it has: ${object.programs.map((p) => p.name).join(", ")}).`, { file: path });
   }
-  return chosen.map((p) => ({ name: p.name, program: p.insns, maps: object.maps, license: object.license }));
+  const notXdp = chosen.find((p) => p.type !== "xdp");
+  if (notXdp !== undefined) throw new VerifyInputError(`${path}: '${notXdp.name}' is a ${notXdp.type} program; the verifier checks XDP programs only.`, { file: path });
+  return chosen.map((p) => ({
+    name: p.name,
+    program: p.insns,
+    maps: object.maps,
+    license: object.license,
+    attach: p.expectedAttachType === "xdp_devmap" || p.expectedAttachType === "xdp_cpumap" ? p.expectedAttachType : "xdp",
+    // libbpf passes the object's BTF func info when it has some.
+    btfFuncInfo: (object.btf?.funcInfoCount ?? 0) > 0,
+  }));
 }
 
 export const verifyCommand: CommandModule<object, VerifyArgs> = {
@@ -55,7 +67,7 @@ export const verifyCommand: CommandModule<object, VerifyArgs> = {
       .option("json", { type: "boolean", default: false, describe: "Print the verdicts and per-instruction facts as JSON" }),
   handler: (args) => {
     const logLevel = args["log-level"] as 0 | 1 | 2;
-    const results = targets(args.object, args.prog).map((t) => ({ name: t.name, result: verify(t.program, t.maps, { license: t.license, logLevel }) }));
+    const results = targets(args.object, args.prog).map((t) => ({ name: t.name, result: verify(t.program, t.maps, { license: t.license, logLevel, expectedAttachType: t.attach, btfFuncInfo: t.btfFuncInfo }) }));
     if (args.json) {
       process.stdout.write(`${JSON.stringify({ file: args.object, programs: results.map((r) => verdictJson(r.name, r.result, logLevel > 0)) }, null, 2)}\n`);
     } else {
