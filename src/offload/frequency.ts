@@ -65,14 +65,17 @@ export function loops(g: Graph): LoopInfo {
   return { backEdges, depth, order: post.reverse(), bodies };
 }
 
-// tripCount(header): iterations per entry of the loop headed there.
-export function staticFrequencies(g: Graph, tripCount: (header: number) => number): Float64Array {
+// tripCount(header): iterations per entry of the loop headed there; weight(node, succ): the
+// relative odds of each forward edge (even odds when absent).
+export function staticFrequencies(g: Graph, tripCount: (header: number) => number, weight: (node: number, succ: number) => number = () => 1): Float64Array {
   const info = loops(g);
   const share = new Float64Array(g.size);
   share[g.entry] = 1;
   for (const n of info.order) {
     const forward = [...new Set(g.successors(n))].filter((s) => !info.backEdges.has(`${n}>${s}`));
-    for (const s of forward) share[s] += share[n] / forward.length;
+    const weights = forward.map((s) => weight(n, s));
+    const total = weights.reduce((a, b) => a + b, 0) || 1;
+    forward.forEach((s, i) => (share[s] += (share[n] * weights[i]) / total));
   }
   const factor = new Float64Array(g.size).fill(1);
   for (const [head, body] of info.bodies) for (const x of body) factor[x] *= tripCount(head);

@@ -108,11 +108,33 @@ const built = new WeakMap<OffloadPlan, Built>();
 
 const mhzToPps = (preset: Preset, cyclesPerPacket: number): number => (cyclesPerPacket > 0 ? (preset.clock.coreMhz * 1e6) / cyclesPerPacket : Infinity);
 
+// The odds of a branch edge that leads straight to the packet's end (a verdict or the host) against
+// one that goes on: the "return" heuristic of static branch prediction (Ball and Larus, PLDI 1993).
+export const EARLY_EXIT_ODDS = 0.25;
+
+// Does control reach the end of the packet's NIC work within a few blocks of straight-line code?
+function endsSoon(blocks: readonly MBlock[], start: number): boolean {
+  let b = blocks[start];
+  for (let hops = 0; hops < 3; hops++) {
+    if (b.term.kind === "verdict" || b.term.kind === "toHost") return true;
+    if (b.term.kind !== "goto") return false;
+    b = blocks[b.term.target];
+  }
+  return false;
+}
+
 // Frequencies of the micro blocks per packet (static, scaled by the profile where given).
 function blockFrequencies(fe: FrontEnd, blocks: readonly MBlock[], entry: number, profile: PlanOptions["profile"]): Float64Array {
+  const exits = blocks.map((_, i) => endsSoon(blocks, i));
   const freq = staticFrequencies(
     { size: blocks.length, entry, successors: (n) => mtermSuccessors(blocks[n].term) },
     (header) => blocks[header].tripCount ?? EBPF_LOOP_TRIPS,
+    (node, succ) => {
+      const t = blocks[node].term;
+      if (t.kind !== "branch" && t.kind !== "bitbranch") return 1;
+      const other = t.target === succ ? t.fallthrough : t.target;
+      return exits[succ] && !exits[other] ? EARLY_EXIT_ODDS : 1;
+    },
   );
   if (!profile || profile.packets <= 0) return freq;
   // Scale each frame-0 IR block's micro blocks to the measured hits of its first instruction.
@@ -342,9 +364,15 @@ export function planOffload(program: OffloadSource | Program, maps: readonly Map
 
 function hostPart(preset: Preset, blockers: readonly Blocker[], image: NicImage, share: number, packetBytes: number): HostPart | null {
   if (image.hostExits.length === 0) return null;
+  const resumePcs = [...new Set(image.hostExits.map((e) => e.resumePc))].sort((a, b) => a - b);
   const byResume = new Map<number, string[]>();
-  for (const b of blockers) byResume.set(b.hostResumePc, [...(byResume.get(b.hostResumePc) ?? []), `pc ${b.pc}: ${b.reason}`]);
-  const exits = [...new Set(image.hostExits.map((e) => e.resumePc))].sort((a, b) => a - b).map((resumePc) => ({ pc: resumePc, resumePc, reasons: byResume.get(resumePc) ?? ["a blocked instruction further on needs a map value the host must look up itself"] }));
+  for (const b of blockers) {
+    // The exit a blocker is behind: its own resume pc, or the nearest earlier one it was moved back to.
+    const at = [...resumePcs].reverse().find((pc) => pc <= b.hostResumePc) ?? resumePcs[0];
+    const moved = at !== b.hostResumePc ? ` (host work behind the exit at pc ${at})` : "";
+    byResume.set(at, [...(byResume.get(at) ?? []), `pc ${b.pc}: ${b.reason}${moved}`]);
+  }
+  const exits = resumePcs.map((resumePc) => ({ pc: resumePc, resumePc, reasons: byResume.get(resumePc) ?? ["a blocked instruction further on"] }));
   const first = exits[0].resumePc;
   const last = image.source.insns.length - 1;
   const mpps = share > 0 ? (preset.host.cores * 1e9) / preset.host.passCostNs / share / 1e6 : Infinity;
