@@ -24,6 +24,7 @@ export function accessedKeys(subject: EquivSubject, packet: Uint8Array, maps: re
     programs: subject.tailCalls,
     random: seededRandom(env.randomSeed),
     clock: env.clock,
+    ...(subject.routes ? { routes: subject.routes } : {}),
     rx: { ingressIfindex: env.ingressIfindex, rxQueueIndex: 0, egressIfindex: 0 },
   });
   return keys;

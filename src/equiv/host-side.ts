@@ -28,6 +28,7 @@ export function runHostSide(subject: EquivSubject, packet: Uint8Array, initialMa
     programs: subject.tailCalls,
     random: seededRandom(env.randomSeed),
     clock: env.clock,
+    ...(subject.routes ? { routes: subject.routes } : {}),
     rx: { ingressIfindex: env.ingressIfindex, rxQueueIndex: 0, egressIfindex: 0 },
     ...(onStep ? { onStep } : {}),
   });

@@ -4,6 +4,8 @@
 import fc from "fast-check";
 import { withKernel } from "../kernel/index.ts";
 import { kernelOracleAvailability } from "../kernel/availability.ts";
+import { EMPTY_ENVIRONMENT, environmentCommands, type NetworkEnvironment } from "../oracle/environment.ts";
+import { enterFreshNetworkNamespace } from "../oracle/host-control.ts";
 import { EquivInputError } from "./errors.ts";
 import { KernelBackedSide } from "./kernel-side.ts";
 import type { NicBackend } from "./nic-target.ts";
@@ -34,6 +36,10 @@ export interface EquivRequest {
   readonly objectFile?: string;
   readonly program?: string;
   readonly mapFiles?: readonly { readonly map: string; readonly file: string }[];
+  // The network for bpf_fib_lookup and devmaps (and the namespace the kernel side runs in).
+  readonly environment?: NetworkEnvironment;
+  // The text of --env, for the replay command.
+  readonly environmentSpec?: string;
   readonly generated?: boolean;
   readonly runs?: number;
   readonly seed?: number;
@@ -74,12 +80,12 @@ export async function runEquivalence(request: EquivRequest): Promise<EquivReport
   if (!(Number.isInteger(runs) && runs >= 1)) throw new EquivInputError(`--runs takes a whole number of cases from 1 up, not ${runs}.`);
   const backend = request.backend ?? OffloadBackend.forPreset(preset, { compileTimeoutMs: DEFAULT_COMPILE_TIMEOUT_MS });
   if (backend instanceof OffloadBackend) backend.checkCores(cores);
-  const subject = generated ? undefined : subjectFromObject({ objectFile: request.objectFile!, ...(request.program ? { program: request.program } : {}), ...(request.mapFiles ? { mapFiles: request.mapFiles } : {}) });
+  const subject = generated ? undefined : subjectFromObject({ objectFile: request.objectFile!, ...(request.program ? { program: request.program } : {}), ...(request.mapFiles ? { mapFiles: request.mapFiles } : {}), ...(request.environment ? { environment: request.environment } : {}) });
   const subjects = subject ? fc.constant(subject) : programArbitrary().map(generatedSubject);
   const label = subject ? subject.label : "generated programs";
   const seed = token?.seed ?? request.seed ?? freshSeed();
   request.onStart?.(seed);
-  const replayPrefix = ["offload-sim equiv", ...(subject ? [request.objectFile!] : []), ...(request.program ? ["--prog", request.program] : []), ...(request.mapFiles ?? []).map((m) => `--map ${m.map}=${m.file}`)].join(" ");
+  const replayPrefix = ["offload-sim equiv", ...(subject ? [request.objectFile!] : []), ...(request.program ? ["--prog", request.program] : []), ...(request.mapFiles ?? []).map((m) => `--map ${m.map}=${m.file}`), ...(request.environmentSpec ? [`--env ${request.environmentSpec}`] : [])].join(" ");
   const suite = (kernelSide?: KernelBackedSide): SuiteResult =>
     runSuite(subjects, generated, {
       runs: token ? 1 : runs,
@@ -96,7 +102,13 @@ export async function runEquivalence(request: EquivRequest): Promise<EquivReport
     if (!kernel) return suite();
     const availability = kernelOracleAvailability();
     if (!availability.available) throw new EquivInputError(`--kernel needs the bpf() syscall, which is not available here: ${availability.reason}.`);
-    return withKernel((k) => suite(new KernelBackedSide(k)));
+    // A fresh network namespace, holding the environment (or nothing): the kernel's fib lookups and devmaps see only it.
+    const namespace = enterFreshNetworkNamespace(environmentCommands(request.environment ?? EMPTY_ENVIRONMENT));
+    try {
+      return await withKernel((k) => suite(new KernelBackedSide(k)));
+    } finally {
+      namespace.leave();
+    }
   };
   try {
     return { label, result: await sides(), preset, cores, kernel, replayPrefix };

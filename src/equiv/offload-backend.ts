@@ -101,6 +101,7 @@ class OffloadTarget implements NicTarget {
       rx: { ingressIfindex: env.ingressIfindex, rxQueueIndex: 0, egressIfindex: 0 },
       randomSeed: env.randomSeed,
       clock: env.clock,
+      ...(this.subject.routes ? { routes: this.subject.routes } : {}),
       programs: this.subject.tailCalls,
     });
     const outcome = outcomeOfRun("nic", result, result.fault ? faultText(result.fault) : undefined, maps);

@@ -10,6 +10,8 @@ import type { BpfObject, FunctionSpan, LineInfo } from "../elf/index.ts";
 import type { MapDef, SimMap } from "../maps/index.ts";
 import { createObjectMaps, loadMapFileContent, selectProgram, tailCallPrograms } from "../oracle/object-setup.ts";
 import { readObjectFile } from "../oracle/run-object.ts";
+import type { RouteTable } from "../helpers/fib.ts";
+import { environmentRouteTable, type NetworkEnvironment } from "./environment.ts";
 import { EquivInputError } from "./errors.ts";
 import type { StateWrite } from "./map-state-arbitrary.ts";
 
@@ -24,6 +26,9 @@ export interface EquivSubject {
   readonly baseWrites: readonly StateWrite[];
   readonly tailCalls: ReadonlyMap<number, Program>;
   readonly license: string;
+  // The network bpf_fib_lookup sees (host interpreter and the NIC's host part) and the kernel side builds.
+  readonly environment?: NetworkEnvironment;
+  readonly routes?: RouteTable;
   // The object, when the subject came from one (the kernel side loads it).
   readonly object?: BpfObject;
   readonly programName?: string;
@@ -34,6 +39,7 @@ export interface ObjectSubjectRequest {
   readonly program?: string;
   // --map name=file.json, loaded in order; when none is given, programs/maps/<object>.<map>.json beside the object.
   readonly mapFiles?: readonly { readonly map: string; readonly file: string }[];
+  readonly environment?: NetworkEnvironment;
 }
 
 // The --map files of a sample program: <dir>/maps/<object base>.<map>.json for each map that has one.
@@ -62,6 +68,7 @@ export function subjectFromObject(request: ObjectSubjectRequest): EquivSubject {
     baseWrites: setup.writes,
     tailCalls: tailCallPrograms(object),
     license: object.license,
+    ...(request.environment ? { environment: request.environment, routes: environmentRouteTable(request.environment, "--env") } : {}),
     object,
     programName: program.name,
   };

@@ -8,6 +8,7 @@
 import type { CommandModule } from "yargs";
 import { equivReportJson, formatEquivReport, runEquivalence } from "../../equiv/index.ts";
 import { EquivInputError } from "../../equiv/errors.ts";
+import { readEnvironmentSpec } from "../../equiv/environment.ts";
 import { parseMapAssignment } from "../../oracle/object-setup.ts";
 import { parseNumberList } from "../../sim/sweep.ts";
 
@@ -24,6 +25,7 @@ interface EquivArgs {
   generated: boolean;
   shrink: boolean;
   map?: string[];
+  env?: string;
 }
 
 export const equivCommand: CommandModule<object, EquivArgs> = {
@@ -38,6 +40,7 @@ export const equivCommand: CommandModule<object, EquivArgs> = {
       .option("cores", { type: "string", describe: "core counts the plans use, e.g. 1,8,16 (default 1,8,16)" })
       .option("preset", { type: "string", describe: "card preset (default nfp-4000)" })
       .option("map", { type: "string", array: true, describe: "name=file.json: initial contents of a map (repeatable; default the sample's programs/maps files)" })
+      .option("env", { type: "string", describe: "network for bpf_fib_lookup and devmaps: FILE or FILE#NAME (e.g. programs/expectations.json#router-netns)" })
       .option("kernel", { type: "boolean", default: false, describe: "also run every case through the kernel's BPF_PROG_TEST_RUN" })
       .option("generated", { type: "boolean", default: false, describe: "generated XDP programs instead of an object's program" })
       .option("shrink", { type: "boolean", default: true, describe: "shrink the first difference to a small case (--no-shrink prints it as found)" })
@@ -50,6 +53,7 @@ export const equivCommand: CommandModule<object, EquivArgs> = {
       ...(args.object === undefined ? {} : { objectFile: args.object }),
       ...(args.prog === undefined ? {} : { program: args.prog }),
       ...(args.map === undefined ? {} : { mapFiles: args.map.map(parseMapAssignment) }),
+      ...(args.env === undefined ? {} : { environment: readEnvironmentSpec(args.env), environmentSpec: args.env }),
       generated: args.generated,
       ...(args.runs === undefined ? {} : { runs: args.runs }),
       ...(args.seed === undefined ? {} : { seed: args.seed }),
