@@ -25,7 +25,11 @@ const MAX_ONLY_OURS_REJECTS = 0.02;
 // The interpreter's step budget per packet: far above what a generated program's bounded loops need.
 const INTERPRETER_STEPS = 200_000;
 
-const quietOptions = { collectFacts: false, logLevel: 0 } as const;
+// Loaded as libbpf loads clang objects: with BTF func info naming each function.
+const quietOptions = { collectFacts: false, logLevel: 0, btfFuncInfo: true } as const;
+// The interpreter has no bpf_loop yet (src/helpers implements no callback helpers).
+const BPF_LOOP = 181;
+const callsBpfLoop = (program: Program): boolean => program.some((slot) => slot.opcode === 0x85 && slot.src === 0 && slot.imm === BPF_LOOP);
 const show = (program: Program): string => disassemble(program).trimEnd().split("\n").map((line, pc) => `  ${String(pc).padStart(3)}: ${line}`).join("\n");
 
 describe.skipIf(!kernelAvailable)("generated programs against the kernel", () => {
@@ -42,7 +46,8 @@ describe.skipIf(!kernelAvailable)("generated programs against the kernel", () =>
       fc.assert(
         fc.property(generatedProgram, (g: GeneratedProgram) => {
           const ours = verify(g.program, GEN_MAPS, quietOptions);
-          const kernel = kernelVerdict(k, g.program, GEN_MAPS, { mapFds });
+          const functions = ours.functions.map((f, i) => ({ name: `f${i}`, startPc: f.startPc }));
+          const kernel = kernelVerdict(k, g.program, GEN_MAPS, { mapFds, functions });
           confusion.add(ours.accepted, kernel.accepted);
           if (!ours.accepted && kernel.accepted) {
             const key = ours.error!.message.replace(/-?\d+/g, "N");
@@ -98,7 +103,7 @@ describe("soundness: programs we accept never fault in the interpreter", () => {
     let accepted = 0;
     fc.assert(
       fc.property(generatedProgram, packets, mapContents, (g, inputs, contents) => {
-        if (!verify(g.program, GEN_MAPS, quietOptions).accepted) return;
+        if (callsBpfLoop(g.program) || !verify(g.program, GEN_MAPS, quietOptions).accepted) return;
         accepted++;
         for (const packet of inputs) {
           const result = runXdp(g.program, packet, freshMaps(contents), { maxSteps: INTERPRETER_STEPS });

@@ -197,10 +197,13 @@ const spillFill = fc
 
 // Subprograms called by callBlock (r1 a scalar, r2 a packet or stack pointer): they return r0 and keep r6-r9.
 const SUBPROGRAM_COUNT = 3;
+// The bpf_loop callback (index LOOP_CALLBACK): adds the index (r1) to the u64 its context (r2) points to.
+const LOOP_CALLBACK = 3;
 const SUBPROGRAMS: readonly Block[] = [
   [movReg(0, 1), addImm(0, 1), op({ kind: "exit" })],
   [mov(0, 0), load(3, 2, 0, 1), op({ kind: "alu", width: 64, op: "add", source: "reg", dst: 0, src: 3, imm: 0 }), op({ kind: "exit" })],
   [mov(0, 1), storeImm(2, 0, 5, 4), load(0, 2, 0, 4), op({ kind: "exit" })],
+  [load(3, 2, 0, 8), op({ kind: "alu", width: 64, op: "add", source: "reg", dst: 3, src: 1, imm: 0 }), storeReg(2, 3, 0, 8), mov(0, 0), op({ kind: "exit" })],
 ];
 
 // Calls of the subprograms placed after the main program's exit.
@@ -271,6 +274,21 @@ const wideConstant = fc.tuple(reg, fc.bigInt({ min: -(1n << 63n), max: (1n << 63
   return [op({ kind: "lddw", dst: d, pseudo: "imm64", imm: Number(BigInt.asIntN(32, u)), nextImm: Number(BigInt.asIntN(32, u >> 32n)) })];
 });
 
+// bpf_loop(n, callback, &counter, 0), then the counter used as an offset into the packet (needs a bound).
+const bpfLoopBlock = fc.tuple(fc.integer({ min: 0, max: 20 }), fc.boolean(), fc.constantFrom(-40, -44, -8)).map(([n, useCounter, off]): Block => [
+  storeImm(10, off, 0, 8),
+  mov(1, n),
+  { form: { kind: "lddw", dst: 2, pseudo: "func", imm: 0, nextImm: 0 }, target: { to: "sub", index: LOOP_CALLBACK } },
+  movReg(3, 10),
+  addImm(3, off),
+  mov(4, 0),
+  call(181),
+  ...(useCounter ? [load(3, 10, off, 8), op({ kind: "alu", width: 64, op: "and", source: "imm", dst: 3, src: 0, imm: 15 }), movReg(4, 7), op({ kind: "alu", width: 64, op: "add", source: "reg", dst: 4, src: 3, imm: 0 }), movReg(5, 4), addImm(5, 1), jcond("jgt", 5, 8, END), load(0, 4, 0, 1)] : []),
+  mov(0, 0),
+  mov(3, 0),
+  movReg(5, 9),
+]);
+
 const loopBlock = fc
   .tuple(reg, fc.integer({ min: 1, max: 24 }), fc.constantFrom<JumpCondName>("jlt", "jle", "jslt"))
   .map(([r, n, cond]): Block => [mov(r, 0), addImm(r, 1), jcond(cond, r, { imm: n }, { to: "rel", offset: -2 })].map((item) => ({ ...item, fixed: true })));
@@ -331,6 +349,7 @@ export const block: fc.Arbitrary<Block> = fc.oneof(
   { weight: 1, arbitrary: tailCallBlock },
   { weight: 1, arbitrary: metaBlock },
   { weight: 1, arbitrary: wideConstant },
+  { weight: 1, arbitrary: bpfLoopBlock },
 );
 
 
@@ -388,10 +407,11 @@ function layout(blocks: readonly Block[], epilogue: Block, subprograms: readonly
     const blockEnd = bi + 1 < blocks.length ? blockStarts[bi + 1] : endPc;
     for (const item of b) {
       let form = item.form;
-      if (item.target && (form.kind === "jcond" || form.kind === "ja" || form.kind === "callLocal")) {
+      if (item.target && (form.kind === "jcond" || form.kind === "ja" || form.kind === "callLocal" || form.kind === "lddw")) {
         const t = item.target;
         const target = t.to === "end" ? endPc : t.to === "block-end" ? blockEnd : t.to === "sub" ? subStart.get(t.index)! : pc + 1 + t.offset;
-        form = { ...form, offset: target - (pc + 1) };
+        // A function address (lddw func) holds its relative target in imm.
+        form = form.kind === "lddw" ? { ...form, imm: target - (pc + 1) } : { ...form, offset: target - (pc + 1) };
       }
       if (item.fixed) fixed.add(out.length);
       out.push(form);
