@@ -11,7 +11,7 @@ describe("interpreter resume", () => {
   it("continues at a pc with seeded registers, stack bytes, a packet pointer and a map value", () => {
     const map = createMap({ name: "values", type: MapType.ARRAY, keySize: 4, valueSize: 8, maxEntries: 2, flags: 0 });
     map.sysUpdate(Uint8Array.of(1, 0, 0, 0), Uint8Array.of(5, 0, 0, 0, 0, 0, 0, 0), 0);
-    // pc 0..7 look up value 1 and read the packet's first byte; from pc 8 the stack, the packet and the value are combined.
+    // pc 0..8 look up value 1 (lddw takes two slots); from pc 9 the packet, the stack and the value are combined.
     const program = assemble(`
       r6 = *(u32 *)(r1 + 0)
       *(u32 *)(r10 - 4) = 1
