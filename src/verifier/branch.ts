@@ -84,9 +84,11 @@ export function scalarBranchTaken(cmp: CmpName, width: 32 | 64, a: S.Scalar, b: 
       if (T.isConst(ta) && T.isConst(tb)) return ta.value !== tb.value;
       return disjoint() ? true : undefined;
     case "set": {
-      if (!T.isConst(tb)) return undefined;
-      if ((~ta.mask & ta.value & tb.value) !== 0n) return true;
-      if (((ta.mask | ta.value) & tb.value) === 0n) return false;
+      // Whichever operand is the constant is the mask.
+      const [t1, t2] = T.isConst(tb) ? [ta, tb] : [tb, ta];
+      if (!T.isConst(t2)) return undefined;
+      if ((~t1.mask & t1.value & t2.value) !== 0n) return true;
+      if (((t1.mask | t1.value) & t2.value) === 0n) return false;
       return undefined;
     }
     case "gt":
