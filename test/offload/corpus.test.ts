@@ -103,3 +103,16 @@ describe("sample programs: generated packets and map contents (fast-check)", () 
     });
   }
 });
+
+describe("sample programs compiled with the verifier's facts", () => {
+  it("stay exact on every crafted case when the verifier's ranges refine the compiler's", async () => {
+    const { verify } = await import("../../src/verifier/index.ts");
+    const { factsFromVerifier } = await import("../../src/offload/verifier-facts.ts");
+    for (const s of subjects) {
+      const verdict = verify(s.program.insns, s.object.maps, { license: s.object.license, logLevel: 0 });
+      expect(verdict.accepted, s.program.name).toBe(true);
+      const image = generate(planOffload(s.program, s.object.maps, nfp, { cores: 2, stages: 2, verifierFacts: factsFromVerifier(verdict) }), nfp);
+      for (const c of s.cases.cases) check(s, image, c, hex(c.packet), caseMaps(s, c));
+    }
+  });
+});
