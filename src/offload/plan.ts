@@ -386,11 +386,12 @@ function hostPart(preset: Preset, blockers: readonly Blocker[], image: NicImage,
   };
 }
 
-// The NIC image of a plan (the one planOffload built, or rebuilt from the plan's data).
-export function generate(plan: OffloadPlan, preset: Preset): NicImage {
+// The NIC image of a plan: the one planOffload built, or one rebuilt from the plan's data
+// (pass the same verifier facts the plan was made with, if any).
+export function generate(plan: OffloadPlan, preset: Preset, verifierFacts?: VerifierFacts): NicImage {
   const cached = built.get(plan);
   if (cached && cached.image.preset === preset.name) return cached.image;
-  const fe = frontEnd(plan.source, plan.mapDefs);
+  const fe = frontEnd(plan.source, plan.mapDefs, verifierFacts);
   const cuts = hoistHostCuts(fe, findBlockers(fe, preset).cuts);
   const lowered = lowerProgram(fe, cuts);
   const stageOf = new Map<number, number>();
