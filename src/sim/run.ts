@@ -177,7 +177,7 @@ export function assembleRunResult(request: RunRequest, prepared: PreparedRun, pl
       name: program.name,
       section: program.section,
       instructions: program.insns.length,
-      listing: programListing(program.insns, program.lineInfo, prepared.profile.hits, (pc) => planned.stageOfPc(pc)),
+      listing: programListing(program.insns, program.lineInfo, prepared.profile.hits, (pc) => planned.stageOfPc(pc), request.objectFile),
       profiledPackets: prepared.profile.packets,
     },
     offload,

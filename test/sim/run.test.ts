@@ -37,6 +37,8 @@ describe("offload-sim run", () => {
     expect(run.program.listing.filter((l) => l.stage === null).map((l) => l.text)).toEqual(["exit"]);
     expect(run.program.listing.filter((l) => l.stage !== null).every((l) => l.stage === 0)).toBe(true);
     expect(run.program.profiledPackets).toBe(1_000);
+    // The listing carries the C source (line 14 of programs/xdp_mac_swap.c), read from the file clang named.
+    expect(run.program.listing.map((l) => l.source)).toContain("xdp_mac_swap.c:14: void *data_end = (void *)(long)ctx->data_end;");
   });
 
   it("refuses a per-CPU array (the card has none) as a 'no', with the reason", () => {
