@@ -37,22 +37,8 @@ export const XdpAttachType = {
   XDP: 37,
 } as const;
 
-// BPF_MAP_CREATE map_flags.
-export const MapFlag = {
-  NO_PREALLOC: 1 << 0,
-  NO_COMMON_LRU: 1 << 1,
-  NUMA_NODE: 1 << 2,
-  RDONLY: 1 << 3,
-  WRONLY: 1 << 4,
-  STACK_BUILD_ID: 1 << 5,
-  ZERO_SEED: 1 << 6,
-  RDONLY_PROG: 1 << 7,
-  WRONLY_PROG: 1 << 8,
-  CLONE: 1 << 9,
-  MMAPABLE: 1 << 10,
-  PRESERVE_ELEMS: 1 << 11,
-  INNER_MAP: 1 << 12,
-} as const;
+// BPF_MAP_CREATE map_flags: one home, src/maps/flags.ts.
+export { MapFlag } from "../maps/flags.ts";
 
 // BPF_PROG_LOAD prog_flags.
 export const ProgFlag = {
