@@ -58,7 +58,8 @@ function runMarkdown(run: RunResult): string[] {
   lines.push("## Traffic and drops", "");
   const traffic = input.traffic.kind === "pcap" ? `capture \`${input.traffic.file}\`` : `generated \`${input.traffic.spec}\``;
   lines.push(`${formatCount(sim.packets.offered)} packets from ${traffic}; ${formatCount(sim.packets.processed)} processed, ${formatCount(sim.packets.lost)} lost; offered ${formatMpps(sim.offeredMpps)}.`, "");
-  lines.push(...mdTable(["cause", "packets", "meaning"], sim.drops.map((d) => [d.cause, formatCount(d.packets), d.description])), "");
+  if (sim.drops.length === 0) lines.push("No packet was dropped or lost.", "");
+  else lines.push(...mdTable(["cause", "packets", "meaning"], sim.drops.map((d) => [d.cause, formatCount(d.packets), d.description])), "");
   lines.push("## Utilisation", "");
   lines.push(
     ...mdTable(
