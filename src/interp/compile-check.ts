@@ -1,8 +1,9 @@
 // What the compiled tier decides about an instruction before it runs: how
 // control leaves it, and whether executing it always ends in an
-// "invalid-instruction" fault. The reasons are the reference interpreter's
-// (src/interp/run.ts), checked in the same order, so that both tiers fault
-// with the same sentence; the differential tests hold them together.
+// "invalid-instruction" fault. The checks are the reference interpreter's
+// (src/interp/run.ts), in the same order; such an instruction is then handed
+// to the reference's execute(), which words the fault. The differential tests
+// hold the two together.
 import {
   AluOp,
   AtomicOp,
@@ -49,9 +50,6 @@ export function badRegisters(insn: Insn, use: RegisterUse): string | undefined {
   if (use.readSrc && insn.src >= REG_COUNT) return `there is no register r${insn.src}`;
   return undefined;
 }
-
-export const invalidMessage = (pc: number, opcode: number, why: string): string =>
-  `pc ${pc}: invalid instruction (opcode 0x${opcode.toString(16).padStart(2, "0")}): ${why}`;
 
 const next: Flow = { slots: 1, fallsThrough: true, endsBlock: false };
 const afterCall: Flow = { slots: 1, fallsThrough: true, endsBlock: true };

@@ -30,7 +30,7 @@ import { mapHandleAddress } from "../helpers/args.ts";
 import { findBlocks, type Block } from "./compile-blocks.ts";
 import { NO_PROOFS, type AccessProofs } from "./compile-facts.ts";
 import { CACHE_BITS, HASH_MULTIPLIER, REFUSED, WIDE } from "./compile-memory.ts";
-import { pcOutOfRangeFault } from "./compile-runtime.ts";
+import { CALL_KEPT_R0, CALL_SET_R0, CONTINUED, ENDED, RETURNED, pcOutOfRangeFault } from "./compile-runtime.ts";
 import type { Fault } from "./fault.ts";
 import { STACK_BYTES } from "./machine.ts";
 import { Segment, segmentBase } from "./memory.ts";
@@ -143,13 +143,13 @@ class BlockEmitter {
   // The instruction runs in the reference interpreter (run.ts execute), registers going through R.
   private reference(pc: number): void {
     this.out.push(`${spillAll()} S.steps = ${this.stepsHere};`);
-    this.out.push(`if (S.reference(CP, ${pc}, depth) !== 0) return 1;`);
+    this.out.push(`if (S.reference(CP, ${pc}, depth) !== ${CONTINUED}) return ${ENDED};`);
     this.out.push(reloadAll());
   }
 
   // As reference(), for an instruction that always ends the run (a refusal the reference words).
   private referenceEnds(pc: number): void {
-    this.out.push(`${spillAll()} S.steps = ${this.stepsHere}; if (S.reference(CP, ${pc}, depth) !== 0) return 1; S.unexpected(${pc});`);
+    this.out.push(`${spillAll()} S.steps = ${this.stepsHere}; if (S.reference(CP, ${pc}, depth) !== ${CONTINUED}) return ${ENDED}; S.unexpected(${pc});`);
   }
 
   // Control goes from the instruction at `pc` to `target`.
@@ -210,7 +210,7 @@ class BlockEmitter {
       case JmpOp.JA:
         return this.goto(pc, pc + 1 + (is32 ? insn.imm : insn.off));
       case JmpOp.EXIT:
-        this.out.push(`R[0] = h0; R[1] = l0; S.steps = steps; S.exitPc = ${pc}; return 0;`);
+        this.out.push(`R[0] = h0; R[1] = l0; S.steps = steps; S.exitPc = ${pc}; return ${RETURNED};`);
         return;
       case JmpOp.CALL:
         return this.call(insn, pc);
@@ -243,7 +243,7 @@ class BlockEmitter {
         return;
       case PseudoCall.LOCAL:
         this.out.push(`${spillArguments()} S.steps = steps;`);
-        this.out.push(`if (S.callLocal(CP, ${pc + 1 + insn.imm}, ${pc}, depth) !== 0) return 1;`);
+        this.out.push(`if (S.callLocal(CP, ${pc + 1 + insn.imm}, ${pc}, depth) !== ${CALL_SET_R0}) return ${ENDED};`);
         this.out.push(`steps = S.steps; h0 = R[0]; l0 = R[1];`);
         this.goto(pc, pc + 1);
         return;
@@ -255,7 +255,7 @@ class BlockEmitter {
 
   // After a helper (or callx): r0 set, kept, the run over, or a tail call that ran the rest of the frame.
   private afterHelper(pc: number): void {
-    this.out.push(`if (v !== 2) { if (v === 0) { h0 = R[0]; l0 = R[1]; } else if (v === 1) return 1; else return S.tailStatus; }`);
+    this.out.push(`if (v !== ${CALL_KEPT_R0}) { if (v === ${CALL_SET_R0}) { h0 = R[0]; l0 = R[1]; } else if (v === ${ENDED}) return ${ENDED}; else return S.tailStatus; }`);
     this.out.push(`steps = S.steps;`);
     // The runtime checked that pc + 1 is inside the program.
     this.out.push(`b = ${this.blockAt.get(pc + 1) ?? -1}; continue;`);
@@ -274,7 +274,7 @@ class BlockEmitter {
   private pseudoValue(insn: Insn, pc: number): Operand | undefined {
     const second = this.program[pc + 1];
     const orReference = (ok: string): void => {
-      this.out.push(`if (!(${ok})) { ${spillAll()} S.steps = ${this.stepsHere}; if (S.reference(CP, ${pc}, depth) !== 0) return 1; S.unexpected(${pc}); }`);
+      this.out.push(`if (!(${ok})) { ${spillAll()} S.steps = ${this.stepsHere}; if (S.reference(CP, ${pc}, depth) !== ${CONTINUED}) return ${ENDED}; S.unexpected(${pc}); }`);
     };
     switch (insn.src) {
       case PseudoLd.IMM64:
