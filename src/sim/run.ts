@@ -86,7 +86,9 @@ export interface PreparedRun {
 // Everything that can fail on bad input, checked before any simulation starts.
 export function prepareRun(request: RunRequest): PreparedRun {
   const presetName = request.preset ?? DEFAULT_PRESET;
-  const preset = loadPreset(presetName);
+  const card = loadPreset(presetName);
+  // --line-rate changes the card's ports, for the planner's predictions and the timing model alike.
+  const preset = request.lineRateGbps === undefined ? card : { ...card, ports: { ...card.ports, rateGbps: request.lineRateGbps } };
   const cores = totalCores(preset);
   if (!(Number.isInteger(request.cores) && request.cores >= 1 && request.cores <= cores)) {
     throw new SimInputError(`--cores must be a whole number from 1 to ${cores} (the cores ${preset.name} gives the program), not ${request.cores}.`);

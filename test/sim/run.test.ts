@@ -27,6 +27,15 @@ describe("offload-sim run", () => {
     expect(run.equivalence).toMatchObject({ status: "identical", packetsCompared: 4_000, packetsIdentical: 4_000 });
   });
 
+  it("--line-rate changes the ports for the plan's prediction and the simulation alike", () => {
+    const run = runOffloadSim({ objectFile: program("xdp_drop"), cores: 8, traffic: { kind: "generator", spec: "udp size=64" }, packetLimit: 2_000, lineRateGbps: 10, check: false, partial: false });
+    // Two 10 Gb/s ports of 64-byte frames: 2 x 10e9 / (84 x 8) = 29.76 Mpps.
+    const expected = (2 * 10e9) / (84 * 8) / 1e6;
+    expect(run.input.lineRateGbps).toBe(10);
+    expect(run.offload.predicted?.mpps).toBeCloseTo(expected, 2);
+    expect(Math.abs(run.simulation.throughput.mpps - expected) / expected).toBeLessThan(0.01);
+  });
+
   it("offloads xdp_mac_swap: every frame goes back out (XDP_TX), identical to the host byte for byte", () => {
     const run = runOffloadSim({ objectFile: program("xdp_mac_swap"), cores: 4, traffic: { kind: "generator", spec: "mix=udp:1,tcp:1 flows=50 size=64..512 rate=5G" }, packetLimit: 2_000, check: true, partial: false });
     expect(run.simulation.packets).toEqual({ offered: 2_000, processed: 2_000, lost: 0 });
