@@ -27,7 +27,7 @@ export abstract class MapBase {
         { map: this.def.name },
       );
     }
-    return key.subarray(0, this.def.keySize);
+    return key.length === this.def.keySize ? key : key.subarray(0, this.def.keySize);
   }
 
   protected valueOf(value: Uint8Array, sizeBytes: number): Uint8Array {

@@ -33,6 +33,9 @@ function final(s: State): void {
   s[0] = a; s[1] = b; s[2] = c;
 }
 
+const wordLe = (key: Uint8Array, at: number): number =>
+  (key[at] | (key[at + 1] << 8) | (key[at + 2] << 16) | (key[at + 3] << 24)) >>> 0;
+
 // jhash(key, length, initval) over bytes, reading 32-bit words little-endian as on x86.
 // (jhash2 over the same bytes gives the same result on a little-endian machine.)
 export function jhash(key: Uint8Array, initval: number): number {
@@ -40,12 +43,10 @@ export function jhash(key: Uint8Array, initval: number): number {
   const start = (JHASH_INITVAL + length + initval) >>> 0;
   const s: State = [start, start, start];
   let k = 0;
-  const word = (at: number): number =>
-    (key[at] | (key[at + 1] << 8) | (key[at + 2] << 16) | (key[at + 3] << 24)) >>> 0;
   while (length > 12) {
-    s[0] = (s[0] + word(k)) >>> 0;
-    s[1] = (s[1] + word(k + 4)) >>> 0;
-    s[2] = (s[2] + word(k + 8)) >>> 0;
+    s[0] = (s[0] + wordLe(key, k)) >>> 0;
+    s[1] = (s[1] + wordLe(key, k + 4)) >>> 0;
+    s[2] = (s[2] + wordLe(key, k + 8)) >>> 0;
     mix(s);
     length -= 12;
     k += 12;
