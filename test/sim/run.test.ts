@@ -67,6 +67,21 @@ describe("offload-sim run", () => {
     expect(readFileSync(html, "utf8")).toContain("identical to the host");
   });
 
+  it("catches a code-generator bug (a register move from the wrong bank) at the first packet, exit 1", () => {
+    // The offload compiler's test-only fault injection, switched on in the child process only.
+    const r = spawnSync(process.execPath, [bin, "run", program("xdp_mac_swap"), "--cores", "2", "--packets", "50"], { encoding: "utf8", timeout: 120_000, env: { ...process.env, OFFLOAD_SIM_MUTANT: "mov-wrong-register-bank" } });
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain("Equivalence MISMATCH: 0/50 packets identical");
+    expect(r.stdout).toContain("first mismatch: packet 0");
+    const field = (name: string): string => r.stdout.match(new RegExp(`^ {4}${name} +(.*)$`, "m"))![1];
+    const input = field("hex");
+    // What xdp_mac_swap does, by hand: the destination MAC (bytes 0-5) and the source MAC (6-11) trade places.
+    const swapped = input.slice(12, 24) + input.slice(0, 12) + input.slice(24);
+    expect(field("host")).toBe(`XDP_TX, ${input.length / 2} bytes out: ${swapped}`);
+    expect(field("NIC")).toMatch(/^XDP_TX, \d+ bytes out: [0-9a-f]+$/);
+    expect(field("NIC")).not.toBe(field("host"));
+  });
+
   it("from the command line: a program that cannot be offloaded exits 1 with one sentence", () => {
     const r = spawnSync(process.execPath, [bin, "run", program("xdp_lpm_filter"), "--cores", "2", "--packets", "100"], { encoding: "utf8", timeout: 120_000 });
     expect(r.status).toBe(1);
