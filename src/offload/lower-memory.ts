@@ -193,3 +193,60 @@ export function lmTopOf(ctx: LowerCtx): (frame: number) => number {
 }
 
 export { constOf, hiOf, loOf, S };
+
+// One merged packet read (packet-reads.ts): the span read into transfer registers xbase..
+// (words in little-endian order: x[k] holds span bytes 4k..4k+3). The registers are the
+// group's own until its last load, so each load takes its bytes out where it stands.
+export function issueMergedRead(ctx: LowerCtx, baseReg: number, start: number, bytes: number, xbase: number): void {
+  const b = ctx.b;
+  const addr = b.inReg(readPair(ctx, baseReg).lo);
+  const whole = bytes & ~3;
+  const tail = bytes - whole;
+  if (whole) b.emit(Op.MEM_RD, { d: X0 + xbase, a: addr, imm: start, c: whole, x: MEM_SIGNAL, flags: Flag.LE | Flag.SWAP }, { kind: "packet" });
+  if (tail) b.emit(Op.MEM_RD, { d: X0 + xbase + whole / 4, a: addr, imm: start + whole, c: tail, x: MEM_SIGNAL, flags: Flag.LE | Flag.SWAP }, { kind: "packet" });
+}
+
+// The value of a load at span offset `o` from a merged read's transfer registers.
+export function extractMerged(ctx: LowerCtx, xbase: number, o: number, form: LoadInstruction): Pair {
+  const b = ctx.b;
+  const x = (k: number): number => X0 + xbase + k;
+  const word = (at: number): Src => {
+    const k = at >> 2;
+    const r = at & 3;
+    const t = b.temp();
+    if (r === 0) b.emit(Op.MOV, { d: t, b: x(k) });
+    else b.emit(Op.DBL_SHR, { d: t, a: x(k + 1), b: x(k), imm: 8 * r });
+    return reg(t);
+  };
+  const k = o >> 2;
+  const r = o & 3;
+  let value: Pair;
+  switch (form.sizeBytes) {
+    case 8:
+      value = { lo: word(o), hi: word(o + 4) };
+      break;
+    case 4:
+      value = { lo: word(o), hi: val(0) };
+      break;
+    case 1: {
+      const t = b.temp();
+      b.emit(Op.BYTE_EXT, { d: t, a: x(k), imm: r });
+      value = { lo: reg(t), hi: val(0) };
+      break;
+    }
+    case 2: {
+      const t = b.temp();
+      if (r === 2) b.emit(Op.SHR, { d: t, a: x(k), imm: 16 });
+      else if (r === 0) b.emit(Op.AND, { d: t, a: x(k), b: b.materialize(0xffff) });
+      else {
+        const w = b.temp();
+        if (r === 1) b.emit(Op.SHL, { d: w, a: x(k), imm: 8 });
+        else b.emit(Op.DBL_SHR, { d: w, a: x(k + 1), b: x(k), imm: 24 });
+        b.emit(r === 1 ? Op.SHR : Op.AND, r === 1 ? { d: t, a: w, imm: 16 } : { d: t, a: w, b: b.materialize(0xffff) });
+      }
+      value = { lo: reg(t), hi: val(0) };
+      break;
+    }
+  }
+  return form.signed && form.sizeBytes !== 8 ? signExtendWord(b, value.lo, form.sizeBytes as 1 | 2 | 4) : value;
+}

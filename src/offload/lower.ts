@@ -14,7 +14,9 @@ import { constPair, readPair, writePair, type LowerCtx } from "./lower-context.t
 import { HelperId, lowerHelper, mapArgOf } from "./lower-helpers.ts";
 import { IMM } from "../../hw-model/isa/register.ts";
 import { lowerBranch } from "./lower-jump.ts";
-import { lmTopOf, lowerAtomic, lowerLoad, lowerStore, routeOf } from "./lower-memory.ts";
+import { extractMerged, issueMergedRead, lmTopOf, lowerAtomic, lowerLoad, lowerStore, routeOf } from "./lower-memory.ts";
+import { mergedReads } from "./packet-reads.ts";
+import type { LoadInstruction } from "../ebpf/index.ts";
 import { MBuilder, VBASE, isConst, type MBlock, type MTerm, type Src } from "./micro-ir.ts";
 import { HOST_CUT_SLOT, HOST_DATA_SLOT, HOST_RANDOM_SLOT, type StackLayout } from "./stack-layout.ts";
 import { Csr } from "../../hw-model/isa/csr.ts";
@@ -208,6 +210,10 @@ export function lowerProgram(fe: FrontEnd, cuts: ReadonlyMap<number, number>): L
     }
     const cut = cuts.get(id);
     let ended = false;
+    // Packet loads merged into one read: the first issues it, every member takes its value.
+    const merged = mergedReads(block.insns, states, cut ?? block.insns.length);
+    const groupOf = new Map<number, (typeof merged)[number]>();
+    for (const m of merged) for (const i of m.members) groupOf.set(i, m);
     for (let i = 0; i < block.insns.length; i++) {
       if (cut === i) {
         toHost(id, i, block.insns[i].origin, states[i]);
@@ -216,7 +222,13 @@ export function lowerProgram(fe: FrontEnd, cuts: ReadonlyMap<number, number>): L
       }
       const insn = block.insns[i];
       b.origin = insn.origin;
-      lowerInsn(ctxAt(states[i], states[i + 1]), insn, id, zero);
+      const ctx = ctxAt(states[i], states[i + 1]);
+      const group = groupOf.get(i);
+      if (group && insn.kind === "op" && insn.form.kind === "load") {
+        const form: LoadInstruction = insn.form;
+        if (group.members[0] === i) issueMergedRead(ctx, form.src, group.start, group.bytes, group.xbase);
+        writePair(ctx, form.dst, extractMerged(ctx, group.xbase, form.off - group.start, form));
+      } else lowerInsn(ctx, insn, id, zero);
     }
     if (ended) continue;
     const term = block.term;

@@ -231,7 +231,11 @@ export class MBuilder {
 
   enter(id: number): void {
     this.current = this.blocks[id];
+    this.constants.clear();
   }
+
+  // Constants already in a register in the current block (registers materialize made, never written again).
+  private readonly constants = new Map<number, number>();
 
   get currentId(): number {
     return this.current!.id;
@@ -240,6 +244,7 @@ export class MBuilder {
   end(term: MTerm): void {
     this.current!.term = term;
     this.current = undefined;
+    this.constants.clear();
   }
 
   emit(op: number, fields: Partial<Omit<MicroInsn, "op">>, memTarget?: MemTarget): void {
@@ -254,7 +259,12 @@ export class MBuilder {
   // A constant in a register.
   materialize(value: number, into?: number): number {
     const v = value >>> 0;
+    if (into === undefined) {
+      const known = this.constants.get(v);
+      if (known !== undefined) return known;
+    }
     const d = into ?? this.temp();
+    if (into === undefined) this.constants.set(v, d);
     if (v <= 0xffff) this.emit(Op.IMMED, { d, imm: v });
     else if ((v & 0xff) === 0 && v >>> 8 <= 0xffff) this.emit(Op.IMMED, { d, imm: v >>> 8, n: 8 });
     else if ((v & 0xffff) === 0) this.emit(Op.IMMED, { d, imm: v >>> 16, n: 16 });
