@@ -487,8 +487,16 @@ function coalesce(blocks: MBlock[], g: Graph, bank: Map<number, number>, alias: 
       const ax = adjOf(x);
       const ay = adjOf(y);
       if (ax.has(y)) continue;
+      // Briggs: neighbours in the same bank that themselves have K or more same-bank neighbours.
+      const bankOfMerged = bx ?? by;
+      const sameBank = (n: number): boolean => bankOfMerged === undefined || bank.get(n) === undefined || bank.get(n) === bankOfMerged;
       let significant = 0;
-      for (const n of new Set([...ax, ...ay])) if (adjOf(n).size >= REGS_PER_BANK) significant++;
+      for (const n of new Set([...ax, ...ay])) {
+        if (!sameBank(n)) continue;
+        let degree = 0;
+        for (const m of adjOf(n)) if (sameBank(m)) degree++;
+        if (degree >= REGS_PER_BANK) significant++;
+      }
       if (significant >= REGS_PER_BANK) continue;
       // Merge y into x.
       for (const n of ay) {

@@ -25,6 +25,8 @@ export interface NicRunOptions {
   readonly clock?: SimClock;
   readonly routes?: RouteTable;
   readonly maxSteps?: number;
+  // Keep a copy of each packet's work trace (for a timing replay).
+  readonly keepTrace?: boolean;
 }
 
 export type NicFault = { readonly where: "nic"; readonly stage: number; readonly pc: number; readonly message: string } | { readonly where: "host"; readonly pc: number; readonly message: string };
@@ -40,8 +42,9 @@ export interface NicRunResult {
   // Stages the packet ran on the NIC, and the host exit it took (if any).
   readonly stagePath: readonly number[];
   readonly hostExit?: number;
-  // The NIC's own result (work trace material for the timing model).
+  // The NIC's own result, and its work trace when keepTrace was asked (hw-model/exec/trace.ts records).
   readonly nic: PacketResult;
+  readonly trace?: Int32Array;
   readonly host?: RunResult;
 }
 
@@ -90,14 +93,15 @@ export class NicRunner {
     const exec = this.exec;
     exec.restart(seed);
     const nic = exec.runPacket({ data: packet, ingressIfindex: rx.ingressIfindex, rxQueueIndex: rx.rxQueueIndex });
+    const trace = this.options.keepTrace ? { trace: exec.trace.snapshot() } : {};
     const nicEvents: RunEvent[] = nic.perfEvents.map((e) => ({ kind: "perf-event", pc: -1, map: this.maps[e.mapIndex]?.def.name ?? `#${e.mapIndex}`, cpu: 0, data: e.bytes }));
     const o = nic.outcome;
     if (o.kind === "verdict") {
       const action = o.action >>> 0;
-      return { action, actionName: xdpActionName(BigInt(action)), packetOut: nic.data, events: nicEvents, stagePath: nic.stagePath, nic };
+      return { action, actionName: xdpActionName(BigInt(action)), packetOut: nic.data, events: nicEvents, stagePath: nic.stagePath, nic, ...trace };
     }
     if (o.kind === "fault") {
-      return { action: undefined, actionName: "fault", packetOut: nic.data, fault: { where: "nic", stage: o.stage, pc: o.pc, message: o.message }, events: nicEvents, stagePath: nic.stagePath, nic };
+      return { action: undefined, actionName: "fault", packetOut: nic.data, fault: { where: "nic", stage: o.stage, pc: o.pc, message: o.message }, events: nicEvents, stagePath: nic.stagePath, nic, ...trace };
     }
     const start = hostStart(this.image, { packet: nic.data, registers: o.registers, localMemory: o.localMemory, localMemoryOffset: o.localMemoryOffset }, seed, (h) => exec.values[h]);
     const { exit, buffer, resume, random } = start;
@@ -126,6 +130,7 @@ export class NicRunner {
       stagePath: nic.stagePath,
       hostExit: exit.id,
       nic,
+      ...trace,
       host,
     };
   }
