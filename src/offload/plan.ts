@@ -7,6 +7,7 @@ import { Op } from "../../hw-model/isa/opcode.ts";
 import type { Preset, MemoryKind } from "../../hw-model/presets/types.ts";
 import type { Program } from "../ebpf/index.ts";
 import type { MapDef } from "../maps/types.ts";
+import { XdpAction } from "../xdp/layout.ts";
 import type { VerifierFacts } from "./analysis.ts";
 import { findBlockers, type Blocker, type CapabilityReport } from "./capability.ts";
 import { compileStages, type CompiledStages } from "./codegen.ts";
@@ -281,6 +282,8 @@ export function planOffload(program: OffloadSource | Program, maps: readonly Map
   const inBytes = new Array<number>(stageCount).fill(0);
   const outBytes = compiled.stages.map((s) => handoverBytes(preset, s.program));
   let hostShare = 0;
+  // Packets the program passes up to the host's stack (a constant XDP_PASS verdict).
+  let passShare = 0;
   compiled.blocks.forEach((b, i) => {
     const s = compiled.stageOfBlock[i];
     costs[s] = addCost(costs[s], blockCost(ctx, b), freq[i]);
@@ -293,6 +296,7 @@ export function planOffload(program: OffloadSource | Program, maps: readonly Map
       inBytes[b.term.stage] = Math.max(inBytes[b.term.stage], bytes);
     }
     if (b.term.kind === "toHost") hostShare += freq[i];
+    if (b.term.kind === "verdict" && b.term.reg < 0 && b.term.action === XdpAction.PASS) passShare += freq[i];
   });
   const cyclesPerPacket = costs.map((c) => coreCyclesPerPacket(preset, c));
   const replicas = replicate(cyclesPerPacket, options.cores);
@@ -332,10 +336,12 @@ export function planOffload(program: OffloadSource | Program, maps: readonly Map
   const image = imageOf(source, lowered, compiled, placements, preset);
   const host = hostPart(preset, blockers.report.blockers, image, hostShare, packetBytes);
   const bounds: Bound[] = stages.map((s) => ({ name: s.name, mpps: s.predictedMpps }));
-  if (host) {
-    bounds.push({ name: "host", mpps: host.predictedMpps });
+  // The host's cores take every packet the NIC part sends up: the host part's and the passed ones.
+  const upShare = hostShare + passShare;
+  if (upShare > 0) {
     const bytes = packetBytes + preset.pcie.perPacketOverheadBytes;
-    bounds.push({ name: "PCIe to the host", mpps: (preset.pcie.rateGbps * 1e9) / (bytes * 8) / Math.max(hostShare, 1e-9) / 1e6 });
+    bounds.push({ name: host ? "host (host part and XDP_PASS)" : "host (XDP_PASS)", mpps: (preset.host.cores * 1e9) / preset.host.passCostNs / upShare / 1e6 });
+    bounds.push({ name: "PCIe to the host", mpps: (preset.pcie.rateGbps * 1e9) / (bytes * 8) / upShare / 1e6 });
   }
   bounds.push({ name: "packet engine", mpps: mhzToPps(preset, preset.packet.distributionCyclesPerPacket) / 1e6 });
   bounds.push({ name: `line rate (${preset.ports.count} x ${preset.ports.rateGbps} Gb/s)`, mpps: (preset.ports.count * preset.ports.rateGbps * 1e9) / (wireBytes(preset, packetBytes) * 8) / 1e6 });
