@@ -4,12 +4,12 @@
 // target and optionally the kernel, each from its own copy of the same
 // initial maps; the first input whose outcomes differ ends the case.
 import fc from "fast-check";
-import type { SimMap } from "../maps/index.ts";
+import type { MapDef, SimMap } from "../maps/index.ts";
 import { compareOutcomes, type Difference } from "./compare.ts";
 import { runHostSide, type HostRun, type RunEnvironment } from "./host-side.ts";
 import { accessedKeys } from "./dry-run.ts";
 import { applyMapState, hasHitEdits, mapStateArbitrary, type AppliedState, type MapState } from "./map-state-arbitrary.ts";
-import type { NicBackend, NicRun, NicTarget, PlanVariation } from "./nic-target.ts";
+import type { Compiled, NicBackend, NicRun, NicTarget, PlanVariation } from "./nic-target.ts";
 import type { CaseOutcome } from "./outcome.ts";
 import { buildPacket, packetRecipeArbitrary, type PacketRecipe } from "./packet-arbitrary.ts";
 import { harvestPool } from "./packet-pool.ts";
@@ -50,14 +50,15 @@ export interface CaseArbitraryOptions {
   readonly maxInputs: number;
 }
 
-export function caseArbitrary(subjects: fc.Arbitrary<EquivSubject>, options: CaseArbitraryOptions): fc.Arbitrary<EquivCase> {
-  return subjects.chain((subject) =>
-    fc.record({
-      subject: fc.constant(subject),
-      plan: fc.record({ coreIndex: fc.nat(), cut: fc.nat() }),
-      inputs: fc.array(fc.record({ state: mapStateArbitrary(subject.mapDefs), recipe: packetRecipeArbitrary, randomSeed: fc.nat(), nowNs: fc.oneof(fc.constantFrom(...NOW_EDGES), fc.bigInt({ min: 0n, max: (1n << 64n) - 1n })) }), { minLength: 1, maxLength: options.maxInputs }),
-    }),
-  );
+// `mapDefs`: the maps every subject has (one object's program, or the generated programs' fixed set), so the
+// map states do not depend on the drawn subject and each part of a case shrinks on its own.
+export function caseArbitrary(subjects: fc.Arbitrary<EquivSubject>, mapDefs: readonly MapDef[], options: CaseArbitraryOptions): fc.Arbitrary<EquivCase> {
+  const input = fc.record({ state: mapStateArbitrary(mapDefs), recipe: packetRecipeArbitrary, randomSeed: fc.nat(), nowNs: fc.oneof(fc.constantFrom(...NOW_EDGES), fc.bigInt({ min: 0n, max: (1n << 64n) - 1n })) });
+  return fc.record({
+    subject: subjects,
+    plan: fc.record({ coreIndex: fc.nat(), cut: fc.nat() }),
+    inputs: fc.array(input, { minLength: 1, maxLength: options.maxInputs }),
+  });
 }
 
 // One input made concrete: the maps it starts from, and the packet built against their contents.
@@ -102,29 +103,31 @@ export interface CaseReport {
 }
 
 export class TargetCache {
-  private readonly targets = new Map<string, ReturnType<NicBackend["compile"]>>();
-  private readonly cuts = new Map<string, number>();
+  private readonly targets = new WeakMap<EquivSubject, Map<string, Compiled>>();
+  private readonly cuts = new WeakMap<EquivSubject, Map<number, number>>();
   constructor(private readonly backend: NicBackend) {}
 
   variation(subject: EquivSubject, cores: number, cut: number): PlanVariation {
-    const key = `${subject.label}|${cores}`;
-    let count = this.cuts.get(key);
+    const counts = this.cuts.get(subject) ?? new Map<number, number>();
+    this.cuts.set(subject, counts);
+    let count = counts.get(cores);
     if (count === undefined) {
       count = Math.max(1, this.backend.cutCount(subject, cores));
-      this.cuts.set(key, count);
+      counts.set(cores, count);
     }
     return { cores, cut: cut % count };
   }
 
-  compile(subject: EquivSubject, variation: PlanVariation): ReturnType<NicBackend["compile"]> {
-    const key = `${subject.label}|${variation.cores}|${variation.cut}`;
-    let compiled = this.targets.get(key);
-    if (compiled === undefined) {
-      compiled = this.backend.compile(subject, variation);
-      // Generated subjects all differ: keep only objects' targets.
-      if (subject.object !== undefined) this.targets.set(key, compiled);
+  compile(subject: EquivSubject, variation: PlanVariation): Compiled {
+    const compiled = this.targets.get(subject) ?? new Map<string, Compiled>();
+    this.targets.set(subject, compiled);
+    const key = `${variation.cores}|${variation.cut}`;
+    let c = compiled.get(key);
+    if (c === undefined) {
+      c = this.backend.compile(subject, variation);
+      compiled.set(key, c);
     }
-    return compiled;
+    return c;
   }
 }
 
@@ -149,7 +152,7 @@ export function runCase(c: EquivCase, options: RunCaseOptions): CaseReport {
       nic = runNicSafely(compiled.target, prepared.packet, prepared.applied.maps, prepared.env, options.trace ?? false);
       differences.push(...compareOutcomes(host.outcome, nic.outcome));
     } else if (compiled.kind === "failed") {
-      differences.push({ aspect: "action", where: "compile", text: `the offload compiler failed on this plan: ${compiled.error}` });
+      differences.push({ side: "nic", aspect: "action", where: "compile", text: `the offload compiler failed on this plan: ${compiled.error}` });
     }
     let kernel: CaseOutcome | undefined;
     if (options.kernel) {

@@ -27,7 +27,7 @@ export function formatCounterexample(cx: Counterexample, replay: ReplayCommand):
   const { report } = cx;
   const subject = cx.case.subject;
   const failing = report.inputs[report.inputs.length - 1];
-  const against = failing.nic || report.failed ? "the NIC" : "the kernel";
+  const against = failing.differences.some((d) => d.side === "nic") ? "the NIC" : "the kernel";
   const lines: string[] = [];
   lines.push(`DIFFERENCE: ${against} and the host interpreter disagree on ${subject.label}`);
   lines.push(`  found after ${cx.casesBefore} agreeing case${cx.casesBefore === 1 ? "" : "s"}, shrunk ${cx.shrinks} time${cx.shrinks === 1 ? "" : "s"}`);

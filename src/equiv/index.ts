@@ -13,6 +13,7 @@ import { OffloadBackend } from "./offload-backend.ts";
 import { DEFAULT_COMPILE_TIMEOUT_MS } from "./compile-guard.ts";
 import { generatedSubject } from "./generated-subject.ts";
 import { programArbitrary } from "./program-arbitrary.ts";
+import { GENERATED_MAPS } from "./program-compile.ts";
 import { decodeReplayToken } from "./replay-token.ts";
 import { subjectFromObject } from "./subject.ts";
 import { DEFAULT_CORES, DEFAULT_RUNS, runSuite, type SuiteResult } from "./suite.ts";
@@ -87,7 +88,7 @@ export async function runEquivalence(request: EquivRequest): Promise<EquivReport
   request.onStart?.(seed);
   const replayPrefix = ["offload-sim equiv", ...(subject ? [request.objectFile!] : []), ...(request.program ? ["--prog", request.program] : []), ...(request.mapFiles ?? []).map((m) => `--map ${m.map}=${m.file}`), ...(request.environmentSpec ? [`--env ${request.environmentSpec}`] : [])].join(" ");
   const suite = (kernelSide?: KernelBackedSide): SuiteResult =>
-    runSuite(subjects, generated, {
+    runSuite(subjects, subject ? subject.mapDefs : GENERATED_MAPS, generated, {
       runs: token ? 1 : runs,
       seed,
       cores,

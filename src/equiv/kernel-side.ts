@@ -10,7 +10,7 @@
 import { HelperId } from "../helpers/prototypes.ts";
 import { CALL, PseudoCall, type Program } from "../ebpf/index.ts";
 import { instantiateObject, isDumpableMapType, type KernelMap, type KernelProgram, type KernelSession, type MapDump as KernelDump } from "../kernel/index.ts";
-import { mapTypeName, UpdateFlag, type MapDump } from "../maps/index.ts";
+import { MapType, mapTypeName, UpdateFlag, type MapDump } from "../maps/index.ts";
 import { compareOutcomes, type Difference } from "./compare.ts";
 import type { KernelSide } from "./case.ts";
 import { EquivInputError } from "./errors.ts";
@@ -21,6 +21,8 @@ import type { EquivSubject } from "./subject.ts";
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
 const TIME_HELPERS: ReadonlySet<number> = new Set([HelperId.KTIME_GET_NS, HelperId.KTIME_GET_BOOT_NS]);
+// Maps whose values the kernel reports as object ids (a program's, an inner map's), which name nothing on the host.
+const FD_VALUED_TYPES: ReadonlySet<number> = new Set([MapType.PROG_ARRAY, MapType.ARRAY_OF_MAPS, MapType.HASH_OF_MAPS]);
 
 function callsHelper(programs: readonly Program[], ids: ReadonlySet<number>): boolean {
   return programs.some((p) => p.some((i) => i.opcode === CALL && i.src === PseudoCall.HELPER && ids.has(i.imm)));
@@ -121,7 +123,8 @@ export class KernelBackedSide implements KernelSide {
   private read(loaded: Loaded, host: CaseOutcome): MapDump[] {
     return loaded.maps.map((map, i) => {
       const hostDump = host.maps[i];
-      if (!isDumpableMapType(map.def.type) || hostDump === undefined || hostDump.values !== undefined || hostDump.records !== undefined) return hostDump;
+      const comparable = isDumpableMapType(map.def.type) && !FD_VALUED_TYPES.has(map.def.type);
+      if (!comparable || hostDump === undefined || hostDump.values !== undefined || hostDump.records !== undefined) return hostDump;
       return kernelDump(map, this.k.dumpMap(map), hostDump);
     });
   }

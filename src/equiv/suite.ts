@@ -6,6 +6,7 @@
 // replay token of the counterexample.
 import fc from "fast-check";
 import { caseArbitrary, runCase, TargetCache, type CaseReport, type EquivCase, type KernelSide } from "./case.ts";
+import type { MapDef } from "../maps/index.ts";
 import type { NicBackend } from "./nic-target.ts";
 import { encodeReplayToken, type ReplayToken } from "./replay-token.ts";
 import type { EquivSubject } from "./subject.ts";
@@ -48,7 +49,7 @@ export interface SuiteResult {
   readonly counterexample?: Counterexample;
 }
 
-export function runSuite(subjects: fc.Arbitrary<EquivSubject>, generated: boolean, options: SuiteOptions): SuiteResult {
+export function runSuite(subjects: fc.Arbitrary<EquivSubject>, mapDefs: readonly MapDef[], generated: boolean, options: SuiteOptions): SuiteResult {
   const cache = new TargetCache(options.backend);
   const common = { cores: options.cores, cache, ...(options.kernel ? { kernel: options.kernel } : {}) };
   let casesRun = 0;
@@ -56,7 +57,7 @@ export function runSuite(subjects: fc.Arbitrary<EquivSubject>, generated: boolea
   const refusals = new Map<string, number>();
   // Counted until the first difference (shrinking runs more cases, which are not counted).
   let searching = true;
-  const property = fc.property(caseArbitrary(subjects, { maxInputs: options.maxInputs ?? 1 }), (c) => {
+  const property = fc.property(caseArbitrary(subjects, mapDefs, { maxInputs: options.maxInputs ?? 1 }), (c) => {
     const report = runCase(c, common);
     if (searching) {
       casesRun++;

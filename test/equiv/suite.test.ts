@@ -50,14 +50,14 @@ const options = { runs: 300, seed: 1234, cores: [1, 8], preset: "nfp-4000" };
 describe("equivalence suite", () => {
   it("agrees when the NIC side is the interpreter itself", () => {
     const subject = subjectFromObject({ objectFile: VLAN_OBJECT });
-    const result = runSuite(fc.constant(subject), false, { ...options, runs: 60, backend: interpreterBackend() });
+    const result = runSuite(fc.constant(subject), subject.mapDefs, false, { ...options, runs: 60, backend: interpreterBackend() });
     expect(result.agreed).toBe(true);
     expect(result.casesRun).toBe(60);
   });
 
   it("finds a NIC that drops IPv4 packets with TTL 1, shrunk to such a packet", () => {
     const subject = subjectFromObject({ objectFile: PASS_OBJECT });
-    const result = runSuite(fc.constant(subject), false, { ...options, backend: interpreterBackend(dropsTtlOne) });
+    const result = runSuite(fc.constant(subject), subject.mapDefs, false, { ...options, backend: interpreterBackend(dropsTtlOne) });
     expect(result.agreed).toBe(false);
     const failing = result.counterexample!.report.inputs.at(-1)!;
     expect(ttlOf(failing.prepared.packet)).toBe(1);
@@ -70,7 +70,7 @@ describe("equivalence suite", () => {
 
   it("prints the counterexample readably: differences, plan, packet by layer and in hex, maps, outcomes, replay command", () => {
     const subject = subjectFromObject({ objectFile: PASS_OBJECT });
-    const result = runSuite(fc.constant(subject), false, { ...options, backend: interpreterBackend(dropsTtlOne) });
+    const result = runSuite(fc.constant(subject), subject.mapDefs, false, { ...options, backend: interpreterBackend(dropsTtlOne) });
     const text = formatCounterexample(result.counterexample!, { prefix: `offload-sim equiv ${PASS_OBJECT}` });
     const packet = result.counterexample!.report.inputs.at(-1)!.prepared.packet;
     expect(text).toMatch(/^DIFFERENCE: the NIC and the host interpreter disagree on xdp_pass\.o: xdp_pass\n/);
@@ -88,10 +88,10 @@ describe("equivalence suite", () => {
 
   it("replays exactly the shrunk case from its token", () => {
     const subject = subjectFromObject({ objectFile: PASS_OBJECT });
-    const first = runSuite(fc.constant(subject), false, { ...options, backend: interpreterBackend(dropsTtlOne) });
+    const first = runSuite(fc.constant(subject), subject.mapDefs, false, { ...options, backend: interpreterBackend(dropsTtlOne) });
     const token = decodeReplayToken(first.counterexample!.token);
     expect(token).toMatchObject({ seed: options.seed, cores: options.cores, preset: "nfp-4000", kernel: false, generated: false });
-    const again = runSuite(fc.constant(subject), false, { ...options, runs: 1, seed: token.seed, path: token.path, backend: interpreterBackend(dropsTtlOne) });
+    const again = runSuite(fc.constant(subject), subject.mapDefs, false, { ...options, runs: 1, seed: token.seed, path: token.path, backend: interpreterBackend(dropsTtlOne) });
     const hex = (r: typeof first): string => Buffer.from(r.counterexample!.report.inputs.at(-1)!.prepared.packet).toString("hex");
     expect(again.agreed).toBe(false);
     expect(hex(again)).toBe(hex(first));
@@ -103,15 +103,15 @@ describe("equivalence suite", () => {
     const throwing = interpreterBackend(() => {
       throw new Error("stage 0 exploded");
     });
-    const result = runSuite(fc.constant(subject), false, { ...options, runs: 5, backend: throwing });
+    const result = runSuite(fc.constant(subject), subject.mapDefs, false, { ...options, runs: 5, backend: throwing });
     expect(result.counterexample!.report.inputs.at(-1)!.differences[0].text).toBe("action: host interpreter XDP_PASS, NIC fault (the NIC side threw: stage 0 exploded)");
   });
 
   it("reports a compiler failure as a difference, and a refusal as a case run without the NIC", () => {
     const subject = subjectFromObject({ objectFile: PASS_OBJECT });
-    const failed = runSuite(fc.constant(subject), false, { ...options, runs: 5, backend: interpreterBackend(undefined, { kind: "failed", error: "InsnError: bad operand" }) });
+    const failed = runSuite(fc.constant(subject), subject.mapDefs, false, { ...options, runs: 5, backend: interpreterBackend(undefined, { kind: "failed", error: "InsnError: bad operand" }) });
     expect(failed.counterexample!.report.inputs.at(-1)!.differences[0].text).toBe("the offload compiler failed on this plan: InsnError: bad operand");
-    const refused = runSuite(fc.constant(subject), false, { ...options, runs: 5, backend: interpreterBackend(undefined, { kind: "refused", reason: "needs more cores" }) });
+    const refused = runSuite(fc.constant(subject), subject.mapDefs, false, { ...options, runs: 5, backend: interpreterBackend(undefined, { kind: "refused", reason: "needs more cores" }) });
     expect(refused.agreed).toBe(true);
     expect(refused.casesOnNic).toBe(0);
     expect(refused.refusals.get("needs more cores")).toBe(5);
