@@ -3,7 +3,7 @@
 // outcome, where the two executions first diverge (lock-step trace of eBPF pc
 // and microcode pc with register values), the program when it was generated,
 // and the command line that replays it.
-import { disassembleInstructions } from "../ebpf/index.ts";
+import { disassembleInstructions, type Program } from "../ebpf/index.ts";
 import type { TraceStep } from "../interp/index.ts";
 import { dumpMap, type MapDump } from "../maps/index.ts";
 import { describePacket } from "../traffic/index.ts";
@@ -11,7 +11,7 @@ import type { Counterexample } from "./suite.ts";
 import { actionText } from "./compare.ts";
 import type { InputReport } from "./case.ts";
 import { runHostSide } from "./host-side.ts";
-import { firstDivergence, formatDivergence } from "./lockstep.ts";
+import { firstDivergence, formatDivergence, hostPath } from "./lockstep.ts";
 import { hexOf, sideName, type CaseOutcome } from "./outcome.ts";
 
 // Map entries printed per map before the rest is counted.
@@ -48,7 +48,7 @@ export function formatCounterexample(cx: Counterexample, replay: ReplayCommand):
     const hostSteps: TraceStep[] = [];
     runHostSide(subject, failing.prepared.packet, failing.prepared.applied.maps, failing.prepared.env, (s) => hostSteps.push(s));
     if (failing.nic.trace) lines.push(...formatDivergence(firstDivergence(subject.insns, hostSteps, failing.nic.trace, failing.nic.hostResumePc)).map((l) => `  ${l}`));
-    else lines.push("  (the NIC side gave no microcode trace)");
+    else lines.push(`  (no microcode trace: hw-model's executor gives none yet)${failing.nic.hostResumePc === undefined ? "" : `; the NIC handed the packet to the host at eBPF pc ${failing.nic.hostResumePc}`}`, ...hostTail(subject.insns, hostSteps).map((l) => `  ${l}`));
   }
   if (subject.object === undefined) {
     lines.push("", `generated program (${subject.insns.length} instructions):`);
@@ -56,6 +56,11 @@ export function formatCounterexample(cx: Counterexample, replay: ReplayCommand):
   }
   lines.push("", "replay:", `  ${replay.prefix} --replay ${cx.token}`);
   return `${lines.join("\n")}\n`;
+}
+
+// The host's last steps, with the registers each changed: where to start reading.
+function hostTail(insns: Program, steps: readonly TraceStep[]): string[] {
+  return steps.length ? [`the host interpreter's last ${Math.min(steps.length, 8)} steps:`, ...hostPath(insns, steps, 8)] : [];
 }
 
 export function packetLines(title: string, packet: Uint8Array): string[] {

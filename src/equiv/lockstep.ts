@@ -120,3 +120,12 @@ export function formatDivergence(d: Divergence): string[] {
   }
   return lines;
 }
+
+// The host's last `count` steps, each with the registers it changed (when the NIC gives no trace to set beside them).
+export function hostPath(insns: Program, hostSteps: readonly TraceStep[], count = CONTEXT_STEPS): string[] {
+  const from = Math.max(0, hostSteps.length - count);
+  return hostSteps.slice(from).map((step, k) => {
+    const changes = hostChanges(hostSteps, from + k).map((c) => `r${c.reg} = ${hex64(c.value)}`);
+    return `eBPF pc ${step.pc}: ${instructionText(insns, step.pc)}${changes.length ? `   host: ${changes.join(", ")}` : ""}`;
+  });
+}

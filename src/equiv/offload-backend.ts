@@ -13,7 +13,7 @@ import { runNicFunctional } from "../offload/runner.ts";
 import { GuardedCompiler } from "./compile-guard.ts";
 import { EquivInputError } from "./errors.ts";
 import type { RunEnvironment } from "./host-side.ts";
-import type { Compiled, MicroStep, NicBackend, NicRun, NicTarget, PlanVariation } from "./nic-target.ts";
+import type { Compiled, NicBackend, NicRun, NicTarget, PlanVariation } from "./nic-target.ts";
 import { outcomeOfRun } from "./outcome.ts";
 import { compilePlan, frontEndOf, variationCount, type PlanRequest, type PlanResponse } from "./plan-compile.ts";
 import type { EquivSubject } from "./subject.ts";
@@ -105,8 +105,9 @@ class OffloadTarget implements NicTarget {
       programs: this.subject.tailCalls,
     });
     const outcome = outcomeOfRun("nic", result, result.fault ? faultText(result.fault) : undefined, maps);
-    const steps: MicroStep[] | undefined = trace ? [] : undefined;
-    return { outcome, ...(steps ? { trace: steps } : {}), ...(result.hostExit === undefined ? {} : { hostResumePc: this.image.hostExits[result.hostExit]?.resumePc }) };
+    // hw-model's executor has no per-instruction hook yet, so no microcode trace is given (the counterexample says so).
+    void trace;
+    return { outcome, ...(result.hostExit === undefined ? {} : { hostResumePc: this.image.hostExits[result.hostExit]?.resumePc }) };
   }
 }
 

@@ -13,6 +13,7 @@ import type { EquivSubject } from "./subject.ts";
 
 export const DEFAULT_RUNS = 1000;
 export const DEFAULT_CORES: readonly number[] = [1, 8, 16];
+export const DEFAULT_SHRINK_BUDGET_MS = 60_000;
 
 export interface SuiteOptions {
   readonly runs: number;
@@ -27,6 +28,8 @@ export interface SuiteOptions {
   readonly maxInputs?: number;
   // Shrink the first difference (default); false reports it as found (the mutation test only needs to know it exists).
   readonly shrink?: boolean;
+  // Time shrinking may take before the smallest case found so far is reported.
+  readonly shrinkBudgetMs?: number;
 }
 
 export interface Counterexample {
@@ -57,14 +60,21 @@ export function runSuite(subjects: fc.Arbitrary<EquivSubject>, mapDefs: readonly
   const refusals = new Map<string, number>();
   // Counted until the first difference (shrinking runs more cases, which are not counted).
   let searching = true;
+  let firstDifferenceAt = 0;
+  const budgetMs = options.shrinkBudgetMs ?? DEFAULT_SHRINK_BUDGET_MS;
   const property = fc.property(caseArbitrary(subjects, mapDefs, { maxInputs: options.maxInputs ?? 1 }), (c) => {
+    // Out of shrinking time: every further candidate "passes" unrun, so fast-check keeps the smallest failing case so far.
+    if (!searching && Date.now() - firstDifferenceAt > budgetMs) return true;
     const report = runCase(c, common);
     if (searching) {
       casesRun++;
       if (report.refused !== undefined) refusals.set(report.refused, (refusals.get(report.refused) ?? 0) + 1);
       else casesOnNic++;
     }
-    if (!report.agreed) searching = false;
+    if (!report.agreed && searching) {
+      searching = false;
+      firstDifferenceAt = Date.now();
+    }
     return report.agreed;
   });
   const details = fc.check(property, {
