@@ -50,8 +50,9 @@ export interface EquivRequest {
   readonly replay?: string;
   // The side under test (default: src/offload on hw-model for the preset).
   readonly backend?: NicBackend;
-  // Shrink the counterexample (default true).
+  // Shrink the counterexample (default true), for at most this long.
   readonly shrink?: boolean;
+  readonly shrinkBudgetMs?: number;
   // Told the seed before the first case runs (so a run that never ends can still be replayed).
   readonly onStart?: (seed: number) => void;
 }
@@ -98,6 +99,7 @@ export async function runEquivalence(request: EquivRequest): Promise<EquivReport
       ...(token ? { path: token.path } : {}),
       maxInputs: generated ? INPUTS_PER_GENERATED_PROGRAM : 1,
       ...(request.shrink === undefined ? {} : { shrink: request.shrink }),
+      ...(request.shrinkBudgetMs === undefined ? {} : { shrinkBudgetMs: request.shrinkBudgetMs }),
     });
   const sides = async (): Promise<SuiteResult> => {
     if (!kernel) return suite();
