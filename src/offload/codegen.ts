@@ -15,7 +15,7 @@ import { activeMutant } from "./mutants.ts";
 import { isConst, isVirtual, mtermSuccessors, VBASE, type MBlock, type MemTarget, type MInsn, type MTerm, type Src } from "./micro-ir.ts";
 import type { ExitRegister, HostExit, NicStage, RegisterKind, WordLocation } from "./nic-image.ts";
 import { allocateRegisters, type Allocation, type Location } from "./regalloc.ts";
-import { frameTop } from "./stack-layout.ts";
+import { HOST_RANDOM_SLOT, frameTop } from "./stack-layout.ts";
 import type { AbsVal } from "./abstract-value.ts";
 
 export interface StageAssignment {
@@ -175,6 +175,8 @@ export function compileStages(fe: FrontEnd, lowered: Lowered, assignment: StageA
       else lm = widen(lm, l.offset, l.offset + 4);
     }
     if (activeMutant() === "handover-drops-register" && mask !== 0) mask &= ~(1 << (31 - Math.clz32(mask)));
+    // The random-draw counter lives across stages: a later stage (or its host exit) continues it.
+    if (lowered.countsRandomDraws) lm = widen(lm, HOST_RANDOM_SLOT, HOST_RANDOM_SLOT + 4);
     for (const target of handoverTargets.get(stage) ?? []) {
       const ir = blocks[target].irBlock;
       const stack = fe.liveness.liveIn[ir]?.stack ?? [];
