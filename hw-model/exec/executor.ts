@@ -317,6 +317,11 @@ export class Executor implements FirmwareContext {
     return valueAddress(h, 0);
   }
 
+  // The map value the last packet was handed as handle `h` (for a host stage resuming it), if any.
+  valueOfHandle(h: number): { readonly mapIndex: number; readonly view: Uint8Array } | undefined {
+    return h >= 0 && h < this.handleCount ? { mapIndex: this.handleMap[h], view: this.handleViews[h] } : undefined;
+  }
+
   nextRandom(): number {
     let x = this.randomState;
     x ^= x << 13;

@@ -40,6 +40,10 @@ export interface HostHandoff {
   readonly liveMask: number;
   readonly localMemory: Uint8Array;
   readonly localMemoryOffset: number;
+  // The map value behind a handle the NIC gave this packet (hw-model/exec/address.ts), if any.
+  valueOfHandle(handle: number): { readonly mapIndex: number; readonly view: Uint8Array } | undefined;
+  // The next number of the NIC's bpf_get_prandom_u32 stream (xorshift32, as src/helpers' seededRandom), as an unsigned 32-bit value.
+  nextRandomU32(): number;
 }
 
 // The part of the program that runs on the host (not offloaded).
@@ -722,7 +726,15 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
       if (result.outcome.kind === "host") {
         const o = result.outcome;
         if (hostStage) {
-          const h = hostStage.run({ packet: result.data, registers: o.registers, liveMask: o.liveMask, localMemory: o.localMemory, localMemoryOffset: o.localMemoryOffset });
+          const h = hostStage.run({
+            packet: result.data,
+            registers: o.registers,
+            liveMask: o.liveMask,
+            localMemory: o.localMemory,
+            localMemoryOffset: o.localMemoryOffset,
+            valueOfHandle: (h) => executor.valueOfHandle(h),
+            nextRandomU32: () => executor.nextRandom() >>> 0,
+          });
           action = h.action;
           hostCostNs = h.costNs;
           if (h.data) {
