@@ -48,7 +48,7 @@ export function formatCapabilityReport(r: CapabilityReport): string {
   const out: string[] = [];
   const verdict = r.fullyOffloadable
     ? `${r.program} can be offloaded to ${r.preset} in full.`
-    : `${r.program} on ${r.preset}: ${r.blockers.length} instruction${r.blockers.length === 1 ? "" : "s"} cannot run on the card; packets that reach them continue on the host.`;
+    : `${r.program} on ${r.preset}: ${r.blockers.length} instruction${r.blockers.length === 1 ? "" : "s"} cannot run on the card; packets that reach ${r.blockers.length === 1 ? "it" : "them"} continue on the host.`;
   out.push(verdict, "");
   if (r.blockers.length) {
     out.push(
