@@ -35,6 +35,18 @@ export interface ExecImage {
   readonly pcieTarget: number;
 }
 
+// Called before each microcode instruction when a stage runs with a hook: the stage, the pc about
+// to execute, and the thread's registers (a0..a15, b0..b15, x0..x15 by operand number) as they are
+// before it. The array is the executor's own, live: copy what you keep, never write it.
+export type InstructionHook = (stage: number, pc: number, regs: Int32Array) => void;
+
+export interface ExecutorOptions {
+  // Run every instruction through the reference interpreter (for tests that compare).
+  readonly interpretOnly?: boolean;
+  // Per-instruction hook (lock-step traces); stages then run on the interpreter, never the compiled code.
+  readonly instructionHook?: InstructionHook;
+}
+
 export interface PacketInput {
   readonly data: Uint8Array;
   readonly ingressIfindex?: number;
@@ -115,6 +127,7 @@ export class Executor implements FirmwareContext {
   // Per stage: its compiled code, null when it cannot be compiled, undefined before its first packet.
   private readonly compiled: (CompiledStage | null | undefined)[] = [];
   private readonly compiling: boolean;
+  private readonly hook: InstructionHook | undefined;
   private randomState: number;
   // Where the last resolve() found its bytes.
   private resBuf: Uint8Array = new Uint8Array(0);
@@ -127,14 +140,15 @@ export class Executor implements FirmwareContext {
   private endLmOffset = 0;
   private endLmBytes = 0;
 
-  // `interpretOnly` runs every instruction through the reference interpreter (for tests that compare).
   constructor(
     image: ExecImage,
     readonly params: ExecParams,
     seed: number,
-    options: { readonly interpretOnly?: boolean } = {},
+    options: ExecutorOptions = {},
   ) {
-    this.compiling = options.interpretOnly !== true;
+    // The compiled code has no per-instruction points: a hook means interpreting.
+    this.compiling = options.interpretOnly !== true && options.instructionHook === undefined;
+    this.hook = options.instructionHook;
     this.stages = image.stages;
     this.maps = image.maps;
     this.pcieTarget = image.pcieTarget;
@@ -576,12 +590,13 @@ export class Executor implements FirmwareContext {
         cycles = this.exitCycles;
       }
     }
-    this.interpret(code, pc, cycles);
+    this.interpret(code, pc, cycles, stage);
   }
 
   // The reference interpreter: runs the current stage's code from `startPc` (with `startCycles` of
   // issue not yet written to the trace) until its terminal instruction.
-  private interpret(code: Int32Array, startPc: number, startCycles: number): void {
+  private interpret(code: Int32Array, startPc: number, startCycles: number, stage: number): void {
+    const hook = this.hook;
     const length = code.length / STRIDE;
     const regs = this.regs;
     const p = this.params;
@@ -603,6 +618,7 @@ export class Executor implements FirmwareContext {
         if (++count > maxInsns) this.fault(pc, `the packet ran more than ${maxInsns} instructions (a loop that does not end?)`);
         cycles += issue;
         this.pcNow = pc;
+        if (hook !== undefined) hook(stage, pc, regs);
         const at = pc * STRIDE;
         const op = code[at + F_OP];
         switch (op) {
