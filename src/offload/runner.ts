@@ -3,7 +3,7 @@
 // the program in the host interpreter, resumed at the exit's pc with the
 // registers and stack rebuilt from the NIC's state. Its result has the shape
 // of runXdp's, so a test can compare the two field by field.
-import { Executor, type PacketResult } from "../../hw-model/exec/executor.ts";
+import { Executor, type InstructionHook, type PacketResult } from "../../hw-model/exec/executor.ts";
 import { HANDLE_MASK, HANDLE_SHIFT } from "../../hw-model/exec/address.ts";
 import { MapRuntime } from "../../hw-model/firmware/map-runtime.ts";
 import type { Program } from "../ebpf/index.ts";
@@ -27,6 +27,8 @@ export interface NicRunOptions {
   readonly maxSteps?: number;
   // Keep a copy of each packet's work trace (for a timing replay).
   readonly keepTrace?: boolean;
+  // Called before each microcode instruction (the NIC then runs on its interpreter; for lock-step traces).
+  readonly instructionHook?: InstructionHook;
 }
 
 export type NicFault = { readonly where: "nic"; readonly stage: number; readonly pc: number; readonly message: string } | { readonly where: "host"; readonly pc: number; readonly message: string };
@@ -84,7 +86,7 @@ export class NicRunner {
     // Only the maps the image placed get the firmware's runtime (the NIC reaches no other).
     this.runtimes = [];
     for (const p of image.maps) if (maps[p.map]) this.runtimes[p.map] = new MapRuntime(maps[p.map], p.target, fw.hashEntriesPerBucket, fw.hashEntryBytes, fw.arraysUseHashTable);
-    this.exec = new RecordingExecutor({ stages: image.stages.map((s) => s.program), maps: this.runtimes, pcieTarget: image.pcieTarget }, image.execParams, options.randomSeed ?? 1);
+    this.exec = new RecordingExecutor({ stages: image.stages.map((s) => s.program), maps: this.runtimes, pcieTarget: image.pcieTarget }, image.execParams, options.randomSeed ?? 1, options.instructionHook ? { instructionHook: options.instructionHook } : {});
   }
 
   run(packet: Uint8Array): NicRunResult {
