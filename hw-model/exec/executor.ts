@@ -9,13 +9,13 @@
 // is a fault (the thread would sleep forever); a stage may not end with a
 // command outstanding. Registers and local memory a handover does not carry are
 // poisoned in the next stage, so code that relies on them shows up wrong.
-import { Op, Flag, opInfo } from "../isa/opcode.ts";
+import { Op, Flag, opInfo, carryLm, carryScratch } from "../isa/opcode.ts";
 import { F_A, F_B, F_C, F_D, F_FLAGS, F_IMM, F_N, F_OP, F_X, STRIDE, type Microprogram } from "../isa/instruction.ts";
 import { IMM, NONE, REG_COUNT, X0, XFER_REGS, registerName } from "../isa/register.ts";
 import { Csr } from "../isa/csr.ts";
 import type { ExecParams } from "./params.ts";
 import { EndKind, TARGET_PACKET_HEAD, TARGET_PACKET_TAIL, TraceWriter, type EndKindCode } from "./trace.ts";
-import { MemKind } from "./trace.ts";
+import { MemKind, TARGET_THREAD_SCRATCH } from "./trace.ts";
 import { PacketState } from "./packet.ts";
 import { HANDLE_MASK, HANDLE_SHIFT, MAX_HANDLES, OFFSET_MASK, Region, REGION_SHIFT, VALUE_OFFSET_MASK, hexAddress, packetAddress, valueAddress } from "./address.ts";
 import { FW_SIGNAL, MicrocodeFault, TARGET_LOCAL, callRoutine, type FirmwareContext, type Located, type PerfEvent } from "../firmware/routines.ts";
@@ -63,6 +63,9 @@ export type PacketOutcome =
       readonly liveMask: number;
       readonly localMemory: Uint8Array;
       readonly localMemoryOffset: number;
+      // The carried bytes of the thread's scratch window (region 4), from scratchOffset.
+      readonly scratch: Uint8Array;
+      readonly scratchOffset: number;
     }
   | { readonly kind: "fault"; readonly stage: number; readonly pc: number; readonly message: string };
 
@@ -92,6 +95,9 @@ export class Executor implements FirmwareContext {
   readonly regs = new Int32Array(REG_COUNT);
   readonly lm: Uint8Array;
   readonly lmIndex = new Int32Array(2);
+  // The thread's scratch window (address region 4); poisoned like local memory.
+  readonly scratch: Uint8Array;
+  private scratchDirty = true;
   flagZ = 0;
   flagN = 0;
   flagC = 0;
@@ -139,6 +145,8 @@ export class Executor implements FirmwareContext {
   private endMask = 0;
   private endLmOffset = 0;
   private endLmBytes = 0;
+  private endScratchOffset = 0;
+  private endScratchBytes = 0;
 
   constructor(
     image: ExecImage,
@@ -153,6 +161,7 @@ export class Executor implements FirmwareContext {
     this.maps = image.maps;
     this.pcieTarget = image.pcieTarget;
     this.lm = new Uint8Array(params.localMemoryBytesPerThread);
+    this.scratch = new Uint8Array(params.scratchBytesPerThread);
     this.packet = new PacketState(params.packetHeadroomBytes + params.maxFrameBytes + params.packetTailroomBytes);
     // xorshift32 needs a non-zero state.
     this.randomState = (seed | 0) === 0 ? 0x9e3779b9 | 0 : seed | 0;
@@ -199,15 +208,17 @@ export class Executor implements FirmwareContext {
       }
       if (this.endKind === EndKind.HANDOVER) {
         const next = this.endArg;
-        const bytes = 4 * popcount(this.endMask) + this.endLmBytes + p.ringDescriptorBytes;
+        const bytes = 4 * popcount(this.endMask) + this.endLmBytes + this.endScratchBytes + p.ringDescriptorBytes;
         trace.end(EndKind.HANDOVER, next, bytes);
         this.carryOver(this.endMask, this.endLmOffset, this.endLmBytes);
+        this.scratch.fill(LOCAL_MEMORY_POISON, 0, this.endScratchOffset);
+        this.scratch.fill(LOCAL_MEMORY_POISON, this.endScratchOffset + this.endScratchBytes);
         stage = next;
         continue;
       }
       this.lastDataBytes = this.packet.length;
       if (this.endKind === EndKind.HOST) {
-        const bytes = 4 * popcount(this.endMask) + this.endLmBytes + p.ringDescriptorBytes + this.packet.length;
+        const bytes = 4 * popcount(this.endMask) + this.endLmBytes + this.endScratchBytes + p.ringDescriptorBytes + this.packet.length;
         trace.end(EndKind.HOST, 0, bytes);
         return (this.lastEnd = EndKind.HOST);
       }
@@ -230,6 +241,8 @@ export class Executor implements FirmwareContext {
         liveMask: this.endMask,
         localMemory: this.lm.slice(this.endLmOffset, this.endLmOffset + this.endLmBytes),
         localMemoryOffset: this.endLmOffset,
+        scratch: this.scratch.slice(this.endScratchOffset, this.endScratchOffset + this.endScratchBytes),
+        scratchOffset: this.endScratchOffset,
       };
     } else outcome = { kind: "verdict", action: this.endArg, stage };
     const stagePath: number[] = [];
@@ -242,6 +255,10 @@ export class Executor implements FirmwareContext {
     if (this.lmDirty) {
       this.lm.fill(LOCAL_MEMORY_POISON);
       this.lmDirty = false;
+    }
+    if (this.scratchDirty) {
+      this.scratch.fill(LOCAL_MEMORY_POISON);
+      this.scratchDirty = false;
     }
     this.resetControl();
   }
@@ -374,6 +391,16 @@ export class Executor implements FirmwareContext {
       this.resBuf = view;
       this.resOff = off;
       this.resTarget = this.maps[this.handleMap[h]].target;
+      return;
+    }
+    if (region === Region.SCRATCH) {
+      const off = address & OFFSET_MASK;
+      const s = this.scratch;
+      if (off + bytes > s.length) throw new MicrocodeFault(`${what} of ${bytes} bytes at ${hexAddress(address)} is outside the thread's ${s.length}-byte scratch window`);
+      this.scratchDirty = true;
+      this.resBuf = s;
+      this.resOff = off;
+      this.resTarget = TARGET_THREAD_SCRATCH;
       return;
     }
     if (region === Region.LOCAL) throw new MicrocodeFault(`${what} at ${hexAddress(address)} is local memory, which memory commands cannot reach (use lm_ld/lm_st)`);
@@ -525,8 +552,11 @@ export class Executor implements FirmwareContext {
     const at = pc * STRIDE;
     const lmBytes = this.lm.length;
     if (this.sigPending) this.fault(pc, `the stage ends with ${signalNames(this.sigPending)} still in flight`);
-    const lmOffset = code[at + F_X];
-    const lmCarry = code[at + F_C];
+    const lmOffset = carryLm(code[at + F_X]);
+    const lmCarry = carryLm(code[at + F_C]);
+    const scratchOffset = carryScratch(code[at + F_X]);
+    const scratchCarry = carryScratch(code[at + F_C]);
+    if (scratchOffset + scratchCarry > this.scratch.length) this.fault(pc, `carries scratch ${scratchOffset}..${scratchOffset + scratchCarry - 1}, beyond the thread's ${this.scratch.length}-byte window`);
     if (lmOffset + lmCarry > lmBytes) this.fault(pc, `carries local memory ${lmOffset}..${lmOffset + lmCarry - 1}, beyond the thread's ${lmBytes} bytes`);
     if (code[at + F_OP] === Op.HANDOVER) {
       const ring = code[at + F_N];
@@ -540,6 +570,8 @@ export class Executor implements FirmwareContext {
     this.endMask = code[at + F_IMM];
     this.endLmOffset = lmOffset;
     this.endLmBytes = lmCarry;
+    this.endScratchOffset = scratchOffset;
+    this.endScratchBytes = scratchCarry;
     this.trace.run(cycles);
   }
 

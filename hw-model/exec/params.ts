@@ -30,6 +30,8 @@ export interface ExecParams {
   readonly issueCyclesPerInstruction: number;
   readonly takenBranchPenaltyCycles: number;
   readonly localMemoryBytesPerThread: number;
+  // Bytes of the thread's scratch window (address region 4), where stack bytes that do not fit local memory live.
+  readonly scratchBytesPerThread: number;
   readonly packetHeadroomBytes: number;
   readonly packetTailroomBytes: number;
   // Largest frame: the packet buffer holds headroom + this + tailroom.

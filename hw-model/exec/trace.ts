@@ -25,6 +25,9 @@ export type MemKindCode = (typeof MemKind)[keyof typeof MemKind];
 export const TARGET_PACKET_HEAD = -1;
 // Packet bytes beyond the CTM part, in external memory.
 export const TARGET_PACKET_TAIL = -2;
+// The running thread's scratch window (address region 4), in the unit memory.threadScratch names on the thread's island.
+// (-3 is the firmware's local-memory marker, hw-model/firmware/routines.ts.)
+export const TARGET_THREAD_SCRATCH = -4;
 
 export const EndKind = { HANDOVER: 0, VERDICT: 1, HOST: 2, FAULT: 3 } as const;
 export type EndKindCode = (typeof EndKind)[keyof typeof EndKind];
@@ -121,7 +124,7 @@ export function describeTrace(trace: Int32Array, length = trace.length): string[
         break;
       case T_MEM: {
         const t = trace[i + 1];
-        const target = t === TARGET_PACKET_HEAD ? "packet-head" : t === TARGET_PACKET_TAIL ? "packet-tail" : `unit${t}`;
+        const target = t === TARGET_PACKET_HEAD ? "packet-head" : t === TARGET_PACKET_TAIL ? "packet-tail" : t === TARGET_THREAD_SCRATCH ? "thread-scratch" : `unit${t}`;
         lines.push(`mem ${kindNames[trace[i + 3]]} ${target} ${trace[i + 2]}B s${trace[i + 4]}`);
         i += 5;
         break;

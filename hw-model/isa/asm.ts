@@ -11,7 +11,7 @@
 // field is signed). The syntax of each format is in opcode.ts; disasm.ts prints
 // exactly this syntax. Errors name line and column.
 import { MicrocodeAsmError } from "../errors.ts";
-import { Flag, opByMnemonic, mnemonicAliases, type OpInfo } from "./opcode.ts";
+import { CARRY_FIELD_MAX, Flag, opByMnemonic, mnemonicAliases, packCarry, type OpInfo } from "./opcode.ts";
 import { IMM, NONE, SIGNALS, LM_INDEX_REGS, parseRegister } from "./register.ts";
 import { fwRoutineByName } from "./fwcall.ts";
 import { parseCsr } from "./csr.ts";
@@ -263,11 +263,20 @@ function buildInsn(p: PendingInsn, labels: ReadonlyMap<string, number>, file: st
       return mk(op, { d: reg(operands[0]), n: id });
     }
     case "handover":
-      count(4);
-      return mk(op, { n: imm(operands[0]), imm: mask32(operands[1]), x: imm(operands[2]), c: imm(operands[3]) });
-    case "tohost":
-      count(3);
-      return mk(op, { imm: mask32(operands[0]), x: imm(operands[1]), c: imm(operands[2]) });
+    case "tohost": {
+      // Optional last two operands: the scratch-window range (packed above the local-memory one).
+      const ring = info.format === "handover" ? 1 : 0;
+      count(ring + 3, ring + 5);
+      const field = (lm: Operand, scratch: Operand | undefined): number => {
+        const l = imm(lm);
+        const s = scratch ? imm(scratch) : 0;
+        if (l < 0 || l > CARRY_FIELD_MAX) fail(lm.column, `local-memory carry ${l} is outside 0..${CARRY_FIELD_MAX}`);
+        if (s < 0 || s > CARRY_FIELD_MAX >> 1) fail(scratch!.column, `scratch carry ${s} is outside 0..${CARRY_FIELD_MAX >> 1}`);
+        return packCarry(l, s);
+      };
+      const at = (k: number): Operand | undefined => operands[ring + k];
+      return mk(op, { n: ring ? imm(operands[0]) : 0, imm: mask32(operands[ring]), x: field(operands[ring + 1], at(3)), c: field(operands[ring + 2], at(4)) });
+    }
     case "verdict": {
       count(1);
       const o = operands[0];

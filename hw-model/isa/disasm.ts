@@ -1,6 +1,6 @@
 // Microcode to text, in exactly the syntax asm.ts reads back: assembling the
 // output of `disassemble` gives the same instructions.
-import { Flag, opInfo } from "./opcode.ts";
+import { Flag, carryLm, carryScratch, opInfo } from "./opcode.ts";
 import type { MicroInsn, Microprogram } from "./instruction.ts";
 import { IMM, NONE, registerName } from "./register.ts";
 import { fwRoutines } from "./fwcall.ts";
@@ -8,6 +8,12 @@ import { csrNames } from "./csr.ts";
 import { verdictNames } from "./verdict.ts";
 
 const hex32 = (v: number): string => `0x${(v >>> 0).toString(16).padStart(8, "0")}`;
+
+// A handover's or to_host's carried ranges: local memory, then the scratch window when it carries any.
+function carryText(i: MicroInsn): string {
+  const lm = `#${carryLm(i.x)}, #${carryLm(i.c)}`;
+  return carryScratch(i.c) === 0 && carryScratch(i.x) === 0 ? lm : `${lm}, #${carryScratch(i.x)}, #${carryScratch(i.c)}`;
+}
 
 function source(operand: number, imm: number): string {
   return operand === IMM ? `#${imm}` : registerName(operand);
@@ -75,9 +81,9 @@ export function formatInsn(i: MicroInsn, labelOf: (pc: number) => string = (pc) 
     case "csr":
       return `${m} ${registerName(i.d)}, ${csrNames[i.n]}`;
     case "handover":
-      return `${m} #${i.n}, #${hex32(i.imm)}, #${i.x}, #${i.c}`;
+      return `${m} #${i.n}, #${hex32(i.imm)}, ${carryText(i)}`;
     case "tohost":
-      return `${m} #${hex32(i.imm)}, #${i.x}, #${i.c}`;
+      return `${m} #${hex32(i.imm)}, ${carryText(i)}`;
     case "verdict":
       return i.n === -1 ? `${m} ${registerName(i.a)}` : `${m} ${verdictNames[i.n]}`;
   }

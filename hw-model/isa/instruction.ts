@@ -194,7 +194,7 @@ export function validateInsn(i: MicroInsn, length: number): string | undefined {
     case "handover":
     case "tohost":
       if (info.format === "handover" && !inRange(i.n, 0, 255)) return `ring ${i.n} is outside 0..255`;
-      if (!inRange(i.x, 0, 0xffff) || !inRange(i.c, 0, 0xffff)) return "the local-memory range must be within 0..65535";
+      if (!inRange(i.x, 0, 0x7fffffff) || !inRange(i.c, 0, 0x7fffffff)) return "the local-memory range must be within 0..65535 and the scratch range within 0..32767";
       return undefined;
     case "verdict":
       if (i.n === -1) return isRegister(i.a) ? undefined : "the action must be a name or a register";

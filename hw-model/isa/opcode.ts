@@ -98,8 +98,8 @@ export type Format =
   | "arb" //     op sN[, sM...]        x=signal mask
   | "fwcall" //  op name d, args...    n=routine (fwcall.ts) d, imm=#map, a b c
   | "csr" //     op d, name            d n=CSR number (csr.ts)
-  | "handover" // op #ring, #mask, #lmOff, #lmBytes   n=ring imm=live mask x=lmOff c=lmBytes
-  | "tohost" //  op #mask, #lmOff, #lmBytes            imm=live mask x=lmOff c=lmBytes
+  | "handover" // op #ring, #mask, #lmOff, #lmBytes[, #scrOff, #scrBytes]   n=ring imm=live mask x=lmOff|scrOff<<16 c=lmBytes|scrBytes<<16
+  | "tohost" //  op #mask, #lmOff, #lmBytes[, #scrOff, #scrBytes]            imm=live mask x, c as handover
   | "verdict"; // op action | op a     n=action (verdict.ts) or -1 with a=register
 
 export interface OpInfo {
@@ -212,6 +212,13 @@ export const Flag = {
 export const ALU_IMM_MAX = 255;
 export const IMMED_MAX = 0xffff;
 export const MEM_MAX_BYTES = 64;
+// handover/to_host pack two carried ranges in x (offsets) and c (byte counts): local memory in the
+// low 16 bits, the thread's scratch window (address region 4) in the bits above.
+export const CARRY_SCRATCH_SHIFT = 16;
+export const CARRY_FIELD_MAX = 0xffff;
+export const carryLm = (field: number): number => field & CARRY_FIELD_MAX;
+export const carryScratch = (field: number): number => field >>> CARRY_SCRATCH_SHIFT;
+export const packCarry = (lm: number, scratch: number): number => (lm | (scratch << CARRY_SCRATCH_SHIFT)) | 0;
 export const LM_OFFSET_MIN = -2048;
 export const LM_OFFSET_MAX = 2047;
 export const MEM_OFFSET_MIN = -32768;

@@ -9,6 +9,7 @@ export function execParamsOf(p: Preset): ExecParams {
     issueCyclesPerInstruction: p.core.issueCyclesPerInstruction,
     takenBranchPenaltyCycles: p.core.takenBranchPenaltyCycles,
     localMemoryBytesPerThread: p.core.localMemoryBytes / p.topology.threadsPerCore,
+    scratchBytesPerThread: p.memory.threadScratch.bytesPerThread,
     packetHeadroomBytes: p.packet.headroomBytes,
     packetTailroomBytes: p.packet.tailroomBytes,
     maxFrameBytes: p.packet.maxFrameBytes,

@@ -81,6 +81,10 @@ export function parsePreset(text: string, file: string): Preset {
 // Cross-field rules the schema cannot say.
 function checkConsistency(p: Preset, fail: (path: string, what: string) => never): void {
   if (p.rings.unit.length !== 1) fail("rings.unit.value", "must name exactly one memory unit kind");
+  const scratch = p.memory.threadScratch;
+  if (scratch.unit.length !== 1) fail("memory.threadScratch.unit.value", "must name exactly one memory unit kind");
+  const scratchIslandBytes = scratch.bytesPerThread * p.topology.threadsPerCore * p.topology.coresPerIsland;
+  if (scratch.unit.length === 1 && scratchIslandBytes > p.memory[scratch.unit[0]].bytes) fail("memory.threadScratch.bytesPerThread.value", `needs ${scratchIslandBytes} bytes per island, more than one ${scratch.unit[0]} holds`);
   if (p.core.localMemoryBytes % p.topology.threadsPerCore !== 0) fail("core.localMemoryBytes.value", "must divide evenly among the threads");
   if (p.core.localMemoryBytes / p.topology.threadsPerCore < p.offload.stackBytes) fail("offload.stackBytes.value", "does not fit in one thread's share of local memory");
   if (p.packet.ctmBufferBytes <= p.packet.headroomBytes) fail("packet.ctmBufferBytes.value", "must be larger than the headroom");

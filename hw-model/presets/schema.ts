@@ -54,6 +54,10 @@ export const presetSchema: Readonly<Record<string, FieldSpec>> = {
       cacheHitLatencyCycles: int("read latency when the line is in the cache", 1, "cycles"),
     }),
     remoteIslandExtraCycles: int("extra latency when a core reaches another island's CLS or CTM", 0, "cycles"),
+    threadScratch: section("per-thread scratch windows (address region 4) for stack bytes that do not fit local memory", {
+      bytesPerThread: int("window of one thread, in a unit of the thread's own island", 0, "bytes"),
+      unit: { kind: "strings", doc: "the island memory unit kind the windows live in", allowed: ["cls", "ctm"] },
+    }),
   }),
   packet: section("packet buffers", {
     ctmBufferBytes: int("bytes of each packet buffer kept in CTM (the rest goes to EMEM)", 1, "bytes"),

@@ -36,6 +36,7 @@ export interface Preset {
     readonly imem: MemoryUnitParams;
     readonly emem: EmemParams;
     readonly remoteIslandExtraCycles: number;
+    readonly threadScratch: { readonly bytesPerThread: number; readonly unit: readonly MemoryKind[] };
   };
   readonly packet: {
     readonly ctmBufferBytes: number;

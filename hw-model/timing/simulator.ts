@@ -16,7 +16,7 @@
 //
 // Time is in core cycles (floating point); the queue skips idle time.
 import { Executor, type PacketResult, type PacketInput } from "../exec/executor.ts";
-import { T_END, T_MEM, T_RUN, T_STAGE, T_WAIT, EndKind, TARGET_PACKET_HEAD, TARGET_PACKET_TAIL, MemKind } from "../exec/trace.ts";
+import { T_END, T_MEM, T_RUN, T_STAGE, T_WAIT, EndKind, TARGET_PACKET_HEAD, TARGET_PACKET_TAIL, TARGET_THREAD_SCRATCH, MemKind } from "../exec/trace.ts";
 import { Verdict } from "../isa/verdict.ts";
 import type { Preset } from "../presets/types.ts";
 import { execParamsOf, cyclesPerNs, wireBytes } from "../presets/derive.ts";
@@ -248,6 +248,8 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
   const pcieUnit = topo.pcieUnit;
   const ringKind = preset.rings.unit[0];
   const ctmOfIsland = Int32Array.from({ length: preset.topology.islands }, (_, island) => topo.unitFor("ctm", island));
+  // A thread's scratch window lives in its own island's unit (memory.threadScratch.unit).
+  const scratchOfIsland = Int32Array.from({ length: preset.topology.islands }, (_, island) => topo.unitFor(preset.memory.threadScratch.unit[0], island));
 
   // Cores and threads.
   const stages = loaded.image.stages;
@@ -578,7 +580,7 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
             clk.now = t;
           }
           const target = buf[pos + 1];
-          const unit = target >= 0 ? target : target === TARGET_PACKET_HEAD ? ctmOfIsland[pk.island[slot]] : packetTailUnit;
+          const unit = target >= 0 ? target : target === TARGET_PACKET_HEAD ? ctmOfIsland[pk.island[slot]] : target === TARGET_THREAD_SCRATCH ? scratchOfIsland[island] : packetTailUnit;
           units.serve(unit, buf[pos + 2], buf[pos + 3], island, target === TARGET_PACKET_TAIL);
           tSigAt[sigBase + buf[pos + 4]] = units.doneAt;
           pos += 5;

@@ -15,6 +15,7 @@ export const testParams: ExecParams = {
   issueCyclesPerInstruction: 1,
   takenBranchPenaltyCycles: 2,
   localMemoryBytesPerThread: 512,
+  scratchBytesPerThread: 512,
   packetHeadroomBytes: 256,
   packetTailroomBytes: 320,
   maxFrameBytes: 1518,
