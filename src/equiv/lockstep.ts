@@ -5,7 +5,7 @@
 // first eBPF instruction whose result (the 32-bit halves of the registers it
 // changed on the host) is written by none of its microcode instructions.
 import { classify, formatInstruction, type Program } from "../ebpf/index.ts";
-import type { TraceStep } from "../interp/index.ts";
+import { Segment, segmentBase, type TraceStep } from "../interp/index.ts";
 import type { MicroStep } from "./nic-target.ts";
 
 // Steps shown before the divergence.
@@ -59,14 +59,39 @@ function hostChanges(steps: readonly TraceStep[], i: number): { readonly reg: nu
   return out;
 }
 
-// Host steps collapsed the same way (consecutive runs of one pc are one row: a one-instruction loop).
-export function firstDivergence(insns: Program, hostSteps: readonly TraceStep[], micro: readonly MicroStep[], handedToHostAt?: number): Divergence {
+// How far from its segment's base a host pointer may stray and still be read as one (the interpreter's regions start mid-segment).
+const POINTER_REACH = 1n << 30n;
+
+// A host register holding a pointer (packet, stack, context, map value...): its NIC counterpart is a NIC
+// address, not the same number. Read from the interpreter's address layout (src/interp/memory.ts); a scalar
+// that happens to look like an address is taken for one (its value is then not compared here; the outcome still is).
+export function looksLikePointer(value: bigint): boolean {
+  const v = BigInt.asUintN(64, value);
+  const segment = Number(v >> 32n);
+  if (segment < Segment.CONTEXT || (segment > Segment.FUNCTIONS && segment < Segment.STACK)) return false;
+  const fromBase = v - segmentBase(segment);
+  return fromBase > -POINTER_REACH && fromBase < POINTER_REACH;
+}
+
+// The high half is zero or copies the low half's sign bit.
+function impliedHigh(value: bigint): boolean {
+  const v = BigInt.asUintN(64, value);
+  return v === BigInt.asUintN(32, v) || BigInt.asUintN(64, BigInt.asIntN(32, v)) === v;
+}
+
+// `lowered`: the eBPF pcs that have microcode somewhere in the image; a host step at any other pc (an
+// instruction the compiler folded away, such as a copy of the context pointer) has no group to meet.
+export function firstDivergence(insns: Program, hostSteps: readonly TraceStep[], micro: readonly MicroStep[], handedToHostAt?: number, lowered?: ReadonlySet<number>): Divergence {
   const groups = groupMicro(micro);
   const rows: LockstepRow[] = [];
-  const row = (i: number, g: Group | undefined): LockstepRow => {
-    const pc = hostSteps[i]?.pc ?? g?.ebpfPc;
-    return { ebpfPc: pc, text: instructionText(insns, pc), host: i < hostSteps.length ? hostChanges(hostSteps, i).map((c) => `r${c.reg} = ${hex64(c.value)}`) : [], micro: g?.steps ?? [] };
-  };
+  // The NIC's registers as the trace has written them so far: name -> 32-bit value in hex.
+  const held = new Map<string, string>();
+  const row = (i: number, group: Group | undefined): LockstepRow => ({
+    ebpfPc: hostSteps[i].pc,
+    text: instructionText(insns, hostSteps[i].pc),
+    host: hostChanges(hostSteps, i).map((c) => `r${c.reg} = ${hex64(c.value)}${group && !looksLikePointer(c.value) ? ` ${whereHeld(c.value, group, held)}` : ""}`),
+    micro: group?.steps ?? [],
+  });
   let g = 0;
   // Leading glue (stage entry) has no eBPF pc.
   while (g < groups.length && groups[g].ebpfPc === undefined) g++;
@@ -75,24 +100,46 @@ export function firstDivergence(insns: Program, hostSteps: readonly TraceStep[],
     if (group === undefined) {
       return { kind: "none", rows: window(rows), ...(handedToHostAt === undefined ? {} : { handedToHostAt }) };
     }
-    const current = row(i, group);
-    rows.push(current);
+    if (group.ebpfPc !== hostSteps[i].pc && lowered !== undefined && !lowered.has(hostSteps[i].pc)) {
+      rows.push(row(i, undefined));
+      continue;
+    }
+    for (const step of group.steps) for (const w of step.writes) held.set(writeRegister(w), writeValue(w));
+    rows.push(row(i, group));
     if (group.ebpfPc !== hostSteps[i].pc) return { kind: "control", rows: window(rows), hostPc: hostSteps[i].pc, nicPc: group.ebpfPc };
-    const written = new Set(group.steps.flatMap((s) => s.writes.map((w) => w.slice(w.indexOf("=") + 1).trim())));
+    // The NIC's last group hands this instruction to the host part, which runs it: nothing to compare on the NIC.
+    if (g === groups.length - 1 && handedToHostAt === group.ebpfPc) return { kind: "none", rows: window(rows), handedToHostAt };
+    // The compiler may finish a result in the next instruction's code (a multiply's high word read later).
+    const inRegisters = new Set([...held.values(), ...(groups[g + 1]?.steps ?? []).flatMap((s) => s.writes.map(writeValue))]);
     for (const change of hostChanges(hostSteps, i)) {
-      // A value kept only in a register pair shows both halves among the writes; one half unchanged need not be rewritten.
-      const lo = hex32(change.value);
-      const hi = hex32(change.value >> 32n);
+      if (looksLikePointer(change.value)) continue;
+      // Each changed half of the host's new value must sit in some NIC register (written here, kept from before, or written next).
+      // A half the compiler knows without a register is not asked for: a zero, or a high half that is the low half's sign.
       const before = hostSteps[i].regs[change.reg];
-      const loChanged = BigInt.asUintN(32, before) !== BigInt.asUintN(32, change.value);
-      const hiChanged = BigInt.asUintN(32, before >> 32n) !== BigInt.asUintN(32, change.value >> 32n);
-      if (group.steps.some((s) => s.writes.length > 0) && ((loChanged && !written.has(lo)) || (hiChanged && !written.has(hi)))) {
+      const loNeeded = BigInt.asUintN(32, before) !== BigInt.asUintN(32, change.value) && BigInt.asUintN(32, change.value) !== 0n;
+      const hiNeeded = BigInt.asUintN(32, before >> 32n) !== BigInt.asUintN(32, change.value >> 32n) && !impliedHigh(change.value);
+      if ((loNeeded && !inRegisters.has(hex32(change.value))) || (hiNeeded && !inRegisters.has(hex32(change.value >> 32n)))) {
         return { kind: "value", rows: window(rows), register: `r${change.reg}` };
       }
     }
     g++;
   }
   return { kind: "none", rows: window(rows) };
+}
+
+// "a3=0x0000abcd" -> "a3", "0x0000abcd".
+const writeRegister = (w: string): string => w.slice(0, w.indexOf("=")).trim();
+const writeValue = (w: string): string => w.slice(w.indexOf("=") + 1).trim();
+
+// The NIC registers holding a host value's halves: "(lo a3, hi b3)", preferring the ones this group wrote.
+function whereHeld(value: bigint, group: Group, held: ReadonlyMap<string, string>): string {
+  const find = (half: string): string => {
+    for (let s = group.steps.length - 1; s >= 0; s--) for (const w of group.steps[s].writes) if (writeValue(w) === half) return writeRegister(w);
+    for (const [reg, v] of held) if (v === half) return reg;
+    return "in no register";
+  };
+  const lo = find(hex32(value));
+  return impliedHigh(value) ? `(lo ${lo})` : `(lo ${lo}, hi ${find(hex32(value >> 32n))})`;
 }
 
 const window = (rows: LockstepRow[]): LockstepRow[] => rows.slice(-CONTEXT_STEPS);
@@ -104,7 +151,7 @@ export function formatDivergence(d: Divergence): string[] {
       lines.push(`control flow parts at the last row: the host runs eBPF pc ${d.hostPc ?? "-"}, the NIC runs microcode for eBPF pc ${d.nicPc ?? "(glue)"}`);
       break;
     case "value":
-      lines.push(`the last row's result differs: the host's new ${d.register} is not among the values its microcode wrote`);
+      lines.push(`the last row's result differs: the host's new ${d.register} is in no NIC register after its microcode`);
       break;
     case "none":
       lines.push(

@@ -31,6 +31,10 @@ export interface NicRun {
   readonly outcome: CaseOutcome;
   // The microcode executed, when a trace was asked for and the backend can give one.
   readonly trace?: readonly MicroStep[];
+  // The eBPF pcs that have microcode in the image (to line the trace up with the host's steps).
+  readonly lowered?: ReadonlySet<number>;
+  // Why there is no trace when one was asked for.
+  readonly traceMissing?: string;
   // Where the NIC handed the packet to the host part (eBPF pc it resumed at), if it did.
   readonly hostResumePc?: number;
 }

@@ -4,13 +4,15 @@
 // stages on hw-model's executor, handing over between stages with only the
 // carried registers and local memory (the rest is poisoned, as a ring would
 // lose it), and finishing on the host interpreter when the packet leaves the
-// NIC. Plan variations: one stage on all the cores, or two stages split at
+// NIC. With a trace asked for, the executor's per-instruction hook records
+// the microcode run (micro-trace.ts). Plan variations: one stage on all the cores, or two stages split at
 // each valid cut (a point of the block order that no loop crosses).
 import { loadPreset, totalCores, type Preset } from "../../hw-model/index.ts";
 import { cloneMaps, type SimMap } from "../maps/index.ts";
 import type { NicImage } from "../offload/nic-image.ts";
 import { runNicFunctional } from "../offload/runner.ts";
 import { GuardedCompiler } from "./compile-guard.ts";
+import { MAX_MICRO_STEPS, MicroTraceRecorder } from "./micro-trace.ts";
 import { EquivInputError } from "./errors.ts";
 import type { RunEnvironment } from "./host-side.ts";
 import type { Compiled, NicBackend, NicRun, NicTarget, PlanVariation } from "./nic-target.ts";
@@ -97,18 +99,30 @@ class OffloadTarget implements NicTarget {
 
   run(packet: Uint8Array, initialMaps: readonly SimMap[], env: RunEnvironment, trace: boolean): NicRun {
     const maps = cloneMaps(initialMaps);
+    const recorder = trace ? new MicroTraceRecorder(this.image) : undefined;
     const result = runNicFunctional(this.image, packet, maps, {
       rx: { ingressIfindex: env.ingressIfindex, rxQueueIndex: 0, egressIfindex: 0 },
       randomSeed: env.randomSeed,
       clock: env.clock,
       ...(this.subject.routes ? { routes: this.subject.routes } : {}),
       programs: this.subject.tailCalls,
+      ...(recorder ? { instructionHook: recorder.hook } : {}),
     });
     const outcome = outcomeOfRun("nic", result, result.fault ? faultText(result.fault) : undefined, maps);
-    // hw-model's executor has no per-instruction hook yet, so no microcode trace is given (the counterexample says so).
-    void trace;
-    return { outcome, ...(result.hostExit === undefined ? {} : { hostResumePc: this.image.hostExits[result.hostExit]?.resumePc }) };
+    const recorded = recorder?.finish();
+    return {
+      outcome,
+      // A trace cut short at its start cannot be set beside the host's steps.
+      ...(recorded === undefined ? {} : recorded.dropped === 0 ? { trace: recorded.steps, lowered: loweredPcs(this.image) } : { traceMissing: `the NIC ran more than ${MAX_MICRO_STEPS} microcode instructions` }),
+      ...(result.hostExit === undefined ? {} : { hostResumePc: this.image.hostExits[result.hostExit]?.resumePc }),
+    };
   }
+}
+
+function loweredPcs(image: NicImage): Set<number> {
+  const pcs = new Set<number>();
+  for (const stage of image.stages) for (const o of stage.origins) if (o !== undefined) pcs.add(o.pc);
+  return pcs;
 }
 
 function faultText(f: NonNullable<ReturnType<typeof runNicFunctional>["fault"]>): string {
