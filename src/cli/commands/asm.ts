@@ -2,7 +2,6 @@
 // bpf_conformance syntax) into raw little-endian instruction bytes.
 import { readFileSync, writeFileSync } from "node:fs";
 import type { CommandModule } from "yargs";
-import { assemble, encodeProgram } from "../../ebpf/index.ts";
 
 interface AsmArgs {
   source: string;
@@ -21,7 +20,8 @@ export const asmCommand: CommandModule<object, AsmArgs> = {
       .positional("source", { type: "string", demandOption: true, describe: "assembly text file" })
       .option("output", { alias: "o", type: "string", describe: "where to write the bytes (default: SOURCE with .bin)" })
       .option("big-endian", { type: "boolean", default: false, describe: "encode for a big-endian (bpfeb) target" }),
-  handler: (args) => {
+  handler: async (args) => {
+    const { assemble, encodeProgram } = await import("../../ebpf/index.ts");
     const program = assemble(readFileSync(args.source, "utf8"), { sourceName: args.source });
     const output = args.output ?? defaultOutput(args.source);
     writeFileSync(output, encodeProgram(program, { littleEndian: !args["big-endian"] }));

@@ -3,7 +3,6 @@
 // "N passed, M failed" as the last line; exit 1 if any failed.
 import { existsSync } from "node:fs";
 import type { CommandModule } from "yargs";
-import { runConformance } from "../../conformance/runner.ts";
 import { OffloadSimError } from "../../errors.ts";
 
 interface ConformanceArgs {
@@ -17,9 +16,10 @@ export const conformanceCommand: CommandModule<object, ConformanceArgs> = {
   describe: "Run bpf_conformance test vectors (.data files or directories of them) through the interpreter",
   builder: (yargs) =>
     yargs.positional("paths", { type: "string", array: true, demandOption: true, describe: ".data files or directories holding them" }),
-  handler: (args) => {
+  handler: async (args) => {
     const missing = args.paths.find((path) => !existsSync(path));
     if (missing !== undefined) throw new ConformanceInputError(`${missing}: no such file or directory.`, { file: missing });
+    const { runConformance } = await import("../../conformance/runner.ts");
     const summary = runConformance(args.paths);
     for (const outcome of summary.outcomes) {
       if (!outcome.passed) process.stdout.write(`FAIL ${outcome.source}: ${outcome.reason}\n`);

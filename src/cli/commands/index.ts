@@ -1,4 +1,6 @@
 // Every CLI command, one module each. Add a command by adding one import and one entry.
+// A command module declares its options only; its handler `await import`s the library (or a
+// `<name>-handler.ts` beside it), so `--help` and every other command load none of it.
 import type { CommandModule } from "yargs";
 import { asmCommand } from "./asm.ts";
 import { disasmCommand } from "./disasm.ts";

@@ -2,8 +2,6 @@
 // maps, relocations), as the loader reads it.
 import { readFileSync } from "node:fs";
 import type { CommandModule } from "yargs";
-import { formatInspect, inspectObject } from "../../elf/inspect.ts";
-import { loadObject } from "../../elf/load-object.ts";
 
 interface InspectArgs {
   object: string;
@@ -17,7 +15,9 @@ export const inspectCommand: CommandModule<object, InspectArgs> = {
     yargs
       .positional("object", { type: "string", demandOption: true, describe: "eBPF ELF object built by clang (-target bpf)" })
       .option("json", { type: "boolean", default: false, describe: "Print the report as JSON" }),
-  handler: (args) => {
+  handler: async (args) => {
+    const { formatInspect, inspectObject } = await import("../../elf/inspect.ts");
+    const { loadObject } = await import("../../elf/load-object.ts");
     const report = inspectObject(loadObject(new Uint8Array(readFileSync(args.object)), args.object));
     process.stdout.write(args.json ? `${JSON.stringify(report, null, 2)}\n` : formatInspect(report));
   },

@@ -3,19 +3,12 @@
 // through the kernel's BPF_PROG_TEST_RUN and through the interpreter, compared per packet.
 // Exit 0 when every packet agrees, 1 on the first mismatch or when the kernel rejects
 // the program, 2 on bad input or when the kernel cannot be used here.
-import { readFileSync } from "node:fs";
 import type { CommandModule } from "yargs";
-import { OffloadSimError } from "../../errors.ts";
-import { kernelOracleAvailability, withKernel } from "../../kernel/index.ts";
-import { parseEnvironment, type NetworkEnvironment } from "../../oracle/environment.ts";
-import { kernelCheck } from "../../oracle/kernel-check.ts";
-import { formatKernelCheck, kernelCheckJson } from "../../oracle/kernel-check-report.ts";
-import { createObjectMaps, loadMapFileContent, parseMapAssignment } from "../../oracle/object-setup.ts";
-import { generatePackets, type TestPacket } from "../../oracle/packet-generator.ts";
-import { capturePackets, poolFromMaps } from "../../oracle/packet-sources.ts";
-import { readObjectFile } from "../../oracle/run-object.ts";
 
-interface KernelCheckArgs {
+const DEFAULT_PACKETS = 1000;
+const DEFAULT_TRACE_STEPS = 200;
+
+export interface KernelCheckArgs {
   object: string;
   prog?: string;
   packets: number;
@@ -26,28 +19,6 @@ interface KernelCheckArgs {
   cpu?: number;
   trace: number;
   json: boolean;
-}
-
-export class KernelCheckInputError extends OffloadSimError {}
-
-const DEFAULT_PACKETS = 1000;
-const DEFAULT_TRACE_STEPS = 200;
-
-// FILE: an environment; FILE#NAME: entry NAME of the file's "environments" (programs/expectations.json).
-function readEnvironment(spec: string): NetworkEnvironment {
-  const hash = spec.lastIndexOf("#");
-  const [file, name] = hash > 0 ? [spec.slice(0, hash), spec.slice(hash + 1)] : [spec, undefined];
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(file, "utf8"));
-  } catch (error) {
-    if (error instanceof SyntaxError) throw new KernelCheckInputError(`${file}: not valid JSON (${error.message}).`, { file });
-    throw error;
-  }
-  if (name === undefined) return parseEnvironment(json, file);
-  const environments = (json as { environments?: Record<string, unknown> } | null)?.environments;
-  if (environments === undefined || environments[name] === undefined) throw new KernelCheckInputError(`${file} has no environment named '${name}' under "environments".`, { file });
-  return parseEnvironment(environments[name], `${file}#${name}`);
 }
 
 export const kernelCheckCommand: CommandModule<object, KernelCheckArgs> = {
@@ -65,39 +36,5 @@ export const kernelCheckCommand: CommandModule<object, KernelCheckArgs> = {
       .option("cpu", { type: "number", describe: "the CPU to pin the test runs to (default: the first allowed)" })
       .option("trace", { type: "number", default: DEFAULT_TRACE_STEPS, describe: "interpreter instructions shown for a mismatch" })
       .option("json", { type: "boolean", default: false, describe: "print the report as JSON" }),
-  handler: async (args) => {
-    if (!(Number.isInteger(args.packets) && args.packets > 0)) throw new KernelCheckInputError(`--packets must be a positive integer, got ${args.packets}.`);
-    if (!(Number.isInteger(args.seed) && args.seed >= 0)) throw new KernelCheckInputError(`--seed must be a non-negative integer, got ${args.seed}.`);
-    if (!(Number.isInteger(args.trace) && args.trace >= 0)) throw new KernelCheckInputError(`--trace must be a non-negative integer, got ${args.trace}.`);
-    const object = readObjectFile(args.object);
-    const maps = (args.map ?? []).map(parseMapAssignment);
-    const environment = args.env === undefined ? undefined : readEnvironment(args.env);
-    let packets: TestPacket[];
-    if (args.pcap !== undefined) {
-      const capture = capturePackets(args.pcap, args.packets);
-      if (capture.tooShort > 0) process.stderr.write(`offload-sim: ${capture.tooShort} packets shorter than 14 bytes left out (the kernel refuses them).\n`);
-      if (capture.cut > 0) process.stderr.write(`offload-sim: ${capture.cut} packets cut to the 3520 bytes of one linear XDP frame.\n`);
-      packets = capture.packets;
-    } else {
-      // The address pool comes from the maps as the files fill them (a throw-away copy).
-      let preview = createObjectMaps(object, 1);
-      for (const { map, file } of maps) preview = loadMapFileContent(preview, map, file);
-      packets = generatePackets(args.packets, args.seed, poolFromMaps(preview.maps));
-    }
-    const availability = kernelOracleAvailability();
-    if (!availability.available) throw new KernelCheckInputError(`${availability.reason}.`);
-    const report = await withKernel((k) =>
-      kernelCheck(k, {
-        object,
-        ...(args.prog === undefined ? {} : { program: args.prog }),
-        maps,
-        packets,
-        ...(environment === undefined ? {} : { environment }),
-        ...(args.cpu === undefined ? {} : { cpu: args.cpu }),
-        traceSteps: args.trace,
-      }),
-    );
-    process.stdout.write(args.json ? `${JSON.stringify(kernelCheckJson(report, args.object))}\n` : formatKernelCheck(report, args.object));
-    if (report.kind !== "agree") process.exitCode = 1;
-  },
+  handler: async (args) => (await import("./kernel-check-handler.ts")).kernelCheckHandler(args),
 };

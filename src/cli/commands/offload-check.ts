@@ -4,11 +4,6 @@
 // reason). Exit 0 when it offloads in full, 1 when some of it stays on the
 // host, 2 on bad input.
 import type { CommandModule } from "yargs";
-import { loadPreset } from "../../../hw-model/presets/load.ts";
-import { checkCapabilities } from "../../offload/capability.ts";
-import { formatCapabilityReport, withSourceText } from "../../offload/format.ts";
-import { selectXdpProgram } from "../../oracle/object-setup.ts";
-import { readObjectFile } from "../../oracle/run-object.ts";
 
 interface OffloadCheckArgs {
   object: string;
@@ -26,7 +21,12 @@ export const offloadCheckCommand: CommandModule<object, OffloadCheckArgs> = {
       .option("prog", { type: "string", describe: "the program to check, when the object holds several" })
       .option("preset", { type: "string", default: "nfp-4000", describe: "card preset (nfp-4000, nfp-4000-small, nfp-6000)" })
       .option("json", { type: "boolean", default: false, describe: "print the report as JSON" }),
-  handler: (args) => {
+  handler: async (args) => {
+    const { loadPreset } = await import("../../../hw-model/presets/load.ts");
+    const { checkCapabilities } = await import("../../offload/capability.ts");
+    const { formatCapabilityReport, withSourceText } = await import("../../offload/format.ts");
+    const { selectXdpProgram } = await import("../../oracle/object-setup.ts");
+    const { readObjectFile } = await import("../../oracle/run-object.ts");
     const preset = loadPreset(args.preset);
     const object = readObjectFile(args.object);
     const program = selectXdpProgram(object, args.prog);

@@ -4,13 +4,7 @@
 // packet, the part left to the host, and the predicted throughput and
 // bottleneck. --explain adds, per stage, each eBPF instruction beside its microcode.
 import type { CommandModule } from "yargs";
-import { loadPreset } from "../../../hw-model/presets/load.ts";
-import { explainPlan } from "../../offload/explain.ts";
 import { OffloadError } from "../../offload/errors.ts";
-import { formatExplain, formatPlan, planJson } from "../../offload/format.ts";
-import { generate, planOffload } from "../../offload/plan.ts";
-import { selectXdpProgram } from "../../oracle/object-setup.ts";
-import { readObjectFile } from "../../oracle/run-object.ts";
 
 interface PartitionArgs {
   object: string;
@@ -41,7 +35,13 @@ export const partitionCommand: CommandModule<object, PartitionArgs> = {
       .option("preset", { type: "string", default: "nfp-4000", describe: "card preset (nfp-4000, nfp-4000-small, nfp-6000)" })
       .option("json", { type: "boolean", default: false, describe: "print the plan as JSON" })
       .option("explain", { type: "boolean", default: false, describe: "show each stage's eBPF instructions beside their microcode and cycle estimates" }),
-  handler: (args) => {
+  handler: async (args) => {
+    const { loadPreset } = await import("../../../hw-model/presets/load.ts");
+    const { explainPlan } = await import("../../offload/explain.ts");
+    const { formatExplain, formatPlan, planJson } = await import("../../offload/format.ts");
+    const { generate, planOffload } = await import("../../offload/plan.ts");
+    const { selectXdpProgram } = await import("../../oracle/object-setup.ts");
+    const { readObjectFile } = await import("../../oracle/run-object.ts");
     const preset = loadPreset(args.preset);
     const object = readObjectFile(args.object);
     const program = selectXdpProgram(object, args.prog);

@@ -1,0 +1,59 @@
+// What `offload-sim verify` does, loaded only when the command runs (see verify.ts for its options).
+import { readFileSync } from "node:fs";
+import { assemble } from "../../ebpf/index.ts";
+import { loadObject } from "../../elf/index.ts";
+import { OffloadSimError } from "../../errors.ts";
+import type { MapDef } from "../../maps/types.ts";
+import type { Program } from "../../ebpf/instruction.ts";
+import { verify } from "../../verifier/index.ts";
+import { formatVerdict, verdictJson } from "../../verifier/report.ts";
+import type { VerifyArgs } from "./verify.ts";
+
+interface Target {
+  readonly name: string;
+  readonly program: Program;
+  readonly maps: readonly MapDef[];
+  readonly license: string;
+  readonly attach: "xdp" | "xdp_devmap" | "xdp_cpumap";
+  readonly btfFuncInfo: boolean;
+}
+
+export class VerifyInputError extends OffloadSimError {}
+
+function targets(path: string, prog: string | undefined): Target[] {
+  const bytes = new Uint8Array(readFileSync(path));
+  const isElf = bytes.length >= 4 && bytes[0] === 0x7f && bytes[1] === 0x45 && bytes[2] === 0x4c && bytes[3] === 0x46;
+  if (!isElf) {
+    if (!/\.(s|S|asm)$/.test(path)) throw new VerifyInputError(`${path}: expected an eBPF ELF object or an assembly file (.s).`, { file: path });
+    return [{ name: path, program: assemble(new TextDecoder().decode(bytes), { sourceName: path }), maps: [], license: "GPL", attach: "xdp", btfFuncInfo: false }];
+  }
+  const object = loadObject(bytes, path);
+  const chosen = prog === undefined ? object.programs.filter((p) => p.type === "xdp") : object.programs.filter((p) => p.name === prog);
+  if (chosen.length === 0) {
+    const names = object.programs.map((p) => `${p.name} (${p.type})`).join(", ");
+    throw new VerifyInputError(prog === undefined ? `${path} holds no XDP programs (it has: ${names || "none"}).` : `${path} has no program '${prog}' (it has: ${object.programs.map((p) => p.name).join(", ")}).`, { file: path });
+  }
+  const notXdp = chosen.find((p) => p.type !== "xdp");
+  if (notXdp !== undefined) throw new VerifyInputError(`${path}: '${notXdp.name}' is a ${notXdp.type} program; the verifier checks XDP programs only.`, { file: path });
+  return chosen.map((p) => ({
+    name: p.name,
+    program: p.insns,
+    maps: object.maps,
+    license: object.license,
+    attach: p.expectedAttachType === "xdp_devmap" || p.expectedAttachType === "xdp_cpumap" ? p.expectedAttachType : "xdp",
+    // libbpf passes the object's BTF func info when it has some.
+    btfFuncInfo: (object.btf?.funcInfoCount ?? 0) > 0,
+  }));
+}
+
+// The verify command once its arguments are parsed.
+export function verifyHandler(args: VerifyArgs): void {
+  const logLevel = args["log-level"] as 0 | 1 | 2;
+  const results = targets(args.object, args.prog).map((t) => ({ name: t.name, result: verify(t.program, t.maps, { license: t.license, logLevel, expectedAttachType: t.attach, btfFuncInfo: t.btfFuncInfo }) }));
+  if (args.json) {
+    process.stdout.write(`${JSON.stringify({ file: args.object, programs: results.map((r) => verdictJson(r.name, r.result, logLevel > 0)) }, null, 2)}\n`);
+  } else {
+    for (const r of results) process.stdout.write(formatVerdict(r.name, r.result, logLevel));
+  }
+  process.exitCode = results.every((r) => r.result.accepted) ? 0 : 1;
+}
