@@ -18,7 +18,7 @@ export { MapRuntime } from "./firmware/map-runtime.ts";
 export { loadPreset, loadPresetFile, parsePreset, presetNames, PRESET_DIR } from "./presets/load.ts";
 export { presetSchema } from "./presets/schema.ts";
 export type { Preset, MemoryKind } from "./presets/types.ts";
-export { execParamsOf, totalCores, wireBytes, wireNs, cyclesPerNs, programInstructionLimit } from "./presets/derive.ts";
+export { execParamsOf, totalCores, wireBytes, wireNs, cyclesPerNs, programInstructionLimit, firmwareCyclesPerPacket } from "./presets/derive.ts";
 export { loadImage, codeStoreFit, type NicImage, type StageSpec, type MapPlacement, type LoadedImage, type CodeStoreFit } from "./image.ts";
 export { buildTopology, type Topology, type UnitInstance } from "./timing/topology.ts";
 export {

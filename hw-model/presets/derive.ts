@@ -35,6 +35,11 @@ export function execParamsOf(p: Preset): ExecParams {
   };
 }
 
+// Core cycles the firmware spends on every packet outside the program, all charged where the packet's
+// first stage runs: Krude et al. (CoNEXT '21, §4.1) give one per-packet figure (with host-queue selection
+// removed) and no split between receive and send/free, so none is made; queue selection adds its own cost.
+export const firmwareCyclesPerPacket = (p: Preset): number => p.firmware.perPacketCycles + p.firmware.queueSelectionCycles;
+
 export const totalCores = (p: Preset): number => p.topology.islands * p.topology.coresPerIsland;
 export const cyclesPerNs = (p: Preset): number => p.clock.coreMhz / 1000;
 export const nsToCycles = (p: Preset, ns: number): number => ns * cyclesPerNs(p);

@@ -96,6 +96,8 @@ export const presetSchema: Readonly<Record<string, FieldSpec>> = {
   }),
   firmware: section("firmware routines (map helpers) on the microengine", {
     codeStoreReservedInstructions: int("code store the firmware keeps for itself", 0, "instructions"),
+    perPacketCycles: int("firmware work per packet outside the program (receive, metadata, buffer handling, moving to the next packet), on the core running the first stage", 0, "cycles"),
+    queueSelectionCycles: int("firmware work per packet choosing the host queue before the program runs, on the core running the first stage", 0, "cycles"),
     callOverheadCycles: int("entering and leaving a routine", 0, "cycles"),
     hashCyclesPerKeyWord: int("hashing the key, per 32-bit word", 0, "cycles"),
     compareCyclesPerKeyWord: int("comparing a candidate key, per 32-bit word", 0, "cycles"),

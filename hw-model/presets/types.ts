@@ -54,6 +54,8 @@ export interface Preset {
   readonly host: { readonly cores: number; readonly passCostNs: number; readonly rxRingPackets: number };
   readonly firmware: {
     readonly codeStoreReservedInstructions: number;
+    readonly perPacketCycles: number;
+    readonly queueSelectionCycles: number;
     readonly callOverheadCycles: number;
     readonly hashCyclesPerKeyWord: number;
     readonly compareCyclesPerKeyWord: number;

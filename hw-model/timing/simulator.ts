@@ -19,7 +19,7 @@ import { Executor, type PacketResult, type PacketInput } from "../exec/executor.
 import { T_END, T_MEM, T_RUN, T_STAGE, T_WAIT, EndKind, TARGET_PACKET_HEAD, TARGET_PACKET_TAIL, TARGET_THREAD_SCRATCH, MemKind } from "../exec/trace.ts";
 import { Verdict } from "../isa/verdict.ts";
 import type { Preset } from "../presets/types.ts";
-import { execParamsOf, cyclesPerNs, wireBytes } from "../presets/derive.ts";
+import { execParamsOf, cyclesPerNs, wireBytes, firmwareCyclesPerPacket } from "../presets/derive.ts";
 import { loadImage, type NicImage, type LoadedImage } from "../image.ts";
 import { EventQueue } from "./event-queue.ts";
 import { MemoryUnits } from "./memory-unit.ts";
@@ -231,6 +231,8 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
   const egressQueuePackets = preset.ports.egressQueuePackets;
   const descriptorBytes = preset.rings.descriptorBytes;
   const distributionCycles = preset.packet.distributionCyclesPerPacket;
+  // The firmware's own work per packet, issued by the thread that runs stage 0 once it has the packet.
+  const firmwareCycles = firmwareCyclesPerPacket(preset);
   const hostRxRingPackets = preset.host.rxRingPackets;
   const pcieOverheadBytes = preset.pcie.perPacketOverheadBytes;
   const passCostNs = preset.host.passCostNs;
@@ -561,6 +563,12 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
     for (;;) {
       switch (buf[pos]) {
         case T_STAGE:
+          // Stage 0 starts with the firmware's receive work; a later stage's handover costs only the ring
+          // put (a memory command at the end of the previous stage) and the ring get (see fetch above).
+          if (buf[pos + 1] === 0) {
+            t += firmwareCycles;
+            coreBusy[core] += firmwareCycles;
+          }
           pos += 2;
           break;
         case T_RUN:
