@@ -9,6 +9,8 @@ export {
   type KernelBtf,
   type KernelHandle,
   type KernelMap,
+  type KernelPerfBuffer,
+  type KernelRingbuf,
   type KernelProgram,
   type LoadVerdict,
   type MapDump,
@@ -29,5 +31,6 @@ export {
 } from "./object-instance.ts";
 export { programImage, resolveMapReferences } from "./program-image.ts";
 export { staticFuncBtf, type FuncBtf, type FunctionStart } from "./func-btf.ts";
-export { countCpuList, possibleCpuCount } from "./possible-cpus.ts";
+export { countCpuList, cpuListMembers, onlineCpus, possibleCpuCount } from "./possible-cpus.ts";
+export { paddedRawBytes, type PerfRecord } from "./perf-buffer.ts";
 export { BpfCmd, LogLevel, MapFlag, ProgFlag, ProgType, TestRunFlag, XdpAttachType, type VerifierLogLevel } from "./uapi.ts";

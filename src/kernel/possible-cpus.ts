@@ -22,6 +22,25 @@ export function countCpuList(cpuList: string): number {
   return count;
 }
 
+// The CPUs a cpulist names, in order: "0-2,5" -> [0, 1, 2, 5].
+export function cpuListMembers(cpuList: string): number[] {
+  countCpuList(cpuList);
+  return cpuList
+    .trim()
+    .split(",")
+    .flatMap((part) => {
+      const [first, last] = part.split("-").map(Number);
+      return Array.from({ length: (last ?? first) - first + 1 }, (_, i) => first + i);
+    });
+}
+
+export const ONLINE_CPUS_PATH = "/sys/devices/system/cpu/online";
+
+// The CPUs online now (a perf event can be opened only on those).
+export function onlineCpus(): number[] {
+  return cpuListMembers(readFileSync(ONLINE_CPUS_PATH, "utf8"));
+}
+
 let cached: number | undefined;
 
 export function possibleCpuCount(): number {

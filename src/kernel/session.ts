@@ -22,7 +22,10 @@ import {
 } from "./map-commands.ts";
 import { loadNative, type Native } from "./native.ts";
 import { mapInfo, programInfo, type MapInfo, type ProgramInfo } from "./obj-info.ts";
-import { possibleCpuCount } from "./possible-cpus.ts";
+import { onlineCpus, possibleCpuCount } from "./possible-cpus.ts";
+import { closePerfRing, DEFAULT_PERF_PAGES, openPerfRing, readPerfRing, type PerfRecord, type PerfRing } from "./perf-buffer.ts";
+import { mapRingbuf, pendingRingbufRecords, unmapRingbuf, type RingbufMapping } from "./ringbuf-reader.ts";
+import { MapType } from "../maps/types.ts";
 import { staticFuncBtf, type FunctionStart } from "./func-btf.ts";
 import { loadProgramFd, type ProgramBtf, type ProgramLoadSpec } from "./prog-load.ts";
 import { testRunRaw, testRunXdp, type RawTestRunInput, type RawTestRunResult, type XdpTestRunInput, type XdpTestRunResult } from "./test-run.ts";
@@ -50,6 +53,21 @@ export interface KernelBtf {
 }
 
 export type KernelHandle = KernelMap | KernelProgram | KernelBtf;
+
+// A perf event array with a reader attached: one BPF-output perf event per online CPU (within the
+// map's entries), each stored at its CPU's index, with its ring mapped.
+export interface KernelPerfBuffer {
+  readonly kind: "perf-buffer";
+  readonly map: KernelMap;
+  readonly rings: readonly PerfRing[];
+}
+
+// A ring buffer map's memory, mapped for reading.
+export interface KernelRingbuf {
+  readonly kind: "ringbuf";
+  readonly map: KernelMap;
+  readonly mapping: RingbufMapping;
+}
 
 export interface MapEntry {
   readonly key: Uint8Array;
@@ -86,6 +104,8 @@ const progLabel = (name: string): string => `program '${name}'`;
 
 export class KernelSession {
   private readonly fds = new Set<number>();
+  private readonly perfBuffers = new Set<KernelPerfBuffer>();
+  private readonly ringbufs = new Set<KernelRingbuf>();
   private closed = false;
 
   private constructor(
@@ -260,6 +280,75 @@ export class KernelSession {
     return mapInfo(this.native, map.fd, mapLabel(map.def));
   }
 
+  // Attaches a reader to a perf event array, as libbpf's perf_buffer does (perf-buffer.ts).
+  openPerfBuffer(map: KernelMap, dataPages: number = DEFAULT_PERF_PAGES): KernelPerfBuffer {
+    this.checkOpen();
+    if (map.def.type !== MapType.PERF_EVENT_ARRAY) throw new OffloadSimError(`${mapLabel(map.def)} is not a perf event array, so no perf buffer can read it.`);
+    const rings: PerfRing[] = [];
+    try {
+      for (const cpu of onlineCpus().filter((c) => c < map.def.maxEntries)) {
+        const ring = openPerfRing(this.native, cpu, dataPages, mapLabel(map.def));
+        rings.push(ring);
+        updateElem(this.native, map.fd, u32(cpu), u32(ring.fd), UpdateFlag.ANY, mapLabel(map.def));
+      }
+    } catch (error) {
+      for (const ring of rings) closePerfRing(this.native, ring);
+      throw error;
+    }
+    const buffer: KernelPerfBuffer = { kind: "perf-buffer", map, rings };
+    this.perfBuffers.add(buffer);
+    return buffer;
+  }
+
+  // The samples written since the last read, every CPU's, oldest first by the kernel's clock.
+  readPerfBuffer(buffer: KernelPerfBuffer): PerfRecord[] {
+    this.checkOpen();
+    const records = buffer.rings.flatMap((ring) => readPerfRing(this.native, ring));
+    const time = (r: PerfRecord): bigint => (r.kind === "sample" ? r.timeNs : 0n);
+    return records.sort((a, b) => (time(a) < time(b) ? -1 : time(a) > time(b) ? 1 : 0));
+  }
+
+  closePerfBuffer(buffer: KernelPerfBuffer): void {
+    if (!this.perfBuffers.delete(buffer)) return;
+    for (const ring of buffer.rings) closePerfRing(this.native, ring);
+  }
+
+  // Maps a ring buffer map's pages for reading (ringbuf-reader.ts).
+  openRingbuf(map: KernelMap): KernelRingbuf {
+    this.checkOpen();
+    if (map.def.type !== MapType.RINGBUF) throw new OffloadSimError(`${mapLabel(map.def)} is not a ring buffer.`);
+    const ring: KernelRingbuf = { kind: "ringbuf", map, mapping: mapRingbuf(this.native, map.fd, map.def.maxEntries, mapLabel(map.def)) };
+    this.ringbufs.add(ring);
+    return ring;
+  }
+
+  // The records submitted and not yet consumed, oldest first (discarded ones left out).
+  ringbufRecords(ring: KernelRingbuf): Uint8Array[] {
+    this.checkOpen();
+    return pendingRingbufRecords(this.native, ring.mapping);
+  }
+
+  closeRingbuf(ring: KernelRingbuf): void {
+    if (!this.ringbufs.delete(ring)) return;
+    unmapRingbuf(this.native, ring.mapping);
+  }
+
+  // Runs `body` with the calling thread pinned to `cpu` (BPF_PROG_TEST_RUN runs the program on the caller's CPU),
+  // then restores the thread's CPU mask.
+  onCpu<T>(cpu: number, body: () => T): T {
+    this.checkOpen();
+    const saved = this.native.getAffinity();
+    const mask = new Uint8Array(saved.length);
+    mask[cpu >> 3] = 1 << (cpu & 7);
+    const pinned = this.native.setAffinity(mask);
+    if (pinned.result < 0) throw new KernelError({ command: "sched_setaffinity", call: `sched_setaffinity(cpu ${cpu})`, errno: pinned.errno });
+    try {
+      return body();
+    } finally {
+      this.native.setAffinity(saved);
+    }
+  }
+
   // Closes one object before the session ends (its handle must not be used afterwards).
   release(handle: KernelHandle): void {
     if (!this.fds.delete(handle.fd)) return;
@@ -270,6 +359,8 @@ export class KernelSession {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    for (const buffer of [...this.perfBuffers]) this.closePerfBuffer(buffer);
+    for (const ring of [...this.ringbufs]) this.closeRingbuf(ring);
     const failures: KernelError[] = [];
     for (const fd of [...this.fds]) {
       this.fds.delete(fd);
