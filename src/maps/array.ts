@@ -12,6 +12,9 @@ import { Errno } from "./errno.ts";
 import { UpdateFlag } from "./types.ts";
 import type { Errno as ErrnoValue, MapDef, MapEntry, SimMap } from "./types.ts";
 
+// Slots whose views are kept (a bound on what the cache holds for very large arrays).
+const CACHED_VIEWS = 1 << 16;
+
 export class ArrayMap extends MapBase implements SimMap {
   private readonly perCpu: boolean;
   private readonly slotBytes: number;
@@ -34,9 +37,17 @@ export class ArrayMap extends MapBase implements SimMap {
     return (index * (this.perCpu ? this.cpus : 1) + cpuSlot) * this.slotBytes;
   }
 
+  // The same view object for a slot on every call, for the first CACHED_VIEWS slots (a typed-array view costs an allocation).
+  private readonly views: (Uint8Array | undefined)[] = [];
+
   private view(index: number, cpu: number): Uint8Array {
     const offset = this.slotOffset(index, cpu);
-    return this.storage.subarray(offset, offset + this.def.valueSize);
+    const slot = offset / this.slotBytes;
+    const known = slot < CACHED_VIEWS ? this.views[slot] : undefined;
+    if (known !== undefined) return known;
+    const made = this.storage.subarray(offset, offset + this.def.valueSize);
+    if (slot < CACHED_VIEWS) this.views[slot] = made;
+    return made;
   }
 
   private indexOf(key: Uint8Array | undefined): number {

@@ -49,7 +49,13 @@ export class HashBuckets<Payload> {
 
   find(key: Uint8Array): HashElem<Payload> | undefined {
     const hash = this.hashOf(key);
-    return this.bucketOf(hash).find((elem) => elem.hash === hash && bytesEqual(elem.key, key));
+    const bucket = this.bucketOf(hash);
+    // A plain loop: find() with an arrow would make a closure per lookup.
+    for (let i = 0; i < bucket.length; i++) {
+      const elem = bucket[i];
+      if (elem.hash === hash && bytesEqual(elem.key, key)) return elem;
+    }
+    return undefined;
   }
 
   // Adds a new element at the head of its bucket (hlist_nulls_add_head_rcu).

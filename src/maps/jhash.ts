@@ -8,10 +8,11 @@ function rol32(word: number, shift: number): number {
   return ((word << shift) | (word >>> (32 - shift))) >>> 0;
 }
 
-type State = [number, number, number];
+// The three lanes of lookup3's state, kept in one module-level array so a hash allocates nothing.
+const lanes = new Uint32Array(3);
 
-function mix(s: State): void {
-  let [a, b, c] = s;
+function mix(s: Uint32Array): void {
+  let a = s[0], b = s[1], c = s[2];
   a = (a - c) >>> 0; a = (a ^ rol32(c, 4)) >>> 0; c = (c + b) >>> 0;
   b = (b - a) >>> 0; b = (b ^ rol32(a, 6)) >>> 0; a = (a + c) >>> 0;
   c = (c - b) >>> 0; c = (c ^ rol32(b, 8)) >>> 0; b = (b + a) >>> 0;
@@ -21,8 +22,8 @@ function mix(s: State): void {
   s[0] = a; s[1] = b; s[2] = c;
 }
 
-function final(s: State): void {
-  let [a, b, c] = s;
+function final(s: Uint32Array): void {
+  let a = s[0], b = s[1], c = s[2];
   c = (c ^ b) >>> 0; c = (c - rol32(b, 14)) >>> 0;
   a = (a ^ c) >>> 0; a = (a - rol32(c, 11)) >>> 0;
   b = (b ^ a) >>> 0; b = (b - rol32(a, 25)) >>> 0;
@@ -41,12 +42,15 @@ const wordLe = (key: Uint8Array, at: number): number =>
 export function jhash(key: Uint8Array, initval: number): number {
   let length = key.length;
   const start = (JHASH_INITVAL + length + initval) >>> 0;
-  const s: State = [start, start, start];
+  const s = lanes;
+  s[0] = start;
+  s[1] = start;
+  s[2] = start;
   let k = 0;
   while (length > 12) {
-    s[0] = (s[0] + wordLe(key, k)) >>> 0;
-    s[1] = (s[1] + wordLe(key, k + 4)) >>> 0;
-    s[2] = (s[2] + wordLe(key, k + 8)) >>> 0;
+    s[0] += wordLe(key, k);
+    s[1] += wordLe(key, k + 4);
+    s[2] += wordLe(key, k + 8);
     mix(s);
     length -= 12;
     k += 12;
@@ -54,8 +58,7 @@ export function jhash(key: Uint8Array, initval: number): number {
   if (length === 0) return s[2];
   // The tail: byte i of the last block lands in word i/4 at bit 8*(i%4).
   for (let i = 0; i < length; i++) {
-    const lane = i >> 2;
-    s[lane] = (s[lane] + (key[k + i] << (8 * (i & 3)))) >>> 0;
+    s[i >> 2] += key[k + i] << (8 * (i & 3));
   }
   final(s);
   return s[2];

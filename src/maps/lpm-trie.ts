@@ -30,10 +30,14 @@ interface TrieNode {
   children: [TrieNode | undefined, TrieNode | undefined];
 }
 
+// A key as the program or user gave it: the data bits start after the prefixlen field
+// (no subarray is made for them: a typed-array view costs an allocation per lookup).
 interface LpmKey {
   prefixLength: number;
-  data: Uint8Array;
+  bytes: Uint8Array;
 }
+
+const KEY_DATA_BIT = LPM_PREFIXLEN_BYTES * 8;
 
 function bitAt(data: Uint8Array, index: number): 0 | 1 {
   return (data[index >> 3] >> (7 - (index & 7))) & 1 ? 1 : 0;
@@ -43,9 +47,12 @@ function bitAt(data: Uint8Array, index: number): 0 | 1 {
 function matchLength(node: TrieNode, key: LpmKey): number {
   const limit = Math.min(node.prefixLength, key.prefixLength);
   let bits = 0;
-  while (bits < limit && bitAt(node.data, bits) === bitAt(key.data, bits)) bits++;
+  while (bits < limit && bitAt(node.data, bits) === keyBit(key, bits)) bits++;
   return bits;
 }
+
+// Bit `index` of the key's data.
+const keyBit = (key: LpmKey, index: number): 0 | 1 => bitAt(key.bytes, KEY_DATA_BIT + index);
 
 export class LpmTrieMap extends MapBase implements SimMap {
   private root: TrieNode | undefined;
@@ -61,7 +68,7 @@ export class LpmTrieMap extends MapBase implements SimMap {
 
   private parse(key: Uint8Array | undefined): LpmKey {
     const bytes = this.keyOf(key);
-    return { prefixLength: readU32(bytes), data: bytes.subarray(LPM_PREFIXLEN_BYTES) };
+    return { prefixLength: readU32(bytes), bytes };
   }
 
   lookup(key: Uint8Array, _cpu: number): Uint8Array | undefined {
@@ -77,7 +84,7 @@ export class LpmTrieMap extends MapBase implements SimMap {
       }
       if (matched < node.prefixLength) break;
       if (node.value !== undefined) found = node;
-      node = node.children[bitAt(wanted.data, node.prefixLength)];
+      node = node.children[keyBit(wanted, node.prefixLength)];
     }
     return found?.value;
   }
@@ -96,7 +103,7 @@ export class LpmTrieMap extends MapBase implements SimMap {
     if (wanted.prefixLength > this.maxPrefixLength) return -Errno.EINVAL;
     const fresh: TrieNode = {
       prefixLength: wanted.prefixLength,
-      data: wanted.data.slice(),
+      data: wanted.bytes.slice(LPM_PREFIXLEN_BYTES),
       value: this.valueOf(value, this.def.valueSize).slice(),
       children: [undefined, undefined],
     };
@@ -109,7 +116,7 @@ export class LpmTrieMap extends MapBase implements SimMap {
       matched = matchLength(node, wanted);
       if (node.prefixLength !== matched || node.prefixLength === wanted.prefixLength) break;
       parent = node;
-      side = bitAt(wanted.data, node.prefixLength);
+      side = keyBit(wanted, node.prefixLength);
       node = node.children[side];
     }
     const attach = (replacement: TrieNode): void => {
@@ -141,7 +148,7 @@ export class LpmTrieMap extends MapBase implements SimMap {
       prefixLength: matched,
       data: node.data.slice(),
       value: undefined,
-      children: bitAt(wanted.data, matched) ? [node, fresh] : [fresh, node],
+      children: keyBit(wanted, matched) ? [node, fresh] : [fresh, node],
     };
     attach(intermediate);
     return 0;
@@ -163,7 +170,7 @@ export class LpmTrieMap extends MapBase implements SimMap {
       grandParent = parent;
       parentSide = side;
       parent = node;
-      side = bitAt(wanted.data, node.prefixLength);
+      side = keyBit(wanted, node.prefixLength);
       node = node.children[side];
     }
     if (node === undefined || node.prefixLength !== wanted.prefixLength || node.prefixLength !== matched || node.value === undefined) {
@@ -214,7 +221,7 @@ export class LpmTrieMap extends MapBase implements SimMap {
       stack.push(node);
       matched = matchLength(node, wanted);
       if (node.prefixLength !== matched || node.prefixLength === wanted.prefixLength) break;
-      node = node.children[bitAt(wanted.data, node.prefixLength)];
+      node = node.children[keyBit(wanted, node.prefixLength)];
     }
     if (node === undefined || node.prefixLength !== matched || node.value === undefined) return leftmost(this.root);
     let current = stack.pop() as TrieNode;

@@ -21,9 +21,17 @@ export class ValueSlots {
     this.bytes = bytes ?? new Uint8Array(this.slotBytes * this.cpus);
   }
 
+  // The same view object for a CPU on every call (made on first use: a typed-array view costs an allocation).
+  private readonly views: (Uint8Array | undefined)[] = [];
+
   view(cpu: number): Uint8Array {
-    const offset = this.perCpu ? cpu * this.slotBytes : 0;
-    return this.bytes.subarray(offset, offset + this.valueSize);
+    const slot = this.perCpu ? cpu : 0;
+    const known = this.views[slot];
+    if (known !== undefined) return known;
+    const offset = slot * this.slotBytes;
+    const made = this.bytes.subarray(offset, offset + this.valueSize);
+    if (slot < this.cpus) this.views[slot] = made;
+    return made;
   }
 
   // A program's write: value_size bytes of this CPU's slot.
