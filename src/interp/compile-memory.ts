@@ -247,6 +247,20 @@ export class MemoryPort {
     return refused === undefined;
   }
 
+  // The bytes of the region holding `length` readable bytes at (hi, lo), as the address space's
+  // view() would find them (same region, window and bounds), their offset in `bytesOffset`; undefined
+  // when the cache cannot prove the read (the caller then goes through the address space).
+  bytesOffset = 0;
+  readableBytes(hi: number, lo: number, length: number): Uint8Array | undefined {
+    const cached = this.slots[slotOf(hi)];
+    const entry = cached !== MISS && cached.segment === hi ? cached : this.fill(hi);
+    if (entry === undefined || entry.region === undefined) return undefined;
+    const offset = (lo >>> 0) - entry.baseLo;
+    if (!(offset >= entry.start && offset + length <= entry.end)) return undefined;
+    this.bytesOffset = offset;
+    return entry.region.bytes;
+  }
+
   // The entry of the plain region at a segment (a call frame's stack), which must exist.
   entryAt(segment: number): SegmentEntry {
     const cached = this.slots[slotOf(segment)];

@@ -7,6 +7,7 @@ import type { Program } from "../ebpf/instruction.ts";
 import type { HelperOutcome } from "../helpers/runtime.ts";
 import { MapType, type BpfMap } from "../maps/types.ts";
 import type { IndexedAddressSpace, MemoryPort, SegmentEntry } from "./compile-memory.ts";
+import { FastHelpers } from "./compile-helpers.ts";
 import { PAIR, bigToPair, pairToBig } from "./compile-u64.ts";
 import { memoryFault, type Fault } from "./fault.ts";
 import { MAX_CALL_FRAMES, STACK_BYTES, newStack, type Frame, type Machine } from "./machine.ts";
@@ -65,6 +66,7 @@ export class RunState {
   // Helpers and reference steps run so far: what remembered map-value addresses are checked against.
   private helperCalls = 0;
   private readonly valueAddresses = new Map<number, { readonly hi: number; readonly lo: number; readonly calls: number }>();
+  private readonly fastHelpers: FastHelpers;
 
   constructor(
     readonly machine: Machine,
@@ -73,6 +75,7 @@ export class RunState {
     private readonly compiledOf: (program: Program) => CompiledCode,
   ) {
     this.maps = machine.maps;
+    this.fastHelpers = new FastHelpers(machine, mem, this.R);
   }
 
   // The cache entry of the XDP packet frame (code compiled with verifier facts reaches it directly).
@@ -110,6 +113,8 @@ export class RunState {
     if (implementation === undefined) return this.reference(code, pc, depth);
     machine.steps = this.steps;
     this.helperCalls++;
+    // The common calls, answered without BigInt; they neither map nor move memory, so the cache stays as it is.
+    if (this.fastHelpers.call(id, implementation)) return this.resume(code, pc, pc, CALL_SET_R0);
     const R = this.R;
     const args = [this.argument(0), this.argument(1), this.argument(2), this.argument(3), this.argument(4)] as const;
     const outcome: HelperOutcome = implementation({ pc, id, args, machine });
