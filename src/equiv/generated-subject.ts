@@ -2,6 +2,7 @@
 // case's map state fills them), no tail calls, GPL.
 import { createMap } from "../maps/index.ts";
 import type { GeneratedProgram } from "./program-compile.ts";
+import { attachPerfReaders } from "./perf-readers.ts";
 import type { EquivSubject } from "./subject.ts";
 
 export function generatedSubject(program: GeneratedProgram): EquivSubject {
@@ -10,7 +11,7 @@ export function generatedSubject(program: GeneratedProgram): EquivSubject {
     insns: program.insns,
     functions: program.functions,
     mapDefs: program.mapDefs,
-    baseMaps: program.mapDefs.map((def) => createMap(def, { cpus: 1 })),
+    baseMaps: attachPerfReaders(program.mapDefs.map((def) => createMap(def, { cpus: 1 }))),
     baseWrites: [],
     tailCalls: new Map(),
     license: "GPL",

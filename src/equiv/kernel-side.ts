@@ -3,19 +3,24 @@
 // syscall in the same order as on the host, BPF_PROG_TEST_RUN on the packet,
 // and every map read back. Per-CPU maps compare as the sum over CPUs (the
 // host models one CPU, the kernel runs the test on whichever CPU it is on).
+// Events are read back: a perf buffer on every perf event array (the run
+// pinned to CPU 0, the host's CPU) and the pages of every ring buffer map
+// (kernel-events.ts says how they compare).
 // A program that reads the clock is run on the host at the readings taken
 // just before and after the test run, and the kernel must agree with one of
 // them except where the two host runs differ; a program that draws random
 // numbers is not compared with the kernel (its stream cannot be seeded).
 import { HelperId } from "../helpers/prototypes.ts";
 import { CALL, PseudoCall, type Program } from "../ebpf/index.ts";
-import { instantiateObject, isDumpableMapType, type KernelMap, type KernelProgram, type KernelSession, type MapDump as KernelDump } from "../kernel/index.ts";
+import { instantiateObject, isDumpableMapType, KernelError, type KernelMap, type KernelPerfBuffer, type KernelProgram, type KernelRingbuf, type KernelSession, type MapDump as KernelDump } from "../kernel/index.ts";
 import { MapType, mapTypeName, UpdateFlag, type MapDump } from "../maps/index.ts";
 import { compareOutcomes, type Difference } from "./compare.ts";
 import type { KernelSide } from "./case.ts";
 import { EquivInputError } from "./errors.ts";
 import { runHostSide, type RunEnvironment } from "./host-side.ts";
 import type { AppliedState } from "./map-state-arbitrary.ts";
+import { kernelComparable, kernelEventTexts } from "./kernel-events.ts";
+import { HOST_CPU } from "./perf-readers.ts";
 import type { CaseOutcome } from "./outcome.ts";
 import type { EquivSubject } from "./subject.ts";
 
@@ -49,24 +54,45 @@ export class KernelBackedSide implements KernelSide {
       return { differences: [] };
     }
     const loaded = this.load(subject);
+    const perf: KernelPerfBuffer[] = [];
+    const rings: KernelRingbuf[] = [];
     try {
+      for (const map of loaded.maps) {
+        if (map.def.type === MapType.PERF_EVENT_ARRAY) perf.push(this.k.openPerfBuffer(map));
+        else if (map.def.type === MapType.RINGBUF) rings.push(this.k.openRingbuf(map));
+      }
       this.write(subject, loaded, applied);
+      const testRun = () => this.k.testRunXdp(loaded.program, { packet, ingressIfindex: env.ingressIfindex });
       const beforeNs = process.hrtime.bigint();
-      const run = this.k.testRunXdp(loaded.program, { packet, ingressIfindex: env.ingressIfindex });
+      const run = perf.length > 0 ? this.onHostCpu(testRun) : testRun();
       const afterNs = process.hrtime.bigint();
-      const outcome: CaseOutcome = { side: "kernel", action: run.retval >>> 0, packet: run.packet, maps: this.read(loaded, host), events: [] };
-      // The kernel's events (perf, ring buffer) are not read back: compare the host's as they are.
-      const comparable = (o: CaseOutcome): CaseOutcome => ({ ...o, events: [], maps: o.maps.map(summedPerCpu) });
-      if (!callsHelper(programs, TIME_HELPERS)) return { outcome, differences: compareOutcomes(comparable(host), outcome) };
+      const ringRecords = new Map(rings.map((r) => [r.map, this.k.ringbufRecords(r)]));
+      const streams = { perf: perf.map((b) => ({ map: b.map.def.name, records: this.k.readPerfBuffer(b) })), ringbufs: rings.map((r) => ({ map: r.map.def.name, records: ringRecords.get(r.map) ?? [] })) };
+      const outcome: CaseOutcome = { side: "kernel", action: run.retval >>> 0, packet: run.packet, maps: this.read(loaded, host, ringRecords), events: kernelEventTexts(streams, host.events) };
+      const comparable = (o: CaseOutcome): CaseOutcome => ({ ...o, events: kernelComparable(o.events), maps: o.maps.map(summedPerCpu) });
+      if (!callsHelper(programs, TIME_HELPERS)) return { outcome, differences: compareOutcomes(comparable(host), comparable(outcome)) };
       const at = (ns: bigint): CaseOutcome => comparable(runHostSide(subject, packet, applied.maps, { ...env, clock: { ...env.clock, startNs: ns } }).outcome);
       const early = at(beforeNs);
       const late = at(afterNs);
-      const vsEarly = compareOutcomes(early, outcome);
-      if (vsEarly.length === 0 || compareOutcomes(late, outcome).length === 0) return { outcome, differences: [] };
+      const vsEarly = compareOutcomes(early, comparable(outcome));
+      if (vsEarly.length === 0 || compareOutcomes(late, comparable(outcome)).length === 0) return { outcome, differences: [] };
       const clockDependent = new Set(compareOutcomes(early, late).map((d) => d.where));
       return { outcome, differences: vsEarly.filter((d) => !clockDependent.has(d.where)) };
     } finally {
+      for (const b of perf) this.k.closePerfBuffer(b);
+      for (const r of rings) this.k.closeRingbuf(r);
       for (const h of loaded.handles) this.k.release(h);
+    }
+  }
+
+  // The test run on the host's CPU, so a perf output to an explicit slot lands where the host's does; where
+  // the thread may not run there, on any CPU (a BPF_F_CURRENT_CPU output still finds its reader).
+  private onHostCpu<T>(body: () => T): T {
+    try {
+      return this.k.onCpu(HOST_CPU, body);
+    } catch (error) {
+      if (error instanceof KernelError && error.command === "sched_setaffinity") return body();
+      throw error;
     }
   }
 
@@ -119,10 +145,13 @@ export class KernelBackedSide implements KernelSide {
     }
   }
 
-  // Each map as a src/maps dump; maps user space cannot read (or the host cannot compare) are taken from the host's outcome.
-  private read(loaded: Loaded, host: CaseOutcome): MapDump[] {
+  // Each map as a src/maps dump: ring buffers hold the records read from their pages; maps user space cannot
+  // read (or the host cannot compare) are taken from the host's outcome.
+  private read(loaded: Loaded, host: CaseOutcome, ringRecords: ReadonlyMap<KernelMap, readonly Uint8Array[]>): MapDump[] {
     return loaded.maps.map((map, i) => {
       const hostDump = host.maps[i];
+      const records = ringRecords.get(map);
+      if (records !== undefined && hostDump !== undefined) return { ...hostDump, records: records.map(hex) };
       const comparable = isDumpableMapType(map.def.type) && !FD_VALUED_TYPES.has(map.def.type);
       if (!comparable || hostDump === undefined || hostDump.values !== undefined || hostDump.records !== undefined) return hostDump;
       return kernelDump(map, this.k.dumpMap(map), hostDump);

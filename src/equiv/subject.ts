@@ -1,5 +1,6 @@
 // What the equivalence suite runs: one XDP program with its maps' definitions,
-// the initial state every case starts from (before the case's own edits) and
+// the initial state every case starts from (before the case's own edits, with
+// a reader on each perf event array: perf-readers.ts) and
 // the programs a tail call can reach. It comes from an ELF object, with the
 // --map files given or, for a sample program, the contents beside it in
 // programs/maps/<object>.<map>.json; or from the generated-program arbitrary.
@@ -13,6 +14,7 @@ import { readObjectFile } from "../oracle/run-object.ts";
 import type { RouteTable } from "../helpers/fib.ts";
 import { environmentRouteTable, type NetworkEnvironment } from "./environment.ts";
 import { EquivInputError } from "./errors.ts";
+import { attachPerfReaders } from "./perf-readers.ts";
 import type { StateWrite } from "./map-state-arbitrary.ts";
 
 export interface EquivSubject {
@@ -64,7 +66,7 @@ export function subjectFromObject(request: ObjectSubjectRequest): EquivSubject {
     functions: program.functions,
     ...(program.lineInfo ? { lineInfo: program.lineInfo } : {}),
     mapDefs: object.maps,
-    baseMaps: setup.maps,
+    baseMaps: attachPerfReaders(setup.maps),
     baseWrites: setup.writes,
     tailCalls: tailCallPrograms(object),
     license: object.license,
