@@ -20,6 +20,9 @@ export interface Handoff {
   readonly registers: Int32Array;
   readonly localMemory: Uint8Array;
   readonly localMemoryOffset: number;
+  // The carried bytes of the thread's scratch window (stack bytes that did not fit local memory), from scratchOffset.
+  readonly scratch?: Uint8Array;
+  readonly scratchOffset?: number;
 }
 
 // The live map value a NIC handle stands for, when the caller can tell (the functional runner can).
@@ -50,7 +53,9 @@ export function hostBuffer(packet: Uint8Array, data: number): XdpBuffer {
   return { frame, dataMeta: data, data, dataEnd: data + packet.length, hardEnd };
 }
 
-export function hostStart(image: NicImage, h: Handoff, seed: number, values?: ValueResolver): HostStart {
+// `random`: a seed, for a caller that restarts bpf_get_prandom_u32's stream per packet (the NIC's draws
+// are then skipped, as the packet counted them); or the stream itself, already past the NIC's draws.
+export function hostStart(image: NicImage, h: Handoff, random: number | RandomSource, values?: ValueResolver): HostStart {
   const cut = lmWord(h, HOST_CUT_SLOT);
   const exit = image.hostExits[cut];
   if (!exit) throw new Error(`the NIC left for the host through exit ${cut}, which the image does not have`);
@@ -90,13 +95,18 @@ export function hostStart(image: NicImage, h: Handoff, seed: number, values?: Va
   };
   const registers: (RegisterSeed | undefined)[] = [];
   for (const r of exit.registers) registers[r.reg] = translate(r.kind, (word(r.hi) << 32n) | word(r.lo));
-  // Live bytes of frame 0 come from the NIC's local memory; dead ones are never read and stay 0.
+  // Live bytes of frame 0 come from the NIC's local memory, or its scratch window for the frame's lowest
+  // frameHome.scratchBytes; dead ones are never read and stay 0.
   const stack = new Uint8Array(STACK_BYTES);
-  const frameStart = exit.frameTop - exit.frameBytes - h.localMemoryOffset;
+  const home = exit.frameHome;
+  const scratch = h.scratch ?? new Uint8Array(0);
   for (let i = 0; i < exit.frameBytes; i++) {
     const at = STACK_BYTES - exit.frameBytes + i;
-    const from = frameStart + i;
-    if (((exit.stackLive >> BigInt(at)) & 1n) !== 0n && from >= 0 && from < h.localMemory.length) stack[at] = h.localMemory[from];
+    if (((exit.stackLive >> BigInt(at)) & 1n) === 0n) continue;
+    const inScratch = i < home.scratchBytes;
+    const bytes = inScratch ? scratch : h.localMemory;
+    const from = inScratch ? home.scratchBase + i - (h.scratchOffset ?? 0) : home.lmBase + i - home.scratchBytes - h.localMemoryOffset;
+    if (from >= 0 && from < bytes.length) stack[at] = bytes[from];
   }
   const view = new DataView(stack.buffer);
   const stackValues: { offset: number; seed: RegisterSeed }[] = [];
@@ -104,8 +114,12 @@ export function hostStart(image: NicImage, h: Handoff, seed: number, values?: Va
     const at = STACK_BYTES + slot.offset;
     if (at >= 0 && at + 8 <= STACK_BYTES) stackValues.push({ offset: at, seed: translate(slot.kind, view.getBigUint64(at, true)) });
   }
+  return { exit, buffer, resume: { pc: exit.resumePc, registers, stack, stackValues }, random: typeof random === "number" ? pastNicDraws(image, h, random) : random };
+}
+
+function pastNicDraws(image: NicImage, h: Handoff, seed: number): RandomSource {
   const random = seededRandom(seed);
   const draws = image.countsRandomDraws ? lmWord(h, HOST_RANDOM_SLOT) : 0;
   for (let i = 0; i < draws; i++) random.nextU32();
-  return { exit, buffer, resume: { pc: exit.resumePc, registers, stack, stackValues }, random };
+  return random;
 }

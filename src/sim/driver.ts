@@ -7,7 +7,7 @@
 // at a time from the capture or the generator, and a packet is forgotten once
 // it has left the card and the host has run it. What is held at any time is the
 // packets in flight on the card, so memory stays flat however long the run.
-import { cyclesPerNs, loadImage, simulate, wireBytes, type HostStage, type NicImage, type PacketRecord, type Preset, type SimPacket, type SimResult } from "../../hw-model/index.ts";
+import { cyclesPerNs, loadImage, simulate, wireBytes, type HostStage, type LoadedImage, type NicImage, type PacketRecord, type Preset, type SimPacket, type SimResult } from "../../hw-model/index.ts";
 import type { SimMap } from "../maps/index.ts";
 import type { Equivalence, Mismatch, Simulation, TimelinePacket } from "../report/schema.ts";
 import { describePacket } from "../traffic/index.ts";
@@ -66,6 +66,8 @@ export interface DriverResult {
   readonly profiledPackets: number;
   // Bytes each placed map occupies in its memory unit at the end of the run (image order).
   readonly mapFootprints: readonly number[];
+  // Packets that left the NIC part for the host part (a partly offloaded program), of those the card ran.
+  readonly hostPartPackets: number;
 }
 
 interface WaitingPacket {
@@ -82,6 +84,7 @@ export function driveSimulation(setup: DriverSetup, traffic: Iterable<TrafficPac
   if (!(rateGbps > 0)) throw new SimInputError(`the line rate must be above 0 Gb/s, not ${rateGbps}.`);
   const ports = preset.ports.count;
   const loaded = loadImage(preset, setup.image);
+  const host = setup.host ? syncingHostStage(setup.host, loaded.maps) : undefined;
   const nicMapNames = setup.image.maps.map((p) => p.map.def.name);
   const reference = new HostReference(setup.reference);
   reference.reseed(setup.seed);
@@ -120,8 +123,10 @@ export function driveSimulation(setup: DriverSetup, traffic: Iterable<TrafficPac
     }
   };
 
+  let hostPartPackets = 0;
   const onPacket = (record: PacketRecord): void => {
     totals.notePacket(record, wireBytes(preset, record.bytes));
+    if (record.result?.outcome.kind === "host") hostPartPackets++;
     timeline.offer(record, waiting.get(record.id)?.index ?? record.id);
     finished.set(record.id, record);
     for (let next = finished.get(nextForHost); next !== undefined; next = finished.get(nextForHost)) {
@@ -146,7 +151,7 @@ export function driveSimulation(setup: DriverSetup, traffic: Iterable<TrafficPac
     seed: setup.seed,
     rateGbps,
     keepRecords: false,
-    ...(setup.host ? { host: setup.host } : {}),
+    ...(host ? { host } : {}),
     onPacket,
   });
   if (read === 0) throw new SimInputError("the traffic holds no packets.");
@@ -161,6 +166,20 @@ export function driveSimulation(setup: DriverSetup, traffic: Iterable<TrafficPac
     hits: reference.hits,
     profiledPackets: reference.profiledPackets,
     mapFootprints: loaded.maps.map((m) => m.footprintBytes()),
+    hostPartPackets,
+  };
+}
+
+// The host stage, followed by recounting the firmware's hash buckets of the maps it may have changed
+// (the NIC's next lookups must see the entries the host added or deleted).
+function syncingHostStage(stage: HostStage, runtimes: LoadedImage["maps"]): HostStage {
+  const hashed = runtimes.filter((m) => m.hashed);
+  return {
+    run(handoff) {
+      const result = stage.run(handoff);
+      for (const m of hashed) m.syncLayout();
+      return result;
+    },
   };
 }
 

@@ -3,13 +3,17 @@
 // the initial maps. It also counts how often each eBPF instruction runs over
 // the first packets, for the listing's hot instructions.
 import type { Program } from "../ebpf/instruction.ts";
-import { seededRandom } from "../helpers/runtime.ts";
+import { DEFAULT_CLOCK, seededRandom, type SimClock } from "../helpers/runtime.ts";
 import type { SimMap } from "../maps/index.ts";
 import { runXdp, type XdpRunResult } from "../xdp/index.ts";
 
 // The card's ports as the host numbers its network devices: port p is ifindex FIRST_PORT_IFINDEX + p
 // (ifindex 1 is the loopback device on Linux).
 export const FIRST_PORT_IFINDEX = 2;
+
+// bpf_ktime_get_ns and friends read one instant for the whole packet, wherever the call runs (the
+// reference, or a host stage resumed midway, which cannot know how many instructions came before).
+export const RUN_CLOCK: SimClock = { ...DEFAULT_CLOCK, nsPerInstruction: 0n };
 
 export interface HostReferenceSetup {
   readonly program: Program;
@@ -40,6 +44,7 @@ export class HostReference {
     return runXdp(this.setup.program, packet, this.setup.maps, {
       programs: this.setup.programs,
       random: this.random,
+      clock: RUN_CLOCK,
       rx: { ingressIfindex: FIRST_PORT_IFINDEX + port, rxQueueIndex: 0, egressIfindex: 0 },
       // The compiled tier gives the reference interpreter's results, faster; a profiled run needs the reference's per-instruction steps.
       tier: "compiled",

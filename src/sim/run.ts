@@ -5,12 +5,16 @@
 // owns it; this module only wires them (DESIGN.md, "The flow of one run").
 import { loadPreset, totalCores, type HostStage, type NicImage, type Preset } from "../../hw-model/index.ts";
 import type { BpfObject, BpfProgram } from "../elf/index.ts";
+import type { SimClock } from "../helpers/runtime.ts";
 import { cloneMaps, type SimMap } from "../maps/index.ts";
 import { createObjectMaps, loadMapFileContent, selectProgram, tailCallPrograms } from "../oracle/object-setup.ts";
 import { readObjectFile } from "../oracle/run-object.ts";
+import type { VerifierFacts } from "../offload/analysis.ts";
+import { factsFromVerifier } from "../offload/verifier-facts.ts";
 import type { OffloadSummary, RunResult } from "../report/schema.ts";
 import { verify } from "../verifier/index.ts";
 import { driveSimulation, type DriverResult } from "./driver.ts";
+import { RUN_CLOCK } from "./host-reference.ts";
 import { SimInputError } from "./errors.ts";
 import { programListing } from "./program-listing.ts";
 import { planAndGenerate } from "./offload-step.ts";
@@ -32,10 +36,12 @@ export interface RunRequest {
   // Port rate in Gb/s (default: the preset's).
   readonly lineRateGbps?: number;
   readonly check: boolean;
-  // Accept a partial offload (what the NIC cannot run stays on the host).
-  readonly partial: boolean;
+  // --partial: a corrupt or truncated capture ends the traffic where it breaks, instead of failing the run.
+  readonly partialCapture?: boolean;
   readonly seed?: number;
   readonly onProgress?: (packetsDone: number, packetsExpected: number | undefined) => void;
+  // Called when a --partial capture broke off: the reader's sentence, and the packets read before it.
+  readonly onCaptureBroken?: (problem: string, packetsRead: number) => void;
 }
 
 // A program the verifier refuses: it could not be loaded at all, so there is nothing to offload.
@@ -68,9 +74,11 @@ export interface OffloadRequest {
   // The NIC's maps, object order: the image's placements must hold these.
   readonly maps: readonly SimMap[];
   readonly cores: number;
-  readonly partial: boolean;
   // The host interpreter's profile of the first packets.
   readonly profile?: TrafficProfile;
+  readonly verifierFacts?: VerifierFacts;
+  // The clock the host part's helpers read (the host reference's).
+  readonly clock?: SimClock;
 }
 
 export interface PreparedRun {
@@ -81,6 +89,7 @@ export interface PreparedRun {
   readonly hostMaps: readonly SimMap[];
   readonly traffic: TrafficStream;
   readonly profile: TrafficProfile;
+  readonly verifierFacts: VerifierFacts;
 }
 
 // Everything that can fail on bad input, checked before any simulation starts.
@@ -109,17 +118,22 @@ export function prepareRun(request: RunRequest): PreparedRun {
     const where = e && e.llvmText ? ` at instruction ${e.pc} (${e.llvmText})` : e ? ` at instruction ${e.pc}` : "";
     throw new ProgramRejectedError(`${object.fileName}: the verifier rejects program ${program.name}${where}: ${e?.message ?? "rejected"}.`, { file: object.fileName, pc: e?.pc ?? 0 });
   }
-  const traffic = openTraffic(request.traffic, { ...(request.packetLimit === undefined ? {} : { packetLimit: request.packetLimit }), seed: request.seed ?? DEFAULT_SEED });
+  const traffic = openTraffic(request.traffic, {
+    ...(request.packetLimit === undefined ? {} : { packetLimit: request.packetLimit }),
+    seed: request.seed ?? DEFAULT_SEED,
+    partialCapture: request.partialCapture ?? false,
+    ...(request.onCaptureBroken ? { onCaptureBroken: request.onCaptureBroken } : {}),
+  });
   // The host's copy is taken before the NIC touches anything.
   const hostMaps = cloneMaps(setup.maps);
   const profile = profileTraffic(traffic, { program: program.insns, maps: hostMaps, programs: tailCallPrograms(object) }, PROFILE_PACKETS, preset.ports.count, request.seed ?? DEFAULT_SEED);
-  return { preset, object, program, nicMaps: setup.maps, hostMaps, traffic, profile };
+  return { preset, object, program, nicMaps: setup.maps, hostMaps, traffic, profile, verifierFacts: factsFromVerifier(verdict) };
 }
 
 export function runOffloadSim(request: RunRequest, offload: (r: OffloadRequest) => PlannedOffload = planAndGenerate): RunResult {
   const prepared = prepareRun(request);
   const { preset, object, program } = prepared;
-  const planned = offload({ preset, object, program, maps: prepared.nicMaps, cores: request.cores, partial: request.partial, profile: prepared.profile });
+  const planned = offload({ preset, object, program, maps: prepared.nicMaps, cores: request.cores, profile: prepared.profile, verifierFacts: prepared.verifierFacts, clock: RUN_CLOCK });
   const driver = driveSimulation(
     {
       preset,
@@ -155,7 +169,9 @@ export function assembleRunResult(request: RunRequest, prepared: PreparedRun, pl
       predictedCyclesPerPacket: s.predictedCyclesPerPacket,
       simulated: driver.stages[index] ?? { packets: 0, meanServiceNs: null, coreUtilization: 0, threadOccupancy: 0 },
     })),
-    hostPart: planned.hostPart ? { description: planned.hostPart.description, ebpfRange: planned.hostPart.ebpfRange ? [planned.hostPart.ebpfRange[0], planned.hostPart.ebpfRange[1]] : null } : null,
+    hostPart: planned.hostPart
+      ? { description: `${planned.hostPart.description}; ${hostShare(driver.hostPartPackets, driver.simulation.packets.offered)}`, ebpfRange: planned.hostPart.ebpfRange ? [planned.hostPart.ebpfRange[0], planned.hostPart.ebpfRange[1]] : null }
+      : null,
     maps: planned.image.maps.map((p, i) => ({ map: p.map.def.name, unit: p.unit, footprintBytes: Math.round(driver.mapFootprints[i] ?? 0) })),
     predicted: planned.predicted ? { ...planned.predicted } : null,
   };
@@ -172,7 +188,7 @@ export function assembleRunResult(request: RunRequest, prepared: PreparedRun, pl
       lineRateGbps: request.lineRateGbps ?? preset.ports.rateGbps,
       maps: [...(request.maps ?? [])].map((m) => ({ map: m.map, file: m.file })),
       check: request.check,
-      partial: request.partial,
+      partial: request.partialCapture ?? false,
       seed: request.seed ?? DEFAULT_SEED,
     },
     program: {
@@ -186,4 +202,10 @@ export function assembleRunResult(request: RunRequest, prepared: PreparedRun, pl
     simulation: driver.simulation,
     equivalence: driver.equivalence,
   };
+}
+
+// "120 of the 1,000 packets offered (12.0 %) went there in the simulation".
+function hostShare(hostPackets: number, offered: number): string {
+  const percent = offered > 0 ? ((100 * hostPackets) / offered).toFixed(1) : "0.0";
+  return `${hostPackets.toLocaleString("en-US")} of the ${offered.toLocaleString("en-US")} packets offered (${percent} %) went there in the simulation`;
 }

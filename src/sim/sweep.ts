@@ -16,7 +16,8 @@ import { runInWorkers } from "./worker-pool.ts";
 export const DEFAULT_SWEEP_PACKETS = 5_000;
 export const DEFAULT_SWEEP_SIZES: readonly number[] = [64];
 
-export interface SweepRequest extends Omit<RunRequest, "cores" | "traffic" | "packetLimit" | "onProgress"> {
+// Sweep traffic is generated, so there is no capture to read partly.
+export interface SweepRequest extends Omit<RunRequest, "cores" | "traffic" | "packetLimit" | "onProgress" | "partialCapture" | "onCaptureBroken"> {
   readonly cores: readonly number[];
   readonly frameSizes?: readonly number[];
   // A generator spec; its size= is replaced by each frame size.
@@ -66,7 +67,6 @@ export async function runSweep(request: SweepRequest): Promise<SweepResult> {
     ...(request.maps === undefined ? {} : { maps: request.maps }),
     ...(request.lineRateGbps === undefined ? {} : { lineRateGbps: request.lineRateGbps }),
     check: request.check,
-    partial: request.partial,
     seed: request.seed ?? DEFAULT_SEED,
     packetLimit: packets,
   };

@@ -7,9 +7,14 @@
 // the line rate (the card's capacity is the question; a traffic generator
 // replays a capture the same way). A spec that names its rate keeps its
 // timestamps, so the card sees exactly that offered load.
+//
+// A capture that breaks off (cut short, or corrupt from some record on) fails
+// the run with the reader's sentence; with --partial the traffic ends there
+// instead, and the caller hears where and after how many packets.
 import { SimInputError } from "./errors.ts";
 import {
   DEFAULT_SPEC,
+  PcapError,
   generateTraffic,
   openCaptureFile,
   parseTrafficSpec,
@@ -40,25 +45,31 @@ export interface TrafficOptions {
   readonly packetLimit?: number;
   // Overrides the spec's seed=.
   readonly seed?: number;
+  // --partial: a capture that breaks off ends the traffic there (onCaptureBroken hears of it, once).
+  readonly partialCapture?: boolean;
+  readonly onCaptureBroken?: (problem: string, packetsRead: number) => void;
 }
 
 export function openTraffic(choice: TrafficChoice, options: TrafficOptions = {}): TrafficStream {
   if (options.packetLimit !== undefined && !(Number.isSafeInteger(options.packetLimit) && options.packetLimit >= 1)) {
     throw new SimInputError(`--packets must be a whole number of at least 1, not ${options.packetLimit}.`);
   }
-  return choice.kind === "pcap" ? captureStream(choice.file, options.packetLimit) : generatorStream(choice.spec, options);
+  return choice.kind === "pcap" ? captureStream(choice.file, options) : generatorStream(choice.spec, options);
 }
 
-function captureStream(file: string, limit: number | undefined): TrafficStream {
-  // Opened here so a missing or malformed header is reported before the run starts.
-  const first = openCaptureFile(file);
+function captureStream(file: string, options: TrafficOptions): TrafficStream {
+  const limit = options.packetLimit;
+  const partial = options.partialCapture === true;
+  // Opened here so a missing or malformed header is reported before the run starts (with --partial, as no packets).
+  const first = openCaptureFile(file, { partial });
   let firstUse = true;
+  let told = false;
   const source: TrafficSource = { kind: "pcap", file, format: first.format ?? null, replay: "line-rate" };
   return {
     source,
     expectedPackets: undefined,
     *[Symbol.iterator]() {
-      const reader: CaptureReader = firstUse ? first : openCaptureFile(file);
+      const reader: CaptureReader = firstUse ? first : openCaptureFile(file, { partial });
       firstUse = false;
       let n = 0;
       try {
@@ -67,10 +78,18 @@ function captureStream(file: string, limit: number | undefined): TrafficStream {
           n++;
           yield { data: packet.data, arrivalNs: undefined };
         }
+      } catch (error) {
+        if (error instanceof PcapError) throw new SimInputError(`${error.message.replace(/\.$/, "")}; --partial uses the ${n} packet${n === 1 ? "" : "s"} before it.`, error.position);
+        throw error;
       } finally {
         reader.close();
       }
-      if (n === 0) throw new SimInputError(`${file}: the capture holds no packets.`, { file });
+      const broken = reader.error;
+      if (n === 0) throw new SimInputError(`${file}: the capture holds no packets${broken ? ` before it breaks off (${broken.message.replace(/^.*?: /, "").replace(/\.$/, "")})` : ""}.`, { file });
+      if (broken && !told && (limit === undefined || n < limit)) {
+        told = true;
+        options.onCaptureBroken?.(broken.message, n);
+      }
     },
   };
 }
@@ -97,3 +116,4 @@ function generatorStream(text: string, options: TrafficOptions): TrafficStream {
     },
   };
 }
+

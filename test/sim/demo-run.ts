@@ -32,7 +32,7 @@ export function demoRun(options: DemoOptions = {}): RunResult {
   const program = { name: "proto_count", section: "xdp", type: "xdp", insns, lineInfo: [] } as unknown as BpfProgram;
   const object = { fileName: "proto-count.o", programs: [program], maps: [counters.def] } as unknown as BpfObject;
   const traffic = openTraffic({ kind: "generator", spec: options.spec ?? "mix=udp:1,tcp:1 flows=64 size=64" }, { packetLimit: options.packets ?? 4000 });
-  const request: RunRequest = { objectFile: "proto-count.o", cores: coreCount, traffic: { kind: "generator", spec: options.spec ?? "" }, check: options.check ?? true, partial: false };
+  const request: RunRequest = { objectFile: "proto-count.o", cores: coreCount, traffic: { kind: "generator", spec: options.spec ?? "" }, check: options.check ?? true };
   const preparedWithoutProfile = { preset, object, program, nicMaps: [counters], hostMaps: [hostCounters], traffic };
   const planned: PlannedOffload = {
     status: "full",
@@ -54,6 +54,6 @@ export function demoRun(options: DemoOptions = {}): RunResult {
   };
   const driven = driveSimulation(setup, traffic);
   // The driver profiled the first packets itself: the listing shows that profile.
-  const prepared: PreparedRun = { ...preparedWithoutProfile, profile: { hits: driven.hits, packets: driven.profiledPackets, meanFrameBytes: 0 } };
+  const prepared: PreparedRun = { ...preparedWithoutProfile, profile: { hits: driven.hits, packets: driven.profiledPackets, meanFrameBytes: 0 }, verifierFacts: { scalarAt: () => undefined } };
   return assembleRunResult(request, prepared, planned, driven);
 }

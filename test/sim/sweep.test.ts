@@ -58,7 +58,7 @@ describe("scaling analysis", () => {
 
 describe("sweep", () => {
   it("runs the grid in two worker threads and reads the curves", async () => {
-    const result = await runSweep({ objectFile: "proto-count.o", cores: [1, 2, 4], frameSizes: [64, 512], spec: "mix=udp:1,tcp:1 flows=16", packets: 400, check: true, partial: false, workers: 2, pointModule: demoPoint });
+    const result = await runSweep({ objectFile: "proto-count.o", cores: [1, 2, 4], frameSizes: [64, 512], spec: "mix=udp:1,tcp:1 flows=16", packets: 400, check: true, workers: 2, pointModule: demoPoint });
     expect(result.input.workers).toBe(2);
     expect(result.points.map((p) => [p.frameBytes, p.cores])).toEqual([[64, 1], [64, 2], [64, 4], [512, 1], [512, 2], [512, 4]]);
     expect(result.points.every((p) => p.equivalence === "identical")).toBe(true);
@@ -69,7 +69,7 @@ describe("sweep", () => {
   });
 
   it("gives the same points in one thread as in workers", async () => {
-    const request = { objectFile: "proto-count.o", cores: [1, 2], frameSizes: [64], spec: "udp", packets: 300, check: false, partial: false, pointModule: demoPoint };
+    const request = { objectFile: "proto-count.o", cores: [1, 2], frameSizes: [64], spec: "udp", packets: 300, check: false, pointModule: demoPoint };
     const one = await runSweep({ ...request, workers: 1 });
     const two = await runSweep({ ...request, workers: 2 });
     expect(one.points).toEqual(two.points);

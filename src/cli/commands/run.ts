@@ -1,8 +1,10 @@
 // `offload-sim run prog.o --cores 8 [...]`: verify, plan, generate, simulate
 // the offload on the NIC model while the host interpreter runs the same
 // packets, and print the summary (and write JSON / HTML / markdown reports).
-// Exit 0 when every packet and the final maps are identical, 1 on a mismatch
-// or when the program cannot be offloaded (without --partial), 2 on bad input.
+// A partly offloadable program runs its NIC part on the card and the rest on
+// the host stage. Exit 0 when every packet and the final maps are identical,
+// 1 on a mismatch or when nothing of the program can run on the card, 2 on
+// bad input.
 import { writeFileSync } from "node:fs";
 import type { CommandModule } from "yargs";
 import { runReport } from "../../report/build.ts";
@@ -34,7 +36,7 @@ interface RunArgs {
   seed: number;
 }
 
-// Exit status when the answer is "no": a mismatch, or a program that cannot be offloaded.
+// Exit status when the answer is "no": a mismatch, or a program the card can run nothing of.
 const EXIT_NO = 1;
 
 export function parseMapFlags(values: readonly string[] | undefined): { map: string; file: string }[] {
@@ -68,7 +70,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .option("html", { type: "string", describe: "write a self-contained HTML report to this file" })
       .option("md", { type: "string", describe: "write a markdown report to this file" })
       .option("check", { type: "boolean", default: true, describe: "compare every packet and the final maps with the host interpreter (--no-check skips it)" })
-      .option("partial", { type: "boolean", default: false, describe: "accept a partial offload: what the NIC cannot run stays on the host" })
+      .option("partial", { type: "boolean", default: false, describe: "a capture that is cut short or corrupt: run the packets before the break instead of failing" })
       .option("seed", { type: "number", default: 1, describe: "random seed of the generator and of bpf_get_prandom_u32" }),
   handler: (args) => {
     const progress = createProgress(process.stderr, "simulating");
@@ -84,9 +86,13 @@ export const runCommand: CommandModule<object, RunArgs> = {
         maps: parseMapFlags(args.map),
         ...(args["line-rate"] === undefined ? {} : { lineRateGbps: parseLineRate(args["line-rate"]) }),
         check: args.check,
-        partial: args.partial,
+        partialCapture: args.partial,
         seed: args.seed,
         onProgress: (done, expected) => progress.update(done, expected),
+        onCaptureBroken: (problem, packetsRead) => {
+          progress.finish();
+          process.stderr.write(`offload-sim: ${problem.replace(/\.$/, "")}; --partial: using the ${packetsRead} packet${packetsRead === 1 ? "" : "s"} before it.\n`);
+        },
       });
     } catch (error) {
       progress.finish();

@@ -28,7 +28,6 @@ interface SweepArgs {
   html?: string;
   md?: string;
   check: boolean;
-  partial: boolean;
   seed: number;
   workers?: number;
 }
@@ -55,7 +54,6 @@ export const sweepCommand: CommandModule<object, SweepArgs> = {
       .option("html", { type: "string", describe: "write a self-contained HTML report to this file" })
       .option("md", { type: "string", describe: "write a markdown report to this file" })
       .option("check", { type: "boolean", default: true, describe: "compare each point with the host interpreter (--no-check skips it)" })
-      .option("partial", { type: "boolean", default: false, describe: "accept a partial offload" })
       .option("seed", { type: "number", default: 1, describe: "random seed" })
       .option("workers", { type: "number", describe: "worker threads (default: one per CPU)" }),
   handler: async (args) => {
@@ -73,7 +71,6 @@ export const sweepCommand: CommandModule<object, SweepArgs> = {
       maps: parseMapFlags(args.map),
       ...(args["line-rate"] === undefined ? {} : { lineRateGbps: parseLineRate(args["line-rate"]) }),
       check: args.check,
-      partial: args.partial,
       seed: args.seed,
       ...(args.workers === undefined ? {} : { workers: args.workers }),
       onPoint: (done, total) => progress.update(done, total),
