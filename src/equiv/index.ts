@@ -65,6 +65,8 @@ export interface EquivReport {
   readonly kernel: boolean;
   // The command that replays a counterexample, up to --replay.
   readonly replayPrefix: string;
+  // With --kernel: cases the kernel side left out, and why (a program drawing random numbers).
+  readonly kernelSkipped?: ReadonlyMap<string, number>;
 }
 
 export function freshSeed(): number {
@@ -101,6 +103,7 @@ export async function runEquivalence(request: EquivRequest): Promise<EquivReport
       ...(request.shrink === undefined ? {} : { shrink: request.shrink }),
       ...(request.shrinkBudgetMs === undefined ? {} : { shrinkBudgetMs: request.shrinkBudgetMs }),
     });
+  let kernelSkipped: ReadonlyMap<string, number> | undefined;
   const sides = async (): Promise<SuiteResult> => {
     if (!kernel) return suite();
     const availability = kernelOracleAvailability();
@@ -108,13 +111,18 @@ export async function runEquivalence(request: EquivRequest): Promise<EquivReport
     // A fresh network namespace, holding the environment (or nothing): the kernel's fib lookups and devmaps see only it.
     const namespace = enterFreshNetworkNamespace(environmentCommands(request.environment ?? EMPTY_ENVIRONMENT));
     try {
-      return await withKernel((k) => suite(new KernelBackedSide(k)));
+      return await withKernel((k) => {
+        const side = new KernelBackedSide(k);
+        kernelSkipped = side.skipped;
+        return suite(side);
+      });
     } finally {
       namespace.leave();
     }
   };
   try {
-    return { label, result: await sides(), preset, cores, kernel, replayPrefix };
+    const result = await sides();
+    return { label, result, preset, cores, kernel, replayPrefix, ...(kernelSkipped && kernelSkipped.size > 0 ? { kernelSkipped } : {}) };
   } finally {
     if (backend instanceof OffloadBackend && request.backend === undefined) backend.close();
   }
@@ -128,6 +136,7 @@ export function formatEquivReport(report: EquivReport): string {
   return [
     `${report.label}: ${sides} agree on all ${r.casesRun} cases (seed ${r.seed}, cores ${report.cores.join(",")}).`,
     ...(r.casesOnNic < r.casesRun ? [`  ${r.casesOnNic} of them ran on the NIC; the plan refused the others:`, ...refused] : []),
+    ...[...(report.kernelSkipped ?? [])].map(([why, n]) => `  ${n} case${n === 1 ? "" : "s"} not compared with the kernel: ${why}`),
   ].join("\n") + "\n";
 }
 
@@ -155,6 +164,7 @@ export function equivReportJson(report: EquivReport): Record<string, unknown> {
     casesRun: r.casesRun,
     casesOnNic: r.casesOnNic,
     refusals: Object.fromEntries(r.refusals),
+    kernelSkipped: Object.fromEntries(report.kernelSkipped ?? []),
     agreed: r.agreed,
     counterexample:
       cx && failing
