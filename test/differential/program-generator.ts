@@ -256,8 +256,9 @@ class Renderer {
       case "atomic": {
         const { reg, off } = memoryOffset(step.base, step.size, step.slot, this.frame);
         this.emit(insn(Class.STX | Mode.ATOMIC | SIZE_CODE[step.size], reg, step.reg, off, ATOMIC_CODE[step.op]));
-        // The x86-64 kernel was seen to keep r0's upper half after a successful 32-bit cmpxchg
-        // inside a subprogram (docs/kernel.md, Exclusions): zero-extend explicitly, as the RFC's result is.
+        // On x86-64 the kernel keeps r0's upper half after a successful 32-bit cmpxchg on a path its
+        // verifier prunes (a kernel bug, docs/kernel.md, Exclusions): `w0 = w0`, an ALU32 move the JIT
+        // zero-extends by itself, gives the RFC's result on every path.
         if (step.op === "cmpxchg" && step.size === "w") this.emit(insn(Class.ALU | Source.X | AluOp.MOV, 0, 0));
         return;
       }
