@@ -2,15 +2,21 @@
 // (one frame size, increasing core counts): the first step that gains less
 // than a quarter of what proportional scaling would, and the bottleneck of
 // the larger point of that step, sharpened by what the plan did (a saturated
-// stage that the plan did not give more cores cannot be replicated).
+// stage that the plan did not give more cores cannot be replicated). A point
+// that already carries the line rate is limited by the wire, whatever unit
+// on the card is busiest.
 import type { Scaling, SweepPoint } from "../report/schema.ts";
-import { SATURATED } from "./bottleneck.ts";
+import { AT_LINE_RATE, SATURATED } from "./bottleneck.ts";
 
 // A step from c to c' cores "scales" when throughput grows by at least this share of c'/c - 1.
 export const SCALING_EFFICIENCY = 0.25;
 
 const mpps = (x: number): string => `${x.toFixed(2)} Mpps`;
 const percent = (u: number): string => `${Math.round(u * 100)} %`;
+
+// The point's throughput is the line rate for its frame size (within AT_LINE_RATE).
+const atLineRate = (p: SweepPoint): boolean => p.lineRateMpps > 0 && p.mpps >= AT_LINE_RATE * p.lineRateMpps;
+const lineRateClause = (p: SweepPoint, frameBytes: number): string => `the line rate (${mpps(p.lineRateMpps)} for ${frameBytes}-byte frames)`;
 
 export function analyseScaling(frameBytes: number, unsorted: readonly SweepPoint[]): Scaling {
   const points = [...unsorted].sort((a, b) => a.cores - b.cores);
@@ -27,16 +33,22 @@ export function analyseScaling(frameBytes: number, unsorted: readonly SweepPoint
   const speedup = first.mpps > 0 ? last.mpps / first.mpps : 0;
   const range = points.length > 1 ? ` from ${mpps(first.mpps)} at ${first.cores} core${first.cores === 1 ? "" : "s"} to ${mpps(last.mpps)} at ${last.cores} (${speedup.toFixed(1)}x for ${(last.cores / first.cores).toFixed(0)}x the cores)` : ` (${mpps(first.mpps)} at ${first.cores} cores)`;
   const lowerFirst = (text: string): string => text.charAt(0).toLowerCase() + text.slice(1);
-  const limitNote = last.bottleneck.kind === "none" ? "." : `; at ${last.cores} cores, ${lowerFirst(last.bottleneck.sentence)}`;
-  return { frameBytes, stopsAtCores: null, limit: "none", sentence: `Scales over the whole range${range}${limitNote}` };
+  const limitNote = atLineRate(last)
+    ? `; at ${last.cores} cores it runs at ${lineRateClause(last, frameBytes)}: the wire is the bottleneck, and more cores cannot help.`
+    : last.bottleneck.kind === "none"
+      ? "."
+      : `; at ${last.cores} cores, ${lowerFirst(last.bottleneck.sentence)}`;
+  return { frameBytes, stopsAtCores: null, limit: atLineRate(last) ? "line-rate" : "none", sentence: `Scales over the whole range${range}${limitNote}` };
 }
 
 function stopped(frameBytes: number, a: SweepPoint, b: SweepPoint): Scaling {
   const head = `Stops scaling at ${a.cores} core${a.cores === 1 ? "" : "s"} (${mpps(a.mpps)}; ${mpps(b.mpps)} at ${b.cores})`;
   const bn = b.bottleneck;
+  // At the line rate the wire is the bottleneck, even when a unit on the card is also busy.
+  if (bn.kind === "line-rate" || atLineRate(a) || atLineRate(b)) {
+    return { frameBytes, stopsAtCores: a.cores, limit: "line-rate", sentence: `${head}: it has reached ${lineRateClause(b, frameBytes)}, so the wire is the bottleneck and more cores cannot help.` };
+  }
   switch (bn.kind) {
-    case "line-rate":
-      return { frameBytes, stopsAtCores: a.cores, limit: "line-rate", sentence: `${head}: it has reached the line rate (${mpps(b.lineRateMpps)} for ${frameBytes}-byte frames), so more cores cannot help.` };
     case "egress":
       return { frameBytes, stopsAtCores: a.cores, limit: "line-rate", sentence: `${head}: the egress ports are busy ${percent(bn.utilization)}, the line rate is the limit.` };
     case "memory-unit":

@@ -41,6 +41,21 @@ describe("scaling analysis", () => {
     expect(s.sentence).toContain("line rate (74.40 Mpps for 64-byte frames)");
   });
 
+  it("blames the wire, not the busiest unit, once a point carries the line rate", () => {
+    // 74.0 Mpps is 99.5 % of two 25 Gb/s ports of 64-byte frames (74.40 Mpps, IEEE 802.3 wire time of 84 bytes).
+    const s = analyseScaling(64, [point(4, 74.0, { kind: "memory-unit", resource: "emem0", utilization: 0.93 }), point(8, 74.3, { kind: "memory-unit", resource: "emem0", utilization: 0.95 })]);
+    expect(s).toMatchObject({ stopsAtCores: 4, limit: "line-rate" });
+    expect(s.sentence).toContain("line rate (74.40 Mpps for 64-byte frames), so the wire is the bottleneck and more cores cannot help");
+    expect(s.sentence).not.toContain("emem0");
+  });
+
+  it("says a curve that scales up to the line rate ends at the wire", () => {
+    const s = analyseScaling(64, [point(1, 18.6, {}), point(2, 37.2, {}), point(4, 74.3, { kind: "stage-threads", resource: "stage 0 threads", utilization: 0.97, sentence: "Every thread of stage 0 is busy." })]);
+    expect(s).toMatchObject({ stopsAtCores: null, limit: "line-rate" });
+    expect(s.sentence).toContain("at 4 cores it runs at the line rate (74.40 Mpps for 64-byte frames): the wire is the bottleneck, and more cores cannot help.");
+    expect(s.sentence).not.toContain("thread");
+  });
+
   it("blames a saturated memory unit", () => {
     const s = analyseScaling(64, [point(4, 20, {}), point(8, 21, { kind: "memory-unit", resource: "emem0", utilization: 0.97 })]);
     expect(s).toMatchObject({ stopsAtCores: 4, limit: "memory-unit" });
