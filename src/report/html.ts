@@ -7,8 +7,9 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { chartData } from "./chart-data.ts";
-import { formatCoreSet, formatCount, formatGbps, formatMpps, formatNs, formatPercent, formatRange } from "./format.ts";
+import { formatCount, formatGbps, formatMpps, formatNs, formatPercent } from "./format.ts";
 import type { Equivalence, Report, RunResult, SweepResult } from "./schema.ts";
+import { STAGE_HEADER, stageCells } from "./stage-table.ts";
 import { equivalenceSentence } from "./terminal.ts";
 
 const require = createRequire(import.meta.url);
@@ -99,19 +100,12 @@ ${chartCard("chart-timeline", "A few packets through the stages", true)}
 </div>`);
   parts.push(`<section class="card wide"><h2>Stages</h2>${table(
     "stage-table",
-    ["stage", "cores", "eBPF insns", "microcode", "handover", "predicted", "service", "cores busy", "threads busy", "packets"],
-    offload.stages.map((s) => [
-      `${s.index} ${s.name}`,
-      formatCoreSet(s.cores),
-      formatRange(s.ebpfRange),
-      String(s.microcodeInstructions),
-      `${s.handoverBytes} B`,
-      s.predictedCyclesPerPacket === null ? "-" : `${Math.round(s.predictedCyclesPerPacket)} cyc`,
-      formatNs(s.simulated.meanServiceNs),
-      formatPercent(s.simulated.coreUtilization),
-      formatPercent(s.simulated.threadOccupancy),
-      formatCount(s.simulated.packets),
-    ]),
+    // The shared columns, index and name in one cell, and the packets each stage saw.
+    ["stage", ...STAGE_HEADER.slice(2), "packets"],
+    offload.stages.map((s) => {
+      const [index, name, ...rest] = stageCells(s);
+      return [`${index} ${name}`, ...rest, formatCount(s.simulated.packets)];
+    }),
   )}${offload.hostPart ? `<p>Host: ${escapeHtml(offload.hostPart.description)}</p>` : ""}${offload.maps.length ? `<p class="muted">Maps: ${escapeHtml(offload.maps.map((m) => `${m.map} in ${m.unit} (${formatCount(m.footprintBytes)} B)`).join(", "))}</p>` : ""}</section>`);
   parts.push(`<div class="grid">
 <section class="card"><h2>Traffic</h2><p>${escapeHtml(`${formatCount(sim.packets.offered)} packets, ${traffic}, ${input.traffic.replay === "line-rate" ? "back to back at the line rate" : "at their own timestamps"}; offered ${formatMpps(sim.offeredMpps)}.`)}</p>

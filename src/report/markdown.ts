@@ -1,7 +1,8 @@
 // The markdown view of a report: the same figures as the terminal summary,
 // as headings and tables to paste into an issue or a review.
-import { formatCoreSet, formatCount, formatGbps, formatMpps, formatNs, formatPercent, formatRange } from "./format.ts";
+import { formatCount, formatGbps, formatMpps, formatNs, formatPercent } from "./format.ts";
 import type { Report, RunResult, SweepResult } from "./schema.ts";
+import { STAGE_HEADER, stageCells } from "./stage-table.ts";
 import { equivalenceSentence } from "./terminal.ts";
 
 export function renderMarkdown(report: Report): string {
@@ -37,21 +38,7 @@ function runMarkdown(run: RunResult): string[] {
   );
   lines.push("## Stages", "");
   lines.push(
-    ...mdTable(
-      ["#", "name", "cores", "eBPF", "microcode", "handover", "predicted", "service", "cores busy", "threads busy"],
-      offload.stages.map((s) => [
-        String(s.index),
-        s.name,
-        formatCoreSet(s.cores),
-        formatRange(s.ebpfRange),
-        String(s.microcodeInstructions),
-        `${s.handoverBytes} B`,
-        s.predictedCyclesPerPacket === null ? "-" : `${Math.round(s.predictedCyclesPerPacket)} cycles`,
-        formatNs(s.simulated.meanServiceNs),
-        formatPercent(s.simulated.coreUtilization),
-        formatPercent(s.simulated.threadOccupancy),
-      ]),
-    ),
+    ...mdTable(STAGE_HEADER, offload.stages.map(stageCells)),
     "",
   );
   if (offload.hostPart) lines.push(`On the host: ${offload.hostPart.description}.`, "");

@@ -1,8 +1,9 @@
 // The terminal summary of a run or a sweep: what a user reads first. Every
 // figure comes from the report (schema.ts); nothing is computed here beyond
 // formatting. Colour only when asked (the CLI asks when stdout is a TTY).
-import { formatCoreSet, formatCount, formatGbps, formatMpps, formatNs, formatPercent, formatRange, table } from "./format.ts";
+import { formatCount, formatGbps, formatMpps, formatNs, formatPercent, formatRange, table } from "./format.ts";
 import type { Equivalence, Report, RunResult, SweepResult } from "./schema.ts";
+import { STAGE_HEADER, stageCells } from "./stage-table.ts";
 
 export interface TerminalOptions {
   readonly color?: boolean;
@@ -54,21 +55,7 @@ function runLines(run: RunResult, paint: Paint): string[] {
   lines.push("");
   lines.push(paint.bold("Stages"));
   lines.push(
-    ...table(
-      ["#", "name", "cores", "eBPF insns", "microcode", "handover", "predicted", "service", "cores busy", "threads busy"],
-      offload.stages.map((s) => [
-        String(s.index),
-        s.name,
-        formatCoreSet(s.cores),
-        formatRange(s.ebpfRange),
-        String(s.microcodeInstructions),
-        `${s.handoverBytes} B`,
-        s.predictedCyclesPerPacket === null ? "-" : `${Math.round(s.predictedCyclesPerPacket)} cyc`,
-        formatNs(s.simulated.meanServiceNs),
-        formatPercent(s.simulated.coreUtilization),
-        formatPercent(s.simulated.threadOccupancy),
-      ]),
-    ),
+    ...table(STAGE_HEADER, offload.stages.map(stageCells)),
   );
   if (offload.hostPart) lines.push(`  host: ${offload.hostPart.description}${offload.hostPart.ebpfRange ? ` (eBPF ${formatRange(offload.hostPart.ebpfRange)})` : ""}`);
   lines.push("");
