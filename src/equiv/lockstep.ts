@@ -110,15 +110,18 @@ export function firstDivergence(insns: Program, hostSteps: readonly TraceStep[],
     // The NIC's last group hands this instruction to the host part, which runs it: nothing to compare on the NIC.
     if (g === groups.length - 1 && handedToHostAt === group.ebpfPc) return { kind: "none", rows: window(rows), handedToHostAt };
     // The compiler may finish a result in the next instruction's code (a multiply's high word read later).
-    const inRegisters = new Set([...held.values(), ...(groups[g + 1]?.steps ?? []).flatMap((s) => s.writes.map(writeValue))]);
+    const writtenHere = new Set([...group.steps, ...(groups[g + 1]?.steps ?? [])].flatMap((s) => s.writes.map(writeValue)));
+    const inRegisters = new Set([...held.values(), ...writtenHere]);
+    // The low word of a result this microcode computes must be among its writes; one that writes nothing only renamed a register.
+    const lowWords = group.steps.some((s) => s.writes.length > 0) ? writtenHere : inRegisters;
     for (const change of hostChanges(hostSteps, i)) {
       if (looksLikePointer(change.value)) continue;
-      // Each changed half of the host's new value must sit in some NIC register (written here, kept from before, or written next).
+      // A changed high word may also sit in a register kept from before (an operand's high word passed through).
       // A half the compiler knows without a register is not asked for: a zero, or a high half that is the low half's sign.
       const before = hostSteps[i].regs[change.reg];
       const loNeeded = BigInt.asUintN(32, before) !== BigInt.asUintN(32, change.value) && BigInt.asUintN(32, change.value) !== 0n;
       const hiNeeded = BigInt.asUintN(32, before >> 32n) !== BigInt.asUintN(32, change.value >> 32n) && !impliedHigh(change.value);
-      if ((loNeeded && !inRegisters.has(hex32(change.value))) || (hiNeeded && !inRegisters.has(hex32(change.value >> 32n)))) {
+      if ((loNeeded && !lowWords.has(hex32(change.value))) || (hiNeeded && !inRegisters.has(hex32(change.value >> 32n)))) {
         return { kind: "value", rows: window(rows), register: `r${change.reg}` };
       }
     }
