@@ -17,24 +17,45 @@ import { kernelAvailable } from "../kernel/kernel-gate.ts";
 import { frame, handObject, le } from "./hand-object.ts";
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString("hex");
+// The type of the values an arbitrary draws.
+type ValueOf<A> = A extends fc.Arbitrary<infer T> ? T : never;
 
 async function expectAgreement(object: BpfObject, packets: readonly TestPacket[], maps: readonly MapSource[] = []): Promise<void> {
   const report = await withKernel((k) => kernelCheck(k, { object, maps, packets, traceSteps: 40 }));
   expect(report.kind, `${formatKernelCheck(report, object.fileName)}\nprogram:\n${listing(object.programs[0].insns)}`).toBe("agree");
 }
 
+interface SequenceSettings {
+  // Packets in one sequence, at most.
+  readonly maxPackets: number;
+  readonly numRuns: number;
+  readonly maps?: readonly MapSource[];
+}
+
+// fast-check draws sequences of cases, each case one packet: the kernel and the interpreter
+// must agree on every packet of a sequence, run in order on the same maps.
+async function expectAgreementOnSequences<Case>(object: BpfObject, caseArb: fc.Arbitrary<Case>, toPacket: (c: Case) => TestPacket, settings: SequenceSettings): Promise<void> {
+  await fc.assert(
+    fc.asyncProperty(fc.array(caseArb, { minLength: 1, maxLength: settings.maxPackets }), async (cases) => expectAgreement(object, cases.map(toPacket), settings.maps)),
+    { numRuns: settings.numRuns },
+  );
+}
+
+// The programs' prologue: r1 = data, r2 = data_end; XDP_PASS (at `out`) unless the packet holds `bytes` bytes.
+const packetHolds = (bytes: number): string => `
+  r2 = *(u32 *)(r1 + 4)
+  r1 = *(u32 *)(r1 + 0)
+  r3 = r1
+  r3 += ${bytes}
+  r0 = 2
+  if r3 > r2 goto out`;
+
 // ---- map update flags, errnos, LRU eviction, LPM matches ----
 
 // Packet after the Ethernet header: op (0 update, 1 delete, 2 lookup) at 14, key at 16 (8 bytes),
 // value at 24, flags at 32. Returns the helper's result; a lookup returns the value's low 32 bits or 0xdead.
 const MAP_OPS = `
-  r6 = r1
-  r2 = *(u32 *)(r6 + 4)
-  r1 = *(u32 *)(r6 + 0)
-  r3 = r1
-  r3 += 40
-  r0 = 2
-  if r3 > r2 goto out
+  r6 = r1${packetHolds(40)}
   r7 = *(u8 *)(r1 + 14)
   r3 = *(u64 *)(r1 + 16)
   *(u64 *)(r10 - 8) = r3
@@ -84,10 +105,8 @@ function mapOpPacket(op: MapOp, keyBytes: number): TestPacket {
 // Flags: BPF_ANY, BPF_NOEXIST, BPF_EXIST, both (invalid), BPF_F_LOCK (no spin lock: invalid), other bits.
 const flagsArb = fc.oneof({ arbitrary: fc.constantFrom(0n, 1n, 2n), weight: 6 }, { arbitrary: fc.constantFrom(3n, 4n, 5n, 8n, 1n << 32n), weight: 1 });
 
-function mapOps(keys: fc.Arbitrary<bigint>, count: number): fc.Arbitrary<MapOp[]> {
-  const op = fc.record({ op: fc.constantFrom<0 | 1 | 2>(0, 0, 0, 1, 2, 2), key: keys, value: fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), flags: flagsArb });
-  return fc.array(op, { minLength: 1, maxLength: count });
-}
+const mapOp = (keys: fc.Arbitrary<bigint>): fc.Arbitrary<MapOp> =>
+  fc.record({ op: fc.constantFrom<0 | 1 | 2>(0, 0, 0, 1, 2, 2), key: keys, value: fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), flags: flagsArb });
 
 const SMALL_KEYS = fc.bigInt({ min: 0n, max: 9n });
 const RUNS = 12;
@@ -96,10 +115,7 @@ const OPS = 80;
 function mapKind(name: string, def: MapDef, keys: fc.Arbitrary<bigint>): void {
   it(`${name}: update flags and their errnos, deletes and lookups`, async () => {
     const object = handObject(`map_ops_${name}`, MAP_OPS, [def]);
-    await fc.assert(
-      fc.asyncProperty(mapOps(keys, OPS), async (ops) => expectAgreement(object, ops.map((op) => mapOpPacket(op, def.keySize)))),
-      { numRuns: RUNS },
-    );
+    await expectAgreementOnSequences(object, mapOp(keys), (op) => mapOpPacket(op, def.keySize), { maxPackets: OPS, numRuns: RUNS });
   });
 }
 
@@ -125,13 +141,7 @@ describe.skipIf(!kernelAvailable)("map helpers in the kernel and in the interpre
 // Packet after the Ethernet header: deltas (s32) for head at 14, tail at 18, meta at 22, and the
 // order at 26 (0: head, tail, meta; 1: meta, head, tail). Returns the three results' low bytes.
 const ADJUST = `
-  r6 = r1
-  r2 = *(u32 *)(r6 + 4)
-  r1 = *(u32 *)(r6 + 0)
-  r3 = r1
-  r3 += 27
-  r0 = 2
-  if r3 > r2 goto out
+  r6 = r1${packetHolds(27)}
   r7 = *(s32 *)(r1 + 14)
   r8 = *(s32 *)(r1 + 18)
   r9 = *(s32 *)(r1 + 22)
@@ -183,26 +193,22 @@ const headDelta = fc.oneof(fc.integer({ min: -300, max: 300 }), fc.constantFrom(
 const tailDelta = fc.oneof(fc.integer({ min: -4000, max: 4000 }), fc.constantFrom(-1, 1, 0, -14, 3000, 3600, -100000));
 const metaDelta = fc.oneof(fc.integer({ min: -300, max: 64 }), fc.constantFrom(-4, -8, -32, -36, -216, -220, -3, 0, 4));
 
+const adjustment = fc.record({ head: headDelta, tail: tailDelta, meta: metaDelta, metaFirst: fc.boolean(), size: fc.oneof(fc.integer({ min: 27, max: 200 }), fc.integer({ min: 27, max: 3520 })) });
+
+function adjustPacket(c: ValueOf<typeof adjustment>): TestPacket {
+  const body = new Uint8Array(13);
+  body.set(le(c.head, 4), 0);
+  body.set(le(c.tail, 4), 4);
+  body.set(le(c.meta, 4), 8);
+  body[12] = c.metaFirst ? 1 : 0;
+  const packet = frame(body, c.size);
+  for (let i = 27; i < packet.length; i++) packet[i] = (i * 7) & 0xff;
+  return { packet, label: `head ${c.head} tail ${c.tail} meta ${c.meta}${c.metaFirst ? " (meta first)" : ""}, ${c.size} bytes` };
+}
+
 describe.skipIf(!kernelAvailable)("XDP adjust helpers in the kernel and in the interpreter", () => {
   it("xdp_adjust_head, xdp_adjust_tail and xdp_adjust_meta limits and the frame they leave", async () => {
-    const object = handObject("adjust", ADJUST, []);
-    const adjustment = fc.record({ head: headDelta, tail: tailDelta, meta: metaDelta, metaFirst: fc.boolean(), size: fc.oneof(fc.integer({ min: 27, max: 200 }), fc.integer({ min: 27, max: 3520 })) });
-    await fc.assert(
-      fc.asyncProperty(fc.array(adjustment, { minLength: 1, maxLength: 40 }), async (cases) => {
-        const packets = cases.map((c) => {
-          const body = new Uint8Array(13);
-          body.set(le(c.head, 4), 0);
-          body.set(le(c.tail, 4), 4);
-          body.set(le(c.meta, 4), 8);
-          body[12] = c.metaFirst ? 1 : 0;
-          const packet = frame(body, c.size);
-          for (let i = 27; i < packet.length; i++) packet[i] = (i * 7) & 0xff;
-          return { packet, label: `head ${c.head} tail ${c.tail} meta ${c.meta}${c.metaFirst ? " (meta first)" : ""}, ${c.size} bytes` };
-        });
-        await expectAgreement(object, packets);
-      }),
-      { numRuns: 15 },
-    );
+    await expectAgreementOnSequences(handObject("adjust", ADJUST, []), adjustment, adjustPacket, { maxPackets: 40, numRuns: 15 });
   });
 });
 
@@ -210,13 +216,7 @@ describe.skipIf(!kernelAvailable)("XDP adjust helpers in the kernel and in the i
 
 // Packet after the Ethernet header: from_size at 14, to_size at 15 (each & 63), seed (u32) at 16, then 64 bytes
 // copied to the stack as the `from` buffer and 64 as the `to` buffer. Returns the helper's result.
-const CSUM_DIFF = `
-  r2 = *(u32 *)(r1 + 4)
-  r1 = *(u32 *)(r1 + 0)
-  r3 = r1
-  r3 += 148
-  r0 = 2
-  if r3 > r2 goto out
+const CSUM_DIFF = `${packetHolds(148)}
   r6 = *(u8 *)(r1 + 14)
   r7 = *(u8 *)(r1 + 15)
   r8 = *(u32 *)(r1 + 16)
@@ -244,29 +244,25 @@ out:
   exit
 `;
 
+const csumDiffInput = fc.record({
+  from: fc.oneof(fc.integer({ min: 0, max: 63 }), fc.constantFrom(0, 4, 8, 20, 60)),
+  to: fc.oneof(fc.integer({ min: 0, max: 63 }), fc.constantFrom(0, 4, 8, 20, 60)),
+  seed: fc.oneof(fc.nat({ max: 0xffff_ffff }), fc.constantFrom(0, 0xffff, 0xffff_ffff, 0x8000_0000)),
+  data: fc.uint8Array({ minLength: 128, maxLength: 128 }),
+});
+
+function csumDiffPacket(c: ValueOf<typeof csumDiffInput>): TestPacket {
+  const body = new Uint8Array(134);
+  body[0] = c.from;
+  body[1] = c.to;
+  body.set(le(c.seed, 4), 2);
+  body.set(c.data, 6);
+  return { packet: frame(body), label: `from ${c.from} bytes, to ${c.to} bytes, seed 0x${c.seed.toString(16)}: ${hex(c.data.subarray(0, 8))}...` };
+}
+
 describe.skipIf(!kernelAvailable)("csum_diff in the kernel and in the interpreter", () => {
   it("agrees on sizes (multiples of 4 or not, zero on either side), seeds and data", async () => {
-    const object = handObject("csum_diff", CSUM_DIFF, []);
-    const input = fc.record({
-      from: fc.oneof(fc.integer({ min: 0, max: 63 }), fc.constantFrom(0, 4, 8, 20, 60)),
-      to: fc.oneof(fc.integer({ min: 0, max: 63 }), fc.constantFrom(0, 4, 8, 20, 60)),
-      seed: fc.oneof(fc.nat({ max: 0xffff_ffff }), fc.constantFrom(0, 0xffff, 0xffff_ffff, 0x8000_0000)),
-      data: fc.uint8Array({ minLength: 128, maxLength: 128 }),
-    });
-    await fc.assert(
-      fc.asyncProperty(fc.array(input, { minLength: 1, maxLength: 60 }), async (cases) => {
-        const packets = cases.map((c) => {
-          const body = new Uint8Array(134);
-          body[0] = c.from;
-          body[1] = c.to;
-          body.set(le(c.seed, 4), 2);
-          body.set(c.data, 6);
-          return { packet: frame(body), label: `from ${c.from} bytes, to ${c.to} bytes, seed 0x${c.seed.toString(16)}: ${hex(c.data.subarray(0, 8))}...` };
-        });
-        await expectAgreement(object, packets);
-      }),
-      { numRuns: 10 },
-    );
+    await expectAgreementOnSequences(handObject("csum_diff", CSUM_DIFF, []), csumDiffInput, csumDiffPacket, { maxPackets: 60, numRuns: 10 });
   });
 });
 
@@ -274,13 +270,7 @@ describe.skipIf(!kernelAvailable)("csum_diff in the kernel and in the interprete
 
 // Packet after the Ethernet header: which helper at 14 (0: redirect_map on the devmap, 1: on the devmap_hash,
 // 2: redirect), key/ifindex (u32) at 16, flags (u64) at 20. Returns the helper's result.
-const REDIRECT = `
-  r2 = *(u32 *)(r1 + 4)
-  r1 = *(u32 *)(r1 + 0)
-  r3 = r1
-  r3 += 28
-  r0 = 2
-  if r3 > r2 goto out
+const REDIRECT = `${packetHolds(28)}
   r6 = *(u8 *)(r1 + 14)
   r2 = *(u32 *)(r1 + 16)
   r3 = *(u64 *)(r1 + 20)
@@ -301,6 +291,21 @@ out:
   exit
 `;
 
+const redirectCall = fc.record({
+  which: fc.constantFrom(0, 1, 2),
+  key: fc.oneof(fc.integer({ min: 0, max: 9 }), fc.constantFrom(0xffff_ffff, 1)),
+  flags: fc.oneof(fc.bigInt({ min: 0n, max: 31n }), fc.constantFrom(0n, 1n, 2n, 3n, 8n, 16n, 24n, 32n, 1n << 40n)),
+});
+
+function redirectPacket(c: ValueOf<typeof redirectCall>): TestPacket {
+  const body = new Uint8Array(14);
+  body[0] = c.which;
+  body.set(le(c.key, 4), 2);
+  body.set(le(c.flags, 8), 6);
+  const helper = ["redirect_map(devmap)", "redirect_map(devmap_hash)", "redirect"][c.which];
+  return { packet: frame(body, 60), label: `${helper} key ${c.key} flags 0x${c.flags.toString(16)}` };
+}
+
 describe.skipIf(!kernelAvailable)("redirect_map and redirect in the kernel and in the interpreter", () => {
   it("returns XDP_REDIRECT for a filled slot, the flags' fallback action for an empty one, XDP_ABORTED for bad flags", async () => {
     const devmap: MapDef = { name: "ports", type: MapType.DEVMAP, keySize: 4, valueSize: 4, maxEntries: 8, flags: 0 };
@@ -311,24 +316,6 @@ describe.skipIf(!kernelAvailable)("redirect_map and redirect in the kernel and i
       { map: "ports", json: { entries: [{ key: "01000000", value: "01000000" }, { key: "03000000", value: "01000000" }] }, source: "devmap slots" },
       { map: "ports_hash", json: { entries: [{ key: "05000000", value: "01000000" }, { key: "07000000", value: "01000000" }] }, source: "devmap_hash keys" },
     ];
-    const call = fc.record({
-      which: fc.constantFrom(0, 1, 2),
-      key: fc.oneof(fc.integer({ min: 0, max: 9 }), fc.constantFrom(0xffff_ffff, 1)),
-      flags: fc.oneof(fc.bigInt({ min: 0n, max: 31n }), fc.constantFrom(0n, 1n, 2n, 3n, 8n, 16n, 24n, 32n, 1n << 40n)),
-    });
-    await fc.assert(
-      fc.asyncProperty(fc.array(call, { minLength: 1, maxLength: 60 }), async (calls) => {
-        const packets = calls.map((c) => {
-          const body = new Uint8Array(14);
-          body[0] = c.which;
-          body.set(le(c.key, 4), 2);
-          body.set(le(c.flags, 8), 6);
-          const helper = ["redirect_map(devmap)", "redirect_map(devmap_hash)", "redirect"][c.which];
-          return { packet: frame(body, 60), label: `${helper} key ${c.key} flags 0x${c.flags.toString(16)}` };
-        });
-        await expectAgreement(object, packets, maps);
-      }),
-      { numRuns: 10 },
-    );
+    await expectAgreementOnSequences(object, redirectCall, redirectPacket, { maxPackets: 60, numRuns: 10, maps });
   });
 });
