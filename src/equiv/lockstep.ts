@@ -21,7 +21,8 @@ export interface LockstepRow {
 
 export type Divergence =
   | { readonly kind: "control"; readonly rows: readonly LockstepRow[]; readonly hostPc: number | undefined; readonly nicPc: number | undefined }
-  | { readonly kind: "value"; readonly rows: readonly LockstepRow[]; readonly register: string }
+  // `word`: the missing half of the host's new value, in hex.
+  | { readonly kind: "value"; readonly rows: readonly LockstepRow[]; readonly register: string; readonly half: "low" | "high"; readonly word: string }
   | { readonly kind: "none"; readonly rows: readonly LockstepRow[]; readonly handedToHostAt?: number };
 
 interface Group {
@@ -121,8 +122,9 @@ export function firstDivergence(insns: Program, hostSteps: readonly TraceStep[],
       const before = hostSteps[i].regs[change.reg];
       const loNeeded = BigInt.asUintN(32, before) !== BigInt.asUintN(32, change.value) && BigInt.asUintN(32, change.value) !== 0n;
       const hiNeeded = BigInt.asUintN(32, before >> 32n) !== BigInt.asUintN(32, change.value >> 32n) && !impliedHigh(change.value);
-      if ((loNeeded && !lowWords.has(hex32(change.value))) || (hiNeeded && !inRegisters.has(hex32(change.value >> 32n)))) {
-        return { kind: "value", rows: window(rows), register: `r${change.reg}` };
+      if (loNeeded && !lowWords.has(hex32(change.value))) return { kind: "value", rows: window(rows), register: `r${change.reg}`, half: "low", word: hex32(change.value) };
+      if (hiNeeded && !inRegisters.has(hex32(change.value >> 32n))) {
+        return { kind: "value", rows: window(rows), register: `r${change.reg}`, half: "high", word: hex32(change.value >> 32n) };
       }
     }
     g++;
@@ -154,7 +156,11 @@ export function formatDivergence(d: Divergence): string[] {
       lines.push(`control flow parts at the last row: the host runs eBPF pc ${d.hostPc ?? "-"}, the NIC runs microcode for eBPF pc ${d.nicPc ?? "(glue)"}`);
       break;
     case "value":
-      lines.push(`the last row's result differs: the host's new ${d.register} is in no NIC register after its microcode`);
+      lines.push(
+        d.half === "low"
+          ? `the last row's result differs: the host's new ${d.register} has low word ${d.word}, which its microcode wrote to no register`
+          : `the last row's result differs: the host's new ${d.register} has high word ${d.word}, which no NIC register holds (a lost carry or sign, or a high word the compiler computes nowhere because nothing uses it)`,
+      );
       break;
     case "none":
       lines.push(
