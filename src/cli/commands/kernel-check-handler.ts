@@ -1,8 +1,7 @@
 // What `offload-sim kernel-check` does, loaded only when the command runs (see kernel-check.ts for its options).
-import { readFileSync } from "node:fs";
 import { OffloadSimError } from "../../errors.ts";
 import { kernelOracleAvailability, withKernel } from "../../kernel/index.ts";
-import { parseEnvironment, type NetworkEnvironment } from "../../oracle/environment.ts";
+import { readEnvironmentSpec } from "../../oracle/environment-file.ts";
 import { kernelCheck } from "../../oracle/kernel-check.ts";
 import { formatKernelCheck, kernelCheckJson } from "../../oracle/kernel-check-report.ts";
 import { createObjectMaps, loadMapFileContent, parseMapAssignment } from "../../oracle/object-setup.ts";
@@ -13,23 +12,6 @@ import type { KernelCheckArgs } from "./kernel-check.ts";
 
 export class KernelCheckInputError extends OffloadSimError {}
 
-// FILE: an environment; FILE#NAME: entry NAME of the file's "environments" (programs/expectations.json).
-function readEnvironment(spec: string): NetworkEnvironment {
-  const hash = spec.lastIndexOf("#");
-  const [file, name] = hash > 0 ? [spec.slice(0, hash), spec.slice(hash + 1)] : [spec, undefined];
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(file, "utf8"));
-  } catch (error) {
-    if (error instanceof SyntaxError) throw new KernelCheckInputError(`${file}: not valid JSON (${error.message}).`, { file });
-    throw error;
-  }
-  if (name === undefined) return parseEnvironment(json, file);
-  const environments = (json as { environments?: Record<string, unknown> } | null)?.environments;
-  if (environments === undefined || environments[name] === undefined) throw new KernelCheckInputError(`${file} has no environment named '${name}' under "environments".`, { file });
-  return parseEnvironment(environments[name], `${file}#${name}`);
-}
-
 // The kernel-check command once its arguments are parsed.
 export async function kernelCheckHandler(args: KernelCheckArgs): Promise<void> {
   if (!(Number.isInteger(args.packets) && args.packets > 0)) throw new KernelCheckInputError(`--packets must be a positive integer, got ${args.packets}.`);
@@ -37,7 +19,7 @@ export async function kernelCheckHandler(args: KernelCheckArgs): Promise<void> {
   if (!(Number.isInteger(args.trace) && args.trace >= 0)) throw new KernelCheckInputError(`--trace must be a non-negative integer, got ${args.trace}.`);
   const object = readObjectFile(args.object);
   const maps = (args.map ?? []).map(parseMapAssignment);
-  const environment = args.env === undefined ? undefined : readEnvironment(args.env);
+  const environment = args.env === undefined ? undefined : readEnvironmentSpec(args.env);
   let packets: TestPacket[];
   if (args.pcap !== undefined) {
     const capture = capturePackets(args.pcap, args.packets);
