@@ -14,8 +14,12 @@
 // map value after the run holds everything the program computed, and
 // returns r0.
 import fc from "fast-check";
-import { AluOp, AtomicOp, Class, EndSource, JmpOp, LDDW, Mode, PseudoCall, PseudoLd, Size, Source } from "../../src/ebpf/opcode.ts";
+import { aluOpNames, type AluOpName } from "../../src/ebpf/alu.ts";
+import { alwaysFetches, atomicOpList, type AtomicOpName } from "../../src/ebpf/atomic.ts";
+import { toSlots } from "../../src/ebpf/describe.ts";
 import { insn, splitImm64, type Insn } from "../../src/ebpf/instruction.ts";
+import { jumpCondNames, jumpSlot, type JumpCondName } from "../../src/ebpf/jump.ts";
+import { AluOp, Class, JmpOp, LDDW, Mode, PseudoCall, PseudoLd, Size, Source } from "../../src/ebpf/opcode.ts";
 
 // Map value layout (bytes).
 export const MAP_AREA_BYTES = 256;
@@ -36,60 +40,22 @@ export type SizeName = "b" | "h" | "w" | "dw";
 const SIZE_CODE: Readonly<Record<SizeName, number>> = { b: Size.B, h: Size.H, w: Size.W, dw: Size.DW };
 const SIZE_BYTES: Readonly<Record<SizeName, number>> = { b: 1, h: 2, w: 4, dw: 8 };
 
-export type AluName = "add" | "sub" | "mul" | "div" | "sdiv" | "or" | "and" | "lsh" | "rsh" | "mod" | "smod" | "xor" | "mov" | "arsh";
-const ALU_CODE: Readonly<Record<AluName, { op: number; off: number }>> = {
-  add: { op: AluOp.ADD, off: 0 },
-  sub: { op: AluOp.SUB, off: 0 },
-  mul: { op: AluOp.MUL, off: 0 },
-  div: { op: AluOp.DIV, off: 0 },
-  sdiv: { op: AluOp.DIV, off: 1 },
-  or: { op: AluOp.OR, off: 0 },
-  and: { op: AluOp.AND, off: 0 },
-  lsh: { op: AluOp.LSH, off: 0 },
-  rsh: { op: AluOp.RSH, off: 0 },
-  mod: { op: AluOp.MOD, off: 0 },
-  smod: { op: AluOp.MOD, off: 1 },
-  xor: { op: AluOp.XOR, off: 0 },
-  mov: { op: AluOp.MOV, off: 0 },
-  arsh: { op: AluOp.ARSH, off: 0 },
-};
-export const ALU_NAMES = Object.keys(ALU_CODE) as AluName[];
+// The operation names are src/ebpf's (one table of encodings); atomics add the fetch forms as names of their own.
+export const ALU_NAMES = aluOpNames;
+export const COND_NAMES = jumpCondNames;
+const plainAtomics = atomicOpList.filter((op) => !alwaysFetches(op));
+export const ATOMIC_NAMES = [...plainAtomics, ...plainAtomics.map((op) => `fetch_${op}` as const), ...atomicOpList.filter(alwaysFetches)];
+export type AtomicName = (typeof ATOMIC_NAMES)[number];
 
-export type CondName = "jeq" | "jgt" | "jge" | "jset" | "jne" | "jsgt" | "jsge" | "jlt" | "jle" | "jslt" | "jsle";
-const COND_CODE: Readonly<Record<CondName, number>> = {
-  jeq: JmpOp.JEQ,
-  jgt: JmpOp.JGT,
-  jge: JmpOp.JGE,
-  jset: JmpOp.JSET,
-  jne: JmpOp.JNE,
-  jsgt: JmpOp.JSGT,
-  jsge: JmpOp.JSGE,
-  jlt: JmpOp.JLT,
-  jle: JmpOp.JLE,
-  jslt: JmpOp.JSLT,
-  jsle: JmpOp.JSLE,
-};
-export const COND_NAMES = Object.keys(COND_CODE) as CondName[];
+function atomicForm(name: AtomicName): { op: AtomicOpName; fetch: boolean } {
+  const op = (name.startsWith("fetch_") ? name.slice("fetch_".length) : name) as AtomicOpName;
+  return { op, fetch: name !== op || alwaysFetches(op) };
+}
 
-export type AtomicName = "add" | "or" | "and" | "xor" | "fetch_add" | "fetch_or" | "fetch_and" | "fetch_xor" | "xchg" | "cmpxchg";
-const ATOMIC_CODE: Readonly<Record<AtomicName, number>> = {
-  add: AtomicOp.ADD,
-  or: AtomicOp.OR,
-  and: AtomicOp.AND,
-  xor: AtomicOp.XOR,
-  fetch_add: AtomicOp.ADD | AtomicOp.FETCH,
-  fetch_or: AtomicOp.OR | AtomicOp.FETCH,
-  fetch_and: AtomicOp.AND | AtomicOp.FETCH,
-  fetch_xor: AtomicOp.XOR | AtomicOp.FETCH,
-  xchg: AtomicOp.XCHG,
-  cmpxchg: AtomicOp.CMPXCHG,
-};
-export const ATOMIC_NAMES = Object.keys(ATOMIC_CODE) as AtomicName[];
-
-export type Condition = { readonly width: Width; readonly op: CondName; readonly dst: Reg } & ({ readonly src: "k"; readonly imm: number } | { readonly src: "x"; readonly reg: Reg });
+export type Condition = { readonly width: Width; readonly op: JumpCondName; readonly dst: Reg } & ({ readonly src: "k"; readonly imm: number } | { readonly src: "x"; readonly reg: Reg });
 
 export type Step =
-  | ({ readonly kind: "alu"; readonly width: Width; readonly op: AluName; readonly dst: Reg } & ({ readonly src: "k"; readonly imm: number } | { readonly src: "x"; readonly reg: Reg }))
+  | ({ readonly kind: "alu"; readonly width: Width; readonly op: AluOpName; readonly dst: Reg } & ({ readonly src: "k"; readonly imm: number } | { readonly src: "x"; readonly reg: Reg }))
   | { readonly kind: "neg"; readonly width: Width; readonly dst: Reg }
   | { readonly kind: "movsx"; readonly width: Width; readonly bits: 8 | 16 | 32; readonly dst: Reg; readonly reg: Reg }
   | { readonly kind: "endian"; readonly order: "le" | "be" | "bswap"; readonly bits: 16 | 32 | 64; readonly dst: Reg }
@@ -222,22 +188,17 @@ class Renderer {
 
   step(step: Step): void {
     switch (step.kind) {
-      case "alu": {
-        const cls = step.width === 64 ? Class.ALU64 : Class.ALU;
-        const { op, off } = ALU_CODE[step.op];
-        if (step.src === "k") this.emit(insn(cls | Source.K | op, step.dst, 0, off, step.imm));
-        else this.emit(insn(cls | Source.X | op, step.dst, step.reg, off, 0));
+      case "alu":
+        this.emit(...toSlots({ kind: "alu", width: step.width, op: step.op, dst: step.dst, ...(step.src === "k" ? { source: "imm", src: 0, imm: step.imm } : { source: "reg", src: step.reg, imm: 0 }) }));
         return;
-      }
       case "neg":
-        this.emit(insn((step.width === 64 ? Class.ALU64 : Class.ALU) | AluOp.NEG, step.dst));
+        this.emit(...toSlots({ kind: "neg", width: step.width, dst: step.dst }));
         return;
       case "movsx":
-        this.emit(insn((step.width === 64 ? Class.ALU64 : Class.ALU) | Source.X | AluOp.MOV, step.dst, step.reg, step.bits, 0));
+        this.emit(...toSlots({ kind: "movsx", width: step.width, dst: step.dst, src: step.reg, fromBits: step.bits }));
         return;
       case "endian":
-        if (step.order === "bswap") this.emit(insn(Class.ALU64 | AluOp.END, step.dst, 0, 0, step.bits));
-        else this.emit(insn(Class.ALU | AluOp.END | (step.order === "be" ? EndSource.TO_BE : EndSource.TO_LE), step.dst, 0, 0, step.bits));
+        this.emit(...toSlots({ kind: "endian", op: step.order, bits: step.bits, dst: step.dst }));
         return;
       case "lddw":
         this.emit(...lddwSlots(step.dst, step.value));
@@ -255,7 +216,7 @@ class Renderer {
       }
       case "atomic": {
         const { reg, off } = memoryOffset(step.base, step.size, step.slot, this.frame);
-        this.emit(insn(Class.STX | Mode.ATOMIC | SIZE_CODE[step.size], reg, step.reg, off, ATOMIC_CODE[step.op]));
+        this.emit(...toSlots({ kind: "atomic", sizeBytes: step.size === "w" ? 4 : 8, ...atomicForm(step.op), dst: reg, src: step.reg, off }));
         // On x86-64 the kernel keeps r0's upper half after a successful 32-bit cmpxchg on a path its
         // verifier prunes (a kernel bug, docs/kernel.md, Exclusions): `w0 = w0`, an ALU32 move the JIT
         // zero-extends by itself, gives the RFC's result on every path.
@@ -266,9 +227,8 @@ class Renderer {
         const otherwise = this.label();
         const end = this.label();
         const c = step.cond;
-        const cls = c.width === 64 ? Class.JMP : Class.JMP32;
         // The branch is taken when the condition holds: it skips the `then` part.
-        const jump = c.src === "k" ? insn(cls | Source.K | COND_CODE[c.op], c.dst, 0, 0, c.imm) : insn(cls | Source.X | COND_CODE[c.op], c.dst, c.reg, 0, 0);
+        const jump = jumpSlot({ kind: "jcond", width: c.width, op: c.op, dst: c.dst, offset: 0, ...(c.src === "k" ? { source: "imm", src: 0, imm: c.imm } : { source: "reg", src: c.reg, imm: 0 }) });
         this.items.push({ kind: "jump", insn: jump, label: step.otherwise === undefined ? end : otherwise, long: false });
         step.then.forEach((s) => this.step(s));
         if (step.otherwise !== undefined) {
