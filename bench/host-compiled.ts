@@ -1,12 +1,14 @@
 // The compiled tier alone, quickly: ns per packet of CompiledSession.repeat
-// for every crafted case of the chosen sample programs (no kernel, no
-// reference, no verifier facts), for profiling and for trying a change
+// for every crafted case of the chosen sample programs, with the verifier's
+// facts as `npm run bench` uses them (no kernel, no reference), for
+// profiling and for trying a change
 // before a full `npm run bench`. Thread CPU time; the median of the rounds, or with --min the
 // fastest round (on a busy machine, V8's background compiler and other load slow some rounds down).
 //
 //   node bin/run-ts.js bench/host-compiled.ts [--programs a,b] [--sample-ms 30] [--rounds 5] [--min]
 //   node --cpu-prof --import tsx bench/host-compiled.ts --programs xdp_firewall
 import { CompiledSession } from "../src/interp/compile-session.ts";
+import { verify } from "../src/verifier/index.ts";
 import { createXdpBuffer } from "../src/xdp/buffer.ts";
 import { corpusMaps, environmentRoutes, loadCorpus } from "./host-corpus.ts";
 import { median, threadCpuNs } from "./host-timing.ts";
@@ -23,13 +25,14 @@ const summary = args.includes("--min") ? (samples: number[]): number => Math.min
 
 const perProgram: number[] = [];
 for (const program of loadCorpus().filter((p) => only === undefined || only.includes(p.label))) {
+  const facts = verify(program.insns, program.object.maps);
   const caseNs = program.cases.map((c) => {
     const session = new CompiledSession(program.insns, {
       maps: corpusMaps(program, c.mapJson),
       programs: program.programs,
       ...(c.environment === undefined ? {} : { routes: environmentRoutes(c.environment) }),
       input: { kind: "xdp", buffer: createXdpBuffer(c.packet) },
-    });
+    }, { facts });
     // Warm up, then fix the iteration count so one sample lasts about sampleNs.
     let iterations = 1;
     for (;;) {

@@ -72,13 +72,14 @@ const spillArguments = (): string => Array.from({ length: 5 }, (_, i) => `R[${2 
 export function emitFunction(program: Program, entry: number, stepwise: boolean, proofs: AccessProofs = NO_PROOFS): string {
   const { blocks, blockAt } = findBlocks(program, entry, stepwise);
   const cases = blocks.map((block) => new BlockEmitter(program, block, blockAt, stepwise, proofs).emit());
-  const packet = proofs.packetInBounds.size > 0 ? `, PE = S.packetEntry(), PV = PE.view, PB = PE.baseLo` : "";
+  const packet = proofs.packetInBounds.size > 0 || proofs.packetEdges.size > 0 ? `, PE = S.packetEntry(), PV = PE.view, PB = PE.baseLo` : "";
+  const edges = proofs.packetEdges.size > 0 ? `, XB = S.machine.xdp.buffer` : "";
   const loads = Array.from({ length: 11 }, (_, r) => `h${r} = R[${2 * r}], l${r} = R[${2 * r + 1}]`).join(", ");
   return [
     `"use strict";`,
     `const { PAIR: P, mul64, shiftLeft64, shiftRight64, shiftRightArith64, byteSwap32, byteSwap16, aluWide } = rt;`,
     `return function ${stepwise ? "stepwise" : "compiled"}_pc${entry}(S, depth) {`,
-    `const R = S.R, M = S.mem, SL = M.slots, max = S.maxSteps, SE = S.stackEntry(depth), SV = SE.view${packet};`,
+    `const R = S.R, M = S.mem, SL = M.slots, max = S.maxSteps, SE = S.stackEntry(depth), SV = SE.view${packet}${edges};`,
     `let ${loads};`,
     `let steps = S.steps, t = 0, u = 0, v = 0, vh = 0, ah = 0, al = 0, oh = 0, ol = 0, o = 0, e = SL[0];`,
     `let b = ${blockAt.get(entry)};`,
@@ -319,6 +320,9 @@ class BlockEmitter {
     const d = reg(insn.dst);
     const at = frameOffset(insn.src, insn.off, size);
     if (at !== undefined) return this.out.push(stackLoad(d, at, size, opMode(insn.opcode) === Mode.MEMSX)), undefined;
+    const edge = this.proofs.packetEdges.get(pc);
+    // xdp_md.data / data_end / data_meta: the packet frame's base plus the buffer's offset (compile-facts.ts).
+    if (edge !== undefined) return this.out.push(`${d.hi} = PE.segment; ${d.lo} = (PB + XB.${edge}) | 0;`), undefined;
     this.address(insn.src, insn.off);
     if (this.proofs.packetInBounds.has(pc)) return this.out.push(packetLoad(d, size, opMode(insn.opcode) === Mode.MEMSX)), undefined;
     if (size === 8) {

@@ -19,7 +19,7 @@ import { Errno } from "../maps/errno.ts";
 import type { BpfMap } from "../maps/types.ts";
 import type { MemoryPort } from "./compile-memory.ts";
 import type { Machine } from "./machine.ts";
-import { Segment, type Region } from "./memory.ts";
+import { Segment } from "./memory.ts";
 
 const TWO_32 = 4294967296;
 // The low half of every region's base: a region starts in the middle of its segment (memory.ts segmentBase).
@@ -40,8 +40,10 @@ export class FastHelpers {
   // Per map index: what a value pointer's region is called and whether the program may write it (map-helpers.ts valuePointer).
   private readonly valueLabels: string[];
   private readonly valueWritable: boolean[];
-  // The segment of each map-value region handed out (its base's high half).
-  private readonly segmentOf = new Map<Region, number>();
+  // Per map index, the segment of the region regionForView handed out for each value view, valid while
+  // the address space has allocated nothing since (valueSegmentsAt): until then it would hand out the same.
+  private readonly valueSegments: Map<Uint8Array, number>[];
+  private valueSegmentsAt = -1;
   private readonly startNs: number;
   private readonly nsPerInstruction: number;
   private readonly bootOffsetNs: number;
@@ -53,6 +55,7 @@ export class FastHelpers {
   ) {
     this.valueLabels = machine.maps.map((map) => `value in map '${map.def.name}'`);
     this.valueWritable = machine.maps.map((map) => !readOnlyForPrograms(map));
+    this.valueSegments = machine.maps.map(() => new Map<Uint8Array, number>());
     this.startNs = exactNs(machine.clock.startNs);
     this.nsPerInstruction = exactNs(machine.clock.nsPerInstruction);
     this.bootOffsetNs = exactNs(machine.clock.bootOffsetNs);
@@ -89,10 +92,26 @@ export class FastHelpers {
     if (key === undefined) return false;
     const value = map.lookup(key, this.machine.cpu);
     if (value === undefined) return this.returnU32(0);
-    const region = this.mem.memory.regionForView(value, "map-value", this.valueLabels[index], this.valueWritable[index]);
-    this.R[0] = this.segmentOfRegion(region);
+    this.R[0] = this.valueSegment(index, value);
     this.R[1] = BASE_LO;
     return true;
+  }
+
+  // The segment of the region map-helpers.ts valuePointer gives the program for `value`.
+  private valueSegment(index: number, value: Uint8Array): number {
+    const memory = this.mem.memory;
+    if (this.valueSegmentsAt !== memory.allocations) {
+      for (const known of this.valueSegments) known.clear();
+      this.valueSegmentsAt = memory.allocations;
+    }
+    const known = this.valueSegments[index];
+    const segment = known.get(value);
+    if (segment !== undefined) return segment;
+    const region = memory.regionForView(value, "map-value", this.valueLabels[index], this.valueWritable[index]);
+    const made = Number(region.base >> 32n) | 0;
+    // Remembered only when nothing was allocated for it (a fresh region clears everything anyway).
+    if (this.valueSegmentsAt === memory.allocations) known.set(value, made);
+    return made;
   }
 
   private update(): boolean {
@@ -138,15 +157,6 @@ export class FastHelpers {
     const offset = mem.bytesOffset;
     for (let i = 0; i < length; i++) copy[i] = bytes[offset + i];
     return copy;
-  }
-
-  private segmentOfRegion(region: Region): number {
-    let segment = this.segmentOf.get(region);
-    if (segment === undefined) {
-      segment = Number(region.base >> 32n) | 0;
-      this.segmentOf.set(region, segment);
-    }
-    return segment;
   }
 
   private returnU32(value: number): boolean {

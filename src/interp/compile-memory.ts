@@ -31,6 +31,15 @@ export class IndexedAddressSpace extends AddressSpace {
   // region and offset, or undefined when the region could not be named.
   onWritableView: ((region: Region | undefined, offset: number) => void) | undefined;
 
+  // Regions allocated so far (map values and ring-buffer records): while it stays the same,
+  // regionForView hands out the region it handed out before for the same view.
+  allocations = 0;
+
+  override allocate(spec: RegionSpec): Region {
+    this.allocations++;
+    return super.allocate(spec);
+  }
+
   override mapAt(segment: number, spec: RegionSpec): Region {
     const region = super.mapAt(segment, spec);
     const replaced = this.bySegment.get(segment);
@@ -77,6 +86,9 @@ const U64_MAX = (1n << 64n) - 1n;
 // What load() returns besides a value: the access faulted, or the value does not fit 32 bits.
 export const REFUSED = -1;
 export const WIDE = -2;
+
+// Up to this many bytes, zeroWritten clears by hand.
+const SHORT_ZEROING_BYTES = 64;
 
 // Context loads remembered per (offset, size) for offsets below this.
 const CONTEXT_MEMO_OFFSETS = 32;
@@ -170,7 +182,9 @@ export class MemoryPort {
     const entry = this.entries.get(region);
     const bytes = region.bytes;
     const low = entry === undefined || this.touchedUnseen ? 0 : Math.max(entry.low, 0);
-    if (low < bytes.length) bytes.fill(0, low);
+    // A few bytes (the usual case: a program's locals at the top of its stack) by hand: fill() is a costly call.
+    if (bytes.length - low <= SHORT_ZEROING_BYTES) for (let i = low; i < bytes.length; i++) bytes[i] = 0;
+    else bytes.fill(0, low);
     if (entry !== undefined) entry.low = bytes.length;
     this.touchedUnseen = false;
   }

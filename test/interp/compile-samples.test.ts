@@ -90,6 +90,16 @@ describe("compiled tier vs reference interpreter: sample programs", () => {
     }
   });
 
+  it("reads data and data_end inline from the verifier's facts on every program that reads the packet's edges", () => {
+    // Every sample except xdp_pass and xdp_drop starts with ctx->data and ctx->data_end (see programs/*.c).
+    const constant = new Set(["xdp_pass", "xdp_drop"]);
+    for (const program of corpus) {
+      if (constant.has(program.label)) continue;
+      const edges = new Set(accessProofs(program.insns, verify(program.insns, program.object.maps)).packetEdges.values());
+      expect([edges.has("data"), edges.has("dataEnd")], program.label).toEqual([true, true]);
+    }
+  });
+
   for (const program of corpus) {
     it(`${program.label}: with the verifier's facts, agrees on every case and on generated traffic`, () => {
       const verdict = verify(program.insns, program.object.maps);
