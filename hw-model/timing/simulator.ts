@@ -40,6 +40,9 @@ export interface HostHandoff {
   readonly liveMask: number;
   readonly localMemory: Uint8Array;
   readonly localMemoryOffset: number;
+  // The carried bytes of the thread's scratch window (address region 4), from scratchOffset.
+  readonly scratch: Uint8Array;
+  readonly scratchOffset: number;
   // The map value behind a handle the NIC gave this packet (hw-model/exec/address.ts), if any.
   valueOfHandle(handle: number): { readonly mapIndex: number; readonly view: Uint8Array } | undefined;
   // The next number of the NIC's bpf_get_prandom_u32 stream (xorshift32, as src/helpers' seededRandom), as an unsigned 32-bit value.
@@ -742,6 +745,8 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
             liveMask: o.liveMask,
             localMemory: o.localMemory,
             localMemoryOffset: o.localMemoryOffset,
+            scratch: o.scratch,
+            scratchOffset: o.scratchOffset,
             valueOfHandle: (h) => executor.valueOfHandle(h),
             nextRandomU32: () => executor.nextRandom() >>> 0,
           });

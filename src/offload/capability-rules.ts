@@ -63,7 +63,7 @@ export const rules = {
     "Linux kernel/bpf/verifier.c check_stack_access_within_bounds; offload-sim keeps such accesses on the host so their fault is the host's",
   ),
   readOnlyMap: rule("read-only-map", "a store into a value of a map the program may only read", "BPF_F_RDONLY_PROG (include/uapi/linux/bpf.h): the interpreter refuses the write"),
-  stack: rule("stack", "the program's stack does not fit the card's eBPF stack", "preset offload.stackBytes (nfp verifier.c nfp_bpf_finalize: 'stack too large')"),
+  stack: rule("stack", "the program's eBPF stack is larger than the card's (what does not fit local memory goes to the thread's scratch window, so local memory is no limit)", "preset offload.stackBytes (nfp verifier.c nfp_bpf_finalize: 'stack too large')"),
   exit: rule("exit", "the program returns a pointer", "offload-sim: the XDP action is the low word of r0"),
 } as const;
 

@@ -16,6 +16,7 @@ import { rules, type RuleId } from "./capability-rules.ts";
 import { frontEnd, type FrontEnd } from "./front-end.ts";
 import { FRAME_POINTER_REG, frameOf, regOf, type IrInsn, type IrTerm, type Origin } from "./ir.ts";
 import { helperRoute } from "./lower-helpers.ts";
+import { RESERVED_BYTES } from "./stack-layout.ts";
 import { contextCsr } from "./lower-memory.ts";
 import { disassembleAt, sourceLineAt, type OffloadSource } from "./source.ts";
 import { immAsU64 } from "../interp/u64.ts";
@@ -354,8 +355,10 @@ export function findBlockers(fe: FrontEnd, preset: Preset): BlockerAnalysis {
       });
     }
   }
-  const stackBytes = fe.layout.framesEndBytes;
-  const stackLimit = Math.min(preset.offload.stackBytes, preset.core.localMemoryBytes / preset.topology.threadsPerCore);
+  // The eBPF stack (the frames, without the reserved slots) against the card's limit; what does not fit
+  // local memory goes to the thread's scratch window (stack-homes.ts), so local memory is no limit here.
+  const stackBytes = fe.layout.framesEndBytes - RESERVED_BYTES;
+  const stackLimit = preset.offload.stackBytes;
   const tooDeep = stackBytes > stackLimit;
 
   // Where each blocked point moves the packet to the host: the point itself in frame 0,
@@ -410,7 +413,7 @@ export function findBlockers(fe: FrontEnd, preset: Preset): BlockerAnalysis {
       pc: 0,
       disassembly: disassembleAt(insns, 0),
       rule: "stack",
-      reason: `the program needs ${stackBytes} bytes of stack and local memory, more than the card's ${stackLimit} bytes.`,
+      reason: `the program needs ${stackBytes} bytes of eBPF stack, more than the card's ${stackLimit} bytes.`,
       ruleSource: rules.stack.source,
       hostResumePc: 0,
     });

@@ -3,7 +3,7 @@
 // with a dispatcher on a resume id the stub sets), allocate registers over the
 // whole program at once (so a value sits in the same register on both sides
 // of a handover), then lay each stage out as a microprogram.
-import { Flag, Op } from "../../hw-model/isa/opcode.ts";
+import { Flag, Op, packCarry } from "../../hw-model/isa/opcode.ts";
 import { IMM, NONE, X0 } from "../../hw-model/isa/register.ts";
 import { microprogram, mk, type MicroInsn } from "../../hw-model/isa/instruction.ts";
 import { STACK_FRAME_BYTES } from "./analysis.ts";
@@ -16,6 +16,7 @@ import { isConst, isVirtual, mtermSuccessors, VBASE, type MBlock, type MemTarget
 import type { ExitRegister, HostExit, NicStage, RegisterKind, WordLocation } from "./nic-image.ts";
 import { allocateRegisters, type Allocation, type Location } from "./regalloc.ts";
 import { HOST_RANDOM_SLOT, frameTop } from "./stack-layout.ts";
+import { homeOf } from "./stack-homes.ts";
 import type { AbsVal } from "./abstract-value.ts";
 
 export interface StageAssignment {
@@ -28,6 +29,8 @@ export interface CompiledStages {
   readonly stages: readonly NicStage[];
   readonly hostExits: readonly HostExit[];
   readonly localMemoryBytes: number;
+  // Bytes of the thread's scratch window the stack uses.
+  readonly scratchBytes: number;
   readonly allocation: { readonly spilled: number; readonly copies: number };
   // The allocated micro blocks (stage glue included), their stages, and each stage's entry block.
   readonly blocks: readonly MBlock[];
@@ -159,15 +162,17 @@ export function compileStages(fe: FrontEnd, lowered: Lowered, assignment: StageA
   });
   const nextVreg = { v: lowered.tempCount };
   const { entries, handoverTargets } = splitStages(blocks, lowered.entry, stageOfBlock, assignment.stageCount, nextVreg);
-  const spillBase = fe.layout.framesEndBytes;
+  const homes = lowered.homes;
+  const spillBase = homes.lmEndBytes;
   const alloc: Allocation = allocateRegisters(blocks, { entry: lowered.entry, vregCount: nextVreg.v, spillBase, spillLimit: lmBytesPerThread });
   const { liveIn } = microLiveness(alloc.virtualBlocks, Math.max(nextVreg.v, ...[...alloc.location.keys()].map((v) => v + 1)));
   const locate = (v: number): Location | undefined => alloc.location.get(v);
 
-  // Live registers and local memory a handover into stage t carries.
-  const carried = (stage: number, entryBlock: number): { mask: number; lm: Range | undefined } => {
+  // Live registers, local memory and scratch bytes a handover into stage t carries.
+  const carried = (stage: number, entryBlock: number): { mask: number; lm: Range | undefined; scratch: Range | undefined } => {
     let mask = 0;
     let lm: Range | undefined;
+    let scratch: Range | undefined;
     for (const i of liveIn[entryBlock]) {
       const l = locate(i + VBASE);
       if (!l) continue;
@@ -185,10 +190,15 @@ export function compileStages(fe: FrontEnd, lowered: Lowered, assignment: StageA
         // Only the frame's own bytes: what lies below them the NIC never wrote (host-only code reads it as 0).
         const top = frameTop(fe.layout, frame);
         const base = top - STACK_FRAME_BYTES;
-        for (let i = STACK_FRAME_BYTES - fe.layout.size[frame]; i < STACK_FRAME_BYTES; i++) if ((bits >> BigInt(i)) & 1n) lm = widen(lm, base + i, base + i + 1);
+        for (let i = STACK_FRAME_BYTES - fe.layout.size[frame]; i < STACK_FRAME_BYTES; i++) {
+          if (((bits >> BigInt(i)) & 1n) === 0n) continue;
+          const home = homeOf(fe.layout, homes, frame, base + i);
+          if (home.kind === "lm") lm = widen(lm, home.offset, home.offset + 1);
+          else scratch = widen(scratch, home.offset, home.offset + 1);
+        }
       });
     }
-    return { mask: mask >>> 0, lm };
+    return { mask: mask >>> 0, lm, scratch };
   };
 
   // Host exits: where each live register and stack byte ended up.
@@ -202,14 +212,17 @@ export function compileStages(fe: FrontEnd, lowered: Lowered, assignment: StageA
       registers,
       frameTop: frameTop(fe.layout, 0),
       frameBytes: fe.layout.size[0],
+      frameHome: homes.frames[0],
       stackLive: spec.stackLive,
       pointerSlots: spec.pointerSlots.map((p) => ({ offset: p.offset, kind: kindOf(p.fact) })),
     };
   });
-  const toHostCarry = (cut: number): { mask: number; bytes: number } => {
+  const toHostCarry = (cut: number): { mask: number; bytes: number; scratchOffset: number; scratchBytes: number } => {
     const exit = hostExits[cut];
     let mask = 0;
-    let hi = exit.frameTop;
+    const home = homes.frames[0];
+    // Frame 0's local-memory part ends here (its layout top when nothing moved to the scratch window).
+    let hi = home.lmBase + fe.layout.size[0] - home.scratchBytes;
     for (const r of exit.registers) {
       for (const w of [r.lo, r.hi]) {
         if (w.kind === "reg") mask |= 1 << w.reg;
@@ -217,7 +230,7 @@ export function compileStages(fe: FrontEnd, lowered: Lowered, assignment: StageA
       }
     }
     void specs;
-    return { mask: mask >>> 0, bytes: Math.min(hi, lmBytesPerThread) };
+    return { mask: mask >>> 0, bytes: Math.min(hi, lmBytesPerThread), scratchOffset: home.scratchBase, scratchBytes: home.scratchBytes };
   };
 
   const stages: NicStage[] = [];
@@ -274,12 +287,15 @@ export function compileStages(fe: FrontEnd, lowered: Lowered, assignment: StageA
           break;
         case "toHost": {
           const c = toHostCarry(t.cut);
-          push(mk(Op.TO_HOST, { imm: c.mask | 0, x: 0, c: c.bytes }), lastOrigin);
+          push(mk(Op.TO_HOST, { imm: c.mask | 0, x: packCarry(0, c.scratchOffset), c: packCarry(c.bytes, c.scratchBytes) }), lastOrigin);
           break;
         }
         case "handover": {
           const c = carried(t.stage, t.entry);
-          push(mk(Op.HANDOVER, { n: t.stage, imm: c.mask | 0, x: c.lm?.lo ?? 0, c: c.lm ? c.lm.hi - c.lm.lo : 0 }), lastOrigin);
+          const span = (r: Range | undefined): { at: number; bytes: number } => (r ? { at: r.lo, bytes: r.hi - r.lo } : { at: 0, bytes: 0 });
+          const lm = span(c.lm);
+          const scratch = span(c.scratch);
+          push(mk(Op.HANDOVER, { n: t.stage, imm: c.mask | 0, x: packCarry(lm.at, scratch.at), c: packCarry(lm.bytes, scratch.bytes) }), lastOrigin);
           break;
         }
       }
@@ -302,7 +318,8 @@ export function compileStages(fe: FrontEnd, lowered: Lowered, assignment: StageA
   return {
     stages,
     hostExits,
-    localMemoryBytes: Math.max(fe.layout.framesEndBytes, spillEnd),
+    localMemoryBytes: Math.max(homes.lmEndBytes, spillEnd),
+    scratchBytes: homes.scratchEndBytes,
     allocation: { spilled: alloc.spilled, copies: alloc.copies },
     blocks: alloc.blocks,
     stageOfBlock,

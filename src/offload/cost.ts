@@ -38,7 +38,8 @@ export function latencyCycles(preset: Preset, unit: MemoryKind, footprintBytes =
 
 function memCost(ctx: CostContext, i: MInsn): Cost {
   const p = ctx.preset;
-  const unit: MemoryKind = i.memTarget?.kind === "map" ? ctx.unitOfMap(i.memTarget.map) : "ctm";
+  const t = i.memTarget;
+  const unit: MemoryKind = t?.kind === "map" ? ctx.unitOfMap(t.map) : t?.kind === "scratch" ? p.memory.threadScratch.unit[0] : "ctm";
   const u = p.memory[unit];
   const transfer = i.c / u.bytesPerCycle;
   const atomic = i.op === Op.MEM_ADD || i.op === Op.MEM_TADD || i.op === Op.MEM_TAS ? u.atomicCyclesPerCommand : 0;

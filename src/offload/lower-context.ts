@@ -12,12 +12,15 @@ import type { AbsState } from "./analysis.ts";
 import { FRAME_POINTER_REG, frameOf, regOf, type VReg } from "./ir.ts";
 import { MBuilder, hiOf, isConst, loOf, reg, val, type Src } from "./micro-ir.ts";
 import { frameTop, type StackLayout } from "./stack-layout.ts";
+import type { StackHomes } from "./stack-homes.ts";
 
 export interface LowerCtx {
   readonly b: MBuilder;
   readonly before: AbsState;
   readonly after: AbsState;
   readonly layout: StackLayout;
+  // Where each stack byte lives (local memory or the scratch window).
+  readonly homes: StackHomes;
   readonly maps: readonly MapDef[];
 }
 

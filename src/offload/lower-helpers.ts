@@ -10,6 +10,9 @@ import { helperPrototype, HelperId } from "../helpers/prototypes.ts";
 import type { IrInsn, VReg } from "./ir.ts";
 import { readPair, writePair, type LowerCtx } from "./lower-context.ts";
 import { reg, val, type Src } from "./micro-ir.ts";
+import { stackOffset } from "./analysis.ts";
+import { frameTop } from "./stack-layout.ts";
+import { homeAddress, wholeFrameDelta } from "./stack-homes.ts";
 
 // Which eBPF argument feeds each routine operand: a register's low or high word.
 type ArgSource = { readonly arg: number; readonly word: "lo" | "hi" };
@@ -53,7 +56,7 @@ export function lowerHelper(ctx: LowerCtx, insn: IrInsn & { kind: "helper" }, ma
   const route = helperRoute(insn.helperId)!;
   const regs = route.operands.map((o) => {
     const p = readPair(ctx, insn.args[o.arg]);
-    return b.inReg(o.word === "lo" ? p.lo : p.hi);
+    return b.inReg(o.word === "lo" ? homePointer(ctx, insn.args[o.arg], p.lo) : p.hi);
   });
   const d = b.temp();
   b.emit(Op.FWCALL, {
@@ -72,6 +75,20 @@ export function lowerHelper(ctx: LowerCtx, insn: IrInsn & { kind: "helper" }, ma
     high = reg(h);
   }
   writePair(ctx, insn.ret, { lo: reg(d), hi: high });
+}
+
+// A stack pointer as a routine must see it: the address of the bytes' home (local memory or the
+// scratch window, stack-homes.ts) rather than the pointer's value in the stack layout.
+function homePointer(ctx: LowerCtx, arg: VReg, word: Src): Src {
+  const f = ctx.before.regs[arg];
+  if (f.k !== "stack") return word;
+  const at = stackOffset(f, 0);
+  if (at !== undefined) return val(homeAddress(ctx.layout, ctx.homes, f.frame, frameTop(ctx.layout, f.frame) + at));
+  const delta = wholeFrameDelta(ctx.layout, ctx.homes, f.frame);
+  if (delta === 0) return word;
+  const t = ctx.b.temp();
+  ctx.b.emit(Op.ADD, { d: t, a: ctx.b.inReg(word), b: ctx.b.materialize(delta) });
+  return reg(t);
 }
 
 export const mapArgOf = (helperId: number): number | undefined => helperRoute(helperId)?.mapArg;

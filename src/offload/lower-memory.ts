@@ -7,6 +7,10 @@
 //   packet,    memory commands with the little-endian flag, so memory order
 //   map value  and eBPF order agree without a swap; the thread waits in place.
 //   context    the per-packet status registers (xdp_md fields).
+// Stack bytes that stack-homes.ts moved to the thread's scratch window are
+// reached with memory commands too (little-endian flag, like map values): at a
+// constant address for a constant offset, or the pointer plus the frame's
+// constant distance to its home when the offset varies (such frames move whole).
 import { Csr } from "../../hw-model/isa/csr.ts";
 import { Flag, Op } from "../../hw-model/isa/opcode.ts";
 import { X0 } from "../../hw-model/isa/register.ts";
@@ -19,7 +23,9 @@ import { bswap16, bswap32 } from "./lower-alu.ts";
 import { activeMutant } from "./mutants.ts";
 import { constPair, readPair, writePair, type LowerCtx, type Pair } from "./lower-context.ts";
 import { constOf, hiOf, loOf, reg, val, type MBuilder, type MemTarget, type Src } from "./micro-ir.ts";
-import { frameTop } from "./stack-layout.ts";
+import { frameTop, type StackLayout } from "./stack-layout.ts";
+import { spanHome, wholeFrameDelta, type StackHomes } from "./stack-homes.ts";
+import { scratchAddress } from "../../hw-model/exec/address.ts";
 
 // Signal the compiler's memory commands use (waited for in the same instruction).
 export const MEM_SIGNAL = 0;
@@ -36,16 +42,24 @@ export const contextCsr: ReadonlyMap<number, number> = new Map([
 
 export type AccessRoute =
   | { readonly kind: "lm-fixed"; readonly lmOffset: number }
-  | { readonly kind: "lm-dynamic" }
-  | { readonly kind: "memory"; readonly target: MemTarget }
+  // lmDelta: added to the pointer for the local-memory offset of the frame's home.
+  | { readonly kind: "lm-dynamic"; readonly lmDelta: number }
+  // A constant `address` (scratch bytes at a known offset) or the base register plus `delta`.
+  | { readonly kind: "memory"; readonly target: MemTarget; readonly address?: number; readonly delta?: number }
   | { readonly kind: "context" };
 
-// How an access through a base of this kind is lowered; undefined when the NIC cannot do it.
-export function routeOf(base: AbsVal, off: number, ctxLayoutTop: (frame: number) => number): AccessRoute | undefined {
+// How an access of `bytes` through a base of this kind is lowered; undefined when the NIC cannot do it.
+export function routeOf(base: AbsVal, off: number, bytes: number, layout: StackLayout, homes: StackHomes): AccessRoute | undefined {
   switch (base.k) {
     case "stack": {
       const at = stackOffset(base, off);
-      return at === undefined ? { kind: "lm-dynamic" } : { kind: "lm-fixed", lmOffset: ctxLayoutTop(base.frame) + at };
+      if (at === undefined) {
+        const delta = wholeFrameDelta(layout, homes, base.frame);
+        return homes.frames[base.frame].scratchBytes === 0 ? { kind: "lm-dynamic", lmDelta: delta } : { kind: "memory", target: { kind: "scratch" }, delta };
+      }
+      const home = spanHome(layout, homes, base.frame, frameTop(layout, base.frame) + at, bytes);
+      if (!home) return undefined;
+      return home.kind === "lm" ? { kind: "lm-fixed", lmOffset: home.offset } : { kind: "memory", target: { kind: "scratch" }, address: scratchAddress(home.offset) };
     }
     case "packet":
       return { kind: "memory", target: { kind: "packet" } };
@@ -76,8 +90,19 @@ function toLm(b: MBuilder, v: Src, width: 1 | 2 | 4): Src {
 // With a fixed route l0 (always 0) plus the absolute offset; otherwise l1 = the pointer, plus the instruction's offset.
 function lmIndex(ctx: LowerCtx, base: Src, route: AccessRoute, insnOff: number): { index: number; off: number } {
   if (route.kind === "lm-fixed") return { index: 0, off: route.lmOffset };
+  const delta = route.kind === "lm-dynamic" ? route.lmDelta : 0;
   ctx.b.emit(Op.LM_BASE, { n: 1, a: ctx.b.inReg(base) });
-  return { index: 1, off: insnOff };
+  return { index: 1, off: insnOff + delta };
+}
+
+// The address register and offset of a memory-command access.
+function memoryAddress(ctx: LowerCtx, base: Src, route: AccessRoute & { kind: "memory" }, insnOff: number): { a: number; imm: number } {
+  const b = ctx.b;
+  if (route.address !== undefined) return { a: b.materialize(route.address), imm: 0 };
+  if (!route.delta) return { a: b.inReg(base), imm: insnOff };
+  const t = b.temp();
+  b.emit(Op.ADD, { d: t, a: b.inReg(base), b: b.materialize(route.delta) });
+  return { a: t, imm: insnOff };
 }
 
 function signExtendWord(b: MBuilder, x: Src, bytes: 1 | 2 | 4): Pair {
@@ -109,8 +134,8 @@ export function lowerLoad(ctx: LowerCtx, f: LoadInstruction, route: AccessRoute)
       break;
     }
     case "memory": {
-      const addr = b.inReg(base.lo);
-      b.emit(Op.MEM_RD, { d: XFER0, a: addr, imm: f.off, c: f.sizeBytes, x: MEM_SIGNAL, flags: Flag.LE | Flag.SWAP }, route.target);
+      const { a, imm } = memoryAddress(ctx, base.lo, route, f.off);
+      b.emit(Op.MEM_RD, { d: XFER0, a, imm, c: f.sizeBytes, x: MEM_SIGNAL, flags: Flag.LE | Flag.SWAP }, route.target);
       const lo = b.temp();
       b.emit(Op.MOV, { d: lo, b: XFER0 });
       let hi: Src = val(0);
@@ -150,9 +175,10 @@ export function lowerStore(ctx: LowerCtx, f: StoreImmInstruction | StoreRegInstr
     case "context":
       throw new Error("stores to the context are blocked before lowering");
     case "memory": {
+      const { a, imm } = memoryAddress(ctx, base.lo, route, f.off);
       b.mov(XFER0, v.lo);
       if (f.sizeBytes === 8) b.mov(XFER0 + 1, v.hi);
-      b.emit(Op.MEM_WR, { d: XFER0, a: b.inReg(base.lo), imm: f.off, c: f.sizeBytes, x: MEM_SIGNAL, flags: Flag.LE | Flag.SWAP }, route.target);
+      b.emit(Op.MEM_WR, { d: XFER0, a, imm, c: f.sizeBytes, x: MEM_SIGNAL, flags: Flag.LE | Flag.SWAP }, route.target);
       return;
     }
     case "lm-fixed":
@@ -188,9 +214,6 @@ export function lowerAtomic(ctx: LowerCtx, f: AtomicInstruction, target: MemTarg
   writePair(ctx, f.src, { lo: reg(lo), hi });
 }
 
-export function lmTopOf(ctx: LowerCtx): (frame: number) => number {
-  return (frame) => frameTop(ctx.layout, frame);
-}
 
 export { constOf, hiOf, loOf, S };
 

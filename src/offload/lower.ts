@@ -14,29 +14,51 @@ import { constPair, readPair, writePair, type LowerCtx } from "./lower-context.t
 import { HelperId, lowerHelper, mapArgOf } from "./lower-helpers.ts";
 import { IMM } from "../../hw-model/isa/register.ts";
 import { lowerBranch } from "./lower-jump.ts";
-import { extractMerged, issueMergedRead, lmTopOf, lowerAtomic, lowerLoad, lowerStore, routeOf } from "./lower-memory.ts";
+import { MEM_SIGNAL, extractMerged, issueMergedRead, lowerAtomic, lowerLoad, lowerStore, routeOf } from "./lower-memory.ts";
+import { homeOf, identityHomes, type StackHomes } from "./stack-homes.ts";
+import { Flag } from "../../hw-model/isa/opcode.ts";
+import { X0 } from "../../hw-model/isa/register.ts";
+import { scratchAddress } from "../../hw-model/exec/address.ts";
 import { mergedReads } from "./packet-reads.ts";
 import type { LoadInstruction } from "../ebpf/index.ts";
-import { MBuilder, VBASE, isConst, type MBlock, type MTerm, type Src } from "./micro-ir.ts";
+import { MBuilder, VBASE, isConst, val, type MBlock, type MTerm, type Src } from "./micro-ir.ts";
 import { HOST_CUT_SLOT, HOST_DATA_SLOT, HOST_RANDOM_SLOT, type StackLayout } from "./stack-layout.ts";
 import { Csr } from "../../hw-model/isa/csr.ts";
 import { bytesToZero } from "./stack-init.ts";
 import { STACK_FRAME_BYTES } from "./analysis.ts";
 
-// Zeroes the words of a frame's local memory that hold bytes read before they are written.
-function zeroStack(b: MBuilder, layout: StackLayout, frame: number, bytes: bigint): void {
+// Zeroes the words of a frame that hold bytes read before they are written: lm_st in local
+// memory, one mem_wr of zero words per run of words in the scratch window.
+const SCRATCH_ZERO_WORDS = 8;
+function zeroStack(b: MBuilder, layout: StackLayout, homes: StackHomes, frame: number, bytes: bigint): void {
   if (bytes === 0n) return;
   let zero: number | undefined;
   const base = layout.base[frame];
   const bottom = STACK_FRAME_BYTES - layout.size[frame];
+  let run: { start: number; words: number } | undefined;
+  const flush = (): void => {
+    if (!run) return;
+    for (let w = 0; w < run.words; w++) b.mov(X0 + w, val(0));
+    b.emit(Op.MEM_WR, { d: X0, a: b.materialize(scratchAddress(run.start)), imm: 0, c: 4 * run.words, x: MEM_SIGNAL, flags: Flag.LE | Flag.SWAP }, { kind: "scratch" });
+    run = undefined;
+  };
   for (let word = 0; word < layout.size[frame]; word += 4) {
     const mask = 0xfn << BigInt(bottom + word);
     if ((bytes & mask) === 0n) continue;
+    const home = homeOf(layout, homes, frame, base + word);
+    if (home.kind === "scratch") {
+      if (run && run.start + 4 * run.words === home.offset && run.words < SCRATCH_ZERO_WORDS) run.words++;
+      else {
+        flush();
+        run = { start: home.offset, words: 1 };
+      }
+      continue;
+    }
     zero ??= b.materialize(0);
-    b.emit(Op.LM_ST, { n: 0, imm: base + word, a: zero, c: 4 });
+    b.emit(Op.LM_ST, { n: 0, imm: home.offset, a: zero, c: 4 });
   }
+  flush();
 }
-
 // One eBPF register of frame 0 live where a packet moves to the host.
 export interface HostRegister {
   readonly reg: number;
@@ -66,6 +88,8 @@ export interface Lowered {
   readonly tempCount: number;
   // The code counts bpf_get_prandom_u32 draws in local memory.
   readonly countsRandomDraws: boolean;
+  // Where the stack bytes live.
+  readonly homes: StackHomes;
 }
 
 export class LoweringError extends Error {}
@@ -84,7 +108,7 @@ function lowerInsn(ctx: LowerCtx, insn: IrInsn, irBlock: number, zero: readonly 
     case "call":
       // A new frame: registers start at 0 (r1..r5 are copied in next), stack bytes read before written at 0.
       for (const r of [0, 6, 7, 8, 9]) writePair(ctx, vreg(insn.calleeFrame, r), constPair(0n));
-      zeroStack(ctx.b, ctx.layout, insn.calleeFrame, zero[insn.calleeFrame] ?? 0n);
+      zeroStack(ctx.b, ctx.layout, ctx.homes, insn.calleeFrame, zero[insn.calleeFrame] ?? 0n);
       return;
     case "opaque":
       throw new LoweringError(`pc ${insn.origin.pc}: an opaque instruction reached lowering`);
@@ -108,7 +132,7 @@ function lowerInsn(ctx: LowerCtx, insn: IrInsn, irBlock: number, zero: readonly 
         case "storeImm":
         case "storeReg": {
           const baseReg = f.kind === "load" ? f.src : f.dst;
-          const route = routeOf(ctx.before.regs[baseReg], f.off, lmTopOf(ctx));
+          const route = routeOf(ctx.before.regs[baseReg], f.off, f.sizeBytes, ctx.layout, ctx.homes);
           if (!route) throw new LoweringError(`pc ${insn.origin.pc}: no route for a memory access through ${ctx.before.regs[baseReg].k}`);
           if (f.kind === "load") lowerLoad(ctx, f, route);
           else lowerStore(ctx, f, route);
@@ -131,7 +155,8 @@ function lowerInsn(ctx: LowerCtx, insn: IrInsn, irBlock: number, zero: readonly 
 
 const usesRandom = (fe: FrontEnd): boolean => fe.ir.blocks.some((b) => b.insns.some((i) => i.kind === "helper" && i.helperId === HelperId.GET_PRANDOM_U32));
 
-export function lowerProgram(fe: FrontEnd, cuts: ReadonlyMap<number, number>): Lowered {
+// `homes`: where the stack bytes live (all in local memory at their layout place unless given).
+export function lowerProgram(fe: FrontEnd, cuts: ReadonlyMap<number, number>, homes: StackHomes = identityHomes(fe.layout)): Lowered {
   const { ir, analysis, liveness, layout, maps } = fe;
   const b = new MBuilder(VBASE + 2 * ir.frames.length * REGS_PER_FRAME);
   const irEntry = new Map<number, number>();
@@ -146,7 +171,7 @@ export function lowerProgram(fe: FrontEnd, cuts: ReadonlyMap<number, number>): L
     }
     return id;
   };
-  const ctxAt = (before: AbsState, after: AbsState): LowerCtx => ({ b, before, after, layout, maps });
+  const ctxAt = (before: AbsState, after: AbsState): LowerCtx => ({ b, before, after, layout, homes, maps });
 
   // Ends the current block with a move to the host at IR point (block, index).
   const toHost = (irBlock: number, index: number, origin: Origin, state: AbsState, nothingRan = false): void => {
@@ -189,13 +214,13 @@ export function lowerProgram(fe: FrontEnd, cuts: ReadonlyMap<number, number>): L
     // The whole program runs on the host: leave at once, touching nothing.
     toHost(0, 0, ir.blocks[0].insns[0]?.origin ?? ir.blocks[0].term.origin ?? { pc: 0, frame: 0, resumePc: 0 }, initial, true);
     irEntry.set(0, entry);
-    return { blocks: b.blocks, entry, irEntry, hostCuts, tempCount: b.tempCount, countsRandomDraws: false };
+    return { blocks: b.blocks, entry, irEntry, hostCuts, tempCount: b.tempCount, countsRandomDraws: false, homes };
   }
   if (initial) {
     const ctx0 = ctxAt(initial, initial);
     for (let r = 0; r < FRAME_POINTER_REG; r++) if (r !== 1) writePair(ctx0, vreg(0, r), constPair(0n));
   }
-  zeroStack(b, layout, 0, zero[0] ?? 0n);
+  zeroStack(b, layout, homes, 0, zero[0] ?? 0n);
   if (usesRandom(fe)) b.emit(Op.LM_ST, { n: 0, imm: HOST_RANDOM_SLOT, a: b.materialize(0), c: 4 });
   b.end({ kind: "goto", target: entryOf(0) });
   while (pending.length) {
@@ -263,7 +288,7 @@ export function lowerProgram(fe: FrontEnd, cuts: ReadonlyMap<number, number>): L
       }
     }
   }
-  return { blocks: b.blocks, entry, irEntry, hostCuts, tempCount: b.tempCount, countsRandomDraws: usesRandom(fe) };
+  return { blocks: b.blocks, entry, irEntry, hostCuts, tempCount: b.tempCount, countsRandomDraws: usesRandom(fe), homes };
 }
 
 export { S };

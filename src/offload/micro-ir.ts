@@ -14,7 +14,8 @@ export const hiOf = (v: VReg): number => VBASE + 2 * v + 1;
 export const isVirtual = (r: number): boolean => r >= VBASE;
 
 // What a memory command reaches, for the cost model.
-export type MemTarget = { readonly kind: "packet" } | { readonly kind: "map"; readonly map: number };
+// What a memory command reaches: the packet, a map's value, or the thread's scratch window (stack bytes moved out of local memory).
+export type MemTarget = { readonly kind: "packet" } | { readonly kind: "map"; readonly map: number } | { readonly kind: "scratch" };
 
 export interface MInsn extends MicroInsn {
   // The eBPF instruction this microcode implements (for --explain and fault reports).

@@ -35,6 +35,9 @@ export interface HostExit {
   // Frame 0's stack in local memory: r10 is at lm offset frameTop, the frame is frameBytes long.
   readonly frameTop: number;
   readonly frameBytes: number;
+  // Where frame 0's bytes live: the lowest scratchBytes in the thread's scratch window from
+  // scratchBase, the rest in local memory from lmBase (stack-homes.ts).
+  readonly frameHome: { readonly scratchBytes: number; readonly scratchBase: number; readonly lmBase: number };
   // Live stack bytes of frame 0 (bit i: offset i - 512).
   readonly stackLive: bigint;
   // Stack slots (offset from r10) holding a spilled pointer, with its kind.

@@ -3,7 +3,7 @@
 // what each stage costs per packet, how the stages are replicated, and the
 // predicted throughput and bottleneck. generate: the NIC image of a plan.
 import { programInstructionLimit, totalCores, wireBytes } from "../../hw-model/presets/derive.ts";
-import { Op } from "../../hw-model/isa/opcode.ts";
+import { Op, carryLm, carryScratch } from "../../hw-model/isa/opcode.ts";
 import type { Preset, MemoryKind } from "../../hw-model/presets/types.ts";
 import type { Program } from "../ebpf/index.ts";
 import type { MapDef } from "../maps/types.ts";
@@ -26,6 +26,7 @@ import { sourceOf, type OffloadSource } from "./source.ts";
 import { execParamsOf } from "../../hw-model/presets/derive.ts";
 import { buildTopology } from "../../hw-model/timing/topology.ts";
 import { AllocationError } from "./regalloc.ts";
+import { placeStack, StackPlacementError, type StackHomes } from "./stack-homes.ts";
 
 // Iterations per entry assumed for an eBPF loop (the compiler's own loops say their count).
 export const EBPF_LOOP_TRIPS = 4;
@@ -88,6 +89,10 @@ export interface OffloadPlan {
   readonly host: HostPart | null;
   readonly maps: readonly MapPlacement[];
   readonly localMemoryBytes: number;
+  // Bytes of the thread's scratch window holding stack bytes that did not fit local memory (0: none).
+  readonly scratchBytes: number;
+  // Local memory kept free of stack bytes for register spill slots when the stack had to be split.
+  readonly spillReserveBytes: number;
   readonly spilledRegisters: number;
   // Every rate that limits the pipeline, and the smallest.
   readonly bounds: readonly Bound[];
@@ -180,12 +185,40 @@ const popcount = (x: number): number => {
   return c;
 };
 
-// Bytes a handover carries: live registers, local memory, and the ring descriptor.
+// Bytes a handover carries: live registers, local memory, scratch bytes, and the ring descriptor.
 function handoverBytes(preset: Preset, program: { insns: readonly { op: number; imm: number; c: number }[] }): number {
   let most = 0;
-  for (const i of program.insns) if (i.op === Op.HANDOVER) most = Math.max(most, 4 * popcount(i.imm) + i.c + preset.rings.descriptorBytes);
+  for (const i of program.insns) if (i.op === Op.HANDOVER) most = Math.max(most, 4 * popcount(i.imm) + carryLm(i.c) + carryScratch(i.c) + preset.rings.descriptorBytes);
   return most;
 }
+
+// Where the stack lives with `reserveBytes` of local memory kept for register spill slots.
+function homesFor(fe: FrontEnd, preset: Preset, reserveBytes: number): StackHomes {
+  const p = execParamsOf(preset);
+  try {
+    return placeStack(fe, p.localMemoryBytesPerThread - reserveBytes, p.scratchBytesPerThread, EBPF_LOOP_TRIPS);
+  } catch (e) {
+    if (e instanceof StackPlacementError) throw new OffloadError(`${fe.source.name ?? "the program"}: ${e.message}.`);
+    throw e;
+  }
+}
+
+// Lowers and compiles as one stage, growing the local memory kept for spill slots (moving more stack
+// bytes to the scratch window) until the register allocator has room.
+function lowerWithRoom(fe: FrontEnd, cuts: ReadonlyMap<number, number>, stageOf: ReadonlyMap<number, number>, preset: Preset): { lowered: Lowered; single: CompiledStages; reserveBytes: number } {
+  const lmBytes = execParamsOf(preset).localMemoryBytesPerThread;
+  for (let reserveBytes = 0; ; reserveBytes = Math.min(lmBytes, Math.max(SPILL_RESERVE_STEP_BYTES, 2 * reserveBytes))) {
+    const lowered = lowerProgram(fe, cuts, homesFor(fe, preset, reserveBytes));
+    try {
+      return { lowered, single: compileStages(fe, lowered, { stageCount: 1, stageOf }, lmBytes), reserveBytes };
+    } catch (e) {
+      if (!(e instanceof AllocationError) || reserveBytes >= lmBytes) throw e instanceof AllocationError ? new OffloadError(`${fe.source.name ?? "the program"}: ${e.message}.`) : e;
+    }
+  }
+}
+
+// First room kept for spill slots when they do not fit beside the stack (eight 4-byte slots), doubled on each retry.
+const SPILL_RESERVE_STEP_BYTES = 32;
 
 function compileFor(fe: FrontEnd, lowered: Lowered, stageOf: ReadonlyMap<number, number>, stageCount: number, preset: Preset): CompiledStages {
   try {
@@ -210,13 +243,12 @@ export function planOffload(program: OffloadSource | Program, maps: readonly Map
   const fe = frontEnd(source, maps, options.verifierFacts);
   const blockers = findBlockers(fe, preset);
   const cuts = hoistHostCuts(fe, blockers.cuts);
-  const lowered = lowerProgram(fe, cuts);
-  const nicBlocks = new Set(lowered.irEntry.keys());
+  const nicBlocks = new Set(lowerProgram(fe, cuts).irEntry.keys());
   const order = reversePostOrder(fe.ir).filter((b) => nicBlocks.has(b));
   const allZero = new Map(order.map((b) => [b, 0]));
 
   // One stage first: per-block costs and map access rates on the real microcode.
-  const single = compileFor(fe, lowered, allZero, 1, preset);
+  const { lowered, single, reserveBytes } = lowerWithRoom(fe, cuts, allZero, preset);
   const freq0 = blockFrequencies(fe, single.blocks, single.entries[0], options.profile);
   const used = new Set(blockers.report.maps.filter((m) => m.usedOnNic).map((m) => m.index));
   const placements = placeMaps(maps, accessRates(single.blocks, freq0, used), preset);
@@ -357,6 +389,8 @@ export function planOffload(program: OffloadSource | Program, maps: readonly Map
     host,
     maps: placements,
     localMemoryBytes: compiled.localMemoryBytes,
+    scratchBytes: compiled.scratchBytes,
+    spillReserveBytes: reserveBytes,
     spilledRegisters: compiled.allocation.spilled,
     bounds,
     predicted: { mpps: bottleneck.mpps, bottleneck: bottleneck.name, packetBytes },
@@ -399,7 +433,7 @@ export function generate(plan: OffloadPlan, preset: Preset, verifierFacts?: Veri
   if (cached && cached.image.preset === preset.name) return cached.image;
   const fe = frontEnd(plan.source, plan.mapDefs, verifierFacts);
   const cuts = hoistHostCuts(fe, findBlockers(fe, preset).cuts);
-  const lowered = lowerProgram(fe, cuts);
+  const lowered = lowerProgram(fe, cuts, homesFor(fe, preset, plan.spillReserveBytes));
   const stageOf = new Map<number, number>();
   plan.stageOfIrBlock.forEach((s, b) => {
     if (s >= 0) stageOf.set(b, s);

@@ -105,7 +105,7 @@ export class NicRunner {
     if (o.kind === "fault") {
       return { action: undefined, actionName: "fault", packetOut: nic.data, fault: { where: "nic", stage: o.stage, pc: o.pc, message: o.message }, events: nicEvents, stagePath: nic.stagePath, nic, ...trace };
     }
-    const start = hostStart(this.image, { packet: nic.data, registers: o.registers, localMemory: o.localMemory, localMemoryOffset: o.localMemoryOffset }, seed, (h) => exec.values[h]);
+    const start = hostStart(this.image, { packet: nic.data, registers: o.registers, localMemory: o.localMemory, localMemoryOffset: o.localMemoryOffset, scratch: o.scratch, scratchOffset: o.scratchOffset }, seed, (h) => exec.values[h]);
     const { exit, buffer, resume, random } = start;
     const host = run(
       this.image.source.insns,

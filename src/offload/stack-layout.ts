@@ -7,7 +7,8 @@
 // packet leaving for the host (see HOST_CUT_SLOT).
 import type { MapDef } from "../maps/types.ts";
 import { STACK_FRAME_BYTES, type Analysis } from "./analysis.ts";
-import type { IrProgram } from "./ir.ts";
+import type { IrInsn, IrProgram } from "./ir.ts";
+import type { AbsState } from "./analysis.ts";
 import { stackEffects } from "./liveness.ts";
 import { helperRoute } from "./lower-helpers.ts";
 
@@ -18,7 +19,7 @@ import { helperRoute } from "./lower-helpers.ts";
 export const HOST_CUT_SLOT = 0;
 export const HOST_DATA_SLOT = 4;
 export const HOST_RANDOM_SLOT = 8;
-const RESERVED_BYTES = 16;
+export const RESERVED_BYTES = 16;
 
 export interface StackLayout {
   // Per frame: local-memory offset of its lowest byte, and its size.
@@ -42,7 +43,7 @@ export function layoutStack(program: IrProgram, analysis: Analysis, maps: readon
       const { reads, writes } = stackEffects(insn, states[i], maps, program.frames.length);
       for (const a of [...reads, ...writes]) {
         if (insn.kind === "call" || insn.kind === "opaque") continue;
-        if (a.mask === undefined) deepest[a.frame] = STACK_FRAME_BYTES;
+        if (a.mask === undefined) deepest[a.frame] = Math.max(deepest[a.frame], variableDepth(insn, states[i], a.frame));
         else {
           const lowBit = lowestBit(a.mask);
           if (lowBit >= 0) deepest[a.frame] = Math.max(deepest[a.frame], STACK_FRAME_BYTES - lowBit);
@@ -58,6 +59,18 @@ export function layoutStack(program: IrProgram, analysis: Analysis, maps: readon
     end = Math.max(end, base[f.index] + size[f.index]);
   }
   return { base, size, framesEndBytes: end };
+}
+
+// How deep below r10 a load or store with a variable stack offset reaches: its lowest possible
+// offset when the facts bound it, or the whole frame.
+function variableDepth(insn: IrInsn, state: AbsState, frame: number): number {
+  if (insn.kind !== "op") return STACK_FRAME_BYTES;
+  const f = insn.form;
+  if (f.kind !== "load" && f.kind !== "storeImm" && f.kind !== "storeReg") return STACK_FRAME_BYTES;
+  const base = state.regs[f.kind === "load" ? f.src : f.dst];
+  if (base.k !== "stack" || base.frame !== frame) return STACK_FRAME_BYTES;
+  const lowest = base.off.smin + BigInt(f.off);
+  return lowest < BigInt(-STACK_FRAME_BYTES) ? STACK_FRAME_BYTES : Math.max(0, Number(-lowest));
 }
 
 function lowestBit(mask: bigint): number {
