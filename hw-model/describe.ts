@@ -28,8 +28,8 @@ const syntax: Readonly<Record<Format, string>> = {
   arb: "sN[, sM...]",
   fwcall: "routine d, [#map,] args...",
   csr: "d, name",
-  handover: "#ring, #liveMask, #lmOff, #lmBytes",
-  tohost: "#liveMask, #lmOff, #lmBytes",
+  handover: "#ring, #liveMask, #lmOff, #lmBytes[, #scrOff, #scrBytes]",
+  tohost: "#liveMask, #lmOff, #lmBytes[, #scrOff, #scrBytes]",
   verdict: "action | a",
 };
 

@@ -177,7 +177,7 @@ export const opTable: readonly OpInfo[] = [
   row(Op.CTX_ARB, "ctx_arb", "arb", "swap the thread out until every listed signal has arrived", "ctx_arb[sig...]"),
   row(Op.FWCALL, "fwcall", "fwcall", "call a firmware routine (map lookup/update/delete, packet adjust, random) on this thread", "BPF helper call into NFP firmware routines (nfp bpf JIT)"),
   row(Op.CSR_RD, "csr_rd", "csr", "d = a per-packet status register (packet data pointer, length, ingress port...)", "local_csr_rd / packet metadata in xfer registers"),
-  row(Op.HANDOVER, "handover", "handover", "end the stage: put the packet, the live registers and lmBytes of local memory on ring #ring", "mem[qadd_work] / cls ring put (work queue to the next stage)", true),
+  row(Op.HANDOVER, "handover", "handover", "end the stage: put the packet, the live registers, lmBytes of local memory and scrBytes of the scratch window on ring #ring", "mem[qadd_work] / cls ring put (work queue to the next stage)", true),
   row(Op.TO_HOST, "to_host", "tohost", "end offloaded processing: send the packet with the live state to the host stage over PCIe", "packet to host via the PCIe DMA engine", true),
   row(Op.VERDICT, "verdict", "verdict", "end the packet with an XDP action: drop, pass, tx, redirect, aborted, or the action code in a register", "end of the BPF program: packet to NBI egress / to host / freed", true),
 ];
