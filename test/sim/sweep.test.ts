@@ -90,6 +90,16 @@ describe("sweep", () => {
     expect(one.points).toEqual(two.points);
   });
 
+  it("sweeps a partly offloadable program without asking: xdp_udp_guard's .rodata allowlist stays on the host", async () => {
+    const objectFile = new URL("../../programs/xdp_udp_guard.o", import.meta.url).pathname;
+    const result = await runSweep({ objectFile, cores: [1, 2], spec: "udp flows=8", packets: 200, check: true, workers: 1 });
+    expect(result.failures).toEqual([]);
+    expect(result.points.map((p) => [p.cores, p.offload, p.equivalence])).toEqual([
+      [1, "partial", "identical"],
+      [2, "partial", "identical"],
+    ]);
+  });
+
   it("sets each frame size into the spec", () => {
     expect(specForSize("tcp flows=10 size=64..1500 zipf=1.1", 512)).toBe("tcp flows=10 zipf=1.1 size=512");
     expect(specForSize("", 64)).toBe("udp size=64");
