@@ -15,7 +15,7 @@ const mapFiles = readdirSync(mapDir);
 // Each object, and for the one with two programs (xdp_tailcall.o) each program by name.
 const samples = readdirSync(programsDir)
   .filter((f) => f.endsWith(".o"))
-  .flatMap((f) => (f === "xdp_tailcall.o" ? ["xdp_dispatch", "xdp_ipv4_stage"].map((prog) => ({ object: f, prog })) : [{ object: f, prog: undefined }]));
+  .flatMap((f): { object: string; prog: string | undefined }[] => (f === "xdp_tailcall.o" ? ["xdp_dispatch", "xdp_ipv4_stage"].map((prog) => ({ object: f, prog })) : [{ object: f, prog: undefined }]));
 const dir = mkdtempSync(join(tmpdir(), "sim-samples-"));
 const capture = join(dir, "mixed.pcap");
 const PACKETS = 200;
