@@ -17,6 +17,8 @@ export interface LockstepRow {
   // Registers the host changed, "r2 = 0x...".
   readonly host: readonly string[];
   readonly micro: readonly MicroStep[];
+  // The host's r0..r10 before the instruction ran.
+  readonly before: readonly bigint[];
 }
 
 export type Divergence =
@@ -92,6 +94,7 @@ export function firstDivergence(insns: Program, hostSteps: readonly TraceStep[],
     text: instructionText(insns, hostSteps[i].pc),
     host: hostChanges(hostSteps, i).map((c) => `r${c.reg} = ${hex64(c.value)}${group && !looksLikePointer(c.value) ? ` ${whereHeld(c.value, group, held)}` : ""}`),
     micro: group?.steps ?? [],
+    before: hostSteps[i].regs,
   });
   let g = 0;
   // Leading glue (stage entry) has no eBPF pc.
@@ -170,10 +173,12 @@ export function formatDivergence(d: Divergence): string[] {
       );
       break;
   }
-  for (const r of d.rows) {
+  d.rows.forEach((r, k) => {
+    // The last row's operands: every host register as it stood before the instruction.
+    if (k === d.rows.length - 1 && d.kind !== "none") lines.push(`host registers before eBPF pc ${r.ebpfPc ?? "-"}: ${r.before.map((v, reg) => `r${reg}=${hex64(v)}`).join(" ")}`);
     lines.push(`eBPF pc ${r.ebpfPc ?? "-"}: ${r.text}${r.host.length > 0 ? `   host: ${r.host.join(", ")}` : ""}`);
     for (const m of r.micro) lines.push(`    s${m.stage} pc ${String(m.pc).padStart(4)}  ${m.text}${m.writes.length > 0 ? `   -> ${m.writes.join(", ")}` : ""}`);
-  }
+  });
   return lines;
 }
 
