@@ -22,18 +22,20 @@ export const PERF_RECORD_LOST = 2;
 export const PERF_RECORD_SAMPLE = 9;
 // PERF_ATTR_SIZE_VER0: the fields used here all lie in the first version of the struct.
 export const PERF_ATTR_SIZE_VER0 = 64;
-// struct perf_event_attr offsets.
-const ATTR_TYPE = 0;
-const ATTR_SIZE = 4;
-const ATTR_CONFIG = 8;
-const ATTR_SAMPLE_PERIOD = 16;
-const ATTR_SAMPLE_TYPE = 24;
-const ATTR_WAKEUP_EVENTS = 48;
+// struct perf_event_attr offsets (checked against offsetof() by test/kernel/event-layout.test.ts).
+export const PerfEventAttrLayout = { type: 0, size: 4, config: 8, sample_period: 16, sample_type: 24, wakeup_events: 48 } as const;
 // struct perf_event_mmap_page: the ring's positions follow a 1024-byte header; data_offset/data_size since Linux 4.1.
-const PAGE_DATA_HEAD = 1024;
-const PAGE_DATA_TAIL = 1032;
-const PAGE_DATA_OFFSET = 1040;
-const PAGE_DATA_SIZE = 1048;
+export const PerfMmapPageLayout = { data_head: 1024, data_tail: 1032, data_offset: 1040, data_size: 1048 } as const;
+const ATTR_TYPE = PerfEventAttrLayout.type;
+const ATTR_SIZE = PerfEventAttrLayout.size;
+const ATTR_CONFIG = PerfEventAttrLayout.config;
+const ATTR_SAMPLE_PERIOD = PerfEventAttrLayout.sample_period;
+const ATTR_SAMPLE_TYPE = PerfEventAttrLayout.sample_type;
+const ATTR_WAKEUP_EVENTS = PerfEventAttrLayout.wakeup_events;
+const PAGE_DATA_HEAD = PerfMmapPageLayout.data_head;
+const PAGE_DATA_TAIL = PerfMmapPageLayout.data_tail;
+const PAGE_DATA_OFFSET = PerfMmapPageLayout.data_offset;
+const PAGE_DATA_SIZE = PerfMmapPageLayout.data_size;
 // struct perf_event_header: u32 type, u16 misc, u16 size.
 const HEADER_BYTES = 8;
 // mmap(2) / mman.h.
