@@ -7,20 +7,25 @@ import { MapType, type BpfMap, type RedirectTarget } from "../maps/types.ts";
 import { XdpAction } from "../xdp/layout.ts";
 import { isOutcome, mapArgument, u32Key, xdpSessionOf } from "./args.ts";
 import { helperName } from "./prototypes.ts";
-import { misuse, returns, type HelperCall, type HelperOutcome } from "./runtime.ts";
+import { misuse, returns, type HelperCall, type HelperOutcome, type XdpSession } from "./runtime.ts";
 
 // include/uapi/linux/bpf.h
-const BPF_F_BROADCAST = 1n << 3n;
-const BPF_F_EXCLUDE_INGRESS = 1n << 4n;
+const BPF_F_BROADCAST = 1 << 3;
+const BPF_F_EXCLUDE_INGRESS = 1 << 4;
 // The fallback actions a redirect_map flags word may carry (XDP_ABORTED | DROP | PASS | TX).
-const ACTION_MASK = BigInt(XdpAction.ABORTED | XdpAction.DROP | XdpAction.PASS | XdpAction.TX);
+const ACTION_MASK = XdpAction.ABORTED | XdpAction.DROP | XdpAction.PASS | XdpAction.TX;
 
 export function redirect(call: HelperCall): HelperOutcome {
   const xdp = xdpSessionOf(call);
   if (isOutcome(xdp)) return xdp;
-  if (call.args[1] !== 0n) return returns(XdpAction.ABORTED);
-  xdp.redirect = { kind: "ifindex", ifindex: Number(BigInt.asUintN(32, call.args[0])) };
-  return returns(XdpAction.REDIRECT);
+  return returns(redirectToIfindex(xdp, Number(BigInt.asUintN(32, call.args[0])), call.args[1] !== 0n));
+}
+
+// bpf_redirect on the session: any flag at all is refused with XDP_ABORTED. (The compiled tier calls these cores directly.)
+export function redirectToIfindex(xdp: XdpSession, ifindex: number, anyFlags: boolean): number {
+  if (anyFlags) return XdpAction.ABORTED;
+  xdp.redirect = { kind: "ifindex", ifindex };
+  return XdpAction.REDIRECT;
 }
 
 export function redirectMap(call: HelperCall): HelperOutcome {
@@ -32,28 +37,34 @@ export function redirectMap(call: HelperCall): HelperOutcome {
   if (flagMask === undefined) {
     return misuse(`${helperName(call.id)} cannot redirect through map '${map.def.name}' (type ${map.def.type})`);
   }
+  // Every flag the maps accept is in the low 32 bits: anything above is refused like any unknown flag.
   const flags = call.args[2];
-  if ((flags & ~(ACTION_MASK | flagMask)) !== 0n) return returns(XdpAction.ABORTED);
   const key = Number(BigInt.asUintN(32, call.args[1]));
+  return returns(flags > 0xffff_ffffn ? XdpAction.ABORTED : redirectThroughMap(xdp, map, flagMask, key, Number(flags)));
+}
+
+// bpf_redirect_map on the session, for a map whose type accepts `flagMask` and a flags word of 32 bits.
+export function redirectThroughMap(xdp: XdpSession, map: BpfMap, flagMask: number, key: number, flags: number): number {
+  if ((flags & ~(ACTION_MASK | flagMask)) !== 0) return XdpAction.ABORTED;
   const target = redirectTarget(map, key);
-  const broadcast = (flags & BPF_F_BROADCAST) !== 0n;
+  const broadcast = (flags & BPF_F_BROADCAST) !== 0;
   if (!target && !broadcast) {
     xdp.redirect = undefined;
-    return returns(flags & ACTION_MASK);
+    return flags & ACTION_MASK;
   }
-  xdp.redirect = { kind: "map", map: map.def.name, key, target, broadcast, excludeIngress: (flags & BPF_F_EXCLUDE_INGRESS) !== 0n };
-  return returns(XdpAction.REDIRECT);
+  xdp.redirect = { kind: "map", map: map.def.name, key, target, broadcast, excludeIngress: (flags & BPF_F_EXCLUDE_INGRESS) !== 0 };
+  return XdpAction.REDIRECT;
 }
 
 // The flags each map type's map_redirect accepts besides the fallback action.
-function redirectFlagMask(type: number): bigint | undefined {
+export function redirectFlagMask(type: number): number | undefined {
   switch (type) {
     case MapType.DEVMAP:
     case MapType.DEVMAP_HASH:
       return BPF_F_BROADCAST | BPF_F_EXCLUDE_INGRESS;
     case MapType.CPUMAP:
     case MapType.XSKMAP:
-      return 0n;
+      return 0;
     default:
       return undefined;
   }

@@ -33,7 +33,8 @@ export function tailCall(call: HelperCall): HelperOutcome {
   return { kind: "tail-call", program };
 }
 
-function slotProgram(map: BpfMap, index: number): number | undefined {
+// The program id in a prog_array slot, undefined when it is empty.
+export function slotProgram(map: BpfMap, index: number): number | undefined {
   if (map.tailCallTarget) return map.tailCallTarget(index);
   const value = map.lookup(u32Key(index), 0);
   return value ? new DataView(value.buffer, value.byteOffset, value.byteLength).getUint32(0, true) : undefined;

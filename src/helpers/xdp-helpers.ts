@@ -4,6 +4,7 @@
 // Offsets are the `int` or `u32` the kernel's BPF_CALL signature declares, so
 // the upper register bits are dropped the same way.
 import { Errno } from "../maps/errno.ts";
+import type { XdpBuffer } from "../xdp/buffer.ts";
 import { ETH_HLEN, XDP_FRAME_BYTES, xdpMetadataLengthInvalid } from "../xdp/layout.ts";
 import { isOutcome, readBytes, writableBytes, xdpSession } from "./args.ts";
 import { returns, type HelperCall, type HelperOutcome } from "./runtime.ts";
@@ -16,46 +17,47 @@ const XDP_POINTER_LIMIT = 0xffff;
 const asInt = (value: bigint): number => Number(BigInt.asIntN(32, value));
 const asU32 = (value: bigint): number => Number(BigInt.asUintN(32, value));
 
-export function xdpAdjustHead(call: HelperCall): HelperOutcome {
-  const xdp = xdpSession(call);
-  if (isOutcome(xdp)) return xdp;
-  const buffer = xdp.buffer;
-  const offset = asInt(call.args[1]);
+// bpf_xdp_adjust_head on the buffer itself: 0, or -EINVAL leaving it as it was. (The compiled tier calls these cores directly.)
+export function adjustHead(buffer: XdpBuffer, offset: number): number {
   const metaBytes = buffer.data - buffer.dataMeta;
   // The packet may not start inside the xdp_frame the kernel keeps at the head, nor leave less than an Ethernet header.
   const lowest = XDP_FRAME_BYTES + metaBytes;
   const data = buffer.data + offset;
-  if (data < lowest || data > buffer.dataEnd - ETH_HLEN) return returns(-Errno.EINVAL);
+  if (data < lowest || data > buffer.dataEnd - ETH_HLEN) return -Errno.EINVAL;
   if (metaBytes > 0) buffer.frame.copyWithin(buffer.dataMeta + offset, buffer.dataMeta, buffer.data);
   buffer.dataMeta += offset;
   buffer.data = data;
-  return returns(0);
+  return 0;
 }
 
-export function xdpAdjustTail(call: HelperCall): HelperOutcome {
-  const xdp = xdpSession(call);
-  if (isOutcome(xdp)) return xdp;
-  const buffer = xdp.buffer;
-  const offset = asInt(call.args[1]);
+export function adjustTail(buffer: XdpBuffer, offset: number): number {
   const dataEnd = buffer.dataEnd + offset;
-  if (dataEnd > buffer.hardEnd) return returns(-Errno.EINVAL);
-  if (dataEnd < buffer.data + ETH_HLEN) return returns(-Errno.EINVAL);
+  if (dataEnd > buffer.hardEnd) return -Errno.EINVAL;
+  if (dataEnd < buffer.data + ETH_HLEN) return -Errno.EINVAL;
   // Growing clears the new bytes (they could hold stale data).
   if (offset > 0) buffer.frame.fill(0, buffer.dataEnd, dataEnd);
   buffer.dataEnd = dataEnd;
-  return returns(0);
+  return 0;
 }
 
-export function xdpAdjustMeta(call: HelperCall): HelperOutcome {
+export function adjustMeta(buffer: XdpBuffer, offset: number): number {
+  const meta = buffer.dataMeta + offset;
+  if (meta < XDP_FRAME_BYTES || meta > buffer.data) return -Errno.EINVAL;
+  if (xdpMetadataLengthInvalid(buffer.data - meta)) return -EACCES;
+  buffer.dataMeta = meta;
+  return 0;
+}
+
+// The three adjust helpers: the context, then the offset as the kernel's `int`.
+function adjust(call: HelperCall, core: (buffer: XdpBuffer, offset: number) => number): HelperOutcome {
   const xdp = xdpSession(call);
   if (isOutcome(xdp)) return xdp;
-  const buffer = xdp.buffer;
-  const meta = buffer.dataMeta + asInt(call.args[1]);
-  if (meta < XDP_FRAME_BYTES || meta > buffer.data) return returns(-Errno.EINVAL);
-  if (xdpMetadataLengthInvalid(buffer.data - meta)) return returns(-EACCES);
-  buffer.dataMeta = meta;
-  return returns(0);
+  return returns(core(xdp.buffer, asInt(call.args[1])));
 }
+
+export const xdpAdjustHead = (call: HelperCall): HelperOutcome => adjust(call, adjustHead);
+export const xdpAdjustTail = (call: HelperCall): HelperOutcome => adjust(call, adjustTail);
+export const xdpAdjustMeta = (call: HelperCall): HelperOutcome => adjust(call, adjustMeta);
 
 export function xdpGetBuffLen(call: HelperCall): HelperOutcome {
   const xdp = xdpSession(call);
