@@ -1,10 +1,12 @@
 // The helper calls the compiled tier answers itself, with registers as int32
 // halves and nothing allocated per call: bpf_map_lookup_elem, update and
-// delete, the clocks, the random source and the CPU number, the calls a
-// packet program makes on nearly every packet. Each does what the reference
-// implementation in src/helpers does (map-helpers.ts, basic-helpers.ts),
-// through the same map operations (src/maps), the same address space and the
-// same random source, for arguments whose handling is plain: a map handle,
+// delete, the clocks, the random source, the CPU number, the XDP adjust
+// helpers, the redirects and bpf_tail_call, the calls a packet program makes
+// on nearly every packet. Each does what the reference implementation in
+// src/helpers does (map-helpers.ts, basic-helpers.ts, and the numeric cores
+// of xdp-helpers.ts, redirect.ts and tail-call.ts, which the reference calls
+// too), through the same map operations (src/maps), the same address space
+// and the same random source, for arguments whose handling is plain: a map handle, the context,
 // key and value pointers into bytes the memory cache can prove readable,
 // numbers that fit a double exactly. Anything else (a bad handle, a pointer
 // the cache cannot prove, a clock beyond 2^53 ns, a helper table that
@@ -14,12 +16,18 @@
 import { getPrandomU32, getSmpProcessorId, ktimeGetBootNs, ktimeGetNs } from "../helpers/basic-helpers.ts";
 import { mapDeleteElem, mapLookupElem, mapUpdateElem, readOnlyForPrograms } from "../helpers/map-helpers.ts";
 import { HelperId } from "../helpers/prototypes.ts";
-import type { HelperImplementation } from "../helpers/runtime.ts";
+import { redirect, redirectFlagMask, redirectMap, redirectThroughMap, redirectToIfindex } from "../helpers/redirect.ts";
+import type { HelperImplementation, XdpSession } from "../helpers/runtime.ts";
+import { MAX_TAIL_CALL_CNT, slotProgram, tailCall } from "../helpers/tail-call.ts";
+import { adjustHead, adjustMeta, adjustTail, xdpAdjustHead, xdpAdjustMeta, xdpAdjustTail } from "../helpers/xdp-helpers.ts";
+import type { Program } from "../ebpf/instruction.ts";
+import type { XdpBuffer } from "../xdp/buffer.ts";
 import { Errno } from "../maps/errno.ts";
-import type { BpfMap } from "../maps/types.ts";
+import { MapType, type BpfMap } from "../maps/types.ts";
 import type { MemoryPort } from "./compile-memory.ts";
 import type { Machine } from "./machine.ts";
 import { Segment } from "./memory.ts";
+import { XdpAction } from "../xdp/layout.ts";
 
 const TWO_32 = 4294967296;
 // The low half of every region's base: a region starts in the middle of its segment (memory.ts segmentBase).
@@ -29,6 +37,18 @@ const R1_HI = 2;
 const R2_HI = 4;
 const R3_HI = 6;
 const R4_HI = 8;
+
+// What call() did.
+export const FastCall = {
+  // Nothing: the reference implementation must run.
+  NOT_ANSWERED: 0,
+  // r0 is in R[0..1].
+  RETURNED: 1,
+  // A tail call that did not happen: r0 is as it was.
+  FELL_THROUGH: 2,
+  // A tail call into `tailProgram`.
+  TAIL_CALL: 3,
+} as const;
 
 // A clock figure as a double when it is a non-negative safe integer, else -1 (left to the reference).
 const exactNs = (value: bigint): number => (value >= 0n && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : -1);
@@ -47,6 +67,11 @@ export class FastHelpers {
   private readonly startNs: number;
   private readonly nsPerInstruction: number;
   private readonly bootOffsetNs: number;
+  // The context pointer's halves (contextInR1 also checks that there is a context).
+  private readonly contextHi: number;
+  private readonly contextLo: number;
+  // Where the last TAIL_CALL goes.
+  tailProgram: Program | undefined;
 
   constructor(
     private readonly machine: Machine,
@@ -59,11 +84,22 @@ export class FastHelpers {
     this.startNs = exactNs(machine.clock.startNs);
     this.nsPerInstruction = exactNs(machine.clock.nsPerInstruction);
     this.bootOffsetNs = exactNs(machine.clock.bootOffsetNs);
+    const context = machine.context?.base ?? 0n;
+    this.contextHi = Number(context >> 32n) | 0;
+    this.contextLo = Number(context & 0xffff_ffffn) | 0;
   }
 
-  // Answers the call when it can: true with r0 in R[0..1], false when the reference implementation must run.
-  // machine.steps must already hold the count at the call.
-  call(id: number, implementation: HelperImplementation): boolean {
+  // Answers the call when it can (a FastCall). machine.steps must already hold the count at the call.
+  call(id: number, implementation: HelperImplementation): number {
+    switch (id) {
+      case HelperId.TAIL_CALL:
+        return implementation === tailCall ? this.tailCall() : FastCall.NOT_ANSWERED;
+      default:
+        return this.returning(id, implementation) ? FastCall.RETURNED : FastCall.NOT_ANSWERED;
+    }
+  }
+
+  private returning(id: number, implementation: HelperImplementation): boolean {
     switch (id) {
       case HelperId.MAP_LOOKUP_ELEM:
         return implementation === mapLookupElem && this.lookup();
@@ -79,6 +115,16 @@ export class FastHelpers {
         return implementation === ktimeGetNs && this.returnNs(0);
       case HelperId.KTIME_GET_BOOT_NS:
         return implementation === ktimeGetBootNs && this.bootOffsetNs >= 0 && this.returnNs(this.bootOffsetNs);
+      case HelperId.XDP_ADJUST_HEAD:
+        return implementation === xdpAdjustHead && this.adjust(adjustHead);
+      case HelperId.XDP_ADJUST_TAIL:
+        return implementation === xdpAdjustTail && this.adjust(adjustTail);
+      case HelperId.XDP_ADJUST_META:
+        return implementation === xdpAdjustMeta && this.adjust(adjustMeta);
+      case HelperId.REDIRECT:
+        return implementation === redirect && this.redirect();
+      case HelperId.REDIRECT_MAP:
+        return implementation === redirectMap && this.redirectMap();
       default:
         return false;
     }
@@ -135,11 +181,67 @@ export class FastHelpers {
     return key !== undefined && this.returnErrno(map.delete(key));
   }
 
-  // args.ts mapArgument: r1 must be exactly a map handle's address; -1 when it is not (the reference says why).
-  private mapIndex(): number {
+  // xdp-helpers.ts: r1 the context, r2 the offset as an `int`; the packet's window moves.
+  private adjust(core: (buffer: XdpBuffer, offset: number) => number): boolean {
+    const xdp = this.contextInR1();
+    if (xdp === undefined) return false;
+    this.returnErrno(core(xdp.buffer, this.R[R2_HI + 1]));
+    this.mem.sync();
+    return true;
+  }
+
+  // redirect.ts redirect: r1 the ifindex (a u32), r2 the flags.
+  private redirect(): boolean {
+    const xdp = this.machine.xdp;
+    if (xdp === undefined) return false;
     const R = this.R;
-    const index = (R[R1_HI] >>> 0) - Segment.MAPS;
-    return R[R1_HI + 1] === BASE_LO && index >= 0 && index < this.machine.maps.length ? index : -1;
+    return this.returnU32(redirectToIfindex(xdp, R[R1_HI + 1] >>> 0, (R[R2_HI] | R[R2_HI + 1]) !== 0));
+  }
+
+  // redirect.ts redirectMap: r1 a map that redirects, r2 the key (a u32), r3 the flags.
+  private redirectMap(): boolean {
+    const xdp = this.machine.xdp;
+    const index = this.mapIndex(R1_HI);
+    if (xdp === undefined || index < 0) return false;
+    const map = this.machine.maps[index];
+    const flagMask = redirectFlagMask(map.def.type);
+    if (flagMask === undefined) return false;
+    const R = this.R;
+    return this.returnU32(R[R3_HI] !== 0 ? XdpAction.ABORTED : redirectThroughMap(xdp, map, flagMask, R[R2_HI + 1] >>> 0, R[R3_HI + 1] >>> 0));
+  }
+
+  // tail-call.ts tailCall: r1 the context, r2 a prog_array, r3 the index (a u32). The count of tail
+  // calls is taken before the empty-slot check; a slot naming a program that is not loaded is left
+  // to the reference (which says so), before anything is counted.
+  private tailCall(): number {
+    const index = this.mapIndex(R2_HI);
+    if (this.contextInR1() === undefined || index < 0) return FastCall.NOT_ANSWERED;
+    const map = this.machine.maps[index];
+    if (map.def.type !== MapType.PROG_ARRAY) return FastCall.NOT_ANSWERED;
+    const slot = this.R[R3_HI + 1] >>> 0;
+    const machine = this.machine;
+    if (slot >= map.def.maxEntries || machine.tailCalls >= MAX_TAIL_CALL_CNT) return FastCall.FELL_THROUGH;
+    const programId = slotProgram(map, slot);
+    const program = programId === undefined ? undefined : machine.programs.get(programId);
+    if (programId !== undefined && program === undefined) return FastCall.NOT_ANSWERED;
+    machine.tailCalls++;
+    if (program === undefined) return FastCall.FELL_THROUGH;
+    this.tailProgram = program;
+    return FastCall.TAIL_CALL;
+  }
+
+  // args.ts contextArgument and xdpSession: r1 must be the context pointer of an XDP run.
+  private contextInR1(): XdpSession | undefined {
+    const machine = this.machine;
+    const R = this.R;
+    return machine.context !== undefined && R[R1_HI] === this.contextHi && R[R1_HI + 1] === this.contextLo ? machine.xdp : undefined;
+  }
+
+  // args.ts mapArgument: the register must hold exactly a map handle's address; -1 when it does not (the reference says why).
+  private mapIndex(hiAt: number = R1_HI): number {
+    const R = this.R;
+    const index = (R[hiAt] >>> 0) - Segment.MAPS;
+    return R[hiAt + 1] === BASE_LO && index >= 0 && index < this.machine.maps.length ? index : -1;
   }
 
   // args.ts readBytes: a copy of `length` bytes at the pointer in R[hiAt..hiAt+1], or undefined when

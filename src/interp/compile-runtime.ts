@@ -7,7 +7,7 @@ import type { Program } from "../ebpf/instruction.ts";
 import type { HelperOutcome } from "../helpers/runtime.ts";
 import { MapType, type BpfMap } from "../maps/types.ts";
 import type { IndexedAddressSpace, MemoryPort, SegmentEntry } from "./compile-memory.ts";
-import { FastHelpers } from "./compile-helpers.ts";
+import { FastCall, FastHelpers } from "./compile-helpers.ts";
 import { PAIR, bigToPair, pairToBig } from "./compile-u64.ts";
 import { memoryFault, type Fault } from "./fault.ts";
 import { MAX_CALL_FRAMES, STACK_BYTES, newStack, type Frame, type Machine } from "./machine.ts";
@@ -113,8 +113,15 @@ export class RunState {
     if (implementation === undefined) return this.reference(code, pc, depth);
     machine.steps = this.steps;
     this.helperCalls++;
-    // The common calls, answered without BigInt; they neither map nor move memory, so the cache stays as it is.
-    if (this.fastHelpers.call(id, implementation)) return this.resume(code, pc, pc, CALL_SET_R0);
+    // The common calls, answered without BigInt; they map no memory (the adjust helpers re-read the windows themselves).
+    switch (this.fastHelpers.call(id, implementation)) {
+      case FastCall.RETURNED:
+        return this.resume(code, pc, pc, CALL_SET_R0);
+      case FastCall.FELL_THROUGH:
+        return this.resume(code, pc, pc, CALL_KEPT_R0);
+      case FastCall.TAIL_CALL:
+        return this.tailCall(this.fastHelpers.tailProgram!, pc, depth);
+    }
     const R = this.R;
     const args = [this.argument(0), this.argument(1), this.argument(2), this.argument(3), this.argument(4)] as const;
     const outcome: HelperOutcome = implementation({ pc, id, args, machine });

@@ -5,11 +5,14 @@
 // edges of what the fast path accepts: every map kind it reaches, keys and
 // values on the stack, in the input or packet and straddling their ends, map
 // handles that are not quite handles, flags beyond 32 bits, clocks beyond
-// 2^53 ns, a helper table that replaces a helper. Both tiers must agree on
+// 2^53 ns, a helper table that replaces a helper; in XDP runs the adjust
+// helpers, bpf_redirect, bpf_redirect_map and bpf_tail_call with a context
+// that is not quite the context, empty and unloaded slots and flags at every
+// edge. Both tiers must agree on
 // the result, every register (folded into r0), memory and every map's
 // contents. A failure prints the listing and the input as hex.
 import fc from "fast-check";
-import { describe, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { insn, type Insn } from "../../src/ebpf/instruction.ts";
 import { AluOp, AtomicOp, Class, JmpOp, LDDW, Mode, PseudoCall, PseudoLd, Size, Source } from "../../src/ebpf/opcode.ts";
 import { helperImplementations } from "../../src/helpers/implementations.ts";
@@ -21,7 +24,7 @@ import { createMap } from "../../src/maps/create.ts";
 import { MapFlag } from "../../src/maps/flags.ts";
 import { MapType, type MapDef, type SimMap } from "../../src/maps/types.ts";
 import { createXdpBuffer, packetBytes } from "../../src/xdp/buffer.ts";
-import { hex, tierDifference, type TierSetup } from "./compile-compare.ts";
+import { canonical, hex, runBoth, tierDifference, type TierSetup } from "./compile-compare.ts";
 
 const CPUS = 3;
 const INPUT_BYTES = 48;
@@ -36,8 +39,18 @@ const MAP_DEFS: readonly MapDef[] = [
   { name: "lpm", type: MapType.LPM_TRIE, keySize: 8, valueSize: 8, maxEntries: 4, flags: MapFlag.NO_PREALLOC },
   { name: "wide_hash", type: MapType.HASH, keySize: 13, valueSize: 4, maxEntries: 4, flags: 0 },
   { name: "constants", type: MapType.ARRAY, keySize: 4, valueSize: 8, maxEntries: 2, flags: MapFlag.RDONLY_PROG },
-  { name: "stages", type: MapType.PROG_ARRAY, keySize: 4, valueSize: 4, maxEntries: 2, flags: 0 },
+  { name: "stages", type: MapType.PROG_ARRAY, keySize: 4, valueSize: 4, maxEntries: 3, flags: 0 },
+  { name: "ports", type: MapType.DEVMAP, keySize: 4, valueSize: 4, maxEntries: 3, flags: 0 },
+  { name: "cpus", type: MapType.CPUMAP, keySize: 4, valueSize: 4, maxEntries: 2, flags: 0 },
 ];
+const STAGES = 9;
+const PORTS = 10;
+const CPU_MAP = 11;
+// The tail-called program: r0 = 7, exit.
+const TAIL_PROGRAM: Insn[] = [insn(Class.ALU64 | Source.K | AluOp.MOV, 0, 0, 0, 7), insn(Class.JMP | JmpOp.EXIT)];
+const TAIL_PROGRAM_ID = 4;
+// A slot naming a program that is not loaded.
+const MISSING_PROGRAM_ID = 9;
 
 function freshMaps(): SimMap[] {
   const maps = MAP_DEFS.map((def) => createMap(def, { cpus: CPUS }));
@@ -46,11 +59,16 @@ function freshMaps(): SimMap[] {
   maps[6].sysUpdate(Uint8Array.of(16, 0, 0, 0, 10, 1, 0, 0), Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8), 0);
   maps[6].sysUpdate(Uint8Array.of(8, 0, 0, 0, 10, 0, 0, 0), Uint8Array.of(8, 7, 6, 5, 4, 3, 2, 1), 0);
   maps[8].sysUpdate(Uint8Array.of(0, 0, 0, 0), Uint8Array.of(9, 9, 9, 9, 9, 9, 9, 9), 0);
+  maps[STAGES].sysUpdate(Uint8Array.of(0, 0, 0, 0), Uint8Array.of(TAIL_PROGRAM_ID, 0, 0, 0), 0);
+  maps[STAGES].sysUpdate(Uint8Array.of(2, 0, 0, 0), Uint8Array.of(MISSING_PROGRAM_ID, 0, 0, 0), 0);
+  maps[PORTS].sysUpdate(Uint8Array.of(1, 0, 0, 0), Uint8Array.of(3, 0, 0, 0), 0);
+  maps[CPU_MAP].sysUpdate(Uint8Array.of(0, 0, 0, 0), Uint8Array.of(64, 0, 0, 0), 0);
   return maps;
 }
 
 const BASE = 9;
 const ACC = 7;
+const CONTEXT = 6;
 const mov64 = (dst: number, imm: number): Insn => insn(Class.ALU64 | Source.K | AluOp.MOV, dst, 0, 0, imm);
 const movReg = (dst: number, src: number): Insn => insn(Class.ALU64 | Source.X | AluOp.MOV, dst, src, 0, 0);
 const add64 = (dst: number, imm: number): Insn => insn(Class.ALU64 | Source.K | AluOp.ADD, dst, 0, 0, imm);
@@ -110,9 +128,60 @@ const useValue = (write: boolean): Insn[] => [
   write ? insn(Class.STX | Mode.ATOMIC | Size.W, 0, 3, 0, AtomicOp.ADD) : insn(Class.ALU64 | Source.X | AluOp.ADD, ACC, 3, 0, 0),
 ];
 
-// XDP: r9 = data (the packet); memory: r9 = the input.
+// XDP only. r1: the context, or something close to it that is not.
+const contextArgument = fc.oneof(
+  { weight: 6, arbitrary: fc.constant<Insn[]>([movReg(1, CONTEXT)]) },
+  { weight: 1, arbitrary: fc.constantFrom(1, 1 << 30).map((delta) => [movReg(1, CONTEXT), add64(1, delta)]) },
+  { weight: 1, arbitrary: fc.constant<Insn[]>([movReg(1, 10)]) },
+);
+const offsetArgument = fc.constantFrom(-64, -20, -14, -4, 0, 4, 14, 20, 300, -300).map((delta) => [mov64(2, delta)]);
+const u32Argument = (dst: number): fc.Arbitrary<Insn[]> => fc.constantFrom(0n, 1n, 2n, 3n, 0xffff_ffffn, 1n << 32n, (1n << 32n) | 1n, (1n << 64n) - 1n).map((value) => lddw(dst, value));
+const redirectFlags = (dst: number): fc.Arbitrary<Insn[]> => fc.constantFrom(0n, 1n, 2n, 3n, 8n, 16n, 24n, 11n, 32n, 1n << 32n, (1n << 32n) | 2n).map((value) => lddw(dst, value));
+const redirectMapArgument = fc.oneof(
+  { weight: 4, arbitrary: fc.constantFrom(PORTS, CPU_MAP, 0).map((index) => ldMap(1, index)) },
+  { weight: 1, arbitrary: mapArgument },
+);
+
+// After a helper that may move the packet, r9 is read again.
+const rereadData = (): Insn[] => [insn(Class.LDX | Mode.MEM | Size.W, BASE, CONTEXT, 0, 0)];
+
+// A loop of `count` tail calls into the empty slot 1: each one counts towards the limit of 33.
+const emptyTailCalls = (count: number): Insn[] => [
+  mov64(8, count),
+  movReg(1, CONTEXT),
+  ...ldMap(2, STAGES),
+  mov64(3, 1),
+  callHelper(HelperId.TAIL_CALL),
+  add64(8, -1),
+  insn(Class.JMP | Source.K | JmpOp.JNE, 8, 0, -7, 0),
+];
+
+const xdpItem: fc.Arbitrary<Insn[]> = fc.oneof(
+  { weight: 1, arbitrary: fc.constantFrom(1, 32, 33).map(emptyTailCalls) },
+  // A packet byte near the (possibly moved) edges, read by the generated code itself.
+  { weight: 2, arbitrary: fc.constantFrom(-1, 0, 13, 14, 20, 40, 59, 60).map((off) => [insn(Class.LDX | Mode.MEM | Size.B, 3, BASE, off, 0), insn(Class.ALU64 | Source.X | AluOp.ADD, ACC, 3, 0, 0)]) },
+  {
+    weight: 3,
+    arbitrary: fc
+      .tuple(fc.constantFrom(HelperId.XDP_ADJUST_HEAD, HelperId.XDP_ADJUST_TAIL, HelperId.XDP_ADJUST_META), contextArgument, offsetArgument)
+      .map(([id, r1, r2]) => [...r1, ...r2, callHelper(id), ...fold(), ...rereadData()]),
+  },
+  { weight: 2, arbitrary: fc.tuple(u32Argument(1), u32Argument(2)).map(([r1, r2]) => [...r1, ...r2, callHelper(HelperId.REDIRECT), ...fold()]) },
+  {
+    weight: 3,
+    arbitrary: fc.tuple(redirectMapArgument, u32Argument(2), redirectFlags(3)).map(([r1, r2, r3]) => [...r1, ...r2, ...r3, callHelper(HelperId.REDIRECT_MAP), ...fold()]),
+  },
+  {
+    weight: 2,
+    arbitrary: fc
+      .tuple(contextArgument, fc.oneof({ weight: 5, arbitrary: fc.constant(ldMap(2, STAGES)) }, { weight: 1, arbitrary: fc.constant(ldMap(2, 0)) }), u32Argument(3))
+      .map(([r1, r2, r3]) => [...r1, ...r2, ...r3, callHelper(HelperId.TAIL_CALL), ...fold()]),
+  },
+);
+
+// XDP: r6 = the context, r9 = data (the packet); memory: r9 = the input.
 const program = (xdp: boolean, items: readonly Insn[][]): Insn[] => [
-  xdp ? insn(Class.LDX | Mode.MEM | Size.W, BASE, 1, 0, 0) : movReg(BASE, 1),
+  ...(xdp ? [movReg(CONTEXT, 1), insn(Class.LDX | Mode.MEM | Size.W, BASE, 1, 0, 0)] : [movReg(BASE, 1)]),
   mov64(ACC, 0),
   ...items.flat(),
   movReg(0, ACC),
@@ -136,11 +205,12 @@ const environment = fc.record({ clock: fc.constantFrom(...clocks), cpu: fc.integ
 function setup(xdp: boolean, bytes: Uint8Array, env: { clock: SimClock; cpu: number; replaced: boolean }): () => TierSetup {
   return () => {
     const maps = freshMaps();
-    const common: RunEnv = { maps, clock: env.clock, cpu: env.cpu, ...(env.replaced ? { helpers: replacedTable } : {}) };
+    const programs = new Map([[TAIL_PROGRAM_ID, TAIL_PROGRAM]]);
+    const common: RunEnv = { maps, programs, clock: env.clock, cpu: env.cpu, ...(env.replaced ? { helpers: replacedTable } : {}) };
     const effects = (memory: () => unknown) => (): unknown => ({ memory: memory(), maps: maps.map((map) => map.entries()) });
     if (xdp) {
       const buffer = createXdpBuffer(bytes);
-      return { env: { ...common, input: { kind: "xdp", buffer } }, effects: effects(() => packetBytes(buffer)), inputHex: hex(bytes) };
+      return { env: { ...common, input: { kind: "xdp", buffer } }, effects: effects(() => [packetBytes(buffer), buffer.dataMeta, buffer.data, buffer.dataEnd]), inputHex: hex(bytes) };
     }
     const input = bytes.slice();
     return { env: { ...common, input: { kind: "memory", bytes: input } }, effects: effects(() => input), inputHex: hex(bytes) };
@@ -161,12 +231,42 @@ describe("compiled tier's own helper answers vs the reference helpers", () => {
     );
   });
 
-  it("agrees on the same calls with keys and values in an XDP packet", () => {
+  it("agrees on the same calls with keys and values in an XDP packet, and on adjust, redirect and tail calls", () => {
     fc.assert(
-      fc.property(fc.array(callItem, { minLength: 1, maxLength: 14 }), fc.uint8Array({ minLength: 14, maxLength: 60 }), environment, (items, packet, env) => {
+      fc.property(fc.array(fc.oneof(callItem, xdpItem), { minLength: 1, maxLength: 14 }), fc.uint8Array({ minLength: 14, maxLength: 60 }), environment, (items, packet, env) => {
         check(tierDifference(program(true, items), setup(true, packet, env)));
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe("compiled tier's own helper answers: hand-counted cases", () => {
+  const run = (items: readonly Insn[][], packet: Uint8Array) => {
+    const outcome = runBoth(program(true, items), setup(true, packet, { clock: DEFAULT_CLOCK, cpu: 0, replaced: false }));
+    expect(canonical(outcome.compiled)).toBe(canonical(outcome.reference));
+    return outcome.compiled.result;
+  };
+  const tailCallToSlot0 = (): Insn[] => [movReg(1, CONTEXT), ...ldMap(2, STAGES), mov64(3, 0), callHelper(HelperId.TAIL_CALL), mov64(0, 1), insn(Class.JMP | JmpOp.EXIT)];
+
+  // include/linux/bpf.h MAX_TAIL_CALL_CNT = 33, counted before the empty-slot check (kernel/bpf/core.c JMP_TAIL_CALL).
+  it("counts tail calls into an empty slot towards the limit of 33", () => {
+    const packet = new Uint8Array(60);
+    const after32 = run([emptyTailCalls(32), tailCallToSlot0()], packet);
+    const after33 = run([emptyTailCalls(33), tailCallToSlot0()], packet);
+    // The 33rd tail call still runs the target (r0 = 7); the 34th falls through to r0 = 1.
+    expect([after32.kind === "exit" && after32.r0, after33.kind === "exit" && after33.r0]).toEqual([7n, 1n]);
+  });
+
+  // bpf_xdp_adjust_tail(ctx, -4) on 60 bytes leaves 56: byte 55 is the last one a program may read.
+  it("reads the packet within the window an adjust helper left, and faults just past it", () => {
+    const shrink = [movReg(1, CONTEXT), mov64(2, -4), callHelper(HelperId.XDP_ADJUST_TAIL), ...rereadData()];
+    const readByte = (off: number): Insn[] => [insn(Class.LDX | Mode.MEM | Size.B, 3, BASE, off, 0)];
+    const packet = Uint8Array.from({ length: 60 }, (_, i) => i);
+    // A read first, so that the packet's window is known before the helper moves it.
+    const inside = run([readByte(59), shrink, readByte(55), [movReg(ACC, 3)]], packet);
+    const past = run([readByte(59), shrink, readByte(56)], packet);
+    expect(inside.kind === "exit" && inside.r0).toBe(55n);
+    expect(past.kind).toBe("fault");
   });
 });
