@@ -78,20 +78,23 @@ export class EventQueue {
   }
 
   push(t: number, kind: number, a: number, b: number): void {
-    // The common case kept small enough to inline: a bucket in the window whose events are not later.
+    // The common case kept small enough to inline: a bucket in the window, empty or whose events are not later.
     const ahead = Math.floor(t * this.perCycle) - this.curAbs;
     if (this.inCalendar !== 0 && ahead >= 0 && ahead <= this.mask && this.freeNode >= 0) {
       const idx = (this.curIdx + ahead) & this.mask;
       const last = this.tail[idx];
-      if (last >= 0 && this.time[last] <= t) {
+      if (last < 0 || this.time[last] <= t) {
         const node = this.freeNode;
         this.freeNode = this.next[node];
         this.time[node] = t;
         this.kinds[node] = kind;
         this.argA[node] = a;
         this.argB[node] = b;
-        this.next[last] = node;
         this.next[node] = -1;
+        if (last < 0) {
+          this.head[idx] = node;
+          this.nonEmpty[idx >>> 5] |= 1 << (idx & 31);
+        } else this.next[last] = node;
         this.tail[idx] = node;
         this.inCalendar++;
         return;

@@ -427,7 +427,8 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
   };
 
   // --- threads and cores ---
-  const assign = (tid: number, slot: number): void => {
+  // `last`: the caller's event does nothing after this (see kick).
+  const assign = (tid: number, slot: number, last: boolean): void => {
     tSlot[tid] = slot;
     tBusySince[tid] = clk.now;
     tFetch[tid] = 1;
@@ -438,10 +439,11 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
     if (Number.isNaN(pk.start[slot])) pk.start[slot] = clk.now;
     if (pk.island[slot] < 0) pk.island[slot] = coreIsland[core];
     corePackets[core]++;
-    kick(core, false);
+    kick(core, last);
   };
 
-  // A packet becomes visible in ring `stage`: a waiting idle thread takes it, or it queues.
+  // A packet becomes visible in ring `stage`: a waiting idle thread takes it, or it queues. Called
+  // only as the last action of an event.
   const ringArrive = (slot: number, stage: number): void => {
     const ring = rings[stage];
     if (ring.idleHead < ring.idle.length) {
@@ -451,7 +453,7 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
         ring.idleHead = 0;
       }
       leaveRing(ring);
-      assign(tid, slot);
+      assign(tid, slot, true);
     } else ring.queue.push(slot);
   };
 
@@ -482,7 +484,7 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
         ring.head = 0;
       }
       leaveRing(ring);
-      assign(tid, slot);
+      assign(tid, slot, false);
     } else ring.idle.push(tid);
   };
 
