@@ -51,6 +51,8 @@ export interface RunOffload {
   }[];
   readonly hostPart: { readonly description: string; readonly ebpfRange: readonly [number, number] | null } | null;
   readonly predicted: { readonly mpps: number; readonly bottleneck: string } | null;
+  // Maps the NIC part reaches (object indexes); the image places the others only to keep the numbering.
+  readonly nicMapIndexes: readonly number[];
   stageOfPc(pc: number): number | null;
   // The plan and the compiler's image behind it.
   readonly plan: OffloadPlan;
@@ -119,6 +121,7 @@ export function planAndGenerateForRun(request: RunOffloadRequest): RunOffload {
     })),
     hostPart: plan.host ? { description: plan.host.description, ebpfRange: plan.host.ebpfRange } : null,
     predicted: { mpps: plan.predicted.mpps, bottleneck: plan.predicted.bottleneck },
+    nicMapIndexes: image.maps.map((p) => p.map),
     stageOfPc: (pc) => stageOf.get(pc) ?? null,
     plan,
     nicImage: image,

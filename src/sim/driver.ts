@@ -33,6 +33,8 @@ export interface DriverSetup {
   readonly image: NicImage;
   // The part of the program left on the host, for a partly offloaded program.
   readonly host?: HostStage;
+  // Maps (image index) the NIC part reaches, whose firmware layout must follow what the host part changes (default: all).
+  readonly nicMapIndexes?: readonly number[];
   // The program as the host runs it, on its own copy of the initial maps.
   readonly reference: HostReferenceSetup;
   // The NIC's maps in the program's (object) order, for the final comparison with reference.maps.
@@ -84,7 +86,7 @@ export function driveSimulation(setup: DriverSetup, traffic: Iterable<TrafficPac
   if (!(rateGbps > 0)) throw new SimInputError(`the line rate must be above 0 Gb/s, not ${rateGbps}.`);
   const ports = preset.ports.count;
   const loaded = loadImage(preset, setup.image);
-  const host = setup.host ? syncingHostStage(setup.host, loaded.maps) : undefined;
+  const host = setup.host ? syncingHostStage(setup.host, loaded.maps.filter((_, i) => setup.nicMapIndexes?.includes(i) ?? true)) : undefined;
   const nicMapNames = setup.image.maps.map((p) => p.map.def.name);
   const reference = new HostReference(setup.reference);
   reference.reseed(setup.seed);
@@ -170,10 +172,10 @@ export function driveSimulation(setup: DriverSetup, traffic: Iterable<TrafficPac
   };
 }
 
-// The host stage, followed by recounting the firmware's hash buckets of the maps it may have changed
-// (the NIC's next lookups must see the entries the host added or deleted).
+// The host stage, followed by recounting the firmware's hash buckets of the NIC's maps whose keys come
+// and go (the NIC's next lookups must see the entries the host added or deleted; an array's keys stay).
 function syncingHostStage(stage: HostStage, runtimes: LoadedImage["maps"]): HostStage {
-  const hashed = runtimes.filter((m) => m.hashed);
+  const hashed = runtimes.filter((m) => m.hashed && m.kind !== "array");
   return {
     run(handoff) {
       const result = stage.run(handoff);

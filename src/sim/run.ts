@@ -63,6 +63,8 @@ export interface PlannedOffload {
   }[];
   readonly hostPart: { readonly description: string; readonly ebpfRange: readonly [number, number] | null } | null;
   readonly predicted: { readonly mpps: number; readonly bottleneck: string } | null;
+  // Maps the NIC part reaches (object indexes).
+  readonly nicMapIndexes: readonly number[];
   // The NIC stage that runs an eBPF instruction, or null for the host.
   stageOfPc(pc: number): number | null;
 }
@@ -139,6 +141,7 @@ export function runOffloadSim(request: RunRequest, offload: (r: OffloadRequest) 
       preset,
       image: planned.image,
       ...(planned.host ? { host: planned.host } : {}),
+      nicMapIndexes: planned.nicMapIndexes,
       reference: { program: program.insns, maps: prepared.hostMaps, programs: tailCallPrograms(object) },
       nicMaps: prepared.nicMaps,
       check: request.check,

@@ -41,6 +41,7 @@ export function demoRun(options: DemoOptions = {}): RunResult {
     stages: [{ name: "proto-count", cores, ebpfRange: [0, insns.length - 1], microcodeInstructions: image.stages[0].program.insns.length, handoverBytes: 0, predictedCyclesPerPacket: null }],
     hostPart: null,
     predicted: null,
+    nicMapIndexes: [0],
     stageOfPc: () => 0,
   };
   const setup: DriverSetup = {
