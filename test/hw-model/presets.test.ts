@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { loadPreset, parsePreset, presetNames, PRESET_DIR, PresetError, execParamsOf, totalCores, programInstructionLimit, buildTopology } from "../../hw-model/index.ts";
+import { loadPreset, parsePreset, presetNames, PRESET_DIR, PresetError, execParamsOf, totalCores, programInstructionLimit, buildTopology, firmwareCyclesPerPacket } from "../../hw-model/index.ts";
 import { presetSchema, type FieldSpec } from "../../hw-model/presets/schema.ts";
 import { instructionTableMarkdown, parameterTablesMarkdown, sectionOf } from "../../hw-model/describe.ts";
 import { opTable } from "../../hw-model/isa/opcode.ts";
@@ -48,6 +48,17 @@ describe("presets", () => {
     expect([p.offload.adjustHeadOffMinBytes, p.offload.adjustHeadOffMaxBytes, p.offload.adjustHeadGuaranteedSubBytes, p.offload.adjustHeadGuaranteedAddBytes]).toEqual([44, 248, 84, 112]);
     expect(p.offload.helpers).toContain("perf_event_output");
     expect(p.offload.helpers).not.toContain("redirect");
+  });
+
+  it("takes the NFP-4000's per-packet firmware cost and MAC limit from Krude et al. (CoNEXT '21, §4.1, Figure 4)", () => {
+    for (const name of ["nfp-4000", "nfp-4000-small"]) {
+      const p = loadPreset(name);
+      // 224 cycles with host-queue selection removed; with it, XDP_DROP runs at 1.918727 Mpps per core.
+      expect(p.firmware.perPacketCycles).toBe(224);
+      expect((p.clock.coreMhz * 1e6) / firmwareCyclesPerPacket(p) / 1e6).toBeCloseTo(1.918727, 2);
+      // No core count exceeds 54.4 Mpps, the MAC's receive rate.
+      expect((p.clock.coreMhz * 1e6) / p.packet.distributionCyclesPerPacket / 1e6).toBeCloseTo(54.4, 1);
+    }
   });
 
   const mutate = (edit: (d: Record<string, any>) => void): string => {

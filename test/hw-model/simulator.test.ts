@@ -167,6 +167,29 @@ ${"      mem_add x0, a4, #0, #4, s1, swap\n".repeat(32)}      verdict drop`;
     }
   });
 
+  it("charges the firmware's per-packet work once, on the first stage's core, not again after a handover", () => {
+    // Krude et al. (CoNEXT '21, §4.1) give one firmware cost per packet, 224 cycles plus 193 of host-queue
+    // selection; a later stage only gets its ring entry (1 issue cycle) and runs its own instructions.
+    const stage0 = "csr_rd a0, pkt_len\nhandover #1, #0x00000001, #0, #0";
+    const stage1 = "verdict drop";
+    const image = {
+      stages: [
+        { program: assemble(stage0), cores: [0] },
+        { program: assemble(stage1), cores: [12] },
+      ],
+      maps: [],
+    };
+    const r = simulate(preset, image, udp(20, 64));
+    expect(r.fates.dropped).toBe(20);
+    const perPacket = (core: number) => r.cores.find((c) => c.core === core)!.busyCycles / 20;
+    // Stage 0: the firmware's 417 cycles, the ring get, two instructions and context swaps (2 cycles each).
+    expect(perPacket(0)).toBeGreaterThanOrEqual(224 + 193 + 1 + 2);
+    expect(perPacket(0)).toBeLessThan(224 + 193 + 1 + 2 + 3 * 2);
+    // Stage 1: the ring get and the verdict, plus at most two swaps.
+    expect(perPacket(12)).toBeGreaterThanOrEqual(1 + 1);
+    expect(perPacket(12)).toBeLessThanOrEqual(1 + 1 + 2 * 2);
+  });
+
   it("passes state through a two-stage pipeline and makes the downstream stage wait on a small ring", () => {
     const stage0 = "csr_rd a0, pkt_len\nhandover #1, #0x00000001, #0, #0";
     const stage1 = "sub --, a0, #64\nbeq keep\nverdict drop\nkeep: verdict tx";
