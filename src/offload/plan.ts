@@ -463,9 +463,10 @@ export function planInternals(plan: OffloadPlan): Built | undefined {
   return built.get(plan);
 }
 
-// The positions (in the block layout) where a stage may start, for a program and its maps.
-export function legalStageStarts(program: OffloadSource | Program, maps: readonly MapDef[], preset: Preset): number[] {
-  const fe = frontEnd(sourceOf(program), maps);
+// The positions (in the block layout) where a stage may start, for a program and its maps
+// (with the verifier facts the plan is made with, if any).
+export function legalStageStarts(program: OffloadSource | Program, maps: readonly MapDef[], preset: Preset, verifierFacts?: VerifierFacts): number[] {
+  const fe = frontEnd(sourceOf(program), maps, verifierFacts);
   const lowered = lowerProgram(fe, hoistHostCuts(fe, findBlockers(fe, preset).cuts));
   const nic = new Set(lowered.irEntry.keys());
   const order = reversePostOrder(fe.ir).filter((b) => nic.has(b));
