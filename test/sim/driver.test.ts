@@ -119,14 +119,16 @@ describe("simulation driver", () => {
     expect(result.simulation.throughput.mpps).toBeCloseTo(1e9 / (84 * 8) / 1e6, 1);
   });
 
-  it("keeps up with two 25 Gb/s ports of 64-byte frames when the program only drops, and says the wire is the limit", () => {
+  it("keeps up with two 4 Gb/s ports of 64-byte frames when the program only drops, and says the wire is the limit", () => {
     const image: NicImage = { stages: [{ name: "drop", program: assemble("verdict drop\n", "drop.uc"), cores: cores(8) }], maps: [] };
+    // Each packet costs stage 0's core the firmware's 224 + 193 cycles at 800 MHz (hw-model/presets/nfp-4000.json, Krude et al.
+    // CoNEXT '21): 8 cores take about 8 x 800e6 / 417 = 15.3 Mpps, more than two 4 Gb/s ports bring.
     const result = driveSimulation(
-      { preset, image, reference: { program: assembleEbpf("r0 = 1\nexit\n"), maps: [], programs: new Map() }, nicMaps: [], check: true, seed: 1 },
+      { preset, image, reference: { program: assembleEbpf("r0 = 1\nexit\n"), maps: [], programs: new Map() }, nicMaps: [], check: true, rateGbps: 4, seed: 1 },
       openTraffic({ kind: "generator", spec: "udp size=64" }, { packetLimit: 10_000 }),
     );
-    // 2 x 25e9 b/s / (84 bytes x 8) = 74.405 Mpps.
-    const lineRateMpps = (2 * 25e9) / (84 * 8) / 1e6;
+    // 2 x 4e9 b/s / (84 bytes x 8) = 11.905 Mpps.
+    const lineRateMpps = (2 * 4e9) / (84 * 8) / 1e6;
     expect(result.simulation.lineRateMpps).toBeCloseTo(lineRateMpps, 3);
     expect(Math.abs(result.simulation.throughput.mpps - lineRateMpps) / lineRateMpps).toBeLessThan(0.005);
     expect(result.simulation.bottleneck.kind).toBe("line-rate");
