@@ -30,7 +30,7 @@ import { mapHandleAddress } from "../helpers/args.ts";
 import { findBlocks, type Block } from "./compile-blocks.ts";
 import { NO_PROOFS, type AccessProofs } from "./compile-facts.ts";
 import { CACHE_BITS, HASH_MULTIPLIER, REFUSED, WIDE } from "./compile-memory.ts";
-import { CALL_KEPT_R0, CALL_SET_R0, CONTINUED, ENDED, RETURNED, pcOutOfRangeFault } from "./compile-runtime.ts";
+import { CALL_KEPT_R0, CALL_SET_R0, CONTINUED, ENDED, RETURNED, VALUE_NONE, VALUE_STABLE, pcOutOfRangeFault } from "./compile-runtime.ts";
 import type { Fault } from "./fault.ts";
 import { STACK_BYTES } from "./machine.ts";
 import { Segment, segmentBase } from "./memory.ts";
@@ -71,15 +71,17 @@ const spillArguments = (): string => Array.from({ length: 5 }, (_, i) => `R[${2 
 
 export function emitFunction(program: Program, entry: number, stepwise: boolean, proofs: AccessProofs = NO_PROOFS): string {
   const { blocks, blockAt } = findBlocks(program, entry, stepwise);
-  const cases = blocks.map((block) => new BlockEmitter(program, block, blockAt, stepwise, proofs).emit());
+  const sites: string[] = [];
+  const cases = blocks.map((block) => new BlockEmitter(program, block, blockAt, stepwise, proofs, sites).emit());
   const packet = proofs.packetInBounds.size > 0 || proofs.packetEdges.size > 0 ? `, PE = S.packetEntry(), PV = PE.view, PB = PE.baseLo` : "";
   const edges = proofs.packetEdges.size > 0 ? `, XB = S.machine.xdp.buffer` : "";
   const loads = Array.from({ length: 11 }, (_, r) => `h${r} = R[${2 * r}], l${r} = R[${2 * r + 1}]`).join(", ");
   return [
     `"use strict";`,
     `const { PAIR: P, mul64, shiftLeft64, shiftRight64, shiftRightArith64, byteSwap32, byteSwap16, aluWide } = rt;`,
+    ...(sites.length > 0 ? [`let ${sites.join(", ")};`] : []),
     `return function ${stepwise ? "stepwise" : "compiled"}_pc${entry}(S, depth) {`,
-    `const R = S.R, M = S.mem, SL = M.slots, max = S.maxSteps, SE = S.stackEntry(depth), SV = SE.view${packet}${edges};`,
+    `const R = S.R, M = S.mem, SL = M.slots, max = S.maxSteps, SE = S.stackEntry(depth), SV = SE.view, MA = M.memory${packet}${edges};`,
     `let ${loads};`,
     `let steps = S.steps, t = 0, u = 0, v = 0, vh = 0, ah = 0, al = 0, oh = 0, ol = 0, o = 0, e = SL[0];`,
     `let b = ${blockAt.get(entry)};`,
@@ -104,6 +106,8 @@ class BlockEmitter {
     private readonly blockAt: ReadonlyMap<number, number>,
     private readonly stepwise: boolean,
     private readonly proofs: AccessProofs,
+    // Variables the function keeps between calls (declared outside it), as `name = initial` text.
+    private readonly sites: string[],
   ) {
     this.length = block.pcs.length;
   }
@@ -286,8 +290,15 @@ class BlockEmitter {
         return fromBig(mapHandleAddress(insn.imm));
       case PseudoLd.MAP_VALUE:
       case PseudoLd.MAP_IDX_VALUE:
-        orReference(`S.mapValue(${insn.imm}, ${second.imm >>> 0})`);
+      {
+        // The address is remembered at this site for as long as mapValue says it stays put (compile-runtime.ts).
+        const site = `mv${pc}`;
+        this.sites.push(`${site}s = null, ${site}a = -1, ${site}h = 0, ${site}l = 0`);
+        this.out.push(`if (${site}s === S && ${site}a === MA.allocations) { P[0] = ${site}h; P[1] = ${site}l; } else {`);
+        orReference(`(v = S.mapValue(${insn.imm}, ${second.imm >>> 0})) !== ${VALUE_NONE}`);
+        this.out.push(`if (v === ${VALUE_STABLE}) { ${site}s = S; ${site}a = MA.allocations; ${site}h = P[0]; ${site}l = P[1]; } }`);
         return { hi: "P[0]", lo: "P[1]" };
+      }
       case PseudoLd.FUNC:
         return fromBig(segmentBase(Segment.FUNCTIONS) + BigInt(pc + 1 + insn.imm));
       default:

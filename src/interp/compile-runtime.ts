@@ -26,11 +26,13 @@ export const CALL_SET_R0 = 0;
 export const CALL_KEPT_R0 = 2;
 // A tail call ran the rest of this frame; the function returns tailStatus.
 export const CALL_TAIL = 3;
+// What mapValue found: no value (the reference says why), an address, or one that stays while the address space allocates nothing.
+export const VALUE_NONE = 0;
+export const VALUE_MOVES = 1;
+export const VALUE_STABLE = 2;
 
 // Registers travel between functions as int32 halves: R[2r] = high, R[2r+1] = low.
 export const REGISTER_HALVES = 22;
-// Map-value addresses are remembered for offsets below this (global data sections are small).
-const VALUE_OFFSETS = 1 << 16;
 const R6_HI = 12;
 const R10_HI = 20;
 
@@ -63,9 +65,6 @@ export class RunState {
   private readonly argHi: number[] = [0, 0, 0, 0, 0];
   private readonly argLo: number[] = [0, 0, 0, 0, 0];
   private readonly argBig: bigint[] = [0n, 0n, 0n, 0n, 0n];
-  // Helpers and reference steps run so far: what remembered map-value addresses are checked against.
-  private helperCalls = 0;
-  private readonly valueAddresses = new Map<number, { readonly hi: number; readonly lo: number; readonly calls: number }>();
   private readonly fastHelpers: FastHelpers;
 
   constructor(
@@ -112,7 +111,6 @@ export class RunState {
     // The reference says why a helper cannot be called.
     if (implementation === undefined) return this.reference(code, pc, depth);
     machine.steps = this.steps;
-    this.helperCalls++;
     // The common calls, answered without BigInt; they map no memory (the adjust helpers re-read the windows themselves).
     switch (this.fastHelpers.call(id, implementation)) {
       case FastCall.RETURNED:
@@ -205,25 +203,18 @@ export class RunState {
   }
 
   // ld_imm64 of a map value (BPF_PSEUDO_MAP_VALUE / MAP_IDX_VALUE): the address in PAIR (run.ts
-  // pseudoValue), or false when the reference has to say why there is none. An array's lookup has no
-  // side effects and its value never moves (src/maps/array.ts), and the address space hands out the
-  // same region for the same view until a helper looks the value up another way: so for arrays the
-  // address is remembered until the next helper call.
-  mapValue(index: number, offset: number): boolean {
+  // pseudoValue), or VALUE_NONE when the reference has to say why there is none. An array's lookup has
+  // no side effects and its value never moves (src/maps/array.ts), and the address space hands out the
+  // same region for the same view until it allocates another region (IndexedAddressSpace.allocations):
+  // for arrays the answer is VALUE_STABLE, and the generated code keeps the address until then.
+  mapValue(index: number, offset: number): number {
     const machine = this.machine;
     const map = machine.maps[index];
-    if (!map) return false;
-    const remembered = map.def.type === MapType.ARRAY ? this.valueAddresses.get(index * VALUE_OFFSETS + offset) : undefined;
-    if (remembered !== undefined && remembered.calls === this.helperCalls) {
-      PAIR[0] = remembered.hi;
-      PAIR[1] = remembered.lo;
-      return true;
-    }
+    if (!map) return VALUE_NONE;
     const value = map.lookup(new Uint8Array(map.def.keySize), machine.cpu);
-    if (!value || offset >= value.byteLength) return false;
+    if (!value || offset >= value.byteLength) return VALUE_NONE;
     bigToPair(machine.memory.regionForView(value, "map-value", `value in map '${map.def.name}'`, true).base + BigInt(offset));
-    if (map.def.type === MapType.ARRAY && offset < VALUE_OFFSETS) this.valueAddresses.set(index * VALUE_OFFSETS + offset, { hi: PAIR[0], lo: PAIR[1], calls: this.helperCalls });
-    return true;
+    return map.def.type === MapType.ARRAY ? VALUE_STABLE : VALUE_MOVES;
   }
 
   // One instruction through the reference interpreter's own step (run.ts execute), with
@@ -235,7 +226,6 @@ export class RunState {
     const memory = this.machine.memory as IndexedAddressSpace;
     const frame: Frame = { program: code.program, regs, stack: memory.bySegment.get(Segment.STACK + depth)!, returnPc: -1 };
     this.machine.steps = this.steps;
-    this.helperCalls++;
     const step = execute(this.machine, frame, code.program[pc], pc);
     this.mem.sync();
     this.mem.touchedAnywhere();

@@ -269,4 +269,35 @@ describe("compiled tier's own helper answers: hand-counted cases", () => {
     expect(inside.kind === "exit" && inside.r0).toBe(55n);
     expect(past.kind).toBe("fault");
   });
+
+  // The constants array is read-only for programs: a lookup hands out a read-only region for its value, which
+  // replaces the writable one a direct access got (memory.ts regionForView), so the next direct access at the
+  // same instruction gets a third region: the two direct addresses differ by one segment per region made.
+  it("gives a direct value access a new address once a lookup has handed out the value read-only", () => {
+    const directThenLookup = [
+      mov64(8, 2),
+      insn(LDDW, 1, PseudoLd.MAP_IDX_VALUE, 0, 8),
+      insn(0),
+      insn(Class.STX | Mode.MEM | Size.DW, 10, 1, -16, 0),
+      insn(Class.ALU64 | Source.X | AluOp.MOV, ACC, 1, 0, 0),
+      insn(Class.ST | Mode.MEM | Size.W, 10, 0, -4, 0),
+      ...ldMap(1, 8),
+      movReg(2, 10),
+      add64(2, -4),
+      callHelper(HelperId.MAP_LOOKUP_ELEM),
+      insn(Class.LDX | Mode.MEM | Size.DW, 3, 10, -16, 0),
+      add64(8, -1),
+      insn(Class.JMP | Source.K | JmpOp.JEQ, 8, 0, 2, 0),
+      insn(Class.STX | Mode.MEM | Size.DW, 10, 3, -24, 0),
+      insn(Class.JMP | JmpOp.JA, 0, 0, -15, 0),
+      // acc = second direct address - first direct address.
+      insn(Class.LDX | Mode.MEM | Size.DW, 3, 10, -24, 0),
+      insn(Class.ALU64 | Source.X | AluOp.SUB, ACC, 3, 0, 0),
+    ];
+    const outcome = runBoth(program(false, [directThenLookup]), setup(false, new Uint8Array(INPUT_BYTES), { clock: DEFAULT_CLOCK, cpu: 0, replaced: false }));
+    expect(canonical(outcome.compiled)).toBe(canonical(outcome.reference));
+    // First pass: direct (region 1), lookup (region 2); second pass: direct (region 3): two segments apart.
+    const result = outcome.compiled.result;
+    expect(result.kind === "exit" && result.r0).toBe(2n << 32n);
+  });
 });
