@@ -85,7 +85,8 @@ function captureStream(file: string, options: TrafficOptions): TrafficStream {
         reader.close();
       }
       const broken = reader.error;
-      if (n === 0) throw new SimInputError(`${file}: the capture holds no packets${broken ? ` before it breaks off (${broken.message.replace(/^.*?: /, "").replace(/\.$/, "")})` : ""}.`, { file });
+      if (n === 0 && broken) throw new SimInputError(`${file}: the capture breaks off before its first packet: ${broken.message.slice(broken.file.length + 2)}`, broken.position);
+      if (n === 0) throw new SimInputError(`${file}: the capture holds no packets.`, { file });
       if (broken && !told && (limit === undefined || n < limit)) {
         told = true;
         options.onCaptureBroken?.(broken.message, n);
