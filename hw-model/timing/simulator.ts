@@ -131,7 +131,8 @@ export interface SimResult {
   readonly latencyNs: { readonly mean: number; readonly p50: number; readonly p99: number; readonly max: number };
   readonly units: readonly UnitUsage[];
   readonly cores: readonly CoreUsage[];
-  // Per stage: the share of its threads' time spent holding a packet.
+  // Per stage: the share of its threads' time spent holding a packet, less the time a thread sat ready
+  // waiting for its core to issue it (that is the cores' saturation, shown by their utilisation).
   readonly threadOccupancy: readonly number[];
   // Utilisation of the ingress ports (offered frames' wire time), the packet engine, the port egress, the host cores.
   readonly lineUtilization: number;
@@ -315,6 +316,10 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
   // Packets DMA'd to the host and not yet served by a host core.
   let hostBacklog = 0;
   const tBusySince = new Float64Array(nThreads);
+  // When each ready thread became ready, and how long it has waited ready for its core while holding its
+  // packet: that wait is the core's congestion, not the thread's, so it is left out of the thread occupancy.
+  const tReadySince = new Float64Array(nThreads);
+  const tReadyWait = new Float64Array(nThreads);
   const stageThreadBusy = new Float64Array(stages.length);
 
   // --- packets ---
@@ -434,6 +439,7 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
     tFetch[tid] = 1;
     const core = (tid / T) | 0;
     tState[tid] = T_READY;
+    tReadySince[tid] = clk.now;
     coreReady[core] |= 1 << (tid - core * T);
     pk.stageStart[slot] = clk.now;
     if (Number.isNaN(pk.start[slot])) pk.start[slot] = clk.now;
@@ -474,7 +480,8 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
     const core = (tid / T) | 0;
     const stage = coreStage[core];
     const ring = rings[stage];
-    if (tSlot[tid] >= 0) stageThreadBusy[stage] += clk.now - tBusySince[tid];
+    if (tSlot[tid] >= 0) stageThreadBusy[stage] += clk.now - tBusySince[tid] - tReadyWait[tid];
+    tReadyWait[tid] = 0;
     tSlot[tid] = -1;
     tState[tid] = T_IDLE;
     if (ring.head < ring.queue.length) {
@@ -512,6 +519,8 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
     coreRunning[core] = pick;
     coreLast[core] = pick;
     tState[base + pick] = T_RUNNING;
+    // Ready until its first instruction issues (the context swap is the core's work, counted there).
+    tReadyWait[base + pick] += start - tReadySince[base + pick];
     coreReady[core] = ready & ~(1 << pick);
     // From the end of an event (nothing left to do at this instant) the thread may run at once.
     if (inlineOk && sync(start)) {
@@ -803,6 +812,7 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
         break;
       case EV_READY: {
         tState[a] = T_READY;
+        tReadySince[a] = clk.now;
         const core = (a / T) | 0;
         coreReady[core] |= 1 << (a - core * T);
         inlineOk = true;
@@ -864,7 +874,8 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
   const candidates: { name: string; utilization: number }[] = [
     ...unitUsage.filter((u) => u.commands > 0).map((u) => ({ name: u.name, utilization: u.utilization })),
     ...stages.map((s, i) => ({ name: `stage${i} cores`, utilization: s.cores.reduce((sum, c) => sum + util(coreBusy[c]), 0) / s.cores.length })),
-    // All threads of a stage holding packets: the stage is latency-bound (more threads or cores would help).
+    // All threads of a stage holding packets (running or waiting for memory or a ring, not waiting ready for
+    // their busy core): the stage is latency-bound (more threads or cores would help).
     ...stages.map((s, i) => ({ name: `stage${i} threads`, utilization: util(stageThreadBusy[i]) / (s.cores.length * T) })),
     // The ports deliver frames back to back: the line rate, not the card, limits throughput.
     { name: "line rate", utilization: lineUtilization },
