@@ -71,11 +71,6 @@ export function wholeFrameDelta(layout: StackLayout, homes: StackHomes, frame: n
   return (homeAddress(layout, homes, frame, layout.base[frame]) - localAddress(layout.base[frame])) | 0;
 }
 
-export const isSplit = (layout: StackLayout, homes: StackHomes, frame: number): boolean => {
-  const k = homes.frames[frame].scratchBytes;
-  return k > 0 && k < layout.size[frame];
-};
-
 interface FrameUse {
   // An access through a pointer of unknown offset reaches the frame.
   dynamic: boolean;
