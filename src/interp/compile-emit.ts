@@ -75,13 +75,15 @@ export function emitFunction(program: Program, entry: number, stepwise: boolean,
   const cases = blocks.map((block) => new BlockEmitter(program, block, blockAt, stepwise, proofs, sites).emit());
   const packet = proofs.packetInBounds.size > 0 || proofs.packetEdges.size > 0 ? `, PE = S.packetEntry(), PV = PE.view, PB = PE.baseLo` : "";
   const edges = proofs.packetEdges.size > 0 ? `, XB = S.machine.xdp.buffer` : "";
-  const loads = Array.from({ length: 11 }, (_, r) => `h${r} = R[${2 * r}], l${r} = R[${2 * r + 1}]`).join(", ");
+  const loads = Array.from({ length: 11 }, (_, r) => `h${r} = I[${2 * r}], l${r} = I[${2 * r + 1}]`).join(", ");
   return [
     `"use strict";`,
     `const { PAIR: P, mul64, shiftLeft64, shiftRight64, shiftRightArith64, byteSwap32, byteSwap16, aluWide } = rt;`,
     ...(sites.length > 0 ? [`let ${sites.join(", ")};`] : []),
     `return function ${stepwise ? "stepwise" : "compiled"}_pc${entry}(S, depth) {`,
     `const R = S.R, M = S.mem, SL = M.slots, max = S.maxSteps, SE = S.stackEntry(depth), SV = SE.view, MA = M.memory${packet}${edges};`,
+    // A run's first function takes its registers from S.start (a session's initial registers), any other from R.
+    `const I = S.start ?? R; S.start = undefined;`,
     `let ${loads};`,
     `let steps = S.steps, t = 0, u = 0, v = 0, vh = 0, ah = 0, al = 0, oh = 0, ol = 0, o = 0, e = SL[0];`,
     `let b = ${blockAt.get(entry)};`,

@@ -179,7 +179,12 @@ export class MemoryPort {
 
   // Zeroes what the program may have written of a region (a session re-zeroing frame 0's stack between runs).
   zeroWritten(region: Region): void {
-    const entry = this.entries.get(region);
+    // The entry of the region zeroed last time, while it is still the region's entry (see forgetZeroed).
+    const entry = region === this.zeroedRegion ? this.zeroedEntry : this.entries.get(region);
+    if (entry !== undefined) {
+      this.zeroedRegion = region;
+      this.zeroedEntry = entry;
+    }
     const bytes = region.bytes;
     const low = entry === undefined || this.touchedUnseen ? 0 : Math.max(entry.low, 0);
     // A few bytes (the usual case: a program's locals at the top of its stack) by hand: fill() is a costly call.
@@ -189,8 +194,18 @@ export class MemoryPort {
     this.touchedUnseen = false;
   }
 
+  private zeroedRegion: Region | undefined;
+  private zeroedEntry: SegmentEntry | undefined;
+
+  // A region's entry was dropped or replaced: zeroWritten looks it up again.
+  private forgetZeroed(): void {
+    this.zeroedRegion = undefined;
+    this.zeroedEntry = undefined;
+  }
+
   // Forget every cached region.
   flush(): void {
+    this.forgetZeroed();
     this.slots.fill(MISS);
     this.entries.clear();
     this.windowed.length = 0;
@@ -207,6 +222,7 @@ export class MemoryPort {
       const entry = this.entries.get(region);
       if (entry === undefined) continue;
       this.entries.delete(region);
+      if (region === this.zeroedRegion) this.forgetZeroed();
       const slot = slotOf(entry.segment);
       if (this.slots[slot] === entry) this.slots[slot] = MISS;
       const windowed = this.windowed.indexOf(entry);

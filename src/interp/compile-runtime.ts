@@ -56,6 +56,8 @@ const unreachable = (value: never): never => {
 export class RunState {
   // A plain array of small integers: cheaper to make than a typed array of this size.
   readonly R: number[] = new Array<number>(REGISTER_HALVES).fill(0);
+  // Registers the next function entered starts from instead of R (then cleared): saves a session copying them into R per run.
+  start: readonly number[] | undefined;
   readonly maps: readonly BpfMap[];
   steps = 0;
   end: End | undefined;
@@ -66,6 +68,8 @@ export class RunState {
   private readonly argLo: number[] = [0, 0, 0, 0, 0];
   private readonly argBig: bigint[] = [0n, 0n, 0n, 0n, 0n];
   private readonly fastHelpers: FastHelpers;
+  // The segment of the XDP packet frame (its region is mapped once per machine), -1 until asked.
+  private packetSegment = -1;
 
   constructor(
     readonly machine: Machine,
@@ -79,9 +83,12 @@ export class RunState {
 
   // The cache entry of the XDP packet frame (code compiled with verifier facts reaches it directly).
   packetEntry(): SegmentEntry {
-    const xdp = this.machine.xdp;
-    if (xdp === undefined) throw new Error("compiled eBPF: code compiled with packet proofs ran without a packet");
-    return this.mem.entryAt(Number(xdp.packetRegion.base >> 32n));
+    if (this.packetSegment < 0) {
+      const xdp = this.machine.xdp;
+      if (xdp === undefined) throw new Error("compiled eBPF: code compiled with packet proofs ran without a packet");
+      this.packetSegment = Number(xdp.packetRegion.base >> 32n);
+    }
+    return this.mem.entryAt(this.packetSegment);
   }
 
   // The cache entry of the stack of the frame at `depth` (the generated code reaches it directly).

@@ -94,9 +94,7 @@ export class CompiledSession {
     if (machine.xdp) machine.xdp.redirect = undefined;
     if (this.initialStack) this.stackBytes.set(this.initialStack);
     else state.mem.zeroWritten(this.stackRegion);
-    const R = state.R;
-    const initial = this.initialRegisters;
-    for (let i = 0; i < REGISTER_HALVES; i++) R[i] = initial[i];
+    state.start = this.initialRegisters;
     state.steps = 0;
     state.end = undefined;
   }
