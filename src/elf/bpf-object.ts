@@ -1,5 +1,6 @@
 import type { Program } from "../ebpf/instruction.ts";
 import type { MapDef } from "../maps/types.ts";
+import type { FunctionSignature } from "./func-signatures.ts";
 import type { AttachTypeName, ProgTypeName } from "./prog-types.ts";
 
 // What loading an eBPF object yields: plain readonly data, the same things
@@ -26,6 +27,9 @@ export interface FunctionSpan {
   readonly name: string;
   readonly startPc: number;
   readonly slots: number;
+  // BTF FUNC linkage is global: the kernel verifies the function once, on its own, from its prototype.
+  readonly global?: boolean;
+  readonly signature?: FunctionSignature;
 }
 
 // A kernel symbol the program refers to but this loader cannot resolve

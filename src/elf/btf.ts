@@ -32,6 +32,16 @@ export interface BtfMember {
   readonly offset: number; // bits (with kind_flag: bitfield size in the top 8 bits)
 }
 
+export interface BtfParam {
+  readonly name: string;
+  readonly type: number;
+}
+
+export interface BtfEnumerator {
+  readonly name: string;
+  readonly value: bigint; // as stored: signed when the enum's kind_flag says so
+}
+
 export interface BtfVarSecinfo {
   readonly type: number;
   readonly offset: number;
@@ -49,6 +59,8 @@ export interface BtfType {
   readonly members?: readonly BtfMember[]; // struct, union
   readonly array?: { readonly type: number; readonly indexType: number; readonly nelems: number };
   readonly linkage?: number; // var
+  readonly params?: readonly BtfParam[]; // func_proto
+  readonly enumerators?: readonly BtfEnumerator[]; // enum, enum64
   readonly secinfos?: readonly BtfVarSecinfo[]; // datasec
   readonly fileOffset: number;
 }
@@ -146,13 +158,33 @@ function readType(area: ByteRegion, at: number, id: number, strings: ByteRegion)
       }));
       return { record: { ...base, secinfos }, bytes: TYPE_HEADER_BYTES + vlen * 12 };
     }
-    case "enum":
-    case "func_proto":
-      repeat(8, () => 0);
-      return { record: base, bytes: TYPE_HEADER_BYTES + vlen * 8 };
-    case "enum64":
-      repeat(12, () => 0);
-      return { record: base, bytes: TYPE_HEADER_BYTES + vlen * 12 };
+    case "func_proto": {
+      const params = repeat(8, (m, i) => ({
+        name: btfName(strings, u32(area, extra + m, what(`param ${i} name_off`)), `param ${i} of BTF type [${id}]`),
+        type: u32(area, extra + m + 4, what(`param ${i} type`)),
+      }));
+      return { record: { ...base, params }, bytes: TYPE_HEADER_BYTES + vlen * 8 };
+    }
+    case "enum": {
+      const enumerators = repeat(8, (m, i) => {
+        const raw = u32(area, extra + m + 4, what(`enumerator ${i} value`));
+        return {
+          name: btfName(strings, u32(area, extra + m, what(`enumerator ${i} name_off`)), `enumerator ${i} of BTF type [${id}]`),
+          value: kindFlag ? BigInt(raw | 0) : BigInt(raw),
+        };
+      });
+      return { record: { ...base, enumerators }, bytes: TYPE_HEADER_BYTES + vlen * 8 };
+    }
+    case "enum64": {
+      const enumerators = repeat(12, (m, i) => {
+        const bits = (BigInt(u32(area, extra + m + 8, what(`enumerator ${i} val_hi32`))) << 32n) | BigInt(u32(area, extra + m + 4, what(`enumerator ${i} val_lo32`)));
+        return {
+          name: btfName(strings, u32(area, extra + m, what(`enumerator ${i} name_off`)), `enumerator ${i} of BTF type [${id}]`),
+          value: kindFlag ? BigInt.asIntN(64, bits) : bits,
+        };
+      });
+      return { record: { ...base, enumerators }, bytes: TYPE_HEADER_BYTES + vlen * 12 };
+    }
     case "ptr":
     case "fwd":
     case "typedef":

@@ -5,3 +5,4 @@ export { ElfError } from "./errors.ts";
 export { readElf, type ElfFile } from "./elf-file.ts";
 export { matchSection, sectionDefs, type SectionDef } from "./section-defs.ts";
 export { progTypeNames, attachTypeNames, type ProgTypeName, type AttachTypeName } from "./prog-types.ts";
+export type { FuncArg, FunctionSignature } from "./func-signatures.ts";

@@ -19,7 +19,7 @@ export const MAX_PROGRAM_SLOTS = 1_000_000;
 
 export interface LinkedCode {
   readonly insns: readonly Insn[];
-  readonly functions: readonly FunctionSpan[];
+  readonly functions: readonly Omit<FunctionSpan, "global" | "signature">[];
   readonly externs: readonly ExternRef[];
   readonly lineInfo?: readonly LineInfo[];
 }

@@ -2,6 +2,7 @@ import { slice, u32 } from "./byte-region.ts";
 import type { BpfObject, BpfProgram, BtfSummary } from "./bpf-object.ts";
 import { readBtfExt, type BtfExt } from "./btf-ext.ts";
 import { readBtf, type Btf } from "./btf.ts";
+import { functionLinkage } from "./func-signatures.ts";
 import { readBtfMaps } from "./btf-maps.ts";
 import { collectCodeRelocations } from "./code-relocations.ts";
 import { contents, readElf, type ElfFile } from "./elf-file.ts";
@@ -39,7 +40,7 @@ export function loadObject(bytes: Uint8Array, fileName: string): BpfObject {
   const relocations = collectCodeRelocations(elf, layout, sources, placed);
   const programs = sources
     .filter((source) => !source.isSubprogram)
-    .map((source) => toProgram(elf, layout, source, sources, relocations.byFunction, btfExt, warnings));
+    .map((source) => toProgram(elf, layout, source, sources, relocations.byFunction, btf, btfExt, warnings));
 
   return {
     fileName,
@@ -73,6 +74,7 @@ function toProgram(
   source: ProgramSource,
   sources: readonly ProgramSource[],
   relocations: LinkInput["relocations"],
+  btf: Btf | undefined,
   btfExt: BtfExt | undefined,
   warnings: string[],
 ): BpfProgram {
@@ -99,7 +101,11 @@ function toProgram(
     autoload,
     insns: linked.insns,
     ownInsnSlots: source.insns.length,
-    functions: linked.functions,
+    // The entry function is the program itself; only subprograms can be global functions.
+    functions: linked.functions.map((fn, i) => {
+      const linkage = i > 0 && btf ? functionLinkage(btf, fn.name) : undefined;
+      return { ...fn, global: linkage?.global ?? false, ...(linkage?.signature ? { signature: linkage.signature } : {}) };
+    }),
     ...(linked.lineInfo ? { lineInfo: linked.lineInfo } : {}),
     externs: linked.externs,
   };

@@ -175,6 +175,7 @@ function pointerArithmetic(env: Env, dstno: number, op: AluName, width: 32 | 64,
     case "pkt":
     case "pkt_meta":
     case "ringbuf_mem":
+    case "mem":
     case "func":
       break;
     case "map_ptr":

@@ -1,6 +1,7 @@
 // What every step of the verifier reads: the program's instructions, its
 // maps, the options, and the counters it shares (ids, log).
 import type { Instruction } from "../ebpf/describe.ts";
+import type { FunctionSignature } from "../elf/func-signatures.ts";
 import type { MapDef } from "../maps/types.ts";
 import type { FunctionInfo } from "./cfg.ts";
 
@@ -20,10 +21,21 @@ export interface VerifyOptions {
   // The loader passes BTF func info for the program's functions (libbpf does for clang objects with BTF);
   // without it the kernel refuses callbacks and tail calls inside subprograms.
   readonly btfFuncInfo?: boolean;
+  // Subprograms whose BTF linkage is global (BpfProgram.functions with `global`): the kernel checks
+  // each call against the prototype and verifies the function once, on its own, after the program.
+  readonly globalFunctions?: readonly GlobalFunction[];
+  // Named in the sentence of a VerifierUnsupportedError.
+  readonly programName?: string;
   // Record per-instruction facts (joined register state, live registers, stack); on by default.
   readonly collectFacts?: boolean;
   // kernel/bpf/verifier.c BPF_COMPLEXITY_LIMIT_INSNS.
   readonly insnLimit?: number;
+}
+
+export interface GlobalFunction {
+  readonly name: string;
+  readonly startPc: number;
+  readonly signature?: FunctionSignature;
 }
 
 export interface ResolvedOptions {
@@ -36,6 +48,8 @@ export interface ResolvedOptions {
   readonly collectFacts: boolean;
   readonly insnLimit: number;
   readonly btfFuncInfo: boolean;
+  readonly globalFunctions: ReadonlyMap<number, GlobalFunction>;
+  readonly programName?: string;
 }
 
 // kernel/bpf/verifier.c: BPF_COMPLEXITY_LIMIT_INSNS and BPF_COMPLEXITY_LIMIT_JMP_SEQ.
@@ -56,6 +70,9 @@ export function resolveOptions(o: VerifyOptions = {}): ResolvedOptions {
     collectFacts: o.collectFacts ?? true,
     insnLimit: o.insnLimit ?? COMPLEXITY_LIMIT_INSNS,
     btfFuncInfo: o.btfFuncInfo ?? false,
+    // Without BTF func info the kernel knows no linkage: every subprogram is checked inline.
+    globalFunctions: new Map(o.btfFuncInfo ? (o.globalFunctions ?? []).map((f) => [f.startPc, f] as const) : []),
+    ...(o.programName !== undefined ? { programName: o.programName } : {}),
   };
 }
 

@@ -14,13 +14,16 @@ import { conditionalJump } from "./branch.ts";
 import { COMPLEXITY_LIMIT_JMP_SEQ } from "./env.ts";
 import type { Env } from "./env.ts";
 import { InsnFactAccumulator } from "./facts.ts";
-import { type CallbackRequest, checkHelperCall, takesCallback } from "./helper-call.ts";
+import { type CallbackRequest, checkHelperCall, helperMemAccess, takesCallback } from "./helper-call.ts";
+import { helperPrototype } from "../helpers/prototypes.ts";
+import type { GlobalFunction } from "./env.ts";
+import { VerifierUnsupportedError } from "./unsupported.ts";
 import * as S from "./scalar.ts";
 import { alignState, kernelInsnText, regText } from "./kernel-text.ts";
 import { type Access, checkMemAccess } from "./mem-access.ts";
 import { useDef } from "./liveness.ts";
 import { statesEqual } from "./prune.ts";
-import { NOT_INIT, constReg, ptrReg, typeName, unknownScalar } from "./reg-state.ts";
+import { NOT_INIT, constReg, isKnownZero, ptrReg, typeName, unknownScalar } from "./reg-state.ts";
 import { Reject, reject } from "./reject.ts";
 import { SLOT_BYTES, cloneState, curFrame, newFrame, stateParts, stateText } from "./state.ts";
 import type { Frame, VState } from "./state.ts";
@@ -91,6 +94,9 @@ class Explorer {
   private readonly visited: Uint8Array;
   private readonly facts: (InsnFactAccumulator | undefined)[];
   private readonly stackDepth: number[];
+  // Global functions (by start pc) a verified call reached, and those verified since (do_check_subprogs).
+  private readonly calledGlobals = new Set<number>();
+  private readonly verifiedGlobals = new Set<number>();
   private processed = 0;
   private jumps = 0;
   private prevProcessed = 0;
@@ -121,28 +127,75 @@ class Explorer {
     });
   }
 
+  private failedPc = 0;
+
+  // The program from its first instruction, then (as kernels since 6.8 do) every global function a call
+  // reached, each from its prototype, until no new one is reached.
   run(): ExploreOutcome {
     const initial: VState = { frames: [newFrame(0, -1, 0)], refs: [] };
     curFrame(initial).regs[1] = ptrReg("ctx");
-    let path: Path | undefined = { state: initial, pc: 0, prevPc: -1, parent: undefined };
-    this.trace(`0: ${stateText(initial)}`);
-    let failedPc = 0;
     try {
-      while (path !== undefined) {
-        failedPc = path.pc;
-        const next = this.step(path);
-        if (next === "done") {
-          this.finishPath(path);
-          path = this.popPath();
-        }
-      }
+      this.walk(initial, 0);
+      this.verifyCalledGlobals();
     } catch (error) {
       if (!(error instanceof Reject)) throw error;
-      const pc = error.pc ?? failedPc;
+      const pc = error.pc ?? this.failedPc;
       for (const line of error.lines) this.trace(line);
       return this.outcome({ pc, lines: error.lines, errno: error.errno, reasonLine: error.reasonLine });
     }
     return this.outcome(undefined);
+  }
+
+  private walk(initial: VState, startPc: number): void {
+    let path: Path | undefined = { state: initial, pc: startPc, prevPc: -1, parent: undefined };
+    this.trace(`${startPc}: ${stateText(initial)}`);
+    while (path !== undefined) {
+      this.failedPc = path.pc;
+      const next = this.step(path);
+      if (next === "done") {
+        this.finishPath(path);
+        path = this.popPath();
+      }
+    }
+  }
+
+  private verifyCalledGlobals(): void {
+    const { env } = this;
+    for (let found = true; found; ) {
+      found = false;
+      env.functions.forEach((fn, index) => {
+        const global = env.opts.globalFunctions.get(fn.startPc);
+        if (global === undefined || !this.calledGlobals.has(fn.startPc) || this.verifiedGlobals.has(fn.startPc)) return;
+        this.trace(`Validating ${global.name}() func#${index}...`);
+        // free_states: checkpoints of another function's walk never apply here.
+        this.checkpoints.fill(undefined);
+        this.walk(this.globalEntryState(global, index), fn.startPc);
+        this.verifiedGlobals.add(fn.startPc);
+        found = true;
+      });
+    }
+  }
+
+  // btf_prepare_func_args / do_check_common for a global subprogram: each argument register as its prototype says.
+  private globalEntryState(global: GlobalFunction, funcIndex: number): VState {
+    const state: VState = { frames: [newFrame(0, -1, funcIndex)], refs: [] };
+    const regs = curFrame(state).regs;
+    (global.signature?.args ?? []).forEach((arg, i) => {
+      switch (arg.kind) {
+        case "scalar":
+          regs[i + 1] = unknownScalar;
+          return;
+        case "ctx":
+          regs[i + 1] = ptrReg("ctx");
+          return;
+        case "mem":
+          regs[i + 1] = ptrReg("mem", { maybeNull: true, id: this.env.nextId(), memSize: arg.sizeBytes });
+          return;
+        case "unsupported":
+          return;
+      }
+    });
+    return state;
   }
 
   private outcome(error: ExploreOutcome["error"]): ExploreOutcome {
@@ -320,7 +373,7 @@ class Explorer {
         this.callLocal(path, branchTarget(form, pc)!);
         return "continue";
       case "callKfunc":
-        return reject("EINVAL", `kernel function calls need the kernel's BTF, which this verifier does not have (btf_id ${form.btfId})`);
+        throw new VerifierUnsupportedError(pc, `a kernel function call (btf_id ${form.btfId}) needs the kernel's BTF, which this verifier does not read`, env.opts.programName);
       case "callx":
         return reject("EINVAL", "BPF_CALL uses reserved fields");
       case "exit":
@@ -349,7 +402,7 @@ class Explorer {
         regs[form.dst] = ptrReg("func", { funcPc: branchTarget(form, pc)! });
         return;
       case "btfId":
-        reject("EINVAL", "ksym references need the kernel's BTF, which this verifier does not have");
+        throw new VerifierUnsupportedError(pc, "a __ksym reference needs the kernel's BTF, which this verifier does not read", this.env.opts.programName);
     }
   }
 
@@ -392,6 +445,8 @@ class Explorer {
 
   // check_func_call: a new frame with the arguments; the caller's r0-r5 are gone until the callee returns.
   private callLocal(path: Path, target: number): void {
+    const global = this.env.opts.globalFunctions.get(target);
+    if (global !== undefined) return this.callGlobal(path, global, target);
     const state = path.state;
     if (state.frames.length >= MAX_CALL_FRAMES) reject("E2BIG", `the call stack of ${state.frames.length + 1} frames is too deep`);
     const caller = curFrame(state);
@@ -404,6 +459,66 @@ class Explorer {
       this.trace(() => `caller:\n ${stateText(shown, shown.frames.length - 2)}\ncallee:\n ${stateText(shown)}`);
     }
     path.pc = target;
+  }
+
+  // A call of a global function: the arguments are checked against its prototype (btf_check_subprog_call),
+  // the function is verified later on its own, and r0 is an unknown scalar.
+  private callGlobal(path: Path, global: GlobalFunction, target: number): void {
+    const { env } = this;
+    const state = path.state;
+    const caller = curFrame(state);
+    const index = env.funcOf[target];
+    const signature = global.signature;
+    if (signature === undefined || signature.unsupported !== undefined) {
+      throw new VerifierUnsupportedError(path.pc, `the global function ${global.name}() has a prototype the kernel does not accept for global functions (${signature?.unsupported ?? "no BTF prototype"})`, env.opts.programName);
+    }
+    const invalid = (reason: string): never => reject("EINVAL", reason, `Caller passes invalid args into func#${index} ('${global.name}')`);
+    signature.args.forEach((arg, i) => {
+      const regno = i + 1;
+      const reg = readReg(caller, regno);
+      switch (arg.kind) {
+        case "scalar":
+          if (reg.kind !== "scalar") invalid(`R${regno} is not a scalar`);
+          return;
+        case "ctx":
+          if (reg.kind !== "ptr" || reg.type !== "ctx") invalid(`arg#${i} expects pointer to ctx`);
+          else if (reg.off !== 0) invalid(`dereference of modified ctx ptr R${regno} off=${reg.off} disallowed`);
+          return;
+        case "mem": {
+          // check_mem_reg: NULL passes; otherwise the bytes must be readable and writable.
+          if (isKnownZero(reg)) return;
+          if (reg.kind !== "ptr") return invalid(`R${regno} type=${typeName(reg)} expected=fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_`);
+          const nonNull = { ...reg, maybeNull: false };
+          helperMemAccess(env, state, regno, nonNull, arg.sizeBytes, "read", false);
+          helperMemAccess(env, state, regno, nonNull, arg.sizeBytes, "write", false);
+          return;
+        }
+        case "unsupported":
+          return;
+      }
+    });
+    this.trace(`Func#${index} ('${global.name}') is global and assumed valid.`);
+    this.calledGlobals.add(target);
+    for (let r = 1; r <= 5; r++) caller.regs[r] = NOT_INIT;
+    caller.regs[0] = unknownScalar;
+    if (this.changesPacketData(index)) {
+      for (const f of state.frames) {
+        f.regs.forEach((r, regno) => {
+          if (r.kind === "ptr" && (r.type === "pkt" || r.type === "pkt_meta" || r.type === "pkt_end")) f.regs[regno] = env.opts.allowPtrLeaks ? unknownScalar : NOT_INIT;
+        });
+      }
+    }
+    path.pc = path.pc + 1;
+  }
+
+  // A function that calls a helper which may move the packet (bpf_xdp_adjust_head...) invalidates the caller's packet pointers.
+  private changesPacketData(funcIndex: number): boolean {
+    const fn = this.env.functions[funcIndex];
+    for (let pc = fn.startPc; pc < fn.endPc; pc++) {
+      const form = this.env.forms[pc];
+      if (form?.kind === "callHelper" && helperPrototype(form.helperId)?.changesPacketData) return true;
+    }
+    return false;
   }
 
   private exit(path: Path): "exit" | "continue" {
@@ -440,6 +555,8 @@ class Explorer {
       return "continue";
     }
     const r0 = readReg(frame, 0);
+    // check_return_code for a global function verified on its own: any scalar.
+    if (frame.funcIndex !== 0 && r0.kind !== "scalar") reject("EINVAL", `At subprogram exit the register R0 is not a scalar value (${typeName(r0)})`);
     if (state.refs.length > 0) {
       reject("EINVAL", `Unreleased reference id=${state.refs[0].id} alloc_insn=${state.refs[0].insn}`, "BPF_EXIT instruction in main prog would lead to reference leak");
     }

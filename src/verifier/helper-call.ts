@@ -15,6 +15,7 @@ import * as S from "./scalar.ts";
 import { NOT_INIT, isKnownZero, ptrReg, typeName, unknownScalar } from "./reg-state.ts";
 import type { PtrReg, RegState } from "./reg-state.ts";
 import { reject } from "./reject.ts";
+import { VerifierUnsupportedError } from "./unsupported.ts";
 import { SLOT_BYTES, STACK_BYTES, StackByte, byteIndex, curFrame, forEachReg } from "./state.ts";
 import type { VState } from "./state.ts";
 
@@ -25,7 +26,7 @@ const BPF_MAX_VAR_SIZ = 1 << 29;
 
 // The memory types a helper's memory argument accepts (kernel/bpf/verifier.c mem_types), as the kernel lists them.
 const MEM_TYPES_TEXT = "fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_";
-const MEM_TYPES = new Set(["stack", "pkt", "pkt_meta", "map_value", "ringbuf_mem"]);
+const MEM_TYPES = new Set(["stack", "pkt", "pkt_meta", "map_value", "ringbuf_mem", "mem"]);
 
 const funcName = (id: number, proto: HelperPrototype | undefined): string =>
   proto ? `bpf_${proto.name}` : id < 0 || id >= BPF_FUNC_MAX_ID ? "unknown" : `func`;
@@ -57,10 +58,13 @@ export function checkHelperCall(env: Env, state: VState, pc: number, helperId: n
   if (helperId < 0 || helperId >= BPF_FUNC_MAX_ID) reject("EINVAL", `invalid func ${name}#${helperId}`);
   if (!proto || !proto.allowedInXdp) reject("EINVAL", `program of this type cannot use helper ${name}#${helperId}`);
   const p = proto!;
+  if (takesCallback(helperId) && !SUPPORTED_CALLBACK_HELPERS.has(helperId)) {
+    throw new VerifierUnsupportedError(pc, `callbacks of bpf_${p.name} (helper ${helperId}) are not modelled`, env.opts.programName);
+  }
   if (p.gplOnly && !env.opts.gplCompatible) reject("EINVAL", "cannot call GPL-restricted function from non-GPL compatible program");
   const frame = curFrame(state);
   const meta: CallMeta = {};
-  p.args.forEach((arg, i) => checkArg(env, state, p, arg, i + 1, meta));
+  p.args.forEach((arg, i) => checkArg(env, state, pc, p, arg, i + 1, meta));
   if (meta.releaseRef !== undefined) releaseReference(env, state, meta.releaseRef);
   for (let r = 1; r <= 5; r++) frame.regs[r] = NOT_INIT;
   frame.regs[0] = returnValue(env, state, pc, p, meta);
@@ -95,13 +99,13 @@ function returnValue(env: Env, state: VState, pc: number, p: HelperPrototype, me
       return ptrReg("ringbuf_mem", { maybeNull: true, id, refObjId: id, memSize: meta.allocSize ?? 0 });
     }
     default:
-      return reject("EINVAL", `helper ${p.name} returns ${p.ret.type}, which this verifier does not model`);
+      throw new VerifierUnsupportedError(pc, `helper bpf_${p.name} returns ${p.ret.type}, which is not modelled`, env.opts.programName);
   }
 }
 
 const expected = (regno: number, reg: RegState, what: string): never => reject("EACCES", `R${regno} type=${typeName(reg)} expected=${what}`);
 
-function checkArg(env: Env, state: VState, p: HelperPrototype, arg: HelperArg, regno: number, meta: CallMeta): void {
+function checkArg(env: Env, state: VState, pc: number, p: HelperPrototype, arg: HelperArg, regno: number, meta: CallMeta): void {
   const frame = curFrame(state);
   const reg = readReg(frame, regno);
   const flags = arg.flags ?? [];
@@ -173,7 +177,6 @@ function checkArg(env: Env, state: VState, p: HelperPrototype, arg: HelperArg, r
       return;
     }
     case "ARG_PTR_TO_FUNC":
-      if (!SUPPORTED_CALLBACK_HELPERS.has(p.id)) reject("EINVAL", `callbacks of ${p.name} are not supported by this verifier`);
       if (reg.kind !== "ptr" || reg.type !== "func") return expected(regno, reg, "func");
       if (reg.off !== 0 || S.constValue(reg.varOff) !== 0n) reject("EINVAL", `R${regno} must point to the start of a function`);
       meta.callbackPc = reg.funcPc;
@@ -183,7 +186,7 @@ function checkArg(env: Env, state: VState, p: HelperPrototype, arg: HelperArg, r
       if (reg.kind !== "ptr" || reg.type !== "stack") return expected(regno, reg, "fp");
       return;
     default:
-      reject("EINVAL", `R${regno} argument of kind ${arg.type} to ${p.name} is not supported by this verifier`);
+      throw new VerifierUnsupportedError(pc, `argument R${regno} of bpf_${p.name} is of kind ${arg.type}, which is not modelled`, env.opts.programName);
   }
 }
 
@@ -212,7 +215,7 @@ function checkMemSize(env: Env, state: VState, regno: number, size: S.Scalar, ze
 }
 
 // check_helper_mem_access: `size` bytes at the pointer must be accessible; a helper's write makes stack bytes misc.
-function helperMemAccess(env: Env, state: VState, regno: number, reg: PtrReg, size: number, kind: "read" | "write", zeroOk: boolean): void {
+export function helperMemAccess(env: Env, state: VState, regno: number, reg: PtrReg, size: number, kind: "read" | "write", zeroOk: boolean): void {
   if (size === 0 && zeroOk) return;
   switch (reg.type) {
     case "pkt":
@@ -226,6 +229,7 @@ function helperMemAccess(env: Env, state: VState, regno: number, reg: PtrReg, si
       return;
     }
     case "ringbuf_mem":
+    case "mem":
       checkMemRegion(regno, reg, reg.off, size, reg.memSize ?? 0, zeroOk);
       return;
     case "stack": {

@@ -91,7 +91,7 @@ function ptrText(r: PtrReg, frameNo: number): string {
   if (r.map && (r.type === "map_value" || r.type === "map_ptr")) parts.push(...mapLabel(r.map));
   if (r.off) parts.push(`off=${snum(BigInt(r.off))}`);
   if (r.type === "pkt" || r.type === "pkt_meta") parts.push(`r=${unum(BigInt.asUintN(64, BigInt(r.range)))}`);
-  if (r.type === "ringbuf_mem") parts.push(`sz=${unum(BigInt(r.memSize ?? 0))}`);
+  if (r.type === "ringbuf_mem" || r.type === "mem") parts.push(`sz=${unum(BigInt(r.memSize ?? 0))}`);
   if (fixedVar !== undefined) {
     if (fixedVar !== 0n) parts.push(`imm=${snum(fixedVar)}`);
   } else {

@@ -72,6 +72,7 @@ export function checkMemAccess(ctx: AccessContext, a: Access): RegState {
       loaded = mapValueAccess(ctx, reg, a, off);
       break;
     case "ringbuf_mem":
+    case "mem":
       if (a.kind === "write") checkLeak(ctx, "mem");
       checkMemRegion(a.regno, reg, off, a.size, reg.memSize ?? 0, false);
       loaded = unknownScalar;

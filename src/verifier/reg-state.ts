@@ -16,6 +16,7 @@ export type PtrType =
   | "map_value" // PTR_TO_MAP_VALUE
   | "map_ptr" // CONST_PTR_TO_MAP
   | "ringbuf_mem" // PTR_TO_MEM | MEM_RINGBUF
+  | "mem" // PTR_TO_MEM: a global function's pointer argument, `memSize` bytes
   | "func"; // PTR_TO_FUNC
 
 export interface NotInitReg {
@@ -44,7 +45,7 @@ export interface PtrReg {
   readonly range: number;
   readonly map?: MapDef;
   readonly frameNo?: number;
-  // Ringbuf records: the size reserved and the reference that must be released.
+  // Ringbuf records and mem: the size reserved or declared; ringbuf records: the reference that must be released.
   readonly memSize?: number;
   readonly refObjId?: number;
   readonly funcPc?: number;

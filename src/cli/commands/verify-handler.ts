@@ -5,7 +5,7 @@ import { loadObject } from "../../elf/index.ts";
 import { OffloadSimError } from "../../errors.ts";
 import type { MapDef } from "../../maps/types.ts";
 import type { Program } from "../../ebpf/instruction.ts";
-import { verify } from "../../verifier/index.ts";
+import { verify, verifyOptionsFor, VerifierUnsupportedError, type VerifyOptions } from "../../verifier/index.ts";
 import { formatVerdict, verdictJson } from "../../verifier/report.ts";
 import type { VerifyArgs } from "./verify.ts";
 
@@ -13,9 +13,7 @@ interface Target {
   readonly name: string;
   readonly program: Program;
   readonly maps: readonly MapDef[];
-  readonly license: string;
-  readonly attach: "xdp" | "xdp_devmap" | "xdp_cpumap";
-  readonly btfFuncInfo: boolean;
+  readonly options: VerifyOptions;
 }
 
 export class VerifyInputError extends OffloadSimError {}
@@ -25,7 +23,7 @@ function targets(path: string, prog: string | undefined): Target[] {
   const isElf = bytes.length >= 4 && bytes[0] === 0x7f && bytes[1] === 0x45 && bytes[2] === 0x4c && bytes[3] === 0x46;
   if (!isElf) {
     if (!/\.(s|S|asm)$/.test(path)) throw new VerifyInputError(`${path}: expected an eBPF ELF object or an assembly file (.s).`, { file: path });
-    return [{ name: path, program: assemble(new TextDecoder().decode(bytes), { sourceName: path }), maps: [], license: "GPL", attach: "xdp", btfFuncInfo: false }];
+    return [{ name: path, program: assemble(new TextDecoder().decode(bytes), { sourceName: path }), maps: [], options: { license: "GPL", expectedAttachType: "xdp" } }];
   }
   const object = loadObject(bytes, path);
   const chosen = prog === undefined ? object.programs.filter((p) => p.type === "xdp") : object.programs.filter((p) => p.name === prog);
@@ -39,21 +37,28 @@ function targets(path: string, prog: string | undefined): Target[] {
     name: p.name,
     program: p.insns,
     maps: object.maps,
-    license: object.license,
-    attach: p.expectedAttachType === "xdp_devmap" || p.expectedAttachType === "xdp_cpumap" ? p.expectedAttachType : "xdp",
-    // libbpf passes the object's BTF func info when it has some.
-    btfFuncInfo: (object.btf?.funcInfoCount ?? 0) > 0,
+    options: verifyOptionsFor(object, p),
   }));
 }
 
 // The verify command once its arguments are parsed.
 export function verifyHandler(args: VerifyArgs): void {
   const logLevel = args["log-level"] as 0 | 1 | 2;
-  const results = targets(args.object, args.prog).map((t) => ({ name: t.name, result: verify(t.program, t.maps, { license: t.license, logLevel, expectedAttachType: t.attach, btfFuncInfo: t.btfFuncInfo }) }));
+  const results = targets(args.object, args.prog).map((t) => ({ name: t.name, result: verifyOrExplain(args.object, t, logLevel) }));
   if (args.json) {
     process.stdout.write(`${JSON.stringify({ file: args.object, programs: results.map((r) => verdictJson(r.name, r.result, logLevel > 0)) }, null, 2)}\n`);
   } else {
     for (const r of results) process.stdout.write(formatVerdict(r.name, r.result, logLevel));
   }
   process.exitCode = results.every((r) => r.result.accepted) ? 0 : 1;
+}
+
+// A construct the verifier does not model is bad input for this tool, named with the file (exit 2).
+function verifyOrExplain(path: string, t: Target, logLevel: 0 | 1 | 2) {
+  try {
+    return verify(t.program, t.maps, { ...t.options, logLevel });
+  } catch (failure) {
+    if (failure instanceof VerifierUnsupportedError) throw new VerifyInputError(`${path}: ${failure.message}.`, { file: path, pc: failure.pc });
+    throw failure;
+  }
 }
