@@ -7,6 +7,7 @@
 //
 //   node bin/run-ts.js bench/run.ts [--quick] [--programs a,b] [--no-kernel] [--no-hw-model] [--json FILE]
 import { mkdirSync, writeFileSync } from "node:fs";
+import { setFlagsFromString } from "node:v8";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadCorpus } from "./host-corpus.ts";
@@ -16,6 +17,11 @@ import { describeMachine, machineInfo } from "./host-machine.ts";
 import { cpuClock } from "./host-timing.ts";
 import { formatSummary, formatTable, programFigures, summarize, type BenchReport, type ProgramFigures } from "./host-report.ts";
 import { measureCase } from "./host-tiers.ts";
+
+// V8 optimizes hot functions on a background thread, which a busy machine starves: the timed code could
+// still be the unoptimized one after the warm-up. Optimizing on the benchmark's own thread makes every
+// tier's figures those of its optimized code (the time spent optimizing falls in the warm-up).
+setFlagsFromString("--no-concurrent-recompilation");
 
 const args = process.argv.slice(2);
 const flag = (name: string): boolean => args.includes(name);
