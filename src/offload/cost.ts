@@ -11,6 +11,7 @@
 import { Op, opInfo } from "../../hw-model/isa/opcode.ts";
 import { FwRoutine } from "../../hw-model/isa/fwcall.ts";
 import type { Preset, MemoryKind } from "../../hw-model/presets/types.ts";
+import { firmwareCyclesPerPacket } from "../../hw-model/presets/derive.ts";
 import { layoutKindOf } from "../../hw-model/firmware/map-runtime.ts";
 import type { MapDef } from "../maps/types.ts";
 import type { MBlock, MInsn } from "./micro-ir.ts";
@@ -108,6 +109,18 @@ export function handoverCost(preset: Preset, bytes: number): { readonly sender: 
   const words = Math.ceil(total / 4);
   const side: Cost = { issueCycles: words * preset.core.issueCyclesPerInstruction + preset.core.contextSwapCycles, waitCycles: latencyCycles(preset, unit) + total / u.bytesPerCycle };
   return { sender: side, receiver: side };
+}
+
+// What the first stage's core spends on every packet before the program runs: the firmware's
+// receive path (hw-model's firmwareCyclesPerPacket, from Krude et al. CoNEXT '21) and the get of
+// the packet's descriptor from the ingress ring.
+export function receiveCost(preset: Preset): Cost {
+  const unit = preset.rings.unit[0] as MemoryKind;
+  const u = preset.memory[unit];
+  return {
+    issueCycles: firmwareCyclesPerPacket(preset) + preset.core.issueCyclesPerInstruction + preset.core.contextSwapCycles,
+    waitCycles: latencyCycles(preset, unit) + preset.rings.descriptorBytes / u.bytesPerCycle,
+  };
 }
 
 // Per-packet core cost of a stage on one core: the issue time, or the thread-limited time when

@@ -5,10 +5,11 @@
 // cost of a stage is what its blocks cost per packet (cost.ts) plus the ring
 // put and get of the state that crosses its cuts, i.e. the live registers and
 // stack bytes there: a cut where little is live is cheap. A dynamic program
-// picks the cuts that minimise the most expensive stage; cores then go one by
-// one to the stage with the highest cost per replica.
+// picks the cuts that minimise the most expensive stage, and among those the
+// most even split; cores then go one by one to the stage with the highest cost
+// per replica.
 import type { Preset } from "../../hw-model/presets/types.ts";
-import { addCost, coreCyclesPerPacket, handoverCost, ZERO_COST, type Cost } from "./cost.ts";
+import { addCost, coreCyclesPerPacket, handoverCost, receiveCost, ZERO_COST, type Cost } from "./cost.ts";
 
 export interface PartitionInput {
   // IR blocks in layout order.
@@ -75,31 +76,44 @@ export function partition(input: PartitionInput, stages: number, preset: Preset)
   input.order.forEach((b, i) => prefix.push(addCost(prefix[i], input.cost.get(b) ?? ZERO_COST)));
   const segment = (i: number, j: number): Cost => {
     let c: Cost = { issueCycles: prefix[j].issueCycles - prefix[i].issueCycles, waitCycles: prefix[j].waitCycles - prefix[i].waitCycles };
-    if (i > 0) c = addCost(c, receive[i]);
+    c = addCost(c, i > 0 ? receive[i] : receiveCost(preset));
     if (j < n) c = addCost(c, send[j]);
     return c;
   };
   const s = Math.max(1, Math.min(stages, n));
-  // best[k][j]: the least bottleneck splitting the first j blocks into k stages.
-  const best: number[][] = Array.from({ length: s + 1 }, () => new Array(n + 1).fill(Infinity));
-  const from: number[][] = Array.from({ length: s + 1 }, () => new Array(n + 1).fill(-1));
-  best[0][0] = 0;
-  for (let k = 1; k <= s; k++) {
-    for (let j = 1; j <= n; j++) {
-      if (!legal[j]) continue;
-      for (let i = k - 1; i < j; i++) {
-        if (!legal[i] || best[k - 1][i] === Infinity) continue;
-        const v = Math.max(best[k - 1][i], coreCyclesPerPacket(preset, segment(i, j)));
-        if (v < best[k][j]) {
-          best[k][j] = v;
-          from[k][j] = i;
+  const cycles = (i: number, j: number): number => coreCyclesPerPacket(preset, segment(i, j));
+  // Two passes of one dynamic program over (stages used, blocks covered): the first finds the least
+  // bottleneck; the second, among splits within it, the most even one (least sum of squared stage
+  // costs), so that a stage the bottleneck does not involve (stage 0 carries the firmware's fixed
+  // receive cost) does not leave the others lopsided for replication to mend.
+  const solve = (limit: number, score: (acc: number, c: number) => number): { best: number[][]; from: number[][] } => {
+    const best: number[][] = Array.from({ length: s + 1 }, () => new Array(n + 1).fill(Infinity));
+    const from: number[][] = Array.from({ length: s + 1 }, () => new Array(n + 1).fill(-1));
+    best[0][0] = 0;
+    for (let k = 1; k <= s; k++) {
+      for (let j = 1; j <= n; j++) {
+        if (!legal[j]) continue;
+        for (let i = k - 1; i < j; i++) {
+          if (!legal[i] || best[k - 1][i] === Infinity) continue;
+          const c = cycles(i, j);
+          if (c > limit) continue;
+          const v = score(best[k - 1][i], c);
+          if (v < best[k][j]) {
+            best[k][j] = v;
+            from[k][j] = i;
+          }
         }
       }
     }
-  }
+    return { best, from };
+  };
+  const bottleneck = solve(Infinity, Math.max).best;
   // Fewer stages when the legal cuts do not allow as many.
-  let k = s;
-  while (k > 1 && best[k][n] === Infinity) k--;
+  let used = s;
+  while (used > 1 && bottleneck[used][n] === Infinity) used--;
+  // A relative slack keeps the second pass from losing the optimum to rounding.
+  const { best, from } = solve(bottleneck[used][n] * (1 + 1e-9), (acc, c) => acc + c * c);
+  const k = used;
   const starts: number[] = [];
   for (let j = n, kk = k; kk > 0; kk--) {
     const i = from[kk][j];

@@ -11,7 +11,7 @@ import { XdpAction } from "../xdp/layout.ts";
 import type { VerifierFacts } from "./analysis.ts";
 import { findBlockers, type Blocker, type CapabilityReport } from "./capability.ts";
 import { compileStages, type CompiledStages } from "./codegen.ts";
-import { addCost, blockCost, coreCyclesPerPacket, handoverCost, ZERO_COST, type Cost, type CostContext } from "./cost.ts";
+import { addCost, blockCost, coreCyclesPerPacket, handoverCost, receiveCost, ZERO_COST, type Cost, type CostContext } from "./cost.ts";
 import { OffloadError } from "./errors.ts";
 import { staticFrequencies } from "./frequency.ts";
 import { frontEnd, type FrontEnd } from "./front-end.ts";
@@ -309,6 +309,7 @@ export function planOffload(program: OffloadSource | Program, maps: readonly Map
   const freq = blockFrequencies(fe, compiled.blocks, compiled.entries[0], options.profile);
   const stageCount = compiled.stages.length;
   const costs: Cost[] = new Array(stageCount).fill(ZERO_COST);
+  costs[0] = receiveCost(preset);
   const visits = new Array<number>(stageCount).fill(0);
   visits[0] = 1;
   const inBytes = new Array<number>(stageCount).fill(0);

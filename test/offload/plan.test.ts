@@ -3,7 +3,7 @@
 // forward), each stage within the code store, handover sizes as the
 // handover instructions carry them, the bottleneck the smallest bound, and
 // stages balanced by replication: no stage costs more than twice the mean per
-// core unless the cores run out.
+// core unless moving a core to it would not help.
 import { describe, expect, it } from "vitest";
 import { Op } from "../../hw-model/isa/opcode.ts";
 import { programInstructionLimit, totalCores } from "../../hw-model/presets/derive.ts";
@@ -39,12 +39,16 @@ function checkPlan(plan: OffloadPlan, cores: number): void {
   const smallest = Math.min(...plan.bounds.map((b) => b.mpps));
   expect(plan.predicted.mpps).toBe(smallest);
   expect(plan.bounds.find((b) => b.name === plan.predicted.bottleneck)?.mpps).toBe(smallest);
-  // Balance: the costliest stage per core is within twice the mean, unless every other stage is down to one core.
+  // Balance: the costliest stage per core is within twice the mean, unless replication cannot fix it:
+  // every other stage that has a core to spare would, one core down, cost at least as much per core.
   const perCore = plan.stages.map((s) => s.cyclesPerPacket / s.cores.length);
   const worst = perCore.indexOf(Math.max(...perCore));
   const mean = perCore.reduce((a, b) => a + b, 0) / perCore.length;
-  const coresLeft = plan.stages.some((s, i) => i !== worst && s.cores.length > 1);
-  if (coresLeft) expect(perCore[worst]).toBeLessThanOrEqual(2 * mean);
+  if (perCore[worst] > 2 * mean) {
+    plan.stages.forEach((s, i) => {
+      if (i !== worst && s.cores.length > 1) expect(s.cyclesPerPacket / (s.cores.length - 1), `${s.name} could give a core to ${plan.stages[worst].name}`).toBeGreaterThanOrEqual(perCore[worst]);
+    });
+  }
 }
 
 describe("offload plans", () => {
