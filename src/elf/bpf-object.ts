@@ -1,5 +1,6 @@
 import type { Program } from "../ebpf/instruction.ts";
 import type { MapDef } from "../maps/types.ts";
+import type { CoreRelocation } from "./core-relocations.ts";
 import type { FunctionSignature } from "./func-signatures.ts";
 import type { AttachTypeName, ProgTypeName } from "./prog-types.ts";
 
@@ -93,6 +94,8 @@ export interface BpfObject {
   readonly programs: readonly BpfProgram[];
   readonly maps: readonly MapDef[];
   readonly relocations: readonly Relocation[];
+  // CO-RE relocations, each resolved against the object's own BTF (see core-relocations.ts).
+  readonly coreRelocations?: readonly (CoreRelocation & { readonly program: string })[];
   readonly license: string;
   readonly kernelVersion?: number;
   readonly btf?: BtfSummary;

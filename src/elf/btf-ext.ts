@@ -1,5 +1,6 @@
 import { regionError, subRegion, u32, u8, type ByteRegion } from "./byte-region.ts";
 import { btfByteOrder, btfName, type Btf } from "./btf.ts";
+import { readCoreRecords, type CoreRecord } from "./core-relocations.ts";
 
 // The .BTF.ext section: per-section function info, line info and CO-RE
 // relocation records (struct btf_ext_header in libbpf's libbpf_internal.h,
@@ -9,7 +10,6 @@ const EXT_HEADER_MIN_BYTES = 24;
 const EXT_HEADER_WITH_CORE_BYTES = 32;
 const FUNC_INFO_MIN_BYTES = 8;
 const LINE_INFO_MIN_BYTES = 16;
-const CORE_RELO_MIN_BYTES = 16;
 // struct bpf_line_info.line_col: line number in the high 22 bits, column in the low 10.
 const LINE_COL_SHIFT = 10;
 const COLUMN_MASK = 0x3ff;
@@ -36,6 +36,7 @@ export interface BtfExt {
   readonly funcInfo: readonly ExtInfoSection<FuncInfoRecord>[];
   readonly lineInfo: readonly ExtInfoSection<LineInfoRecord>[];
   readonly coreRelocationCount: number;
+  readonly coreRecords: readonly CoreRecord[];
 }
 
 export function readBtfExt(section: ByteRegion, btf: Btf): BtfExt {
@@ -62,11 +63,8 @@ export function readBtfExt(section: ByteRegion, btf: Btf): BtfExt {
       column: lineCol & COLUMN_MASK,
     };
   }, btf);
-  const coreRelocationCount =
-    headerBytes >= EXT_HEADER_WITH_CORE_BYTES
-      ? readInfo(block(24, "core_relo"), CORE_RELO_MIN_BYTES, () => 0, btf).reduce((n, s) => n + s.records.length, 0)
-      : 0;
-  return { funcInfo, lineInfo, coreRelocationCount };
+  const coreRecords = headerBytes >= EXT_HEADER_WITH_CORE_BYTES ? readCoreRecords(block(24, "core_relo"), btf) : [];
+  return { funcInfo, lineInfo, coreRelocationCount: coreRecords.length, coreRecords };
 }
 
 // One info block: a u32 record size, then sections of {sec_name_off, num_info, records}.

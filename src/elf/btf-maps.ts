@@ -4,6 +4,7 @@ import { STB, STT } from "./elf-constants.ts";
 import type { ElfFile } from "./elf-file.ts";
 import { elfError } from "./errors.ts";
 import type { PlacedMap } from "./placed-map.ts";
+import { perfArrayEntries } from "./possible-cpus.ts";
 import type { ElfSection } from "./section-table.ts";
 
 // BTF-defined maps (SEC(".maps")), read the way libbpf's parse_btf_map_def
@@ -189,7 +190,7 @@ function toMapDef(name: string, f: MapFields): MapDef {
     type: f.type,
     keySize: f.keySize,
     valueSize: f.valueSize,
-    maxEntries: ringbuf ? roundRingbufEntries(f.maxEntries) : f.maxEntries,
+    maxEntries: ringbuf ? roundRingbufEntries(f.maxEntries) : perfArrayEntries(f.type, f.maxEntries),
     flags: f.flags,
     ...(f.inner ? { inner: f.inner } : {}),
     ...(f.pinning !== LIBBPF_PIN_NONE ? { pinning: f.pinning } : {}),

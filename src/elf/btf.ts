@@ -59,6 +59,7 @@ export interface BtfType {
   readonly members?: readonly BtfMember[]; // struct, union
   readonly array?: { readonly type: number; readonly indexType: number; readonly nelems: number };
   readonly linkage?: number; // var
+  readonly intSigned?: boolean; // int: BTF_INT_SIGNED
   readonly params?: readonly BtfParam[]; // func_proto
   readonly enumerators?: readonly BtfEnumerator[]; // enum, enum64
   readonly secinfos?: readonly BtfVarSecinfo[]; // datasec
@@ -131,7 +132,9 @@ function readType(area: ByteRegion, at: number, id: number, strings: ByteRegion)
     case "var":
     case "decl_tag": {
       const word = kind === "decl_tag" ? i32(area, extra, what("component_idx")) : u32(area, extra, what("extra word"));
-      return { record: kind === "var" ? { ...base, linkage: word } : base, bytes: TYPE_HEADER_BYTES + 4 };
+      // An int's extra word: BTF_INT_ENCODING in bits 24-27, whose bit 0 is BTF_INT_SIGNED.
+      const record = kind === "var" ? { ...base, linkage: word } : kind === "int" ? { ...base, intSigned: ((word >>> 24) & 1) === 1 } : base;
+      return { record, bytes: TYPE_HEADER_BYTES + 4 };
     }
     case "array":
       return {

@@ -43,7 +43,17 @@ export interface InspectReport {
   readonly programs: readonly InspectProgram[];
   readonly maps: readonly InspectMap[];
   readonly relocations: readonly InspectRelocation[];
+  readonly coreRelocations: readonly InspectCoreRelocation[];
   readonly warnings: readonly string[];
+}
+
+export interface InspectCoreRelocation {
+  readonly section: string;
+  readonly insnIndex: number;
+  readonly program: string;
+  readonly kind: string;
+  readonly access: string; // "iphdr.saddr (0:9:0:1)"
+  readonly value: number;
 }
 
 const mapTypeNames = new Map<number, string>(Object.entries(MapType).map(([name, id]) => [id, name.toLowerCase()]));
@@ -113,6 +123,14 @@ export function inspectObject(obj: BpfObject): InspectReport {
       symbol: r.symbol,
       target: targetText(r.target),
     })),
+    coreRelocations: (obj.coreRelocations ?? []).map((c) => ({
+      section: c.section,
+      insnIndex: c.insnIndex,
+      program: c.program,
+      kind: c.kind,
+      access: `${c.accessPath} (${c.accessString})`,
+      value: c.value,
+    })),
     warnings: obj.warnings,
   };
 }
@@ -166,6 +184,15 @@ export function formatInspect(report: InspectReport): string {
       ...table(
         ["section", "insn", "function", "type", "symbol", "resolves to"],
         report.relocations.map((r) => [r.section, String(r.insnIndex), r.program, r.type, r.symbol || "-", r.target]),
+      ),
+    );
+  }
+  if (report.coreRelocations.length > 0) {
+    lines.push("", `CO-RE relocations (${report.coreRelocations.length}, resolved against the object's own BTF):`);
+    lines.push(
+      ...table(
+        ["section", "insn", "function", "kind", "access", "value"],
+        report.coreRelocations.map((c) => [c.section, String(c.insnIndex), c.program, c.kind, c.access, String(c.value)]),
       ),
     );
   }

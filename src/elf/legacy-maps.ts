@@ -5,6 +5,7 @@ import { contents, type ElfFile } from "./elf-file.ts";
 import { elfError } from "./errors.ts";
 import type { PlacedMap } from "./placed-map.ts";
 import type { ElfSection } from "./section-table.ts";
+import { perfArrayEntries } from "./possible-cpus.ts";
 
 // Maps declared the pre-BTF way: `struct bpf_map_def SEC("maps")`, five u32
 // fields (type, key_size, value_size, max_entries, map_flags). As libbpf 0.x
@@ -34,7 +35,7 @@ export function readLegacyMaps(elf: ElfFile, section: ElfSection): PlacedMap[] {
       type: field(0),
       keySize: field(1),
       valueSize: field(2),
-      maxEntries: field(3),
+      maxEntries: perfArrayEntries(field(0), field(3)),
       flags: field(4),
     };
     return { def, sectionIndex: section.index, offset: symbol.value, origin: "legacy" as const };

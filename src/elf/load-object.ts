@@ -3,6 +3,9 @@ import type { BpfObject, BpfProgram, BtfSummary } from "./bpf-object.ts";
 import { readBtfExt, type BtfExt } from "./btf-ext.ts";
 import { readBtf, type Btf } from "./btf.ts";
 import { functionLinkage } from "./func-signatures.ts";
+import { coreSlot, patchedValue, resolveCoreRecord, type CoreRelocation } from "./core-relocations.ts";
+import { functionAt } from "./program-sources.ts";
+import { INSN_BYTES } from "../ebpf/opcode.ts";
 import { readBtfMaps } from "./btf-maps.ts";
 import { collectCodeRelocations } from "./code-relocations.ts";
 import { contents, readElf, type ElfFile } from "./elf-file.ts";
@@ -42,12 +45,14 @@ export function loadObject(bytes: Uint8Array, fileName: string): BpfObject {
     .filter((source) => !source.isSubprogram)
     .map((source) => toProgram(elf, layout, source, sources, relocations.byFunction, btf, btfExt, warnings));
 
+  const coreRelocations = btf && btfExt ? applyCoreRelocations(elf, btf, btfExt, sources) : [];
   return {
     fileName,
     littleEndian: elf.littleEndian,
     programs,
     maps: placed.map((m) => m.def),
     relocations: relocations.records,
+    ...(coreRelocations.length > 0 ? { coreRelocations } : {}),
     license: readLicense(elf, layout),
     ...optionalVersion(elf, layout),
     ...(btf ? { btf: summarize(btf, btfExt) } : {}),
@@ -138,4 +143,26 @@ function summarize(btf: Btf, ext: BtfExt | undefined): BtfSummary {
     lineInfoCount: count(ext?.lineInfo),
     coreRelocationCount: ext?.coreRelocationCount ?? 0,
   };
+}
+
+// Every CO-RE record is resolved against the object's own BTF and must name an instruction that holds
+// the value it computes (libbpf's bpf_core_patch_insn check); the instructions stay as compiled.
+function applyCoreRelocations(elf: ElfFile, btf: Btf, ext: BtfExt, sources: readonly ProgramSource[]): (CoreRelocation & { program: string })[] {
+  return ext.coreRecords.map((record, i) => {
+    const section = elf.sections.find((s) => s.name === record.sectionName);
+    const slot = coreSlot(record);
+    const where = { file: elf.fileName, section: record.sectionName, ...(section ? { offset: section.offset + record.insnOffsetBytes } : {}) };
+    const fail = (problem: string): ElfError => elfError(where, `CO-RE relocation ${i} (instruction ${slot}, ${record.accessString}): ${problem}`);
+    const owner = section && Number.isInteger(slot) ? functionAt(sources, section, slot) : undefined;
+    if (!owner) throw fail(`names byte ${record.insnOffsetBytes} of section '${record.sectionName}', where no function's instruction starts`);
+    const resolved = resolveCoreRecord(btf, record, elf.littleEndian, fail);
+    const local = slot - owner.firstSlot;
+    const held = patchedValue(owner.insns, local);
+    if (held === undefined) throw fail(`patches instruction ${local} of '${owner.name}' (opcode 0x${owner.insns[local].opcode.toString(16)}), which has no immediate or offset libbpf can patch`);
+    const expected = held.field === "imm64" ? BigInt(resolved.value) : resolved.value;
+    if (held.value !== expected) {
+      throw fail(`instruction ${local} of '${owner.name}' holds ${held.field} ${held.value}, but ${resolved.kind} of ${resolved.accessPath} is ${resolved.value} in the object's BTF`);
+    }
+    return { section: record.sectionName, program: owner.name, insnIndex: slot, ...resolved };
+  });
 }

@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 const here = dirname(fileURLToPath(import.meta.url));
 export const fixtureDir = resolve(here, "../fixtures/elf");
 export const programsDir = resolve(here, "../../programs");
+export const realworldDir = resolve(here, "../fixtures/realworld");
 
 export const fixturePath = (name: string): string => join(fixtureDir, name);
 export const readFixture = (name: string): Uint8Array => new Uint8Array(readFileSync(fixturePath(name)));
@@ -26,3 +27,9 @@ export function toolMissing(tool: string): string | undefined {
 }
 
 export const run = (tool: string, args: readonly string[]): string => execFileSync(tool, args, { encoding: "utf8", maxBuffer: 64 << 20 });
+
+// The production-style objects of test/fixtures/realworld (built by its build.sh).
+export const realworldObjects = (): string[] => readdirSync(realworldDir).filter((f) => f.endsWith(".o")).sort().map((f) => join(realworldDir, f));
+
+// The one realworld object the kernel rejects (a global function dereferences its argument unchecked).
+export const KERNEL_REJECTED_REALWORLD = "global_arg_unchecked.o";
