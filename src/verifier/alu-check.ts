@@ -171,6 +171,7 @@ function pointerArithmetic(env: Env, dstno: number, op: AluName, width: 32 | 64,
   switch (ptr.type) {
     case "ctx":
     case "map_value":
+    case "map_key":
     case "stack":
     case "pkt":
     case "pkt_meta":

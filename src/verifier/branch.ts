@@ -149,7 +149,7 @@ function pointerBranchTaken(dst: RegState, src: RegState, form: JumpCondInstruct
   const [ptr, other] = dst.kind === "ptr" ? [dst, src] : [src, dst];
   if (ptr.kind !== "ptr" || other.kind !== "scalar") return undefined;
   if (S.constValue(other.value) !== 0n) return undefined;
-  const notNull = !ptr.maybeNull && (ptr.type === "map_value" || ptr.type === "map_ptr" || ptr.type === "ringbuf_mem" || ptr.type === "mem");
+  const notNull = !ptr.maybeNull && (ptr.type === "map_value" || ptr.type === "map_key" || ptr.type === "map_ptr" || ptr.type === "ringbuf_mem" || ptr.type === "mem");
   if (!notNull) return undefined;
   if (form.op === "jeq") return false;
   if (form.op === "jne") return true;

@@ -437,8 +437,17 @@ class Explorer {
     const caller = curFrame(beforeCall);
     const callee = newFrame(beforeCall.frames.length, path.pc, this.env.funcOf[callback.funcPc]);
     callee.inCallback = true;
-    callee.regs[1] = unknownScalar;
-    callee.regs[2] = caller.regs[3];
+    if (callback.map !== undefined) {
+      // set_map_elem_callback_state: (map, key, value, callback_ctx).
+      callee.regs[1] = ptrReg("map_ptr", { map: callback.map });
+      callee.regs[2] = ptrReg("map_key", { map: callback.map });
+      callee.regs[3] = ptrReg("map_value", { map: callback.map });
+      callee.regs[4] = caller.regs[3];
+    } else {
+      // set_loop_callback_state: (index, callback_ctx).
+      callee.regs[1] = unknownScalar;
+      callee.regs[2] = caller.regs[3];
+    }
     beforeCall.frames.push(callee);
     this.pushPath({ state: beforeCall, pc: callback.funcPc, prevPc: path.pc, parent: path.parent });
   }

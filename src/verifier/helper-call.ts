@@ -26,7 +26,7 @@ const BPF_MAX_VAR_SIZ = 1 << 29;
 
 // The memory types a helper's memory argument accepts (kernel/bpf/verifier.c mem_types), as the kernel lists them.
 const MEM_TYPES_TEXT = "fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_";
-const MEM_TYPES = new Set(["stack", "pkt", "pkt_meta", "map_value", "ringbuf_mem", "mem"]);
+const MEM_TYPES = new Set(["stack", "pkt", "pkt_meta", "map_key", "map_value", "ringbuf_mem", "mem"]);
 
 const funcName = (id: number, proto: HelperPrototype | undefined): string =>
   proto ? `bpf_${proto.name}` : id < 0 || id >= BPF_FUNC_MAX_ID ? "unknown" : `func`;
@@ -42,15 +42,18 @@ interface CallMeta {
   callbackPc?: number;
 }
 
-// A helper that calls back into the program (bpf_loop): the callback's first instruction.
+// A helper that calls back into the program (bpf_loop, bpf_for_each_map_elem): the callback's first
+// instruction, and for bpf_for_each_map_elem the map whose elements it is given.
 export interface CallbackRequest {
   readonly funcPc: number;
+  readonly helperId: number;
+  readonly map?: MapDef;
 }
 
 export const takesCallback = (helperId: number): boolean => helperPrototype(helperId)?.args.some((a) => a.type === "ARG_PTR_TO_FUNC") === true;
 
-// Callbacks are verified for bpf_loop only (bpf_for_each_map_elem passes other arguments).
-const SUPPORTED_CALLBACK_HELPERS = new Set<number>([HelperId.LOOP]);
+// The helpers whose callbacks are verified (set_loop_callback_state, set_map_elem_callback_state).
+const SUPPORTED_CALLBACK_HELPERS = new Set<number>([HelperId.LOOP, HelperId.FOR_EACH_MAP_ELEM]);
 
 export function checkHelperCall(env: Env, state: VState, pc: number, helperId: number): CallbackRequest | undefined {
   const proto = helperPrototype(helperId);
@@ -74,7 +77,7 @@ export function checkHelperCall(env: Env, state: VState, pc: number, helperId: n
     });
   }
   checkMapCompatibility(meta.map, p, helperId, name);
-  return meta.callbackPc === undefined ? undefined : { funcPc: meta.callbackPc };
+  return meta.callbackPc === undefined ? undefined : { funcPc: meta.callbackPc, helperId, ...(meta.map ? { map: meta.map } : {}) };
 }
 
 function returnValue(env: Env, state: VState, pc: number, p: HelperPrototype, meta: CallMeta): RegState {
@@ -231,6 +234,10 @@ export function helperMemAccess(env: Env, state: VState, regno: number, reg: Ptr
     case "ringbuf_mem":
     case "mem":
       checkMemRegion(regno, reg, reg.off, size, reg.memSize ?? 0, zeroOk);
+      return;
+    case "map_key":
+      if (kind === "write") reject("EACCES", `write to change key R${regno} not allowed`);
+      checkMemRegion(regno, reg, reg.off, size, reg.map!.keySize, zeroOk);
       return;
     case "stack": {
       const frame = frameOf(state, reg);

@@ -88,7 +88,7 @@ function ptrText(r: PtrReg, frameNo: number): string {
   const parts: string[] = [];
   if (r.id) parts.push(`id=${r.id}`);
   if (r.refObjId) parts.push(`ref_obj_id=${r.refObjId}`);
-  if (r.map && (r.type === "map_value" || r.type === "map_ptr")) parts.push(...mapLabel(r.map));
+  if (r.map && (r.type === "map_value" || r.type === "map_key" || r.type === "map_ptr")) parts.push(...mapLabel(r.map));
   if (r.off) parts.push(`off=${snum(BigInt(r.off))}`);
   if (r.type === "pkt" || r.type === "pkt_meta") parts.push(`r=${unum(BigInt.asUintN(64, BigInt(r.range)))}`);
   if (r.type === "ringbuf_mem" || r.type === "mem") parts.push(`sz=${unum(BigInt(r.memSize ?? 0))}`);

@@ -77,6 +77,12 @@ export function checkMemAccess(ctx: AccessContext, a: Access): RegState {
       checkMemRegion(a.regno, reg, off, a.size, reg.memSize ?? 0, false);
       loaded = unknownScalar;
       break;
+    case "map_key":
+      // check_mem_access: a callback may read the key it is given, never write it.
+      if (a.kind === "write") return reject("EACCES", `write to change key R${a.regno} not allowed`);
+      checkMemRegion(a.regno, reg, off, a.size, reg.map!.keySize, false);
+      loaded = unknownScalar;
+      break;
     case "map_ptr":
       // The kernel lets programs read struct bpf_map fields through BTF, which this verifier does not have.
       if (a.kind === "write") return reject("EACCES", `only read from ${mapStructName(reg.map!.type)} is supported`);

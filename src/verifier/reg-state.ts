@@ -15,6 +15,7 @@ export type PtrType =
   | "stack" // PTR_TO_STACK (of frame `frameNo`)
   | "map_value" // PTR_TO_MAP_VALUE
   | "map_ptr" // CONST_PTR_TO_MAP
+  | "map_key" // PTR_TO_MAP_KEY: the key a bpf_for_each_map_elem callback is given
   | "ringbuf_mem" // PTR_TO_MEM | MEM_RINGBUF
   | "mem" // PTR_TO_MEM: a global function's pointer argument, `memSize` bytes
   | "func"; // PTR_TO_FUNC
