@@ -72,7 +72,7 @@ export function formatCapabilityReport(r: CapabilityReport): string {
       "",
     );
   }
-  out.push(`${r.reachableInstructions} of ${r.instructions} instructions reachable; stack and local memory ${r.stackBytes} of ${r.stackLimitBytes} bytes.`);
+  out.push(`${r.reachableInstructions} of ${r.instructions} instructions reachable; eBPF stack ${r.stackBytes} of ${r.stackLimitBytes} bytes.`);
   return `${out.join("\n")}\n`;
 }
 
@@ -107,7 +107,8 @@ export function formatPlan(p: OffloadPlan): string {
   }
   out.push(`predicted: ${fixed(p.predicted.mpps)} Mpps at ${p.predicted.packetBytes}-byte packets; bottleneck: ${p.predicted.bottleneck}.`);
   out.push(`bounds: ${p.bounds.map((b) => `${b.name} ${fixed(b.mpps)}`).join(", ")} (Mpps).`);
-  out.push(`local memory per thread: ${p.localMemoryBytes} bytes${p.spilledRegisters ? `, ${p.spilledRegisters} registers spilled to it` : ""}.`);
+  const scratch = p.scratchBytes ? `; stack bytes in the thread's scratch window (CLS): ${p.scratchBytes}` : "";
+  out.push(`local memory per thread: ${p.localMemoryBytes} bytes${p.spilledRegisters ? `, ${p.spilledRegisters} registers spilled to it` : ""}${scratch}.`);
   return `${out.join("\n")}\n`;
 }
 

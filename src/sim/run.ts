@@ -10,9 +10,8 @@ import { cloneMaps, type SimMap } from "../maps/index.ts";
 import { createObjectMaps, loadMapFileContent, selectProgram, tailCallPrograms } from "../oracle/object-setup.ts";
 import { readObjectFile } from "../oracle/run-object.ts";
 import type { VerifierFacts } from "../offload/analysis.ts";
-import { factsFromVerifier } from "../offload/verifier-facts.ts";
+import { verifiedFacts } from "../offload/verified.ts";
 import type { OffloadSummary, RunResult } from "../report/schema.ts";
-import { verify } from "../verifier/index.ts";
 import { driveSimulation, type DriverResult } from "./driver.ts";
 import { RUN_CLOCK } from "./host-reference.ts";
 import { SimInputError } from "./errors.ts";
@@ -45,7 +44,8 @@ export interface RunRequest {
 }
 
 // A program the verifier refuses: it could not be loaded at all, so there is nothing to offload.
-export class ProgramRejectedError extends SimInputError {}
+// Kept under this name for callers of the run: the verifier's rejection is the offload compiler's precondition.
+export { ProgramRejectedError } from "../offload/verified.ts";
 
 // What the offload step hands the simulation: the image, and the plan as the report shows it.
 export interface PlannedOffload {
@@ -114,12 +114,7 @@ export function prepareRun(request: RunRequest): PreparedRun {
   }
   let setup = createObjectMaps(object, 1);
   for (const { map, file } of request.maps ?? []) setup = loadMapFileContent(setup, map, file);
-  const verdict = verify(program.insns, object.maps, { license: object.license, logLevel: 0 });
-  if (!verdict.accepted) {
-    const e = verdict.error;
-    const where = e && e.llvmText ? ` at instruction ${e.pc} (${e.llvmText})` : e ? ` at instruction ${e.pc}` : "";
-    throw new ProgramRejectedError(`${object.fileName}: the verifier rejects program ${program.name}${where}: ${e?.message ?? "rejected"}.`, { file: object.fileName, pc: e?.pc ?? 0 });
-  }
+  const verifierFacts = verifiedFacts(object, program);
   const traffic = openTraffic(request.traffic, {
     ...(request.packetLimit === undefined ? {} : { packetLimit: request.packetLimit }),
     seed: request.seed ?? DEFAULT_SEED,
@@ -129,7 +124,7 @@ export function prepareRun(request: RunRequest): PreparedRun {
   // The host's copy is taken before the NIC touches anything.
   const hostMaps = cloneMaps(setup.maps);
   const profile = profileTraffic(traffic, { program: program.insns, maps: hostMaps, programs: tailCallPrograms(object) }, PROFILE_PACKETS, preset.ports.count, request.seed ?? DEFAULT_SEED);
-  return { preset, object, program, nicMaps: setup.maps, hostMaps, traffic, profile, verifierFacts: factsFromVerifier(verdict) };
+  return { preset, object, program, nicMaps: setup.maps, hostMaps, traffic, profile, verifierFacts };
 }
 
 export function runOffloadSim(request: RunRequest, offload: (r: OffloadRequest) => PlannedOffload = planAndGenerate): RunResult {

@@ -14,7 +14,7 @@ const BIN = join(ROOT, "bin/offload-sim.js");
 const HOOKS = join(import.meta.dirname, "register-hooks.mjs");
 const COMMANDS_DIR = join(ROOT, "src/cli/commands");
 // Still importing their library eagerly while other work on them finishes; drop a name once its handler imports lazily.
-const EAGER_COMMANDS = new Set(["run.ts", "sweep.ts", "equiv.ts"]);
+const EAGER_COMMANDS = new Set(["equiv.ts"]);
 const dir = mkdtempSync(join(tmpdir(), "offload-sim-lazy-"));
 
 const node = (args: string[], env: Record<string, string> = {}) =>

@@ -30,6 +30,22 @@ describe("offload-sim offload-check", () => {
     expect(report.blockers.map((b: { rule: string }) => b.rule)).toContain("helper");
   });
 
+  it("takes the verifier's facts: a byte loop over a 456-byte stack buffer fits the card (its index is bounded only by the loop's compare)", () => {
+    const r = run("offload-check", "test/offload/fixtures/xdp_big_stack.o", "--prog", "big_stack_loop", "--json");
+    const report = JSON.parse(r.stdout);
+    // The program's only blocker is its bpf_ktime_get_ns call (xdp_big_stack.c), none about the stack.
+    expect(report.blockers.map((b: { rule: string }) => b.rule)).toEqual(["helper"]);
+  });
+
+  it("refuses a program the verifier rejects in one sentence naming the instruction, exit 2", () => {
+    for (const command of [["offload-check"], ["partition", "--cores", "2"]]) {
+      const r = run(...command, "test/sim/fixtures/unchecked.o");
+      expect(r.status).toBe(2);
+      expect(r.stderr.trim().split("\n")).toHaveLength(1);
+      expect(r.stderr).toMatch(/the verifier rejects program unchecked at instruction \d+/);
+    }
+  });
+
   it("refuses a file that is not an object in one sentence, exit 2", () => {
     const dir = mkdtempSync(join(tmpdir(), "offload-check-"));
     writeFileSync(join(dir, "junk.o"), "not an ELF file");

@@ -30,7 +30,8 @@ export const offloadCheckCommand: CommandModule<object, OffloadCheckArgs> = {
     const preset = loadPreset(args.preset);
     const object = readObjectFile(args.object);
     const program = selectXdpProgram(object, args.prog);
-    const report = withSourceText(checkCapabilities(program, object.maps, preset), args.object);
+    const { verifiedFacts } = await import("../../offload/verified.ts");
+    const report = withSourceText(checkCapabilities(program, object.maps, preset, verifiedFacts(object, program)), args.object);
     process.stdout.write(args.json ? `${JSON.stringify(report, null, 2)}\n` : formatCapabilityReport(report));
     if (!report.fullyOffloadable) process.exitCode = 1;
   },

@@ -45,8 +45,10 @@ export const partitionCommand: CommandModule<object, PartitionArgs> = {
     const preset = loadPreset(args.preset);
     const object = readObjectFile(args.object);
     const program = selectXdpProgram(object, args.prog);
-    const plan = planOffload(program, object.maps, preset, { cores: args.cores, stages: parseStages(args.stages) });
-    const explained = args.explain ? explainPlan(plan, generate(plan, preset), preset) : undefined;
+    const { verifiedFacts } = await import("../../offload/verified.ts");
+    const verifierFacts = verifiedFacts(object, program);
+    const plan = planOffload(program, object.maps, preset, { cores: args.cores, stages: parseStages(args.stages), verifierFacts });
+    const explained = args.explain ? explainPlan(plan, generate(plan, preset, verifierFacts), preset) : undefined;
     if (args.json) process.stdout.write(`${JSON.stringify({ ...planJson(plan), ...(explained ? { explain: explained } : {}) }, null, 2)}\n`);
     else process.stdout.write(formatPlan(plan) + (explained ? formatExplain(explained) : ""));
   },
