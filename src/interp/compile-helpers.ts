@@ -38,6 +38,24 @@ const R2_HI = 4;
 const R3_HI = 6;
 const R4_HI = 8;
 
+// The helpers call() answers, with the reference implementation each stands for.
+const REFERENCE_IMPLEMENTATIONS: readonly (readonly [number, HelperImplementation])[] = [
+  [HelperId.MAP_LOOKUP_ELEM, mapLookupElem],
+  [HelperId.MAP_UPDATE_ELEM, mapUpdateElem],
+  [HelperId.MAP_DELETE_ELEM, mapDeleteElem],
+  [HelperId.GET_PRANDOM_U32, getPrandomU32],
+  [HelperId.GET_SMP_PROCESSOR_ID, getSmpProcessorId],
+  [HelperId.KTIME_GET_NS, ktimeGetNs],
+  [HelperId.KTIME_GET_BOOT_NS, ktimeGetBootNs],
+  [HelperId.XDP_ADJUST_HEAD, xdpAdjustHead],
+  [HelperId.XDP_ADJUST_TAIL, xdpAdjustTail],
+  [HelperId.XDP_ADJUST_META, xdpAdjustMeta],
+  [HelperId.REDIRECT, redirect],
+  [HelperId.REDIRECT_MAP, redirectMap],
+  [HelperId.TAIL_CALL, tailCall],
+];
+const HIGHEST_ANSWERED_ID = Math.max(...REFERENCE_IMPLEMENTATIONS.map(([id]) => id));
+
 // What call() did.
 export const FastCall = {
   // Nothing: the reference implementation must run.
@@ -70,6 +88,8 @@ export class FastHelpers {
   // The context pointer's halves (contextInR1 also checks that there is a context).
   private readonly contextHi: number;
   private readonly contextLo: number;
+  // 1 at the ids whose implementation in the run's table is the reference's (see answers()).
+  private readonly answered = new Uint8Array(HIGHEST_ANSWERED_ID + 1);
   // Where the last TAIL_CALL goes.
   tailProgram: Program | undefined;
 
@@ -84,50 +104,56 @@ export class FastHelpers {
     this.startNs = exactNs(machine.clock.startNs);
     this.nsPerInstruction = exactNs(machine.clock.nsPerInstruction);
     this.bootOffsetNs = exactNs(machine.clock.bootOffsetNs);
+    for (const [id, implementation] of REFERENCE_IMPLEMENTATIONS) {
+      if (machine.helpers.get(id) === implementation) this.answered[id] = 1;
+    }
     const context = machine.context?.base ?? 0n;
     this.contextHi = Number(context >> 32n) | 0;
     this.contextLo = Number(context & 0xffff_ffffn) | 0;
   }
 
-  // Answers the call when it can (a FastCall). machine.steps must already hold the count at the call.
-  call(id: number, implementation: HelperImplementation): number {
+  // Whether the run's helper table holds the reference implementation for `id` (checked once per machine).
+  answers(id: number): boolean {
+    return id >= 0 && id < this.answered.length && this.answered[id] === 1;
+  }
+
+  // Answers a call answers(id) allows when its arguments are plain (a FastCall). machine.steps must
+  // already hold the count at the call.
+  call(id: number): number {
     switch (id) {
       case HelperId.TAIL_CALL:
-        return implementation === tailCall ? this.tailCall() : FastCall.NOT_ANSWERED;
+        return this.tailCall();
+      case HelperId.MAP_LOOKUP_ELEM:
+        return this.answer(this.lookup());
+      case HelperId.MAP_UPDATE_ELEM:
+        return this.answer(this.update());
+      case HelperId.MAP_DELETE_ELEM:
+        return this.answer(this.delete());
+      case HelperId.GET_PRANDOM_U32:
+        return this.answer(this.returnU32(this.machine.random.nextU32()));
+      case HelperId.GET_SMP_PROCESSOR_ID:
+        return this.answer(this.machine.cpu >>> 0 === this.machine.cpu && this.returnU32(this.machine.cpu));
+      case HelperId.KTIME_GET_NS:
+        return this.answer(this.returnNs(0));
+      case HelperId.KTIME_GET_BOOT_NS:
+        return this.answer(this.bootOffsetNs >= 0 && this.returnNs(this.bootOffsetNs));
+      case HelperId.XDP_ADJUST_HEAD:
+        return this.answer(this.adjust(adjustHead));
+      case HelperId.XDP_ADJUST_TAIL:
+        return this.answer(this.adjust(adjustTail));
+      case HelperId.XDP_ADJUST_META:
+        return this.answer(this.adjust(adjustMeta));
+      case HelperId.REDIRECT:
+        return this.answer(this.redirect());
+      case HelperId.REDIRECT_MAP:
+        return this.answer(this.redirectMap());
       default:
-        return this.returning(id, implementation) ? FastCall.RETURNED : FastCall.NOT_ANSWERED;
+        return FastCall.NOT_ANSWERED;
     }
   }
 
-  private returning(id: number, implementation: HelperImplementation): boolean {
-    switch (id) {
-      case HelperId.MAP_LOOKUP_ELEM:
-        return implementation === mapLookupElem && this.lookup();
-      case HelperId.MAP_UPDATE_ELEM:
-        return implementation === mapUpdateElem && this.update();
-      case HelperId.MAP_DELETE_ELEM:
-        return implementation === mapDeleteElem && this.delete();
-      case HelperId.GET_PRANDOM_U32:
-        return implementation === getPrandomU32 && this.returnU32(this.machine.random.nextU32());
-      case HelperId.GET_SMP_PROCESSOR_ID:
-        return implementation === getSmpProcessorId && this.machine.cpu >>> 0 === this.machine.cpu && this.returnU32(this.machine.cpu);
-      case HelperId.KTIME_GET_NS:
-        return implementation === ktimeGetNs && this.returnNs(0);
-      case HelperId.KTIME_GET_BOOT_NS:
-        return implementation === ktimeGetBootNs && this.bootOffsetNs >= 0 && this.returnNs(this.bootOffsetNs);
-      case HelperId.XDP_ADJUST_HEAD:
-        return implementation === xdpAdjustHead && this.adjust(adjustHead);
-      case HelperId.XDP_ADJUST_TAIL:
-        return implementation === xdpAdjustTail && this.adjust(adjustTail);
-      case HelperId.XDP_ADJUST_META:
-        return implementation === xdpAdjustMeta && this.adjust(adjustMeta);
-      case HelperId.REDIRECT:
-        return implementation === redirect && this.redirect();
-      case HelperId.REDIRECT_MAP:
-        return implementation === redirectMap && this.redirectMap();
-      default:
-        return false;
-    }
+  private answer(returned: boolean): number {
+    return returned ? FastCall.RETURNED : FastCall.NOT_ANSWERED;
   }
 
   private lookup(): boolean {
@@ -241,7 +267,7 @@ export class FastHelpers {
   private mapIndex(hiAt: number = R1_HI): number {
     const R = this.R;
     const index = (R[hiAt] >>> 0) - Segment.MAPS;
-    return R[hiAt + 1] === BASE_LO && index >= 0 && index < this.machine.maps.length ? index : -1;
+    return R[hiAt + 1] === BASE_LO && index >= 0 && this.machine.maps[index] !== undefined ? index : -1;
   }
 
   // args.ts readBytes: a copy of `length` bytes at the pointer in R[hiAt..hiAt+1], or undefined when

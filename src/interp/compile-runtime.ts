@@ -114,19 +114,22 @@ export class RunState {
   // run.ts callHelper. Every register is in R (the helper may turn into a tail call that keeps them all).
   helper(code: CompiledCode, id: number, pc: number, depth: number): number {
     const machine = this.machine;
+    // The common calls, answered without BigInt; they map no memory (the adjust helpers re-read the windows themselves).
+    if (this.fastHelpers.answers(id)) {
+      machine.steps = this.steps;
+      switch (this.fastHelpers.call(id)) {
+        case FastCall.RETURNED:
+          return this.resume(code, pc, pc, CALL_SET_R0);
+        case FastCall.FELL_THROUGH:
+          return this.resume(code, pc, pc, CALL_KEPT_R0);
+        case FastCall.TAIL_CALL:
+          return this.tailCall(this.fastHelpers.tailProgram!, pc, depth);
+      }
+    }
     const implementation = machine.helpers.get(id);
     // The reference says why a helper cannot be called.
     if (implementation === undefined) return this.reference(code, pc, depth);
     machine.steps = this.steps;
-    // The common calls, answered without BigInt; they map no memory (the adjust helpers re-read the windows themselves).
-    switch (this.fastHelpers.call(id, implementation)) {
-      case FastCall.RETURNED:
-        return this.resume(code, pc, pc, CALL_SET_R0);
-      case FastCall.FELL_THROUGH:
-        return this.resume(code, pc, pc, CALL_KEPT_R0);
-      case FastCall.TAIL_CALL:
-        return this.tailCall(this.fastHelpers.tailProgram!, pc, depth);
-    }
     const R = this.R;
     const args = [this.argument(0), this.argument(1), this.argument(2), this.argument(3), this.argument(4)] as const;
     const outcome: HelperOutcome = implementation({ pc, id, args, machine });
