@@ -4,15 +4,10 @@
 // (the generated microcode on hw-model, with the host part), the host
 // interpreter and, with --kernel, the real kernel. Exit 0 when every case
 // agrees, 1 at the first difference (printed shrunk, with a replay command),
-// 2 for bad input.
+// 2 for bad input. The work is in equiv-handler.ts, loaded when the command runs.
 import type { CommandModule } from "yargs";
-import { equivReportJson, formatEquivReport, runEquivalence } from "../../equiv/index.ts";
-import { EquivInputError } from "../../equiv/errors.ts";
-import { readEnvironmentSpec } from "../../equiv/environment.ts";
-import { parseMapAssignment } from "../../oracle/object-setup.ts";
-import { parseNumberList } from "../../sim/sweep.ts";
 
-interface EquivArgs {
+export interface EquivArgs {
   object?: string;
   prog?: string;
   runs?: number;
@@ -46,27 +41,5 @@ export const equivCommand: CommandModule<object, EquivArgs> = {
       .option("shrink", { type: "boolean", default: true, describe: "shrink the first difference to a small case (--no-shrink prints it as found)" })
       .option("replay", { type: "string", describe: "replay the counterexample a previous run printed" })
       .option("json", { type: "boolean", default: false, describe: "print the result as JSON" }),
-  handler: async (args) => {
-    if (args.object !== undefined && args.generated) throw new EquivInputError("give an object file or --generated, not both.");
-    const cores = args.cores === undefined ? undefined : parseNumberList(args.cores, "--cores", 1, Number.MAX_SAFE_INTEGER);
-    const report = await runEquivalence({
-      ...(args.object === undefined ? {} : { objectFile: args.object }),
-      ...(args.prog === undefined ? {} : { program: args.prog }),
-      ...(args.map === undefined ? {} : { mapFiles: args.map.map(parseMapAssignment) }),
-      ...(args.env === undefined ? {} : { environment: readEnvironmentSpec(args.env), environmentSpec: args.env }),
-      generated: args.generated,
-      ...(args.runs === undefined ? {} : { runs: args.runs }),
-      ...(args.seed === undefined ? {} : { seed: args.seed }),
-      ...(cores === undefined ? {} : { cores }),
-      ...(args.preset === undefined ? {} : { preset: args.preset }),
-      kernel: args.kernel,
-      shrink: args.shrink,
-      ...(args.replay === undefined ? {} : { replay: args.replay }),
-      onStart: (seed) => {
-        if (!args.json) process.stderr.write(`offload-sim equiv: seed ${seed}\n`);
-      },
-    });
-    process.stdout.write(args.json ? `${JSON.stringify(equivReportJson(report), null, 2)}\n` : formatEquivReport(report));
-    if (!report.result.agreed) process.exitCode = 1;
-  },
+  handler: async (args) => (await import("./equiv-handler.ts")).equivHandler(args),
 };
