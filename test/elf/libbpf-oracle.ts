@@ -63,6 +63,10 @@ function bindLibbpf(): Record<string, Fn> | string {
     innerMap: "void *bpf_map__inner_map(void *map)",
     silence: "void *libbpf_set_print(void *fn)",
     typeByName: "int libbpf_prog_type_by_name(const char *name, _Out_ int *prog_type, _Out_ int *attach_type)",
+    findProgram: "void *bpf_object__find_program_by_name(void *obj, const char *name)",
+    setAutoload: "int bpf_program__set_autoload(void *prog, bool autoload)",
+    setLogBuf: "int bpf_program__set_log_buf(void *prog, void *buf, size_t size)",
+    setLogLevel: "int bpf_program__set_log_level(void *prog, uint32_t level)",
   };
   const bound: Record<string, Fn> = {};
   for (const [key, signature] of Object.entries(signatures)) bound[key] = lib.func(signature) as Fn;
@@ -133,4 +137,41 @@ export function libbpfTypeByName(name: string): { type: number; attachType: numb
   const type = [0];
   const attachType = [0];
   return lib.typeByName(name, type, attachType) === 0 ? { type: type[0], attachType: attachType[0] } : undefined;
+}
+
+export interface LibbpfVerdict {
+  readonly accepted: boolean;
+  readonly log: string; // the kernel verifier's log at level 1
+}
+
+const LOG_BYTES = 1 << 22;
+
+// Has libbpf load `path` with only `program` autoloaded (its maps created, BTF and func info passed, CO-RE
+// applied against the running kernel's BTF, as `bpftool prog loadall` would) and says whether the kernel
+// accepted it. `companions` are loaded too: programs libbpf needs to fill a prog array's initial slots
+// (it does so after loading the programs, and fails the whole load when one of them has no fd).
+// A string explains why the question could not be asked.
+export function libbpfVerdict(path: string, program: string, companions: readonly string[] = []): LibbpfVerdict | string {
+  const lib = libbpf();
+  if (typeof lib === "string") return lib;
+  const obj = lib.open(path, null);
+  if (Number(lib.getError(obj)) !== 0) return `libbpf could not open ${path}`;
+  try {
+    let target: unknown = null;
+    for (let prog = lib.nextProgram(obj, null); prog !== null; prog = lib.nextProgram(obj, prog)) {
+      const progName = lib.programName(prog) as string;
+      const mine = progName === program;
+      lib.setAutoload(prog, mine || companions.includes(progName));
+      if (mine) target = prog;
+    }
+    if (target === null) return `${path} has no program ${program} for libbpf`;
+    const buf = Buffer.alloc(LOG_BYTES);
+    lib.setLogBuf(target, buf, LOG_BYTES);
+    lib.setLogLevel(target, 1);
+    const status = Number(lib.load(obj));
+    const end = buf.indexOf(0);
+    return { accepted: status === 0, log: buf.subarray(0, end < 0 ? LOG_BYTES : end).toString("utf8") };
+  } finally {
+    lib.close(obj);
+  }
 }
