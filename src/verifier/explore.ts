@@ -245,7 +245,12 @@ class Explorer {
   private step(path: Path): "done" | "continue" {
     const { env } = this;
     const pc = path.pc;
-    if (++this.processed > env.opts.insnLimit) reject("E2BIG", `BPF program is too large. Processed ${this.processed} insn`);
+    // The kernel prunes states that differ only in imprecise scalars; this verifier treats every scalar as
+    // precise, so it can run out of budget where the kernel does not: no verdict then (the kernel's would be
+    // "BPF program is too large. Processed N insn" only if it ran out too).
+    if (++this.processed > env.opts.insnLimit) {
+      throw new VerifierUnsupportedError(pc, `exploring the program took more than the kernel's ${env.opts.insnLimit} instructions (every scalar is tracked as precise here, so the kernel may prune more and accept it)`, env.opts.programName);
+    }
     const popped = this.justPopped;
     this.justPopped = false;
     if (this.prunePoints[pc] && this.isStateVisited(path)) {
