@@ -19,8 +19,6 @@ export class EventQueue {
   private argA = new Int32Array(256);
   private argB = new Int32Array(256);
   private next = new Int32Array(256);
-  // Push number of each node's event.
-  private seqs = new Float64Array(256);
   private freeNode = -1;
   private usedNodes = 0;
   // The calendar.
@@ -39,11 +37,8 @@ export class EventQueue {
   private farSeq = new Float64Array(64);
   private farNode = new Int32Array(64);
   private farSize = 0;
-  // Events pushed so far (an event's push number orders it among events of equal time). A caller may
-  // take a number without pushing (`pushCount++`) to order something of its own among the events.
-  pushCount = 0;
-  // Fields of the last popped event (popSeq: its push number).
-  popSeq = 0;
+  private nextSeq = 0;
+  // Fields of the last popped event.
   popTime = 0;
   popKind = 0;
   popA = 0;
@@ -91,7 +86,6 @@ export class EventQueue {
       if (last < 0 || this.time[last] <= t) {
         const node = this.freeNode;
         this.freeNode = this.next[node];
-        this.seqs[node] = this.pushCount++;
         this.time[node] = t;
         this.kinds[node] = kind;
         this.argA[node] = a;
@@ -111,7 +105,6 @@ export class EventQueue {
 
   private pushAny(t: number, kind: number, a: number, b: number): void {
     const node = this.allocNode();
-    this.seqs[node] = this.pushCount++;
     this.time[node] = t;
     this.kinds[node] = kind;
     this.argA[node] = a;
@@ -126,7 +119,7 @@ export class EventQueue {
     } else if (bucket < this.curAbs) bucket = this.curAbs;
     const ahead = bucket - this.curAbs;
     if (ahead <= this.mask) this.insert((this.curIdx + ahead) & this.mask, node);
-    else this.pushFar(t, this.seqs[node], node);
+    else this.pushFar(t, this.nextSeq++, node);
   }
 
   // Removes the earliest event into popTime/popKind/popA/popB; false when empty.
@@ -147,7 +140,6 @@ export class EventQueue {
       this.nonEmpty[idx >>> 5] &= ~(1 << (idx & 31));
     }
     this.inCalendar--;
-    this.popSeq = this.seqs[node];
     this.popTime = this.time[node];
     this.popKind = this.kinds[node];
     this.popA = this.argA[node];
@@ -230,7 +222,6 @@ export class EventQueue {
       this.argA = grownI32(this.argA, n);
       this.argB = grownI32(this.argB, n);
       this.next = grownI32(this.next, n);
-      this.seqs = grownF64(this.seqs, n);
     }
     return this.usedNodes++;
   }

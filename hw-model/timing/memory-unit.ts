@@ -1,10 +1,6 @@
 // The card's memory units as queues: commands are served one after another at
 // a unit's command rate and bandwidth, then take the unit's latency to complete.
-// A command that finds the unit busy waits, so latency grows with load. A
-// command may be issued ahead of the simulation's clock (a core runs its
-// threads ahead of it): it takes the unit's first idle stretch at or after its
-// issue time (busy-calendar.ts), so commands handed over out of time order
-// still queue behind only the commands that hold the unit before them. Atomic
+// A command that finds the unit busy waits, so latency grows with load. Atomic
 // commands go through the unit's atomic engine, a queue of its own. EMEM reads
 // hit its cache with a probability the placed maps' footprint decides; the draw
 // comes from a seeded generator per unit, so a run is repeatable.
@@ -13,7 +9,6 @@
 // numbering), so serving a command touches no per-unit object.
 import type { UnitInstance } from "./topology.ts";
 import { MemKind } from "../exec/trace.ts";
-import { BusyCalendar } from "./busy-calendar.ts";
 
 export class MemoryUnits {
   readonly count: number;
@@ -28,11 +23,8 @@ export class MemoryUnits {
   // Probability that a read hits the cache (units with a cache); 1 elsewhere.
   readonly hitRatio: Float64Array;
   // State and counters.
-  private readonly busy: BusyCalendar[];
-  // The longest service each unit (and atomic engine) has given a command so far.
-  private readonly longestService: Float64Array;
-  private readonly longestAtomicService: Float64Array;
-  private readonly atomicBusy: BusyCalendar[];
+  private readonly freeAt: Float64Array;
+  private readonly atomicFreeAt: Float64Array;
   private readonly rng: Int32Array;
   readonly busyCycles: Float64Array;
   // Of busyCycles, the part spent in the atomic engine.
@@ -44,12 +36,12 @@ export class MemoryUnits {
   // When the last command served completes (its signal arrives).
   doneAt = 0;
 
-  // Commands are issued at `clock.issueAt` (the issuing thread's time, at or after `clock.now`).
+  // Commands are issued at `clock.now`.
   constructor(
     units: readonly UnitInstance[],
     seed: number,
     private readonly remoteExtraCycles: number,
-    private readonly clock: { readonly issueAt: number; readonly now: number },
+    private readonly clock: { readonly now: number },
   ) {
     const n = units.length;
     this.count = n;
@@ -62,10 +54,8 @@ export class MemoryUnits {
     this.cached = Uint8Array.from(units, (u) => (u.cacheBytes > 0 ? 1 : 0));
     this.island = Int32Array.from(units, (u) => u.island);
     this.hitRatio = new Float64Array(n).fill(1);
-    this.busy = units.map(() => new BusyCalendar());
-    this.longestService = f64((u) => u.cyclesPerCommand);
-    this.longestAtomicService = f64((u) => u.atomicCyclesPerCommand);
-    this.atomicBusy = units.map(() => new BusyCalendar());
+    this.freeAt = new Float64Array(n);
+    this.atomicFreeAt = new Float64Array(n);
     this.rng = Int32Array.from(units, (u) => (seed ^ Math.imul(u.index + 1, 0x9e3779b1)) | 0 || 1);
     this.busyCycles = new Float64Array(n);
     this.atomicBusyCycles = new Float64Array(n);
@@ -84,33 +74,21 @@ export class MemoryUnits {
     return (x >>> 0) / 4294967296;
   }
 
-  // Whether unit `u` (its atomic engine for an atomic command) is idle from the longest service it has
-  // given before t: then a command issued at t can be served at t even if commands issued a little
-  // before t reach the unit later (they fit in the idle stretch before it).
-  idleBy(u: number, kind: number, t: number): boolean {
-    if (kind === MemKind.ATOMIC) return this.atomicBusy[u].lastEnd() + this.longestAtomicService[u] <= t;
-    return this.busy[u].lastEnd() + this.longestService[u] <= t;
-  }
-
-  // Serves a command issued to unit `u` at clock.issueAt; doneAt is when it completes. `fromIsland` is the issuing
+  // Serves a command issued to unit `u` now; doneAt is when it completes. `fromIsland` is the issuing
   // core's island. (The times go through fields: V8 boxes a fractional argument or result of a call.)
   serve(u: number, bytes: number, kind: number, fromIsland: number, alwaysHit: boolean): void {
-    const t = this.clock.issueAt;
+    const t = this.clock.now;
     const service = Math.max(this.cyclesPerCommand[u], bytes / this.bytesPerCycle[u]);
     let start: number;
     if (kind === MemKind.ATOMIC) {
+      start = Math.max(t, this.atomicFreeAt[u]);
       const engine = Math.max(this.atomicCyclesPerCommand[u], service);
-      if (engine > this.longestAtomicService[u]) this.longestAtomicService[u] = engine;
-      const calendar = this.atomicBusy[u];
-      calendar.reserve(t, engine, this.clock.now);
-      start = calendar.start;
+      this.atomicFreeAt[u] = start + engine;
       this.busyCycles[u] += engine;
       this.atomicBusyCycles[u] += engine;
     } else {
-      if (service > this.longestService[u]) this.longestService[u] = service;
-      const calendar = this.busy[u];
-      calendar.reserve(t, service, this.clock.now);
-      start = calendar.start;
+      start = Math.max(t, this.freeAt[u]);
+      this.freeAt[u] = start + service;
       this.busyCycles[u] += service;
     }
     this.commands[u]++;

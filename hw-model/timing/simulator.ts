@@ -144,14 +144,19 @@ export interface SimResult {
 }
 
 const EV_ARRIVAL = 0;
-// A stopped core's thread acts on shared state (a busy memory unit, its stage's end).
-const EV_CORE = 1;
-// The earliest wake-up of a core whose threads all wait.
-const EV_WAKE = 2;
+const EV_CONTINUE = 1;
+// A waiting thread's signals have all arrived.
+const EV_READY = 2;
 const EV_RING_ARRIVE = 3;
 const EV_DONE = 4;
 // The packet engine's head packet reaches the first ring.
 const EV_PE_DONE = 5;
+
+const T_IDLE = 0;
+const T_READY = 1;
+const T_RUNNING = 2;
+const T_WAITING = 3;
+const T_BLOCKED = 4;
 
 // Signal bit of the ring get that starts every stage (beyond the program's 16 signals).
 const FETCH_SIGNAL = 16;
@@ -187,14 +192,14 @@ class RunClock {
   hostBusy = 0;
   firstOffered = Infinity;
   lastOffered = -Infinity;
-  // When the memory command being served is issued (at or after now: a core runs its threads ahead).
-  issueAt = 0;
+  // Start of the thread a kick deferred to the end of the current event.
+  deferredAt = 0;
 
   constructor() {
     // Hold fractional numbers from the start: V8 changes an object's layout on its first fractional
     // write to a field that held an integer, which throws away code compiled for the old layout.
-    this.now = this.lastEnd = this.lastProgramEnd = this.ingressWireCycles = this.txBusy = this.peFree = this.peBusy = this.hostBusy = this.issueAt = 0.5;
-    this.now = this.lastEnd = this.lastProgramEnd = this.ingressWireCycles = this.txBusy = this.peFree = this.peBusy = this.hostBusy = this.issueAt = 0;
+    this.now = this.lastEnd = this.lastProgramEnd = this.ingressWireCycles = this.txBusy = this.peFree = this.peBusy = this.hostBusy = this.deferredAt = 0.5;
+    this.now = this.lastEnd = this.lastProgramEnd = this.ingressWireCycles = this.txBusy = this.peFree = this.peBusy = this.hostBusy = this.deferredAt = 0;
   }
 }
 
@@ -259,14 +264,13 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
   const coreIsland = Int32Array.from({ length: topo.cores }, (_, c) => topo.islandOfCore(c));
   const coreRunning = new Int32Array(topo.cores).fill(-1);
   const coreLast = new Int32Array(topo.cores).fill(T - 1);
-  // Contexts of each core that hold a packet and are not running, ready or waiting (tReadyAt), one bit each.
+  // Contexts of each core in the ready state, one bit each.
   const coreReady = new Int32Array(topo.cores);
-  // The time of each core's pending wake-up event, Infinity when none.
-  const coreWakeAt = new Float64Array(topo.cores).fill(Infinity);
   const coreFreeAt = new Float64Array(topo.cores);
   const coreBusy = new Float64Array(topo.cores);
   const corePackets = new Float64Array(topo.cores);
   const nThreads = topo.cores * T;
+  const tState = new Int8Array(nThreads);
   const tSlot = new Int32Array(nThreads).fill(-1);
   // Completion time of each thread's signals (16 program signals + the ring fetch).
   const SIG_SLOTS = FETCH_SIGNAL + 1;
@@ -312,13 +316,9 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
   // Packets DMA'd to the host and not yet served by a host core.
   let hostBacklog = 0;
   const tBusySince = new Float64Array(nThreads);
-  // How long each thread has waited ready for its core while holding its packet: that wait is the core's congestion, not the thread's, so it is left out of the thread occupancy.
-  // When each thread can issue next (its packet's arrival in the ring, or its signals' completion).
-  const tReadyAt = new Float64Array(nThreads);
-  // The order of each thread's wake-up among the queue's events (a push number taken when it started to
-  // wait; -1 for a thread given a packet, ready at once): of threads and events at the same time, the
-  // earlier numbered comes first, as if each wake-up were an event of its own.
-  const tReadySeq = new Float64Array(nThreads);
+  // When each ready thread became ready, and how long it has waited ready for its core while holding its
+  // packet: that wait is the core's congestion, not the thread's, so it is left out of the thread occupancy.
+  const tReadySince = new Float64Array(nThreads);
   const tReadyWait = new Float64Array(nThreads);
   const stageThreadBusy = new Float64Array(stages.length);
 
@@ -432,25 +432,24 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
   };
 
   // --- threads and cores ---
-  // Each core schedules its own threads. A thread's next issue time is known as soon as it waits, so a
-  // core runs its threads back to back without an event per wake-up: the global queue holds a core's
-  // next wake-up when all its threads wait (EV_WAKE), and its stops at shared state (EV_CORE, see runCore).
-  const assign = (tid: number, slot: number): void => {
+  // `last`: the caller's event does nothing after this (see kick).
+  const assign = (tid: number, slot: number, last: boolean): void => {
     tSlot[tid] = slot;
     tBusySince[tid] = clk.now;
     tFetch[tid] = 1;
     const core = (tid / T) | 0;
-    tReadyAt[tid] = clk.now;
-    tReadySeq[tid] = -1;
+    tState[tid] = T_READY;
+    tReadySince[tid] = clk.now;
     coreReady[core] |= 1 << (tid - core * T);
     pk.stageStart[slot] = clk.now;
     if (Number.isNaN(pk.start[slot])) pk.start[slot] = clk.now;
     if (pk.island[slot] < 0) pk.island[slot] = coreIsland[core];
     corePackets[core]++;
-    if (coreRunning[core] < 0) runCore(core);
+    kick(core, last);
   };
 
-  // A packet becomes visible in ring `stage`: a waiting idle thread takes it, or it queues.
+  // A packet becomes visible in ring `stage`: a waiting idle thread takes it, or it queues. Called
+  // only as the last action of an event.
   const ringArrive = (slot: number, stage: number): void => {
     const ring = rings[stage];
     if (ring.idleHead < ring.idle.length) {
@@ -460,7 +459,7 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
         ring.idleHead = 0;
       }
       leaveRing(ring);
-      assign(tid, slot);
+      assign(tid, slot, true);
     } else ring.queue.push(slot);
   };
 
@@ -470,7 +469,6 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
     const b = ring.blocked.shift();
     if (b) {
       ring.occupancy++;
-      clk.issueAt = clk.now;
       units.serve(ring.unit, b.bytes, MemKind.WRITE, coreIsland[(b.tid / T) | 0], false);
       queue.push(units.doneAt, EV_RING_ARRIVE, b.slot, ring.stage);
       threadIdle(b.tid);
@@ -485,6 +483,7 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
     if (tSlot[tid] >= 0) stageThreadBusy[stage] += clk.now - tBusySince[tid] - tReadyWait[tid];
     tReadyWait[tid] = 0;
     tSlot[tid] = -1;
+    tState[tid] = T_IDLE;
     if (ring.head < ring.queue.length) {
       const slot = ring.queue[ring.head++];
       if (ring.head > 1024 && ring.head * 2 > ring.queue.length) {
@@ -492,202 +491,167 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
         ring.head = 0;
       }
       leaveRing(ring);
-      assign(tid, slot);
+      assign(tid, slot, false);
     } else ring.idle.push(tid);
   };
 
-  // Runs the core's threads from now on, each from its next issue time, as long as one is ready when the
-  // core is free: a thread runs until it waits for a signal (its wake time is then known, and the core
-  // goes on with another thread without an event) or reaches an action on shared state ahead of the
-  // clock. A memory command ahead of the clock is served at once when its unit is idle by then (no
-  // command issued earlier can still need it); when the unit is busy, or at the stage's end (rings,
-  // ports, the host), the core stops and an EV_CORE event resumes it at that time, so contended units
-  // serve commands in the order they were issued. A core with coreRunning >= 0 is stopped so.
-  // Times go through fields (clk, units.doneAt), not arguments: V8 boxes fractional arguments.
-  function runCore(core: number): void {
+  // Set by the event loop while handling an event after which nothing else happens at this instant.
+  let inlineOk = false;
+
+  // A core whose next thread runs as soon as the current event is handled (see kick), and from when.
+  let deferredCore = -1;
+
+  // Gives the core to its next ready thread (round robin) if it is free. `last`: the caller's event
+  // does nothing after this, so when no other event comes before the thread's start, the thread
+  // runs right after this event instead of through the queue (the queue would pop it next anyway).
+  function kick(core: number, last: boolean): void {
+    if (coreRunning[core] >= 0) return;
+    const ready = coreReady[core];
+    if (ready === 0) return;
     const base = core * T;
+    const after = coreLast[core];
+    // The first ready context after the last one that ran, wrapping around.
+    const later = ready & (-2 << after);
+    const chosen = later !== 0 ? later : ready;
+    const pick = 31 - Math.clz32(chosen & -chosen);
+    const start = Math.max(clk.now, coreFreeAt[core]) + (pick !== after ? swapCycles : 0);
+    coreBusy[core] += pick !== after ? swapCycles : 0;
+    coreRunning[core] = pick;
+    coreLast[core] = pick;
+    tState[base + pick] = T_RUNNING;
+    // Ready until its first instruction issues (the context swap is the core's work, counted there).
+    tReadyWait[base + pick] += start - tReadySince[base + pick];
+    coreReady[core] = ready & ~(1 << pick);
+    // From the end of an event (nothing left to do at this instant) the thread may run at once.
+    if (inlineOk && sync(start)) {
+      inlineOk = false;
+      runCore(core);
+      return;
+    }
+    if (last) {
+      queue.peek();
+      if (queue.earliest > start) {
+        deferredCore = core;
+        clk.deferredAt = start;
+        return;
+      }
+    }
+    queue.push(start, EV_CONTINUE, core, 0);
+  }
+
+  // Moves the clock to t for an action on shared state (a unit queue, a ring) if no earlier event is pending.
+  const sync = (t: number): boolean => {
+    if (t <= clk.now) return true;
+    queue.peek();
+    if (queue.earliest < t) return false;
+    clk.now = t;
+    return true;
+  };
+
+  // Runs the core's current thread from now until it waits, ends its stage, or must let earlier events happen first.
+  // Times are passed as the clock's field rather than as arguments: a fractional number passed to or
+  // returned from a call V8 does not inline is boxed on the heap.
+  const runCore = (core: number): void => {
+    let t = clk.now;
+    const ctx = coreRunning[core];
+    const tid = core * T + ctx;
+    const slot = tSlot[tid];
     const island = coreIsland[core];
+    if (tFetch[tid]) {
+      // The ring get that hands the thread its packet and carried state.
+      tFetch[tid] = 0;
+      const ring = rings[coreStage[core]];
+      units.serve(ring.unit, pk.entryBytes[slot], MemKind.READ, island, false);
+      t += issueCycles;
+      coreBusy[core] += issueCycles;
+      tState[tid] = T_WAITING;
+      queue.push(units.doneAt, EV_READY, tid, 0);
+      coreRunning[core] = -1;
+      coreFreeAt[core] = t;
+      kick(core, true);
+      return;
+    }
+    const buf = pk.traceBuf[slot];
+    let pos = pk.pos[slot];
+    const sigBase = tid * SIG_SLOTS;
     for (;;) {
-      let pick = coreRunning[core];
-      let t = clk.now;
-      if (pick >= 0) coreRunning[core] = -1;
-      else {
-        const free = Math.max(clk.now, coreFreeAt[core]);
-        const waiting = coreReady[core];
-        if (waiting === 0) return;
-        // The contexts ready now (one ready at this very time only if its wake-up is ordered before the
-        // event being handled), else the earliest wake-up of the others.
-        let ready = 0;
-        let wake = Infinity;
-        const now = clk.now;
-        for (let m = waiting; m !== 0; m &= m - 1) {
-          const c = 31 - Math.clz32(m & -m);
-          const at = tReadyAt[base + c];
-          if (at < now || (at === now && tReadySeq[base + c] < currentSeq)) ready |= 1 << c;
-          else if (at < wake) wake = at;
-        }
-        if (ready === 0) {
-          if (wake < coreWakeAt[core]) {
-            coreWakeAt[core] = wake;
-            queue.push(wake, EV_WAKE, core, 0);
+      switch (buf[pos]) {
+        case T_STAGE:
+          // Stage 0 starts with the firmware's receive work; a later stage's handover costs only the ring
+          // put (a memory command at the end of the previous stage) and the ring get (see fetch above).
+          if (buf[pos + 1] === 0) {
+            t += firmwareCycles;
+            coreBusy[core] += firmwareCycles;
           }
+          pos += 2;
+          break;
+        case T_RUN:
+          t += buf[pos + 1];
+          coreBusy[core] += buf[pos + 1];
+          pos += 2;
+          break;
+        case T_MEM: {
+          // sync(t), written out: a call would box t.
+          if (t > clk.now) {
+            queue.peek();
+            if (queue.earliest < t) {
+              pk.pos[slot] = pos;
+              queue.push(t, EV_CONTINUE, core, 0);
+              return;
+            }
+            clk.now = t;
+          }
+          const target = buf[pos + 1];
+          const unit = target >= 0 ? target : target === TARGET_PACKET_HEAD ? ctmOfIsland[pk.island[slot]] : target === TARGET_THREAD_SCRATCH ? scratchOfIsland[island] : packetTailUnit;
+          units.serve(unit, buf[pos + 2], buf[pos + 3], island, target === TARGET_PACKET_TAIL);
+          tSigAt[sigBase + buf[pos + 4]] = units.doneAt;
+          pos += 5;
+          break;
+        }
+        case T_WAIT: {
+          let mask = buf[pos + 1];
+          pos += 2;
+          let readyAt = 0;
+          while (mask) {
+            const bit = 31 - Math.clz32(mask & -mask);
+            mask &= mask - 1;
+            readyAt = Math.max(readyAt, tSigAt[sigBase + bit]);
+          }
+          if (readyAt <= t) break;
+          pk.pos[slot] = pos;
+          tState[tid] = T_WAITING;
+          queue.push(readyAt, EV_READY, tid, 0);
+          coreRunning[core] = -1;
+          coreFreeAt[core] = t;
+          kick(core, true);
           return;
         }
-        const after = coreLast[core];
-        // The first ready context after the last one that ran, wrapping around.
-        const later = ready & (-2 << after);
-        const chosen = later !== 0 ? later : ready;
-        pick = 31 - Math.clz32(chosen & -chosen);
-        t = free;
-        if (pick !== after) {
-          t += swapCycles;
-          coreBusy[core] += swapCycles;
-        }
-        // Ready until its first instruction issues (the context swap is the core's work, counted there).
-        tReadyWait[base + pick] += t - tReadyAt[base + pick];
-        coreLast[core] = pick;
-        coreReady[core] = waiting & ~(1 << pick);
-      }
-      const tid = base + pick;
-      const slot = tSlot[tid];
-      if (tFetch[tid]) {
-        // The ring get that hands the thread its packet and carried state.
-        const ringUnit = rings[coreStage[core]].unit;
-        if (t > clk.now && !units.idleBy(ringUnit, MemKind.READ, t)) {
-          queue.peek();
-          if (queue.earliest < t) {
-            stop(core, pick, t);
-            return;
+        case T_END: {
+          if (t > clk.now) {
+            queue.peek();
+            if (queue.earliest < t) {
+              pk.pos[slot] = pos;
+              queue.push(t, EV_CONTINUE, core, 0);
+              return;
+            }
+            clk.now = t;
           }
+          const kind = buf[pos + 1];
+          const arg = buf[pos + 2];
+          const bytes = buf[pos + 3];
+          pk.pos[slot] = pos + 4;
+          if (recording) pk.stages[slot].push({ stage: coreStage[core], core, thread: ctx, startNs: toNs(pk.stageStart[slot]), endNs: toNs(t) });
+          endStage(tid, slot, kind, arg, bytes, island);
+          coreRunning[core] = -1;
+          coreFreeAt[core] = t;
+          kick(core, true);
+          return;
         }
-        tFetch[tid] = 0;
-        clk.issueAt = t;
-        units.serve(ringUnit, pk.entryBytes[slot], MemKind.READ, island, false);
-        t += issueCycles;
-        coreBusy[core] += issueCycles;
-        tReadyAt[tid] = units.doneAt;
-        tReadySeq[tid] = queue.pushCount++;
-        coreReady[core] |= 1 << pick;
-        coreFreeAt[core] = t;
-        continue;
+        default:
+          throw new Error(`corrupt work trace record ${buf[pos]} at ${pos}`);
       }
-      const buf = pk.traceBuf[slot];
-      let pos = pk.pos[slot];
-      const sigBase = tid * SIG_SLOTS;
-      let waits = false;
-      while (!waits) {
-        switch (buf[pos]) {
-          case T_STAGE:
-            // Stage 0 starts with the firmware's receive work; a later stage's handover costs only the ring
-            // put (a memory command at the end of the previous stage) and the ring get (see fetch above).
-            if (buf[pos + 1] === 0) {
-              t += firmwareCycles;
-              coreBusy[core] += firmwareCycles;
-            }
-            pos += 2;
-            break;
-          case T_RUN:
-            t += buf[pos + 1];
-            coreBusy[core] += buf[pos + 1];
-            pos += 2;
-            break;
-          case T_MEM: {
-            const target = buf[pos + 1];
-            const unit = target >= 0 ? target : target === TARGET_PACKET_HEAD ? ctmOfIsland[pk.island[slot]] : target === TARGET_THREAD_SCRATCH ? scratchOfIsland[island] : packetTailUnit;
-            if (t > clk.now && !units.idleBy(unit, buf[pos + 3], t)) {
-              queue.peek();
-              if (queue.earliest < t) {
-                pk.pos[slot] = pos;
-                stop(core, pick, t);
-                return;
-              }
-            }
-            clk.issueAt = t;
-            units.serve(unit, buf[pos + 2], buf[pos + 3], island, target === TARGET_PACKET_TAIL);
-            tSigAt[sigBase + buf[pos + 4]] = units.doneAt;
-            pos += 5;
-            break;
-          }
-          case T_WAIT: {
-            let mask = buf[pos + 1];
-            pos += 2;
-            let readyAt = 0;
-            while (mask) {
-              const bit = 31 - Math.clz32(mask & -mask);
-              mask &= mask - 1;
-              readyAt = Math.max(readyAt, tSigAt[sigBase + bit]);
-            }
-            if (readyAt <= t) break;
-            pk.pos[slot] = pos;
-            tReadyAt[tid] = readyAt;
-            tReadySeq[tid] = queue.pushCount++;
-            coreReady[core] |= 1 << pick;
-            waits = true;
-            break;
-          }
-          case T_END:
-            // The stage ends at t: its ring put, verdict or host transfer happen in time order, here when no
-            // event comes first and this core's run is the last thing its event does, else from EV_CORE.
-            pk.pos[slot] = pos;
-            coreRunning[core] = pick;
-            coreFreeAt[core] = t;
-            if (core === lastCore) {
-              queue.peek();
-              if (queue.earliest >= t) {
-                clk.now = t;
-                endStageOf(core);
-                waits = true;
-                break;
-              }
-            }
-            queue.push(t, EV_CORE, core, 0);
-            return;
-          default:
-            throw new Error(`corrupt work trace record ${buf[pos]} at ${pos}`);
-        }
-      }
-      coreFreeAt[core] = t;
     }
-  }
-
-  // The core stops with context `pick` about to act at t; EV_CORE resumes it then.
-  function stop(core: number, pick: number, t: number): void {
-    coreRunning[core] = pick;
-    coreFreeAt[core] = t;
-    queue.push(t, EV_CORE, core, 0);
-  }
-
-  // The core's stopped thread acts now: it ends its stage (and the core goes on with its threads), or it
-  // resumes at its ring get or memory command.
-  const resumeCore = (core: number): void => {
-    const ctx = coreRunning[core];
-    const tid = core * T + ctx;
-    const slot = tSlot[tid];
-    const buf = pk.traceBuf[slot];
-    const pos = pk.pos[slot];
-    if (!tFetch[tid] && buf[pos] === T_END) endStageOf(core);
-    lastCore = core;
-    runCore(core);
-    lastCore = -1;
   };
-
-  // The core's stopped thread ends its stage now; the core is free.
-  const endStageOf = (core: number): void => {
-    const ctx = coreRunning[core];
-    const tid = core * T + ctx;
-    const slot = tSlot[tid];
-    const buf = pk.traceBuf[slot];
-    const pos = pk.pos[slot];
-    pk.pos[slot] = pos + 4;
-    if (recording) pk.stages[slot].push({ stage: coreStage[core], core, thread: ctx, startNs: toNs(pk.stageStart[slot]), endNs: toNs(clk.now) });
-    endStage(tid, slot, buf[pos + 1], buf[pos + 2], buf[pos + 3], coreIsland[core]);
-    coreRunning[core] = -1;
-  };
-
-  // The core whose run is the last action of the event being handled (-1 when none): it may move the clock.
-  let lastCore = -1;
-  // Push number of the event being handled: wake-ups at its time numbered below it have happened.
-  let currentSeq = 0;
 
   // The running thread `tid` ended its stage now (the core is released after this).
   const endStage = (tid: number, slot: number, kind: number, arg: number, bytes: number, island: number): void => {
@@ -698,12 +662,12 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
       pk.entryBytes[slot] = bytes;
       if (ring.occupancy < ring.capacity) {
         ring.occupancy++;
-        clk.issueAt = t;
         units.serve(ring.unit, bytes, MemKind.WRITE, island, false);
         queue.push(units.doneAt, EV_RING_ARRIVE, slot, arg);
       } else if (dropWhenFull) {
         lose(slot, `ring-full:stage${arg}`);
       } else {
+        tState[tid] = T_BLOCKED;
         ring.blocked.push({ tid, slot, bytes });
         return;
       }
@@ -752,7 +716,6 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
       return;
     }
     hostBacklog++;
-    clk.issueAt = clk.now;
     units.serve(pcieUnit, bytes + pcieOverheadBytes, MemKind.WRITE, -1, false);
     const dmaDone = units.doneAt;
     let h = 0;
@@ -834,7 +797,6 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
   pushNextInOrder();
   while (queue.pop()) {
     clk.now = queue.popTime;
-    currentSeq = queue.popSeq;
     const a = queue.popA;
     const b = queue.popB;
     switch (queue.popKind) {
@@ -845,24 +807,19 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
         admit(a, p, port);
         break;
       }
-      case EV_WAKE: {
-        // A stale wake-up (an earlier one ran the core past it) finds nothing more to do.
-        if (coreWakeAt[a] === clk.now) coreWakeAt[a] = Infinity;
-        // The first of the core's threads to wake up now is the one this event stands for.
-        let firstSeq = Infinity;
-        for (let m = coreReady[a], base = a * T; m !== 0; m &= m - 1) {
-          const c = base + 31 - Math.clz32(m & -m);
-          if (tReadyAt[c] === clk.now && tReadySeq[c] < firstSeq) firstSeq = tReadySeq[c];
-        }
-        if (firstSeq !== Infinity) currentSeq = firstSeq + 1;
-        lastCore = a;
-        if (coreRunning[a] < 0) runCore(a);
-        lastCore = -1;
+      case EV_CONTINUE:
+        runCore(a);
+        break;
+      case EV_READY: {
+        tState[a] = T_READY;
+        tReadySince[a] = clk.now;
+        const core = (a / T) | 0;
+        coreReady[core] |= 1 << (a - core * T);
+        inlineOk = true;
+        kick(core, false);
+        inlineOk = false;
         break;
       }
-      case EV_CORE:
-        resumeCore(a);
-        break;
       case EV_RING_ARRIVE:
         ringArrive(a, b);
         break;
@@ -876,6 +833,12 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
         ringArrive(slot, 0);
         break;
       }
+    }
+    while (deferredCore >= 0) {
+      const core = deferredCore;
+      deferredCore = -1;
+      clk.now = clk.deferredAt;
+      runCore(core);
     }
   }
 

@@ -11,19 +11,18 @@
 // again after commit 1afd025, which leaves the time a thread waits ready for its
 // busy core out of the summary's thread occupancy (an accounting change: every
 // record, time and map state is the same, checked by digesting them without the
-// occupancy and bottleneck fields at both commits). Re-pinned for the per-core
-// scheduler experiment (this commit; reverted in the next, see docs/performance.md).
+// occupancy and bottleneck fields at both commits).
 import { describe, expect, it } from "vitest";
 import { scenarios } from "./digest.ts";
 
 const pinned: ReadonlyMap<string, string> = new Map([
-  ["bench50, nfp-4000, 8 cores, timed arrivals", "9584468ad95fb0b01e05924fccde4a39bc4cafc9b72055dddadc5ba673eba054"],
-  ["proto-count, nfp-4000-small, 3 cores, line rate, mixed traffic", "b1f895238d8b5de872276d5aa5f964cd2061dad88b7ebce341bf165ab1490d95"],
-  ["proto-count, nfp-6000, 24 cores, streamed with ports", "306121b2440ec2e7afe4d5ab07d4b585dd20d03bdd4f4bdea0771b4625e0ff75"],
-  ["l4lb, nfp-4000, 48 cores, 40G, one port", "cb8b04ca558543e1e18b4bcaa4a73579ff84004dd0c9380541acfb8fcd9e7f95"],
-  ["perf events, nfp-4000, 48 cores", "c5157d16662f6042047dcadd82037702498b2a2d799a81e8b567e95b6fb9086b"],
-  ["two stages with a host stage, nfp-4000, ring policy wait", "099cf940668e36d36e4e090ddb9b9a2e3fc99dcde7895f693f16ad4b342cffee"],
-  ["two stages with a host stage, nfp-4000, ring policy drop", "ee16368efbad379ce8a656543d6d05c2c13f0cb3311a0f8ddb84fb4f748df4a3"],
+  ["bench50, nfp-4000, 8 cores, timed arrivals", "b1b3c32ebd6960b64fd5736f65c8ba4977e6877ac5109953f5c558d7e24d1faa"],
+  ["proto-count, nfp-4000-small, 3 cores, line rate, mixed traffic", "3fb3560c7b62a56af84ec90a490bdc49f4c4e19c166ec15ad4af053ab36c53ba"],
+  ["proto-count, nfp-6000, 24 cores, streamed with ports", "1e67c48439aa170941ecde125c324d3bf1a62f50f95f7769f0883d7610c7f356"],
+  ["l4lb, nfp-4000, 48 cores, 40G, one port", "3e6be3e7a2db4e95918535de0dd05fe9aa1a88ec453ce6024a0cc2fecf94ca92"],
+  ["perf events, nfp-4000, 48 cores", "3e9862fea02ec6ba0e2f6c1fc737fd6a7e3e8d8087562a44c19bea8967051202"],
+  ["two stages with a host stage, nfp-4000, ring policy wait", "1e418494ca40a15a5b7f098c96170456ddf48f91d15c127f53087af0a9589349"],
+  ["two stages with a host stage, nfp-4000, ring policy drop", "29d622ec02bbfff25473e845a84d7705e6fde954021c19068038a584d1f0e563"],
   ["random programs, nfp-4000-small (faults included)", "c8baeb7ff7ec2bcea19e9108320acba6390a8d75b0585688c810dabcbc4a9486"],
   ["executor alone on random two-stage programs (outcome, data, trace)", "9fce256b03554d340b73c8f30581aba4a9df824c45f620661113b03e11a6e96b"],
 ]);
