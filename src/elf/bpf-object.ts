@@ -2,6 +2,7 @@ import type { Program } from "../ebpf/instruction.ts";
 import type { MapDef } from "../maps/types.ts";
 import type { CoreRelocation } from "./core-relocations.ts";
 import type { FunctionSignature } from "./func-signatures.ts";
+import type { InitialSlot } from "./map-slots.ts";
 import type { AttachTypeName, ProgTypeName } from "./prog-types.ts";
 
 // What loading an eBPF object yields: plain readonly data, the same things
@@ -96,6 +97,8 @@ export interface BpfObject {
   readonly relocations: readonly Relocation[];
   // CO-RE relocations, each resolved against the object's own BTF (see core-relocations.ts).
   readonly coreRelocations?: readonly (CoreRelocation & { readonly program: string })[];
+  // Prog-array and map-in-map slots the object fills (`.values = {...}`); libbpf stores them after loading.
+  readonly initialSlots?: readonly InitialSlot[];
   readonly license: string;
   readonly kernelVersion?: number;
   readonly btf?: BtfSummary;

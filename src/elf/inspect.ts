@@ -44,6 +44,8 @@ export interface InspectReport {
   readonly maps: readonly InspectMap[];
   readonly relocations: readonly InspectRelocation[];
   readonly coreRelocations: readonly InspectCoreRelocation[];
+  // "stages[0] = program stage_v4": slots libbpf fills after loading.
+  readonly initialSlots: readonly string[];
   readonly warnings: readonly string[];
 }
 
@@ -131,6 +133,7 @@ export function inspectObject(obj: BpfObject): InspectReport {
       access: `${c.accessPath} (${c.accessString})`,
       value: c.value,
     })),
+    initialSlots: (obj.initialSlots ?? []).map((s) => `${s.mapName}[${s.slot}] = ${s.target.kind} ${s.target.name}`),
     warnings: obj.warnings,
   };
 }
@@ -187,6 +190,7 @@ export function formatInspect(report: InspectReport): string {
       ),
     );
   }
+  if (report.initialSlots.length > 0) lines.push("", `map slots filled at load (${report.initialSlots.length}):`, ...report.initialSlots.map((s) => `  ${s}`));
   if (report.coreRelocations.length > 0) {
     lines.push("", `CO-RE relocations (${report.coreRelocations.length}, resolved against the object's own BTF):`);
     lines.push(

@@ -3,6 +3,7 @@ import type { BpfObject, BpfProgram, BtfSummary } from "./bpf-object.ts";
 import { readBtfExt, type BtfExt } from "./btf-ext.ts";
 import { readBtf, type Btf } from "./btf.ts";
 import { functionLinkage } from "./func-signatures.ts";
+import { readInitialSlots } from "./map-slots.ts";
 import { coreSlot, patchedValue, resolveCoreRecord, type CoreRelocation } from "./core-relocations.ts";
 import { functionAt } from "./program-sources.ts";
 import { INSN_BYTES } from "../ebpf/opcode.ts";
@@ -46,6 +47,7 @@ export function loadObject(bytes: Uint8Array, fileName: string): BpfObject {
     .map((source) => toProgram(elf, layout, source, sources, relocations.byFunction, btf, btfExt, warnings));
 
   const coreRelocations = btf && btfExt ? applyCoreRelocations(elf, btf, btfExt, sources) : [];
+  const initialSlots = readInitialSlots(elf, layout, placed, sources, btf);
   return {
     fileName,
     littleEndian: elf.littleEndian,
@@ -53,6 +55,7 @@ export function loadObject(bytes: Uint8Array, fileName: string): BpfObject {
     maps: placed.map((m) => m.def),
     relocations: relocations.records,
     ...(coreRelocations.length > 0 ? { coreRelocations } : {}),
+    ...(initialSlots.length > 0 ? { initialSlots } : {}),
     license: readLicense(elf, layout),
     ...optionalVersion(elf, layout),
     ...(btf ? { btf: summarize(btf, btfExt) } : {}),

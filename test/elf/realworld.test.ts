@@ -104,6 +104,10 @@ describe("realworld objects", () => {
         const ours = new Map<string, number>();
         for (const r of report.relocations) ours.set(r.section, (ours.get(r.section) ?? 0) + 1);
         for (const section of bytesIn.keys()) expect(ours.get(section) ?? 0, `relocations of ${section}`).toBe(relocations.get(section) ?? 0);
+        // Each .rel.maps entry fills one prog-array or map-in-map slot with the symbol it names.
+        const relMaps = run("llvm-readelf", ["-r", path]).split("Relocation section").find((block) => block.startsWith(" '.rel.maps'"));
+        const slotSymbols = (relMaps ?? "").split("\n").flatMap((line) => /^[0-9a-f]{16}\s+[0-9a-f]{16}\s+\S+\s+[0-9a-f]+\s+(\S+)$/.exec(line)?.slice(1) ?? []);
+        expect((object.initialSlots ?? []).map((s) => s.target.name).sort()).toEqual(slotSymbols.sort());
       });
     }
   });
