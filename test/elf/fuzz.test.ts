@@ -11,7 +11,8 @@ import { readElf, type ElfFile } from "../../src/elf/elf-file.ts";
 import { ElfError } from "../../src/elf/errors.ts";
 import { formatInspect, inspectObject } from "../../src/elf/inspect.ts";
 import { loadObject } from "../../src/elf/load-object.ts";
-import { corpusObjects, fixtureObjects, fixturePath } from "./fixtures.ts";
+import { corpusObjects, fixtureObjects, fixturePath, realworldDir } from "./fixtures.ts";
+import { join } from "node:path";
 
 interface Seed {
   readonly name: string;
@@ -19,7 +20,9 @@ interface Seed {
   readonly elf: ElfFile;
 }
 
-const seeds: Seed[] = [...fixtureObjects().map(fixturePath), ...corpusObjects().slice(0, 6)].map((path) => {
+// Realworld seeds bring CO-RE records (core_parse), initial prog-array slots (tail_chain) and global functions (lb_maps).
+const realworldSeeds = ["core_parse.o", "tail_chain.o", "lb_maps.o"].map((name) => join(realworldDir, name));
+const seeds: Seed[] = [...fixtureObjects().map(fixturePath), ...corpusObjects().slice(0, 6), ...realworldSeeds].map((path) => {
   const bytes = new Uint8Array(readFileSync(path));
   return { name: basename(path), bytes, elf: readElf(bytes, basename(path)) };
 });
@@ -60,6 +63,7 @@ function recordTables(seed: Seed): { name: string; bases: number[]; fields: [num
   const shoff = elf.header.sectionHeaderOffset;
   const symtab = elf.sections[elf.symbolTable.sectionIndex];
   const btf = elf.sections.find((s) => s.name === ".BTF");
+  const btfExt = elf.sections.find((s) => s.name === ".BTF.ext");
   const tables = [
     { name: "ELF header", bases: [0], fields: EHDR_FIELDS },
     { name: "section headers", bases: elf.sections.map((s) => shoff + s.index * 64), fields: SHDR_FIELDS },
@@ -69,6 +73,10 @@ function recordTables(seed: Seed): { name: string; bases: number[]; fields: [num
   if (btf) {
     const words = Array.from({ length: Math.floor(btf.size / 4) }, (_, i) => btf.offset + i * 4);
     tables.push({ name: ".BTF header", bases: [btf.offset], fields: BTF_FIELDS }, { name: ".BTF words", bases: words, fields: [[0, 4]] });
+  }
+  if (btfExt) {
+    // func info, line info and CO-RE records: every word of the section.
+    tables.push({ name: ".BTF.ext words", bases: Array.from({ length: Math.floor(btfExt.size / 4) }, (_, i) => btfExt.offset + i * 4), fields: [[0, 4]] });
   }
   return tables.filter((t) => t.bases.length > 0);
 }
