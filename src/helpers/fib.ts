@@ -78,15 +78,22 @@ const Field = { FAMILY: 0, TOT_LEN: 6, IFINDEX: 8, RT_METRIC: 12, SRC: 16, DST: 
 export const FIB_LOOKUP_BYTES = 64;
 
 export function fibLookup(call: HelperCall): HelperOutcome {
-  const table = call.machine.routes ?? { devices: [], routes: [], neighbors: [] };
   const length = Number(BigInt.asIntN(32, call.args[2]));
   const flags = Number(BigInt.asUintN(32, call.args[3]));
-  if (length < FIB_LOOKUP_BYTES) return returns(-Errno.EINVAL);
-  if ((flags & ~ALL_FLAGS) !== 0) return returns(-Errno.EINVAL);
+  const refused = fibArgumentsRefused(length, flags);
+  if (refused !== 0) return returns(refused);
   const params = writableBytes(call, call.args[1], FIB_LOOKUP_BYTES);
   if (isOutcome(params)) return params;
-  return returns(lookupInto(table, params, flags));
+  return returns(lookupInto(routesOf(call.machine.routes), params, flags));
 }
+
+// -EINVAL for a struct shorter than bpf_fib_lookup's or an unknown flag, else 0 (checked before the struct is read).
+export const fibArgumentsRefused = (length: number, flags: number): number =>
+  length < FIB_LOOKUP_BYTES || (flags & ~ALL_FLAGS) !== 0 ? -Errno.EINVAL : 0;
+
+const NO_ROUTES: RouteTable = { devices: [], routes: [], neighbors: [] };
+// A run without a route table looks up in an empty one.
+export const routesOf = (routes: RouteTable | undefined): RouteTable => routes ?? NO_ROUTES;
 
 // Fills `params` as the kernel does and returns the BPF_FIB_LKUP_RET_* code or a negative errno.
 export function lookupInto(table: RouteTable, params: Uint8Array, flags: number): number {
@@ -150,12 +157,12 @@ function needsStrictIpv6(address: Address): boolean {
 }
 
 function longestMatch(routes: readonly Route[], destination: Address): Route | undefined {
+  // IPv4 prefixes compare as 32-bit numbers (no BigInt per route); IPv6 ones as BigInt.
+  const ipv4 = destination.family === "ipv4" ? Number(destination.value) : -1;
   let best: Route | undefined;
   for (const route of routes) {
     if (route.prefix.family !== destination.family) continue;
-    const bits = destination.family === "ipv4" ? 32 : 128;
-    const shift = BigInt(bits - route.prefixLength);
-    if (destination.value >> shift !== route.prefix.value >> shift) continue;
+    if (ipv4 >= 0 ? !ipv4PrefixMatches(ipv4, ipv4Number(route.prefix), route.prefixLength) : !ipv6PrefixMatches(destination.value, route.prefix.value, route.prefixLength)) continue;
     if (!best || route.prefixLength > best.prefixLength || (route.prefixLength === best.prefixLength && route.metric < best.metric)) {
       best = route;
     }
@@ -163,11 +170,34 @@ function longestMatch(routes: readonly Route[], destination: Address): Route | u
   return best;
 }
 
-// Addresses sit in the struct in network byte order.
+// The first `prefixLength` bits of two IPv4 addresses (as unsigned 32-bit numbers) agree.
+const ipv4PrefixMatches = (address: number, prefix: number, prefixLength: number): boolean =>
+  prefixLength === 0 || (address ^ prefix) >>> (32 - prefixLength) === 0;
+
+const ipv6PrefixMatches = (address: bigint, prefix: bigint, prefixLength: number): boolean => {
+  const shift = BigInt(128 - prefixLength);
+  return address >> shift === prefix >> shift;
+};
+
+// A route's IPv4 prefix as a number, converted once per address.
+const ipv4Numbers = new WeakMap<Address, number>();
+function ipv4Number(address: Address): number {
+  let value = ipv4Numbers.get(address);
+  if (value === undefined) {
+    value = Number(address.value);
+    ipv4Numbers.set(address, value);
+  }
+  return value;
+}
+
 function readAddress(params: Uint8Array, offset: number, family: "ipv4" | "ipv6"): Address {
-  const length = family === "ipv4" ? 4 : 16;
+  if (family === "ipv4") {
+    // One BigInt for the whole address (it is compared with route and neighbour addresses).
+    const value = ((params[offset] << 24) | (params[offset + 1] << 16) | (params[offset + 2] << 8) | params[offset + 3]) >>> 0;
+    return { family, value: BigInt(value) };
+  }
   let value = 0n;
-  for (let i = 0; i < length; i++) value = (value << 8n) | BigInt(params[offset + i]);
+  for (let i = 0; i < 16; i++) value = (value << 8n) | BigInt(params[offset + i]);
   return { family, value };
 }
 

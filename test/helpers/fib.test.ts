@@ -1,5 +1,6 @@
 // bpf_fib_lookup against a JSON route table: return codes and the fields it
 // fills, per net/core/filter.c bpf_ipv4_fib_lookup / bpf_ipv6_fib_lookup.
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { AluOp } from "../../src/ebpf/opcode.ts";
 import { FIB_LOOKUP_BYTES, FibResult, RouteTableError, lookupInto, parseRouteTable } from "../../src/helpers/fib.ts";
@@ -98,5 +99,35 @@ describe("bpf_fib_lookup", () => {
     expect(() => parseRouteTable({ routes: [{ prefix: "10.0.0.0/33" }] })).toThrow(RouteTableError);
     expect(() => parseRouteTable({ routes: [{ prefix: "10.0.0.0/8", type: "weird" }] })).toThrow(/routes\[0\]\.type/);
     expect(() => parseRouteTable({ neighbors: [{ address: "10.0.0.1", mac: "nope" }] })).toThrow(/neighbors\[0\]\.mac/);
+  });
+
+  // The route lookup_into picks, against a model that compares prefixes as bit strings: the longest
+  // prefix whose first prefixLength bits equal the destination's, the lowest metric among equally
+  // long ones, the first listed on a full tie (fib_table_lookup's order as fib.ts documents it).
+  it("picks the longest matching IPv4 prefix, then the lowest metric, for any table and destination", () => {
+    const bits = (octets: readonly number[]): string => octets.map((o) => o.toString(2).padStart(8, "0")).join("");
+    const route = fc.record({ octets: fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 4, maxLength: 4 }), length: fc.integer({ min: 0, max: 32 }), metric: fc.integer({ min: 0, max: 3 }) });
+    fc.assert(
+      fc.property(fc.array(route, { minLength: 1, maxLength: 8 }), fc.nat(), fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 4, maxLength: 4 }), fc.boolean(), (routes, pick, noise, near) => {
+        // Destinations near a listed prefix (its first bytes kept) hit something more often.
+        const base = routes[pick % routes.length].octets;
+        const destination = near ? base.map((o, i) => (i < 2 ? o : o ^ (noise[i] & 0x0f))) : noise;
+        const routeTable = parseRouteTable({
+          devices: [{ ifindex: 1 }, ...routes.map((_, i) => ({ ifindex: 10 + i }))],
+          routes: routes.map((r, i) => ({ prefix: `${r.octets.join(".")}/${r.length}`, ifindex: 10 + i, metric: r.metric })),
+        });
+        let best = -1;
+        routes.forEach((r, i) => {
+          if (bits(r.octets).slice(0, r.length) !== bits(destination).slice(0, r.length)) return;
+          if (best < 0 || r.length > routes[best].length || (r.length === routes[best].length && r.metric < routes[best].metric)) best = i;
+        });
+        const p = params(2, destination);
+        const result = lookupInto(routeTable, p, 4 /* BPF_FIB_LOOKUP_SKIP_NEIGH */);
+        const shown = `routes ${routes.map((r) => `${r.octets.join(".")}/${r.length} metric ${r.metric}`).join(", ")}; destination ${destination.join(".")}`;
+        if (best < 0) expect(result, shown).toBe(FibResult.NOT_FWDED);
+        else expect([result, u32(p, 8), u32(p, 12)], shown).toEqual([FibResult.SUCCESS, 10 + best, routes[best].metric]);
+      }),
+      { numRuns: 500 },
+    );
   });
 });
