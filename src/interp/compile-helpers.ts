@@ -1,7 +1,7 @@
 // The helper calls the compiled tier answers itself, with registers as int32
 // halves and nothing allocated per call: bpf_map_lookup_elem, update and
 // delete, the clocks, the random source, the CPU number, the XDP adjust
-// helpers, the redirects and bpf_tail_call, the calls a packet program makes
+// helpers, the redirects, bpf_tail_call and bpf_fib_lookup, the calls a packet program makes
 // on nearly every packet. Each does what the reference implementation in
 // src/helpers does (map-helpers.ts, basic-helpers.ts, and the numeric cores
 // of xdp-helpers.ts, redirect.ts and tail-call.ts, which the reference calls
@@ -15,6 +15,7 @@
 // differential tests run both tiers over these calls.
 import { getPrandomU32, getSmpProcessorId, ktimeGetBootNs, ktimeGetNs } from "../helpers/basic-helpers.ts";
 import { mapDeleteElem, mapLookupElem, mapUpdateElem, readOnlyForPrograms } from "../helpers/map-helpers.ts";
+import { FIB_LOOKUP_BYTES, fibArgumentsRefused, fibLookup, lookupInto, routesOf } from "../helpers/fib.ts";
 import { HelperId } from "../helpers/prototypes.ts";
 import { redirect, redirectFlagMask, redirectMap, redirectThroughMap, redirectToIfindex } from "../helpers/redirect.ts";
 import type { HelperImplementation, XdpSession } from "../helpers/runtime.ts";
@@ -53,6 +54,7 @@ const REFERENCE_IMPLEMENTATIONS: readonly (readonly [number, HelperImplementatio
   [HelperId.REDIRECT, redirect],
   [HelperId.REDIRECT_MAP, redirectMap],
   [HelperId.TAIL_CALL, tailCall],
+  [HelperId.FIB_LOOKUP, fibLookup],
 ];
 const HIGHEST_ANSWERED_ID = Math.max(...REFERENCE_IMPLEMENTATIONS.map(([id]) => id));
 
@@ -147,6 +149,8 @@ export class FastHelpers {
         return this.answer(this.redirect());
       case HelperId.REDIRECT_MAP:
         return this.answer(this.redirectMap());
+      case HelperId.FIB_LOOKUP:
+        return this.answer(this.fibLookup());
       default:
         return FastCall.NOT_ANSWERED;
     }
@@ -234,6 +238,18 @@ export class FastHelpers {
     if (flagMask === undefined) return false;
     const R = this.R;
     return this.returnU32(R[R3_HI] !== 0 ? XdpAction.ABORTED : redirectThroughMap(xdp, map, flagMask, R[R2_HI + 1] >>> 0, R[R3_HI + 1] >>> 0));
+  }
+
+  // fib.ts fibLookup: r2 the struct (64 bytes the helper writes), r3 its length as an `int`, r4 the flags (a u32).
+  private fibLookup(): boolean {
+    const R = this.R;
+    const flags = R[R4_HI + 1] >>> 0;
+    const refused = fibArgumentsRefused(R[R3_HI + 1], flags);
+    if (refused !== 0) return this.returnErrno(refused);
+    const bytes = this.mem.writableBytes(R[R2_HI], R[R2_HI + 1], FIB_LOOKUP_BYTES);
+    if (bytes === undefined) return false;
+    const params = new Uint8Array(bytes.buffer, bytes.byteOffset + this.mem.bytesOffset, FIB_LOOKUP_BYTES);
+    return this.returnErrno(lookupInto(routesOf(this.machine.routes), params, flags));
   }
 
   // tail-call.ts tailCall: r1 the context, r2 a prog_array, r3 the index (a u32). The count of tail

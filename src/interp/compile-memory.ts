@@ -291,6 +291,19 @@ export class MemoryPort {
     return entry.region.bytes;
   }
 
+  // As readableBytes, for `length` bytes a helper writes (the address space's view() for "write"),
+  // noting the lowest offset written as view()'s onWritableView does.
+  writableBytes(hi: number, lo: number, length: number): Uint8Array | undefined {
+    const cached = this.slots[slotOf(hi)];
+    const entry = cached !== MISS && cached.segment === hi ? cached : this.fill(hi);
+    if (entry === undefined || entry.region === undefined || !entry.writable) return undefined;
+    const offset = (lo >>> 0) - entry.baseLo;
+    if (!(offset >= entry.start && offset + length <= entry.end)) return undefined;
+    if (offset < entry.low) entry.low = offset;
+    this.bytesOffset = offset;
+    return entry.region.bytes;
+  }
+
   // The entry of the plain region at a segment (a call frame's stack), which must exist.
   entryAt(segment: number): SegmentEntry {
     const cached = this.slots[slotOf(segment)];

@@ -15,6 +15,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { insn, type Insn } from "../../src/ebpf/instruction.ts";
 import { AluOp, AtomicOp, Class, JmpOp, LDDW, Mode, PseudoCall, PseudoLd, Size, Source } from "../../src/ebpf/opcode.ts";
+import { parseRouteTable } from "../../src/helpers/fib.ts";
 import { helperImplementations } from "../../src/helpers/implementations.ts";
 import { HelperId } from "../../src/helpers/prototypes.ts";
 import { DEFAULT_CLOCK, returns, type HelperImplementation, type SimClock } from "../../src/helpers/runtime.ts";
@@ -156,7 +157,49 @@ const emptyTailCalls = (count: number): Insn[] => [
   insn(Class.JMP | Source.K | JmpOp.JNE, 8, 0, -7, 0),
 ];
 
+// bpf_fib_lookup: a struct bpf_fib_lookup at r10-64 (family, ingress ifindex, IPv4 destination), the
+// pointer, length and flags at their edges; the fields it fills are read back.
+const fibItem: fc.Arbitrary<Insn[]> = fc
+  .tuple(
+    fc.constantFrom(2, 10, 0),
+    fc.constantFrom(1, 2, 7),
+    fc.constantFrom(0x0309_010a, 0x0302_010a, 0x0102_00c0, 0x0100_a8c0),
+    fc.oneof({ weight: 4, arbitrary: fc.constant<Insn[]>([movReg(2, 10), add64(2, -64)]) }, { weight: 1, arbitrary: pointerArgument(2) }),
+    fc.constantFrom(64n, 63n, 100n, (1n << 64n) - 1n, (1n << 32n) | 64n),
+    fc.constantFrom(0n, 4n, 16n, 20n, 1n, 32n, 1n << 32n),
+  )
+  .map(([family, ifindex, destination, r2, length, flags]) => [
+    insn(Class.ST | Mode.MEM | Size.W, 10, 0, -64, family),
+    insn(Class.ST | Mode.MEM | Size.W, 10, 0, -58, 0x0000_0100),
+    insn(Class.ST | Mode.MEM | Size.W, 10, 0, -56, ifindex),
+    insn(Class.ST | Mode.MEM | Size.W, 10, 0, -32, destination),
+    ...r2,
+    ...lddw(3, length),
+    ...lddw(4, flags),
+    callHelper(HelperId.FIB_LOOKUP),
+    ...fold(),
+    insn(Class.LDX | Mode.MEM | Size.DW, 3, 10, -56, 0),
+    insn(Class.ALU64 | Source.X | AluOp.ADD, ACC, 3, 0, 0),
+    insn(Class.LDX | Mode.MEM | Size.DW, 3, 10, -8, 0),
+    insn(Class.ALU64 | Source.X | AluOp.ADD, ACC, 3, 0, 0),
+  ]);
+
+// A route table for bpf_fib_lookup: a gateway route, an on-link one without neighbours, a blackhole.
+const routes = parseRouteTable({
+  devices: [
+    { ifindex: 1, mac: "02:00:00:00:00:01", mtu: 1500 },
+    { ifindex: 2, mac: "02:00:00:00:00:02", mtu: 1400, ipv4: "10.0.0.254" },
+  ],
+  routes: [
+    { prefix: "10.1.0.0/16", ifindex: 2, gateway: "10.0.0.1" },
+    { prefix: "10.1.2.0/24", ifindex: 2 },
+    { prefix: "192.0.2.0/24", type: "blackhole" },
+  ],
+  neighbors: [{ address: "10.0.0.1", mac: "aa:bb:cc:dd:ee:01" }],
+});
+
 const xdpItem: fc.Arbitrary<Insn[]> = fc.oneof(
+  { weight: 2, arbitrary: fibItem },
   { weight: 1, arbitrary: fc.constantFrom(1, 32, 33).map(emptyTailCalls) },
   // A packet byte near the (possibly moved) edges, read by the generated code itself.
   { weight: 2, arbitrary: fc.constantFrom(-1, 0, 13, 14, 20, 40, 59, 60).map((off) => [insn(Class.LDX | Mode.MEM | Size.B, 3, BASE, off, 0), insn(Class.ALU64 | Source.X | AluOp.ADD, ACC, 3, 0, 0)]) },
@@ -206,7 +249,7 @@ function setup(xdp: boolean, bytes: Uint8Array, env: { clock: SimClock; cpu: num
   return () => {
     const maps = freshMaps();
     const programs = new Map([[TAIL_PROGRAM_ID, TAIL_PROGRAM]]);
-    const common: RunEnv = { maps, programs, clock: env.clock, cpu: env.cpu, ...(env.replaced ? { helpers: replacedTable } : {}) };
+    const common: RunEnv = { maps, programs, routes, clock: env.clock, cpu: env.cpu, ...(env.replaced ? { helpers: replacedTable } : {}) };
     const effects = (memory: () => unknown) => (): unknown => ({ memory: memory(), maps: maps.map((map) => map.entries()) });
     if (xdp) {
       const buffer = createXdpBuffer(bytes);
