@@ -43,6 +43,8 @@ export class InFlight {
   readonly result: (PacketResult | undefined)[] = [];
   readonly stages: StageVisit[][] = [];
   readonly lostReason: (string | undefined)[] = [];
+  // The host stage's own report on the packet's host part (HostStage.run's `report`).
+  readonly hostReport: unknown[] = [];
   private readonly free: number[] = [];
 
   alloc(): number {
@@ -57,6 +59,7 @@ export class InFlight {
     this.live[slot] = 0;
     this.result[slot] = undefined;
     this.lostReason[slot] = undefined;
+    this.hostReport[slot] = undefined;
     this.free.push(slot);
   }
 

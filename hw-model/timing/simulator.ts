@@ -47,11 +47,16 @@ export interface HostHandoff {
   valueOfHandle(handle: number): { readonly mapIndex: number; readonly view: Uint8Array } | undefined;
   // The next number of the NIC's bpf_get_prandom_u32 stream (xorshift32, as src/helpers' seededRandom), as an unsigned 32-bit value.
   nextRandomU32(): number;
+  // The receive queue the packet arrived on, as the NIC program saw it (xdp_md ingress_ifindex, rx_queue_index).
+  readonly ingressIfindex: number;
+  readonly rxQueueIndex: number;
 }
 
 // The part of the program that runs on the host (not offloaded).
 export interface HostStage {
-  run(handoff: HostHandoff): { readonly action: number; readonly data?: Uint8Array; readonly costNs: number };
+  // `report` is what the host part did beyond its verdict (events, a fault), in the host stage's own terms:
+  // the model carries it to the packet's record untouched.
+  run(handoff: HostHandoff): { readonly action: number; readonly data?: Uint8Array; readonly costNs: number; readonly report?: unknown };
 }
 
 export interface SimOptions {
@@ -93,6 +98,8 @@ export interface PacketRecord {
   readonly stages: readonly StageVisit[];
   // What the program did to the packet (undefined when lost at ingress).
   readonly result?: PacketResult;
+  // The host stage's report on the packet's host part, when it had one.
+  readonly hostReport?: unknown;
 }
 
 export interface UnitUsage {
@@ -408,6 +415,7 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
         lostReason: pk.lostReason[slot],
         stages: pk.stages[slot],
         result: pk.result[slot],
+        hostReport: pk.hostReport[slot],
       };
       if (keep) records.push(record);
       onPacket?.(record);
@@ -760,8 +768,11 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
             scratchOffset: o.scratchOffset,
             valueOfHandle: (h) => executor.valueOfHandle(h),
             nextRandomU32: () => executor.nextRandom() >>> 0,
+            ingressIfindex: p.ingressIfindex ?? 0,
+            rxQueueIndex: p.rxQueueIndex ?? 0,
           });
           action = h.action;
+          pk.hostReport[slot] = h.report;
           hostCostNs = h.costNs;
           if (h.data) {
             data = { ...result, data: h.data };

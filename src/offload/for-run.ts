@@ -9,10 +9,10 @@ import type { Preset } from "../../hw-model/presets/types.ts";
 import { buildTopology } from "../../hw-model/timing/topology.ts";
 import type { BpfObject, BpfProgram } from "../elf/index.ts";
 import type { Program } from "../ebpf/index.ts";
-import type { RandomSource, SimClock } from "../helpers/runtime.ts";
+import type { RandomSource, RunEvent, SimClock } from "../helpers/runtime.ts";
 import { run } from "../interp/index.ts";
 import type { BpfMap } from "../maps/types.ts";
-import { LOOPBACK_RX_QUEUE, packetBytes, XdpAction } from "../xdp/index.ts";
+import { packetBytes, XdpAction } from "../xdp/index.ts";
 import type { VerifierFacts } from "./analysis.ts";
 import { OffloadError } from "./errors.ts";
 import { hostStart } from "./host-resume.ts";
@@ -70,19 +70,28 @@ export function hwImageOf(image: NicImage, plan: OffloadPlan, maps: readonly Bpf
   };
 }
 
+// What a packet's host part did beyond its verdict: the events it sent, and the fault that stopped it.
+// hw-model carries it untouched to the packet's record (PacketRecord.hostReport).
+export interface HostPartReport {
+  readonly events: readonly RunEvent[];
+  readonly fault?: { readonly pc: number; readonly message: string };
+}
+
 // The host part of a partly offloaded program: the interpreter resumed where each packet left the NIC,
-// on the NIC's own maps, resolving the NIC's map-value handles and drawing from the NIC's random stream.
-// A host part that faults ends the packet as XDP_ABORTED, as the kernel does. The handoff does not say
-// which port the packet came in on, so the host part sees the loopback's receive queue.
+// on the NIC's own maps, resolving the NIC's map-value handles and drawing from the NIC's random stream,
+// on the receive queue the packet came in on. A host part that faults ends the packet as XDP_ABORTED
+// (its report says where it faulted).
 export function hostStageOf(image: NicImage, maps: readonly BpfMap[], preset: Preset, programs: ReadonlyMap<number, Program>, clock?: SimClock): HostStage {
   return {
     run(handoff: HostHandoff) {
       const random: RandomSource = { nextU32: () => handoff.nextRandomU32() };
       const start = hostStart(image, handoff, random, (handle) => handoff.valueOfHandle(handle));
-      const input = { kind: "xdp" as const, buffer: start.buffer, rx: LOOPBACK_RX_QUEUE };
+      const rx = { ingressIfindex: handoff.ingressIfindex, rxQueueIndex: handoff.rxQueueIndex, egressIfindex: 0 };
+      const input = { kind: "xdp" as const, buffer: start.buffer, rx };
       const result = run(image.source.insns, { maps, programs, input, random: start.random, resume: start.resume, ...(clock ? { clock } : {}) });
       const action = result.kind === "exit" ? Number(BigInt.asUintN(32, result.r0)) : XdpAction.ABORTED;
-      return { action, data: packetBytes(start.buffer), costNs: preset.host.passCostNs };
+      const report: HostPartReport = { events: result.events, ...(result.kind === "fault" ? { fault: { pc: result.pc, message: result.message } } : {}) };
+      return { action, data: packetBytes(start.buffer), costNs: preset.host.passCostNs, report };
     },
   };
 }

@@ -9,6 +9,7 @@
 // packets in flight on the card, so memory stays flat however long the run.
 import { cyclesPerNs, loadImage, simulate, wireBytes, type HostStage, type LoadedImage, type NicImage, type PacketRecord, type Preset, type SimPacket, type SimResult } from "../../hw-model/index.ts";
 import type { SimMap } from "../maps/index.ts";
+import type { HostPartReport } from "../offload/for-run.ts";
 import type { Equivalence, Mismatch, Simulation, TimelinePacket } from "../report/schema.ts";
 import { describePacket } from "../traffic/index.ts";
 import { findBottleneck, type Resource } from "./bottleneck.ts";
@@ -112,11 +113,13 @@ export function driveSimulation(setup: DriverSetup, traffic: Iterable<TrafficPac
     const host = reference.run(packet.data, packet.port, profile);
     if (!setup.check) return;
     check.compared++;
-    if (plainlyIdentical(record.result, record.action, host)) {
+    // The host stage in use is src/offload's (hostStageOf), whose report this is.
+    const hostPart = record.hostReport as HostPartReport | undefined;
+    if (plainlyIdentical(record.result, record.action, host, hostPart)) {
       check.identical++;
       return;
     }
-    const nic = nicOutcome(record.result, record.action, nicMapNames);
+    const nic = nicOutcome(record.result, record.action, nicMapNames, hostPart);
     const hostView = hostOutcome(host);
     const differences = compareOutcomes(nic, hostView);
     if (differences.length === 0) check.identical++;

@@ -4,6 +4,8 @@
 // program's meaning for this packet.
 import type { PacketResult } from "../../hw-model/index.ts";
 import type { PacketOutcomeView } from "../report/schema.ts";
+import type { RunEvent } from "../helpers/runtime.ts";
+import type { HostPartReport } from "../offload/for-run.ts";
 import type { XdpRunResult } from "../xdp/index.ts";
 import { xdpActionName } from "../xdp/index.ts";
 
@@ -13,15 +15,22 @@ export function actionName(action: number): string {
   return xdpActionName(BigInt(action >>> 0));
 }
 
-// `action` is the XDP action the card settled on (the host stage's, for a partly offloaded program).
-export function nicOutcome(result: PacketResult, action: number, mapNames: readonly string[]): PacketOutcomeView {
+const eventView = (e: RunEvent): string => (e.kind === "trace-printk" ? `trace-printk: ${e.text}` : `${e.kind} on ${e.map}: ${toHex(e.data)}`);
+
+// `action` is the XDP action the card settled on (the host stage's, for a partly offloaded program);
+// `hostPart` what the packet's host part reported (its events follow the NIC's, and its fault is the packet's).
+export function nicOutcome(result: PacketResult, action: number, mapNames: readonly string[], hostPart?: HostPartReport): PacketOutcomeView {
   const o = result.outcome;
+  const fault = o.kind === "fault" ? `stage ${o.stage}, microcode pc ${o.pc}: ${o.message}` : hostPart?.fault ? `host part, eBPF pc ${hostPart.fault.pc}: ${hostPart.fault.message}` : null;
   return {
-    action: o.kind === "fault" ? "fault" : actionName(action),
-    fault: o.kind === "fault" ? `stage ${o.stage}, microcode pc ${o.pc}: ${o.message}` : null,
+    action: fault !== null ? "fault" : actionName(action),
+    fault,
     lengthBytes: result.data.length,
     hex: toHex(result.data),
-    events: result.perfEvents.map((e) => `perf-event on ${mapNames[e.mapIndex] ?? `map #${e.mapIndex}`}: ${toHex(e.bytes)}`),
+    events: [
+      ...result.perfEvents.map((e) => `perf-event on ${mapNames[e.mapIndex] ?? `map #${e.mapIndex}`}: ${toHex(e.bytes)}`),
+      ...(hostPart?.events ?? []).map(eventView),
+    ],
   };
 }
 
@@ -31,12 +40,14 @@ export function hostOutcome(result: XdpRunResult): PacketOutcomeView {
     fault: result.fault === undefined ? null : `eBPF pc ${result.fault.pc}: ${result.fault.message}`,
     lengthBytes: result.packetOut.length,
     hex: toHex(result.packetOut),
-    events: result.events.map((e) => (e.kind === "trace-printk" ? `trace-printk: ${e.text}` : `${e.kind} on ${e.map}: ${toHex(e.data)}`)),
+    events: result.events.map(eventView),
   };
 }
 
-// The common case checked without building the views: same action (or both faulted), same bytes, no events on either side.
-export function plainlyIdentical(nic: PacketResult, action: number, host: XdpRunResult): boolean {
+// The common case checked without building the views: same action (or both faulted), same bytes, no events on
+// either side, and no host part that faulted or sent events.
+export function plainlyIdentical(nic: PacketResult, action: number, host: XdpRunResult, hostPart?: HostPartReport): boolean {
+  if (hostPart && (hostPart.fault || hostPart.events.length)) return false;
   const nicFault = nic.outcome.kind === "fault";
   if (nicFault !== (host.action === undefined)) return false;
   if (!nicFault && action >>> 0 !== host.action) return false;

@@ -14,6 +14,7 @@ import { vipFrame, writeCapture } from "./sample-traffic.ts";
 const program = (name: string): string => new URL(`../../programs/${name}.o`, import.meta.url).pathname;
 const mapFile = (name: string): string => new URL(`../../programs/maps/${name}.json`, import.meta.url).pathname;
 const randomSplit = new URL("./fixtures/random_split.o", import.meta.url).pathname;
+const hostPartContext = new URL("./fixtures/host_part_context.o", import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), "sim-partial-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -107,5 +108,14 @@ describe("a partly offloadable program", () => {
     expect(hostShare(r.stdout)).toEqual({ packets, offered: packets });
     expect(actions(r.stdout)).toEqual({ XDP_DROP: drops, XDP_PASS: packets - drops });
     expectAllIdentical(r.stdout, packets);
+  });
+  it("the host part sees the port the packet came in on, and its events count as the card's", async () => {
+    // host_part_context.c: from its clock read on (pc 1), the host reports ctx->ingress_ifindex in a ring buffer
+    // record and a trace_printk line, and drops what came in on port 0 (ifindex 2): packets alternate over the two ports.
+    const r = await offloadSimInProcess(["run", hostPartContext, "--cores", "8", "--traffic", "udp flows=10 rate=1G", "--packets", "200"]);
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/because pc 1: it calls bpf_ktime_get_ns/);
+    expect(actions(r.stdout)).toEqual({ XDP_DROP: 100, XDP_PASS: 100 });
+    expectAllIdentical(r.stdout, 200);
   });
 });
