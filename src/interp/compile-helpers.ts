@@ -1,18 +1,20 @@
 // The helper calls the compiled tier answers itself, with registers as int32
 // halves and nothing allocated per call: bpf_map_lookup_elem, update and
 // delete, the clocks, the random source, the CPU number, the XDP adjust
-// helpers, the redirects, bpf_tail_call and bpf_fib_lookup, the calls a packet program makes
-// on nearly every packet. Each does what the reference implementation in
-// src/helpers does (map-helpers.ts, basic-helpers.ts, and the numeric cores
-// of xdp-helpers.ts, redirect.ts and tail-call.ts, which the reference calls
-// too), through the same map operations (src/maps), the same address space
-// and the same random source, for arguments whose handling is plain: a map handle, the context,
-// key and value pointers into bytes the memory cache can prove readable,
-// numbers that fit a double exactly. Anything else (a bad handle, a pointer
-// the cache cannot prove, a clock beyond 2^53 ns, a helper table that
-// replaces the reference's implementation) is left to the reference
-// implementation, so its results and errors are the reference's. The
-// differential tests run both tiers over these calls.
+// helpers, the redirects, bpf_tail_call and bpf_fib_lookup, the calls a
+// packet program makes on nearly every packet. Each does what the reference
+// implementation in src/helpers does (map-helpers.ts, basic-helpers.ts, and
+// the numeric cores of xdp-helpers.ts, redirect.ts, tail-call.ts and fib.ts,
+// which the reference calls too), through the same map operations
+// (src/maps), the same address space and the same random source, for
+// arguments whose handling is plain: a map handle, the context, pointers
+// into bytes the memory cache can prove readable (or writable), numbers that
+// fit a double exactly. Anything else (a bad handle, a pointer the cache
+// cannot prove, a clock beyond 2^53 ns, a helper table that replaces the
+// reference's implementation) is left to the reference implementation before
+// anything has changed, so its results and errors are the reference's. The
+// differential tests (test/interp/compile-helpers.test.ts) run both tiers
+// over these calls.
 import { getPrandomU32, getSmpProcessorId, ktimeGetBootNs, ktimeGetNs } from "../helpers/basic-helpers.ts";
 import { mapDeleteElem, mapLookupElem, mapUpdateElem, readOnlyForPrograms } from "../helpers/map-helpers.ts";
 import { FIB_LOOKUP_BYTES, fibArgumentsRefused, fibLookup, lookupInto, routesOf } from "../helpers/fib.ts";
@@ -22,13 +24,13 @@ import type { HelperImplementation, XdpSession } from "../helpers/runtime.ts";
 import { MAX_TAIL_CALL_CNT, slotProgram, tailCall } from "../helpers/tail-call.ts";
 import { adjustHead, adjustMeta, adjustTail, xdpAdjustHead, xdpAdjustMeta, xdpAdjustTail } from "../helpers/xdp-helpers.ts";
 import type { Program } from "../ebpf/instruction.ts";
-import type { XdpBuffer } from "../xdp/buffer.ts";
 import { Errno } from "../maps/errno.ts";
 import { MapType, type BpfMap } from "../maps/types.ts";
+import type { XdpBuffer } from "../xdp/buffer.ts";
+import { XdpAction } from "../xdp/layout.ts";
 import type { MemoryPort } from "./compile-memory.ts";
 import type { Machine } from "./machine.ts";
 import { Segment } from "./memory.ts";
-import { XdpAction } from "../xdp/layout.ts";
 
 const TWO_32 = 4294967296;
 // The low half of every region's base: a region starts in the middle of its segment (memory.ts segmentBase).
