@@ -3,14 +3,15 @@
 // the verifier's facts sharpen what the compiler can prove by itself.
 import type { BpfObject, BpfProgram } from "../elf/index.ts";
 import { OffloadSimError } from "../errors.ts";
-import { verify } from "../verifier/index.ts";
+import { verify, verifyOptionsFor } from "../verifier/index.ts";
 import type { VerifierFacts } from "./analysis.ts";
 import { factsFromVerifier } from "./verifier-facts.ts";
 
 export class ProgramRejectedError extends OffloadSimError {}
 
 export function verifiedFacts(object: BpfObject, program: BpfProgram): VerifierFacts {
-  const verdict = verify(program.insns, object.maps, { license: object.license, logLevel: 0 });
+  // The options libbpf would load this program with: attach type, BTF func info, global functions.
+  const verdict = verify(program.insns, object.maps, { ...verifyOptionsFor(object, program), logLevel: 0 });
   if (!verdict.accepted) {
     const e = verdict.error;
     const where = e && e.llvmText ? ` at instruction ${e.pc} (${e.llvmText})` : e ? ` at instruction ${e.pc}` : "";

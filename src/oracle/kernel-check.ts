@@ -24,7 +24,7 @@ import { bootOffsetNs as measuredBootOffsetNs, enterFreshNetworkNamespace, pinTo
 import { KernelSide } from "./kernel-side.ts";
 import { compareSnapshots, differingBytes, isPerCpuMapType, maskKey, wordMask, NO_MASK, type EntryDifference, type MapMask, type Snapshot } from "./map-snapshot.ts";
 import { frozenClock, noCalls, recordingHelpers, type NondeterministicCalls } from "./nondeterminism.ts";
-import { createObjectMaps, loadMapContent, loadMapFileContent, selectXdpProgram, tailCallPrograms, type ObjectMaps } from "./object-setup.ts";
+import { createObjectMaps, loadMapContent, loadMapFileContent, ObjectSetupError, selectXdpProgram, tailCallPrograms, type ObjectMaps } from "./object-setup.ts";
 import type { TestPacket } from "./packet-generator.ts";
 import { noTouches, trackingView, TrackedMaps, type Touches } from "./tracked-maps.ts";
 
@@ -124,6 +124,11 @@ function usesNondeterministicHelpers(object: BpfObject): boolean {
 function runCheck(k: KernelSession, request: KernelCheckRequest, environment: NetworkEnvironment, cpu: number): KernelCheckReport {
   const { object } = request;
   const program = selectXdpProgram(object, request.program);
+  const attach = program.expectedAttachType;
+  // net/bpf/test_run.c bpf_prog_test_run_xdp refuses programs loaded for a devmap or cpumap entry (EINVAL).
+  if (attach === "xdp_devmap" || attach === "xdp_cpumap") {
+    throw new ObjectSetupError(`${object.fileName}: program ${program.name} is loaded for a ${attach === "xdp_devmap" ? "devmap" : "cpumap"} entry (section ${program.section}), and the kernel's BPF_PROG_TEST_RUN does not run such programs, so there is nothing to compare with.`);
+  }
   const setup = loadSources(createObjectMaps(object, k.cpuCount), request.maps ?? []);
   const load = KernelSide.load(k, object, program.name, setup.writes);
   if (load.kind === "rejected") {
