@@ -1,9 +1,12 @@
 // The parts of the benchmark that belong to other engineers and may not be
 // there yet: the verifier's time per program (when src/verifier exports
-// verify) and the hardware model's own benchmark (bench/hw-model*.ts, when
-// it exports a function). Each says plainly why it was skipped.
-import { readdirSync, readFileSync } from "node:fs";
-import { fileURLToPath, pathToFileURL } from "node:url";
+// verify), and the hardware model's benchmark with a whole long run's memory,
+// run as child processes. Each says plainly why it was skipped.
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import type { Program } from "../src/ebpf/instruction.ts";
 import type { MapDef } from "../src/maps/types.ts";
 import type { VerifierResult } from "../src/verifier/index.ts";
@@ -42,29 +45,29 @@ export function timeVerifier(verify: Verify, program: Program, maps: readonly Ma
 }
 
 export type HwModelOutcome =
-  | { readonly ran: true; readonly file: string; readonly exported: string; readonly result: unknown }
+  | { readonly ran: true; readonly simulator: unknown; readonly wholeRun: unknown }
   | { readonly ran: false; readonly reason: string };
 
-const benchDir = fileURLToPath(new URL("./", import.meta.url));
-// `export function name`, `export async function name`, `export const name = (` or `= async (`.
-const EXPORTED_FUNCTION = /^export\s+(?:async\s+)?function\s+(\w+)|^export\s+const\s+(\w+)\s*=\s*(?:async\s*)?(?:\([^)]*\)|\w+)\s*=>/m;
+const root = fileURLToPath(new URL("../", import.meta.url));
+const runTs = join(root, "bin/run-ts.js");
 
-// The hardware model's benchmark: the first bench/hw-model*.ts that exports a function is imported
-// and that function called with {quick}. A file that only runs as a script is not imported (importing
-// it would run it with its own output); the section says so and how to run it.
-export async function runHwModelBenchmark(quick: boolean): Promise<HwModelOutcome> {
-  const files = readdirSync(benchDir).filter((f) => /^hw-model.*\.ts$/.test(f)).sort();
-  if (files.length === 0) return { ran: false, reason: "no bench/hw-model*.ts was found" };
-  for (const file of files) {
-    const match = EXPORTED_FUNCTION.exec(readFileSync(`${benchDir}${file}`, "utf8"));
-    const exported = match?.[1] ?? match?.[2];
-    if (exported === undefined) continue;
-    const module = (await import(pathToFileURL(`${benchDir}${file}`).href)) as Record<string, unknown>;
-    const fn = module[exported];
-    if (typeof fn !== "function") continue;
-    const result: unknown = await (fn as (options: { quick: boolean }) => unknown)({ quick });
-    return { ran: true, file: `bench/${file}`, exported, result };
+// The hardware model's benchmark (bench/hw-model.ts: simulated packets per second by cores and run length) and
+// the memory of a whole long run (bench/run-memory.ts), each in a process of its own so that neither's heap nor
+// compiled code counts in the other's figures. Their tables go straight to our stdout.
+export function runHwModelBenchmark(quick: boolean): HwModelOutcome {
+  const dir = mkdtempSync(join(tmpdir(), "offload-sim-bench-"));
+  try {
+    const json = join(dir, "hw-model.json");
+    const hw = spawnSync(process.execPath, [runTs, "bench/hw-model.ts", "--json", json, ...(quick ? ["--quick"] : [])], { cwd: root, stdio: ["ignore", "inherit", "inherit"] });
+    if (hw.status !== 0) return { ran: false, reason: `bench/hw-model.ts exited with status ${hw.status ?? hw.signal}` };
+    const packets = quick ? 1_000_000 : 10_000_000;
+    console.log(`\nA whole run of ${packets.toLocaleString("en")} synthetic packets (xdp_mac_swap, 8 cores, checked against the host), in its own process:`);
+    const mem = spawnSync(process.execPath, [runTs, "bench/run-memory.ts", String(packets)], { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 1 << 20 });
+    if (mem.status !== 0) return { ran: false, reason: `bench/run-memory.ts exited with status ${mem.status ?? mem.signal}` };
+    const wholeRun = JSON.parse(mem.stdout.trim().split("\n").pop() ?? "{}") as { peakRssMiB: number; cpuSeconds: number; equivalence: string };
+    console.log(`  peak RSS ${wholeRun.peakRssMiB.toFixed(0)} MiB, ${wholeRun.cpuSeconds.toFixed(1)} s CPU (${((wholeRun.cpuSeconds * 1e6) / packets).toFixed(1)} µs per packet), ${wholeRun.equivalence}`);
+    return { ran: true, simulator: JSON.parse(readFileSync(json, "utf8")) as unknown, wholeRun };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
-  const names = files.map((f) => `bench/${f}`).join(", ");
-  return { ran: false, reason: `${names} exports no function to call (a standalone script: node bin/run-ts.js ${`bench/${files[0]}`} [--quick])` };
 }
