@@ -84,6 +84,11 @@ export class CompiledSession {
     this.state.mem.flush();
   }
 
+  // The XDP frame holds another packet (its bytes and offsets set from outside, between runs): the packet's window is re-read.
+  packetReplaced(): void {
+    this.state.mem.sync();
+  }
+
   private rewind(): void {
     const machine = this.machine;
     const state = this.state;

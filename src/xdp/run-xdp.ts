@@ -8,7 +8,7 @@ import type { RunEnv, RunOptions, RunResult } from "../interp/env.ts";
 import type { Fault } from "../interp/fault.ts";
 import { runTier, type Tier } from "../interp/compile.ts";
 import type { BpfMap } from "../maps/types.ts";
-import { createXdpBuffer, metadataBytes, packetBytes } from "./buffer.ts";
+import { createXdpBuffer, metadataBytes, packetBytes, type XdpBuffer } from "./buffer.ts";
 import type { XdpRxQueue } from "./context.ts";
 import { xdpActionName } from "./layout.ts";
 
@@ -46,6 +46,11 @@ export function runXdp(program: Program, packet: Uint8Array, maps: readonly BpfM
     { ...env, maps, input: { kind: "xdp", buffer, ...(rx ? { rx } : {}) } },
     { ...(maxSteps === undefined ? {} : { maxSteps }), ...(onStep ? { onStep } : {}) },
   );
+  return xdpRunResult(buffer, result);
+}
+
+// What a run left in its frame, as runXdp reports it.
+export function xdpRunResult(buffer: XdpBuffer, result: RunResult): XdpRunResult {
   const action = result.kind === "exit" ? Number(BigInt.asUintN(32, result.r0)) : undefined;
   return {
     action,
