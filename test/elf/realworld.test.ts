@@ -12,7 +12,7 @@ import { basename } from "node:path";
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { loadObject } from "../../src/elf/index.ts";
-import { runInProcess, type CommandOutcome } from "./cli-in-process.ts";
+import { runInProcess, type CommandOutcome } from "../support/cli-in-process.ts";
 import { KERNEL_REJECTED_REALWORLD, realworldObjects, run, toolMissing } from "./fixtures.ts";
 import { libbpfVerdict, oracleUnavailable } from "./libbpf-oracle.ts";
 
@@ -29,10 +29,7 @@ const NO_VERDICT: Readonly<Record<string, string>> = {
 
 // Verdicts that differ from the kernel's because of code outside the loader and verifier; each test is
 // expected to fail until that is fixed (then it passes, vitest reports it, and the entry goes).
-const KNOWN_DIVERGENCE: Readonly<Record<string, string>> = {
-  "core_parse.o/xdp_core_parse":
-    "BPF_CORE_READ calls bpf_probe_read_kernel (113), which the kernel offers every program type to a CAP_PERFMON loader (bpf_base_func_proto) but src/helpers/prototypes.ts has no entry for",
-};
+const KNOWN_DIVERGENCE: Readonly<Record<string, string>> = {};
 
 // One run per command line: the verdict and command checks below share verify's (seconds for big_parser).
 const memo = new Map<string, Promise<CommandOutcome>>();

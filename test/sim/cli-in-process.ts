@@ -1,10 +1,6 @@
-// Runs one `offload-sim run` or `sweep` command line in this process, through
-// the same yargs declaration the binary uses, and gives back what it printed
-// and the exit status it set (0 when it set none). Many runs then cost one
-// module load instead of one child process each.
-import yargs from "yargs";
-import { runCommand } from "../../src/cli/commands/run.ts";
-import { sweepCommand } from "../../src/cli/commands/sweep.ts";
+// `offload-sim run` and `sweep` command lines in this process (test/support/cli-in-process.ts), where
+// anything but a typed error fails the test, and readers of what they print.
+import { runInProcess } from "../support/cli-in-process.ts";
 
 export interface CliOutcome {
   readonly status: number;
@@ -13,32 +9,9 @@ export interface CliOutcome {
 }
 
 export async function offloadSimInProcess(args: readonly string[]): Promise<CliOutcome> {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  const writeOut = process.stdout.write;
-  const writeErr = process.stderr.write;
-  const before = process.exitCode;
-  process.exitCode = undefined;
-  process.stdout.write = ((chunk: string | Uint8Array) => stdout.push(String(chunk)) > 0) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string | Uint8Array) => stderr.push(String(chunk)) > 0) as typeof process.stderr.write;
-  let status: number;
-  try {
-    await yargs([...args])
-      .command(runCommand)
-      .command(sweepCommand)
-      .strict()
-      .exitProcess(false)
-      .fail((message, error) => {
-        throw error ?? new Error(message);
-      })
-      .parseAsync();
-    status = Number(process.exitCode ?? 0);
-  } finally {
-    process.stdout.write = writeOut;
-    process.stderr.write = writeErr;
-    process.exitCode = before;
-  }
-  return { status, stdout: stdout.join(""), stderr: stderr.join("") };
+  const outcome = await runInProcess(args);
+  if (outcome.crash !== undefined) throw new Error(outcome.crash);
+  return { status: outcome.status, stdout: outcome.stdout, stderr: outcome.stderr };
 }
 
 // The equivalence line's counts: "Equivalence 1,933/1,933 packets identical..." gives [1933, 1933].
