@@ -2,6 +2,7 @@
 // Ids come from the prototype table; a prototype without an entry here is a
 // helper the kernel knows but the simulator does not run (calling it faults).
 import { getNumaNodeId, getPrandomU32, getSmpProcessorId, ktimeGetBootNs, ktimeGetNs } from "./basic-helpers.ts";
+import { forEachMapElem, loop } from "./callback-helpers.ts";
 import { csumDiff } from "./csum.ts";
 import { perfEventOutput, ringbufDiscard, ringbufOutput, ringbufQuery, ringbufReserve, ringbufSubmit } from "./event-helpers.ts";
 import { fibLookup } from "./fib.ts";
@@ -15,6 +16,7 @@ import {
   mapUpdateElem,
 } from "./map-helpers.ts";
 import { tracePrintk } from "./printk.ts";
+import { probeReadKernel } from "./probe-read.ts";
 import { HelperId } from "./prototypes.ts";
 import { redirect, redirectMap } from "./redirect.ts";
 import type { HelperImplementation } from "./runtime.ts";
@@ -54,4 +56,7 @@ export const helperImplementations: HelperTable = new Map<number, HelperImplemen
   [HelperId.RINGBUF_SUBMIT, ringbufSubmit],
   [HelperId.RINGBUF_DISCARD, ringbufDiscard],
   [HelperId.RINGBUF_QUERY, ringbufQuery],
+  [HelperId.LOOP, loop],
+  [HelperId.FOR_EACH_MAP_ELEM, forEachMapElem],
+  [HelperId.PROBE_READ_KERNEL, probeReadKernel],
 ]);

@@ -92,6 +92,7 @@ export const HelperId = {
   SPIN_UNLOCK: 94,
   STRTOL: 105,
   STRTOUL: 106,
+  PROBE_READ_KERNEL: 113,
   JIFFIES64: 118,
   GET_NS_CURRENT_PID_TGID: 120,
   KTIME_GET_BOOT_NS: 125,
@@ -189,6 +190,8 @@ export const helperPrototypes: readonly HelperPrototype[] = [
   proto(HelperId.STRTOUL, "strtoul", {
     args: [readOnlyMem, size, anything, { type: "ARG_PTR_TO_FIXED_SIZE_MEM", flags: ["MEM_UNINIT", "MEM_WRITE", "MEM_ALIGNED"], sizeBytes: 8 }],
   }),
+  // bpf_base_func_proto offers it to a loader with CAP_PERFMON (kernel/trace/bpf_trace.c bpf_probe_read_kernel_proto).
+  proto(HelperId.PROBE_READ_KERNEL, "probe_read_kernel", { args: [uninitMem, sizeOrZero, anything], gplOnly: true }),
   proto(HelperId.JIFFIES64, "jiffies64"),
   proto(HelperId.GET_NS_CURRENT_PID_TGID, "get_ns_current_pid_tgid", { args: [anything, anything, uninitMem, size] }),
   proto(HelperId.KTIME_GET_BOOT_NS, "ktime_get_boot_ns"),

@@ -97,8 +97,25 @@ export interface HelperCall {
   readonly machine: HelperMachine;
 }
 
+// One step of a helper that calls a function of the program back (bpf_loop,
+// bpf_for_each_map_elem): call it once more with these r1..r5, or return `value`.
+export type CallbackStep =
+  | { readonly kind: "call"; readonly args: readonly [bigint, bigint, bigint, bigint, bigint] }
+  | { readonly kind: "done"; readonly value: bigint };
+
+// The calls such a helper makes, driven by the interpreter: each call runs in a
+// frame of its own (as a bpf-to-bpf call does) and its r0 decides what follows.
+export interface CallbackLoop {
+  // The callback's first instruction, in the calling frame's program.
+  readonly target: number;
+  first(): CallbackStep;
+  // After the callback returned r0.
+  returned(r0: bigint): CallbackStep;
+}
+
 export type HelperOutcome =
   | { readonly kind: "return"; readonly value: bigint }
+  | { readonly kind: "callbacks"; readonly loop: CallbackLoop }
   | { readonly kind: "tail-call"; readonly program: Program }
   // The call returned nothing and left r0 as it was (a failed tail call).
   | { readonly kind: "fall-through" }

@@ -4,7 +4,7 @@
 // (run.ts) step by step, with the same helper table, address space and fault
 // shapes, so that both tiers end a run the same way.
 import type { Program } from "../ebpf/instruction.ts";
-import type { HelperOutcome } from "../helpers/runtime.ts";
+import type { CallbackLoop, HelperOutcome } from "../helpers/runtime.ts";
 import { MapType, type BpfMap } from "../maps/types.ts";
 import type { IndexedAddressSpace, MemoryPort, SegmentEntry } from "./compile-memory.ts";
 import { FastCall, FastHelpers } from "./compile-helpers.ts";
@@ -142,6 +142,8 @@ export class RunState {
         return this.resume(code, pc, pc, CALL_SET_R0);
       case "fall-through":
         return this.resume(code, pc, pc, CALL_KEPT_R0);
+      case "callbacks":
+        return this.callbacks(code, outcome.loop, pc, depth);
       case "tail-call":
         return this.tailCall(outcome.program, pc, depth);
       case "misuse":
@@ -183,6 +185,40 @@ export class RunState {
     R[R10_HI + 1] = stack.topLo;
     if (code.enter(target, this, depth + 1) !== RETURNED) return ENDED;
     return this.resume(code, this.exitPc, pc, CALL_SET_R0);
+  }
+
+  // run.ts callBack: each call of a helper's callback enters it at depth + 1 with a fresh stack,
+  // r1..r5 from the helper and r0, r6..r9 zero; the helper's result lands in r0. The caller's own
+  // registers stay in its generated function's locals (it reads only r0 back).
+  private callbacks(code: CompiledCode, loop: CallbackLoop, pc: number, depth: number): number {
+    const R = this.R;
+    let step = loop.first();
+    this.mem.sync();
+    while (step.kind === "call") {
+      if (depth + 1 >= MAX_CALL_FRAMES) {
+        return this.fail({ kind: "call-depth", pc, maxFrames: MAX_CALL_FRAMES, message: `pc ${pc}: call nesting deeper than ${MAX_CALL_FRAMES} frames` }, this.steps);
+      }
+      if (!(loop.target >= 0 && loop.target < code.program.length)) {
+        return this.fail({ kind: "pc-out-of-range", pc, message: `pc ${pc}: callback target ${loop.target} is outside the program` }, this.steps);
+      }
+      const stack = this.freshStack(depth + 1);
+      R.fill(0, 0, R10_HI);
+      step.args.forEach((value, i) => {
+        bigToPair(value);
+        R[2 + 2 * i] = PAIR[0];
+        R[3 + 2 * i] = PAIR[1];
+      });
+      R[R10_HI] = stack.topHi;
+      R[R10_HI + 1] = stack.topLo;
+      if (code.enter(loop.target, this, depth + 1) !== RETURNED) return ENDED;
+      this.machine.steps = this.steps;
+      step = loop.returned(pairToBig(R[0], R[1]));
+      this.mem.sync();
+    }
+    bigToPair(step.value);
+    R[0] = PAIR[0];
+    R[1] = PAIR[1];
+    return this.resume(code, pc, pc, CALL_SET_R0);
   }
 
   // A zeroed stack for a new frame at `depth`, as newStack makes one. The region an earlier frame at

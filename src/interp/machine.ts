@@ -3,7 +3,7 @@
 import { FRAME_POINTER, REG_COUNT } from "../ebpf/opcode.ts";
 import type { Program } from "../ebpf/instruction.ts";
 import { helperImplementations, type HelperTable } from "../helpers/implementations.ts";
-import { DEFAULT_CLOCK, seededRandom, type HelperMachine, type XdpSession } from "../helpers/runtime.ts";
+import { DEFAULT_CLOCK, seededRandom, type CallbackLoop, type HelperMachine, type XdpSession } from "../helpers/runtime.ts";
 import { LOOPBACK_RX_QUEUE, xdpContextFields } from "../xdp/context.ts";
 import type { ExternName, RegisterSeed, ResumePoint, RunEnv } from "./env.ts";
 import type { BpfMap } from "../maps/types.ts";
@@ -21,6 +21,8 @@ export interface Frame {
   readonly stack: Region;
   // Where the caller continues when this frame exits.
   readonly returnPc: number;
+  // Set on the frame of a helper's callback (bpf_loop...): its exit goes back to the helper, called at helperPc.
+  readonly callbacks?: { readonly loop: CallbackLoop; readonly helperPc: number };
 }
 
 export interface Machine extends HelperMachine {

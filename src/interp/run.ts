@@ -28,7 +28,7 @@ import {
 import { lddwValue, type Insn, type Program } from "../ebpf/instruction.ts";
 import { mapHandleAddress } from "../helpers/args.ts";
 import { helperName, helperPrototype } from "../helpers/prototypes.ts";
-import type { HelperOutcome, RunEvent } from "../helpers/runtime.ts";
+import type { CallbackLoop, CallbackStep, HelperOutcome, RunEvent } from "../helpers/runtime.ts";
 import { alu32, alu64, byteOrder } from "./alu.ts";
 import { DEFAULT_MAX_STEPS, type RunEnv, type RunOptions, type RunResult } from "./env.ts";
 import { isMemoryAccessError, memoryFault, type Fault } from "./fault.ts";
@@ -170,6 +170,8 @@ function exit(machine: Machine, frame: Frame): Step {
   if (machine.frames.length === 1) return { kind: "exit", r0: frame.regs[0] };
   machine.frames.pop();
   const caller = machine.frames[machine.frames.length - 1];
+  const callbacks = frame.callbacks;
+  if (callbacks) return callBack(machine, caller, callbacks.loop, callbacks.loop.returned(frame.regs[0]), callbacks.helperPc);
   caller.regs[0] = frame.regs[0];
   return next(frame.returnPc);
 }
@@ -253,6 +255,8 @@ function callHelper(machine: Machine, frame: Frame, id: number, pc: number): Ste
       return next(pc + 1);
     case "fall-through":
       return next(pc + 1);
+    case "callbacks":
+      return callBack(machine, frame, outcome.loop, outcome.loop.first(), pc);
     case "tail-call":
       frame.program = outcome.program;
       return next(0);
@@ -261,6 +265,32 @@ function callHelper(machine: Machine, frame: Frame, id: number, pc: number): Ste
     case "memory":
       return failed(memoryFault(pc, outcome.error));
   }
+}
+
+// A helper's next call of its callback (bpf_loop, bpf_for_each_map_elem): a frame of its own above
+// the caller's, as a bpf-to-bpf call makes, with r1..r5 from the helper; or, when the helper is done,
+// its result in the caller's r0.
+function callBack(machine: Machine, caller: Frame, loop: CallbackLoop, step: CallbackStep, helperPc: number): Step {
+  if (step.kind === "done") {
+    caller.regs[0] = step.value;
+    return next(helperPc + 1);
+  }
+  if (machine.frames.length >= MAX_CALL_FRAMES) {
+    return failed({
+      kind: "call-depth",
+      pc: helperPc,
+      maxFrames: MAX_CALL_FRAMES,
+      message: `pc ${helperPc}: call nesting deeper than ${MAX_CALL_FRAMES} frames`,
+    });
+  }
+  if (!(loop.target >= 0 && loop.target < caller.program.length)) {
+    return failed({ kind: "pc-out-of-range", pc: helperPc, message: `pc ${helperPc}: callback target ${loop.target} is outside the program` });
+  }
+  const stack = newStack(machine.memory, machine.frames.length);
+  const regs = newRegisters(stack);
+  for (let r = 1; r <= 5; r++) regs[r] = step.args[r - 1];
+  machine.frames.push({ program: caller.program, regs, stack, returnPc: helperPc + 1, callbacks: { loop, helperPc } });
+  return next(loop.target);
 }
 
 // ---- LD: 64-bit immediates and the legacy packet loads ----
