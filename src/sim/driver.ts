@@ -17,7 +17,7 @@ import { SimInputError } from "./errors.ts";
 import { FIRST_PORT_IFINDEX, HostReference, type HostReferenceSetup } from "./host-reference.ts";
 import { compareMaps, type MapComparison } from "./map-compare.ts";
 import { actionName, compareOutcomes, hostOutcome, nicOutcome, plainlyIdentical, toHex } from "./packet-compare.ts";
-import { scheduleOnPorts } from "./port-scheduler.ts";
+import { scheduleOnPorts, type ScheduledPacket } from "./port-scheduler.ts";
 import { TimingTotals } from "./timing-totals.ts";
 import type { TrafficPacket } from "./traffic-source.ts";
 
@@ -73,12 +73,6 @@ export interface DriverResult {
   readonly hostPartPackets: number;
 }
 
-interface WaitingPacket {
-  readonly data: Uint8Array;
-  readonly port: number;
-  readonly index: number;
-}
-
 export function driveSimulation(setup: DriverSetup, traffic: Iterable<TrafficPacket>): DriverResult {
   const { preset } = setup;
   const timelineCount = setup.timelinePackets ?? TIMELINE_PACKETS;
@@ -96,7 +90,7 @@ export function driveSimulation(setup: DriverSetup, traffic: Iterable<TrafficPac
   const timeline = new TimelineSample(timelineCount, setup.expectedPackets);
 
   // Packets read and not yet run on the host, and records that wait for an earlier packet's.
-  const waiting = new Map<number, WaitingPacket>();
+  const waiting = new Map<number, ScheduledPacket>();
   const finished = new Map<number, PacketRecord>();
   let nextForHost = 0;
 
@@ -146,7 +140,7 @@ export function driveSimulation(setup: DriverSetup, traffic: Iterable<TrafficPac
   const onProgress = setup.onProgress;
   function* packets(): Generator<SimPacket> {
     for (const packet of scheduleOnPorts(traffic, preset, ports, rateGbps)) {
-      waiting.set(read++, { data: packet.data, port: packet.port, index: packet.index });
+      waiting.set(read++, packet);
       yield { data: packet.data, port: packet.port, ingressIfindex: FIRST_PORT_IFINDEX + packet.port, rxQueueIndex: 0, arrivalNs: packet.arrivalNs };
       if (onProgress && read % PROGRESS_EVERY_PACKETS === 0) onProgress(read);
     }

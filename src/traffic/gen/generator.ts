@@ -1,6 +1,7 @@
 // Synthetic traffic from a spec (traffic-spec.ts): a re-iterable, seeded
 // stream of Ethernet frames with line-rate timestamps. Nothing is kept per
-// packet or per flow, so ten million packets cost no more memory than ten.
+// packet, and at most a few thousand flows, so ten million packets cost no
+// more memory than ten.
 //
 // Each packet, in this order of random draws: SYN flood or not; frame size;
 // flow (uniform or Zipf over the flows; the flood aims at flow 0's destination);
@@ -61,6 +62,9 @@ const LOOPBACK_FIRST_OCTET = 127;
 // A "too long" length field claims up to this many bytes more than the packet has.
 const MAX_LENGTH_EXCESS = 256;
 const TWO_POW_32 = 0x1_0000_0000;
+// Flows remembered, direct-mapped by index: a flow is a pure function of its index, so this only saves
+// rebuilding the ones drawn again, and memory stays bounded however many flows the spec has.
+const FLOW_CACHE_SLOTS = 4096;
 
 export function generateTraffic(specOrText: TrafficSpec | string, options: GenerateOptions = {}): Iterable<GeneratedPacket> {
   const spec = typeof specOrText === "string" ? parseTrafficSpec(specOrText) : specOrText;
@@ -78,6 +82,15 @@ function* packets(spec: TrafficSpec, packetCount: number, seed: bigint, startNs:
   const zipf = spec.popularity.kind === "zipf" ? new ZipfSampler(spec.flowCount, spec.popularity.exponent) : undefined;
   const rate = BigInt(spec.rateBitsPerSecond);
   const victim = flowAt(spec, seedKey, 0);
+  const flows = new Array<Flow | undefined>(FLOW_CACHE_SLOTS).fill(undefined);
+  const flowOf = (flowIndex: number): Flow => {
+    const slot = flowIndex % FLOW_CACHE_SLOTS;
+    const known = flows[slot];
+    if (known !== undefined && known.index === flowIndex) return known;
+    const flow = flowAt(spec, seedKey, flowIndex);
+    flows[slot] = flow;
+    return flow;
+  };
   let wireBitsBefore = 0n;
   for (let index = 0; index < packetCount; index++) {
     const synFlood = spec.synFloodShare > 0 && prng.nextFloat() < spec.synFloodShare;
@@ -87,7 +100,7 @@ function* packets(spec: TrafficSpec, packetCount: number, seed: bigint, startNs:
     const data =
       flowIndex === undefined
         ? synFloodFrame(victim, prng, malformation)
-        : flowFrame(flowAt(spec, seedKey, flowIndex), frameBytes, index, prng, malformation);
+        : flowFrame(flowOf(flowIndex), frameBytes, index, prng, malformation);
     yield {
       index,
       timestampNs: startNs + (wireBitsBefore * NANOSECONDS_PER_SECOND) / rate,
