@@ -26,7 +26,7 @@ export { OffloadBackend } from "./offload-backend.ts";
 export { subjectFromObject, type EquivSubject } from "./subject.ts";
 export { generatedSubject } from "./generated-subject.ts";
 export { programArbitrary, programSpecArbitrary } from "./program-arbitrary.ts";
-export { EquivInputError } from "./errors.ts";
+export { EquivInputError, EquivUncheckableError } from "./errors.ts";
 
 export const DEFAULT_PRESET = "nfp-4000";
 // Generated programs: several packets per program amortise compiling it.

@@ -6,6 +6,7 @@
 // replay token of the counterexample.
 import fc from "fast-check";
 import { caseArbitrary, runCase, TargetCache, type CaseReport, type EquivCase, type KernelSide } from "./case.ts";
+import { EquivUncheckableError } from "./errors.ts";
 import type { MapDef } from "../maps/index.ts";
 import type { NicBackend } from "./nic-target.ts";
 import { encodeReplayToken, type ReplayToken } from "./replay-token.ts";
@@ -62,10 +63,15 @@ export function runSuite(subjects: fc.Arbitrary<EquivSubject>, mapDefs: readonly
   let searching = true;
   let firstDifferenceAt = 0;
   const budgetMs = options.shrinkBudgetMs ?? DEFAULT_SHRINK_BUDGET_MS;
+  // Why the host interpreter could not run a case (then the remaining cases pass unrun and the suite has no verdict).
+  let uncheckable: string | undefined;
   const property = fc.property(caseArbitrary(subjects, mapDefs, { maxInputs: options.maxInputs ?? 1 }), (c) => {
     // Out of shrinking time: every further candidate "passes" unrun, so fast-check keeps the smallest failing case so far.
     if (!searching && Date.now() - firstDifferenceAt > budgetMs) return true;
+    if (uncheckable !== undefined) return true;
     const report = runCase(c, common);
+    uncheckable = hostCannotRun(report);
+    if (uncheckable !== undefined) return true;
     if (searching) {
       casesRun++;
       if (report.refused !== undefined) refusals.set(report.refused, (refusals.get(report.refused) ?? 0) + 1);
@@ -83,6 +89,9 @@ export function runSuite(subjects: fc.Arbitrary<EquivSubject>, mapDefs: readonly
     ...(options.path === undefined ? {} : { path: options.path }),
     ...(options.shrink === false ? { endOnFailure: true } : {}),
   });
+  if (uncheckable !== undefined) {
+    throw new EquivUncheckableError(`Cannot check equivalence: the host interpreter, the reference for every side, cannot run this program (${uncheckable}).`);
+  }
   const base = { seed: options.seed, runs: options.runs, casesRun, casesOnNic, refusals };
   if (!details.failed || details.counterexample === null) {
     return { ...base, agreed: true };
@@ -95,4 +104,13 @@ export function runSuite(subjects: fc.Arbitrary<EquivSubject>, mapDefs: readonly
     agreed: false,
     counterexample: { report, case: failing, token: encodeReplayToken(token), shrinks: details.numShrinks, casesBefore: Math.max(0, casesRun - 1) },
   };
+}
+
+// A case whose host run stopped at a helper the simulator does not run: any agreement would be two faults agreeing.
+function hostCannotRun(report: CaseReport): string | undefined {
+  for (const input of report.inputs) {
+    const fault = input.host.result.fault;
+    if (fault?.kind === "unknown-helper") return fault.message;
+  }
+  return undefined;
 }
