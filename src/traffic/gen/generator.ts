@@ -1,6 +1,6 @@
 // Synthetic traffic from a spec (traffic-spec.ts): a re-iterable, seeded
 // stream of Ethernet frames with line-rate timestamps. Nothing is kept per
-// packet, and at most a few thousand flows, so ten million packets cost no
+// packet, and at most 16,384 flows, so ten million packets cost no
 // more memory than ten.
 //
 // Each packet, in this order of random draws: SYN flood or not; frame size;
@@ -50,6 +50,8 @@ export const DEFAULT_SEED = 1n;
 export const GENERATOR_SOURCE_MAC = "02:00:00:00:00:01";
 export const GENERATOR_DESTINATION_MAC = "02:00:00:00:00:02";
 const LINK = { src: parseMac(GENERATOR_SOURCE_MAC), dst: parseMac(GENERATOR_DESTINATION_MAC) };
+// Builders are immutable: every frame starts from this one Ethernet layer.
+const LINK_LAYER = eth(LINK);
 const TTL = 64;
 const HOP_LIMIT = 64;
 // A SYN flood's frames are minimum-size: the headers, padded to 60 captured bytes.
@@ -64,7 +66,7 @@ const MAX_LENGTH_EXCESS = 256;
 const TWO_POW_32 = 0x1_0000_0000;
 // Flows remembered, direct-mapped by index: a flow is a pure function of its index, so this only saves
 // rebuilding the ones drawn again, and memory stays bounded however many flows the spec has.
-const FLOW_CACHE_SLOTS = 4096;
+const FLOW_CACHE_SLOTS = 16_384;
 
 export function generateTraffic(specOrText: TrafficSpec | string, options: GenerateOptions = {}): Iterable<GeneratedPacket> {
   const spec = typeof specOrText === "string" ? parseTrafficSpec(specOrText) : specOrText;
@@ -134,7 +136,7 @@ function flowFrame(flow: Flow, frameBytes: number, index: number, prng: Prng, ma
 }
 
 function flowBuilder(flow: Flow, index: number, overrides: Overrides): PacketBuilder {
-  const network = networkLayer(eth(LINK), flow, index, overrides);
+  const network = networkLayer(LINK_LAYER, flow, index, overrides);
   const checksum = overrides.transportChecksum ?? "correct";
   switch (flow.protocol) {
     case "udp":
@@ -196,7 +198,7 @@ function synFloodFrame(victim: Flow, prng: Prng, malformation: Malformation | un
   const srcPort = EPHEMERAL_PORT_BASE + prng.nextBelow(EPHEMERAL_PORT_COUNT);
   const seq = prng.nextUint32();
   const build = (overrides: Overrides): PacketBuilder =>
-    networkLayer(eth(LINK), flood, 0, overrides)
+    networkLayer(LINK_LAYER, flood, 0, overrides)
       .tcp({ srcPort, dstPort: victim.dstPort, seq, flags: "S", checksum: overrides.transportChecksum ?? "correct" })
       .padTo(MIN_CAPTURED_FRAME_BYTES);
   if (malformation === undefined) return build({}).build();

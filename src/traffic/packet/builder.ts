@@ -166,8 +166,21 @@ export function ipv6(options: Ipv6Options): PacketBuilder {
 
 export function patternBytes(count: number, first = 0): Uint8Array {
   const bytes = new Uint8Array(count);
-  for (let i = 0; i < count; i++) bytes[i] = (first + i) & 0xff;
+  writePattern(bytes, 0, count, first);
   return bytes;
+}
+
+// 0, 1, ..., 255 twice: any 256 consecutive bytes of the pattern, whatever its first byte, are one subarray of it.
+const PATTERN_CYCLE_BYTES = 256;
+const PATTERN_RAMP = Uint8Array.from({ length: 2 * PATTERN_CYCLE_BYTES }, (_, i) => i & 0xff);
+
+// The pattern (first + i) & 0xff at bytes[offset, offset + count), copied a cycle at a time.
+function writePattern(bytes: Uint8Array, offset: number, count: number, first: number): void {
+  const start = first & 0xff;
+  for (let done = 0; done < count; done += PATTERN_CYCLE_BYTES) {
+    const chunk = Math.min(PATTERN_CYCLE_BYTES, count - done);
+    bytes.set(PATTERN_RAMP.subarray(start, start + chunk), offset + done);
+  }
 }
 
 function headerLengthOf(layer: Layer): number {
@@ -225,7 +238,7 @@ function writeLayer(frame: Frame, index: number): void {
     case "payload": {
       const offset = frame.placed[index].offset;
       if (layer.bytes !== undefined) frame.bytes.set(layer.bytes, offset);
-      else for (let i = 0; i < layer.length; i++) frame.bytes[offset + i] = (layer.first + i) & 0xff;
+      else writePattern(frame.bytes, offset, layer.length, layer.first);
       return;
     }
   }
