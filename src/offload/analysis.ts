@@ -39,6 +39,9 @@ export interface AbsState {
 // What the real verifier proved, when it has run: a scalar fact per (pc, eBPF register).
 export interface VerifierFacts {
   scalarAt(pc: number, reg: number): Scalar | undefined;
+  // The verifier's stack depth of the function starting at `functionPc` (the kernel's
+  // subprog stack_depth: the deepest byte below r10 any access of it reaches).
+  stackDepthBytes?(functionPc: number): number | undefined;
 }
 
 export interface Analysis {

@@ -16,6 +16,7 @@ import { rules, type RuleId } from "./capability-rules.ts";
 import { frontEnd, type FrontEnd } from "./front-end.ts";
 import { FRAME_POINTER_REG, frameOf, regOf, type IrInsn, type IrTerm, type Origin } from "./ir.ts";
 import { helperRoute } from "./lower-helpers.ts";
+import { deepestCallChain, KERNEL_STACK_GRANULE_BYTES, type CallChainStack } from "./stack-depth.ts";
 import { RESERVED_BYTES } from "./stack-layout.ts";
 import { contextCsr } from "./lower-memory.ts";
 import { disassembleAt, sourceLineAt, type OffloadSource } from "./source.ts";
@@ -336,6 +337,21 @@ function overCapacity(maps: readonly MapDef[], used: ReadonlySet<number>, preset
   return out;
 }
 
+function kernelStackReason(calls: CallChainStack, limitBytes: number): string {
+  const chain = calls.chain.map((c) => `${c.functionName} ${c.depthBytes} B`).join(" -> ");
+  return `its call chain ${chain} needs ${calls.bytes} bytes of eBPF stack as the kernel counts it (each function rounded up to ${KERNEL_STACK_GRANULE_BYTES} bytes), more than the card's ${limitBytes} bytes`;
+}
+
+// The kernel's count fits but the compiler's frames do not: name the access that made a frame whole.
+function nicFramesReason(fe: FrontEnd, framesBytes: number, limitBytes: number): string {
+  const frame = fe.layout.unboundedPc.findIndex((pc) => pc !== undefined);
+  const total = `its frames need ${framesBytes} bytes on the card, more than the card's ${limitBytes}-byte eBPF stack`;
+  if (frame < 0) return `the compiler's stack layout does not fit: ${total}`;
+  const pc = fe.layout.unboundedPc[frame]!;
+  const name = fe.ir.frames[frame].functionName;
+  return `the compiler cannot bound how deep the stack access at pc ${pc} (${disassembleAt(fe.source.insns, pc)}) reaches in ${name}, so it keeps ${name}'s whole ${STACK_FRAME_BYTES}-byte frame and ${total}`;
+}
+
 export function findBlockers(fe: FrontEnd, preset: Preset): BlockerAnalysis {
   const checker = new Checker(fe, preset);
   checker.run();
@@ -355,11 +371,16 @@ export function findBlockers(fe: FrontEnd, preset: Preset): BlockerAnalysis {
       });
     }
   }
-  // The eBPF stack (the frames, without the reserved slots) against the card's limit; what does not fit
-  // local memory goes to the thread's scratch window (stack-homes.ts), so local memory is no limit here.
-  const stackBytes = fe.layout.framesEndBytes - RESERVED_BYTES;
+  // The eBPF stack against the card's limit, first as the kernel counts it (the deepest call chain),
+  // then the compiler's own frames, which are larger where it could not bound an access; what does
+  // not fit local memory goes to the thread's scratch window (stack-homes.ts), so local memory is no limit here.
   const stackLimit = preset.offload.stackBytes;
-  const tooDeep = stackBytes > stackLimit;
+  const calls = deepestCallChain(fe.ir, fe.layout);
+  const stackBytes = calls.bytes;
+  const nicFramesBytes = fe.layout.framesEndBytes - RESERVED_BYTES;
+  const stackReason =
+    stackBytes > stackLimit ? kernelStackReason(calls, stackLimit) : nicFramesBytes > stackLimit ? nicFramesReason(fe, nicFramesBytes, stackLimit) : undefined;
+  const tooDeep = stackReason !== undefined;
 
   // Where each blocked point moves the packet to the host: the point itself in frame 0,
   // the outermost call site for a point inside an inlined function.
@@ -408,12 +429,12 @@ export function findBlockers(fe: FrontEnd, preset: Preset): BlockerAnalysis {
       hostResumePc: found.origin.resumePc,
     });
   }
-  if (tooDeep) {
+  if (stackReason !== undefined) {
     byPc.set(-1, {
       pc: 0,
       disassembly: disassembleAt(insns, 0),
       rule: "stack",
-      reason: `the program needs ${stackBytes} bytes of eBPF stack, more than the card's ${stackLimit} bytes.`,
+      reason: `${stackReason}.`,
       ruleSource: rules.stack.source,
       hostResumePc: 0,
     });

@@ -24,6 +24,6 @@ export function frontEnd(program: OffloadSource | Program, maps: readonly MapDef
   const ir = buildIr(source);
   const analysis = analyze(ir, verifierFacts);
   const liveness = computeLiveness(ir, analysis, maps);
-  const layout = layoutStack(ir, analysis, maps);
+  const layout = layoutStack(ir, analysis, maps, verifierFacts);
   return { source, maps, ir, analysis, liveness, layout };
 }

@@ -10,7 +10,9 @@ import type { VerifierFacts } from "./analysis.ts";
 export function factsFromVerifier(result: VerifierResult): VerifierFacts {
   const byPc = new Map(result.insns.map((i) => [i.pc, i]));
   const cache = new Map<string, Scalar | undefined>();
+  const depthByFunction = new Map(result.functions.map((f) => [f.startPc, f.stackDepthBytes]));
   return {
+    stackDepthBytes: (functionPc: number): number | undefined => depthByFunction.get(functionPc),
     scalarAt(pc: number, reg: number): Scalar | undefined {
       const key = `${pc}:${reg}`;
       if (cache.has(key)) return cache.get(key);
