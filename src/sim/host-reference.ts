@@ -48,6 +48,7 @@ export class HostReference {
     this.sessions.clear();
   }
 
+  // An unprofiled run's byte arrays are views of its port's frame: read them before that port's next run.
   run(packet: Uint8Array, port: number, profile: boolean): XdpRunResult {
     if (!profile) return this.sessionOf(port).run(packet);
     const hits = this.hits;

@@ -42,12 +42,13 @@ export class XdpPacketSession {
     );
   }
 
+  // The result's packetOut, metadataOut and dataOut are views of the session's frame: read or copy them before the next run.
   run(packet: Uint8Array, metadata?: Uint8Array): XdpRunResult {
     const session = this.session;
     if (session === undefined) return runXdp(this.program, packet, this.maps, { ...this.options, ...(metadata ? { metadata } : {}), tier: "compiled" });
     refillXdpBuffer(this.buffer, packet, metadata);
     session.packetReplaced();
-    return xdpRunResult(this.buffer, session.run());
+    return xdpRunResult(this.buffer, session.run(), true);
   }
 
   // Regions the runs have given addresses to so far (map values, ring-buffer records): the memory the session holds grows with them.

@@ -49,15 +49,17 @@ export function runXdp(program: Program, packet: Uint8Array, maps: readonly BpfM
   return xdpRunResult(buffer, result);
 }
 
-// What a run left in its frame, as runXdp reports it.
-export function xdpRunResult(buffer: XdpBuffer, result: RunResult): XdpRunResult {
+// What a run left in its frame, as runXdp reports it; `views`: the byte arrays are views of the frame
+// (valid while the frame is not reused) instead of copies.
+export function xdpRunResult(buffer: XdpBuffer, result: RunResult, views = false): XdpRunResult {
   const action = result.kind === "exit" ? Number(BigInt.asUintN(32, result.r0)) : undefined;
+  const frame = buffer.frame;
   return {
     action,
     actionName: action === undefined ? "fault" : xdpActionName(BigInt(action)),
-    packetOut: packetBytes(buffer),
-    metadataOut: metadataBytes(buffer),
-    dataOut: buffer.frame.slice(buffer.dataMeta, buffer.dataEnd),
+    packetOut: views ? frameView(frame, buffer.data, buffer.dataEnd) : packetBytes(buffer),
+    metadataOut: views ? frameView(frame, buffer.dataMeta, buffer.data) : metadataBytes(buffer),
+    dataOut: views ? frameView(frame, buffer.dataMeta, buffer.dataEnd) : frame.slice(buffer.dataMeta, buffer.dataEnd),
     ...(result.kind === "fault" ? { fault: result.fault } : {}),
     events: result.events,
     ...(result.redirect ? { redirect: result.redirect } : {}),
@@ -65,3 +67,6 @@ export function xdpRunResult(buffer: XdpBuffer, result: RunResult): XdpRunResult
     result,
   };
 }
+
+// The view subarray() makes, built directly (subarray's species lookup is slow in V8).
+const frameView = (frame: Uint8Array, start: number, end: number): Uint8Array => new Uint8Array(frame.buffer, frame.byteOffset + start, end - start);
