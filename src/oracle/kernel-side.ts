@@ -59,15 +59,28 @@ export class KernelSide {
   private replay(object: BpfObject, write: MapWrite): void {
     const map = this.instance.maps[write.mapIndex];
     try {
-      if (write.kind === "prog-slot") {
-        const verdict = this.instance.verdicts.get(write.program);
-        if (verdict === undefined || !verdict.accepted) {
-          throw new KernelSetupError(`${object.fileName}: prog_array '${map.def.name}' slot ${write.slot} names program '${write.program}', which the kernel did not load.`);
+      switch (write.kind) {
+        case "prog-slot": {
+          // The slot holds the kernel's fd of the same program, as libbpf stores it.
+          const verdict = this.instance.verdicts.get(write.program);
+          if (verdict === undefined || !verdict.accepted) {
+            throw new KernelSetupError(`${object.fileName}: prog_array '${map.def.name}' slot ${write.slot} names program '${write.program}', which the kernel did not load.`);
+          }
+          this.k.setProgArraySlot(map, write.slot, verdict.program);
+          return;
         }
-        this.k.setProgArraySlot(map, write.slot, verdict.program);
-        return;
+        case "inner-map":
+          // The entry holds the kernel's fd of the same inner map of the object.
+          this.k.setInnerMap(map, write.key, this.instance.maps[write.innerMapIndex]);
+          return;
+        case "update":
+          this.write(map, write.key, this.split(map, write.value), write.flags);
+          return;
+        default: {
+          const unknown: never = write;
+          throw new KernelSetupError(`unknown map write ${JSON.stringify(unknown)}`);
+        }
       }
-      this.write(map, write.key, this.split(map, write.value), write.flags);
     } catch (error) {
       if (!(error instanceof KernelError)) throw error;
       throw new KernelSetupError(`the kernel refuses a write to map '${map.def.name}' that the interpreter accepted (${error.message.replace(/\.$/, "")}); check the map file and --env.`);

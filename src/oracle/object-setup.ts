@@ -1,15 +1,18 @@
 // An eBPF object (as src/elf loads it) made runnable by the interpreter: one
 // simulated map per map of the object (the index the program's map
-// references use), contents loaded from JSON the way `--map name=file.json`
-// gives them, prog_array slots naming programs of the object, and the
-// programs a tail call can reach. Every syscall-side write made while loading
-// is recorded in order, so the kernel side can replay exactly the same writes
-// (the order matters to LRU maps).
+// references use), the initial slots the object declares filled as libbpf
+// fills them at load, contents loaded from JSON the way `--map name=file.json`
+// gives them (on top of those slots), prog_array slots naming programs of the
+// object, and the programs a tail call can reach. Every syscall-side write
+// made while loading is recorded in order, so the kernel side can replay
+// exactly the same writes (the order matters to LRU maps).
 import { readFileSync } from "node:fs";
 import type { Program } from "../ebpf/instruction.ts";
 import type { BpfObject, BpfProgram } from "../elf/bpf-object.ts";
+import type { InitialSlot } from "../elf/map-slots.ts";
 import { OffloadSimError } from "../errors.ts";
 import { createMap, errnoName, loadMapJson, MapType, UpdateFlag, type SimMap } from "../maps/index.ts";
+import { ArrayOfMaps, HashOfMaps } from "../maps/map-in-map.ts";
 
 // A user mistake in what was asked of an object: an unknown program or map, a malformed --map.
 export class ObjectSetupError extends OffloadSimError {}
@@ -19,7 +22,9 @@ export type MapWrite =
   // `value` as the syscall carries it (per-CPU maps: every CPU's value, each rounded up to 8 bytes).
   | { readonly kind: "update"; readonly mapIndex: number; readonly key: Uint8Array; readonly value: Uint8Array; readonly flags: number }
   // A prog_array slot set to a program of the object.
-  | { readonly kind: "prog-slot"; readonly mapIndex: number; readonly slot: number; readonly program: string };
+  | { readonly kind: "prog-slot"; readonly mapIndex: number; readonly slot: number; readonly program: string }
+  // An array/hash-of-maps entry set to another map of the object.
+  | { readonly kind: "inner-map"; readonly mapIndex: number; readonly key: Uint8Array; readonly innerMapIndex: number };
 
 export interface ObjectMaps {
   readonly object: BpfObject;
@@ -66,10 +71,37 @@ export function tailCallPrograms(object: BpfObject): ReadonlyMap<number, Program
   return new Map(object.programs.map((p, index) => [index, p.insns]));
 }
 
-// The object's maps as the kernel would hold them right after loading: empty
-// hashes, zeroed arrays, global data with its initial bytes.
+// The object's maps as the kernel would hold them right after libbpf loaded it: empty
+// hashes, zeroed arrays, global data with its initial bytes, and the slots the object
+// declares (`.values = { [i] = &prog }` or `&inner_map`) filled, as libbpf's
+// bpf_object__init_prog_arrays and init_map_in_map_slots do after creating the maps.
 export function createObjectMaps(object: BpfObject, cpus: number): ObjectMaps {
-  return { object, maps: object.maps.map((def) => createMap(def, { cpus })), writes: [] };
+  const maps = object.maps.map((def) => createMap(def, { cpus }));
+  const writes: MapWrite[] = [];
+  for (const initial of object.initialSlots ?? []) writes.push(fillInitialSlot(object, maps, initial));
+  return { object, maps, writes };
+}
+
+function fillInitialSlot(object: BpfObject, maps: readonly SimMap[], initial: InitialSlot): MapWrite {
+  const { mapIndex, slot, target } = initial;
+  const outer = maps[mapIndex];
+  // libbpf writes the slot index as an int key.
+  const key = u32(slot);
+  const refused = (result: number): ObjectSetupError =>
+    new ObjectSetupError(`${object.fileName}: the initial slot ${initial.mapName}[${slot}] = ${target.name} fails with ${errnoName(result)}, as it would when libbpf loads the object.`, { file: object.fileName });
+  if (target.kind === "program") {
+    const id = programId(object, target.name);
+    if (id === undefined) throw new ObjectSetupError(`${object.fileName}: the initial slot ${initial.mapName}[${slot}] names program '${target.name}', which the object does not have.`, { file: object.fileName });
+    const result = outer.sysUpdate(key, u32(id), UpdateFlag.ANY, 0);
+    if (result !== 0) throw refused(result);
+    return { kind: "prog-slot", mapIndex, slot, program: target.name };
+  }
+  if (!(outer instanceof ArrayOfMaps || outer instanceof HashOfMaps)) {
+    throw new ObjectSetupError(`${object.fileName}: the initial slot ${initial.mapName}[${slot}] names map '${target.name}', but '${initial.mapName}' is not a map of maps.`, { file: object.fileName });
+  }
+  const result = outer.setInner(key, maps[target.mapIndex], UpdateFlag.ANY);
+  if (result !== 0) throw refused(result);
+  return { kind: "inner-map", mapIndex, key, innerMapIndex: target.mapIndex };
 }
 
 // `name=file.json` as --map takes it.
@@ -96,7 +128,7 @@ export function loadMapContent(setup: ObjectMaps, name: string, json: unknown, s
   const map = setup.maps[mapIndex];
   const writes: MapWrite[] = [...setup.writes];
   const rest = map.def.type === MapType.PROG_ARRAY ? fillProgramSlots(setup.object, map, mapIndex, json, source, writes) : json;
-  recordUpdates(map, mapIndex, writes, () => loadMapJson(map, rest, source, { mapsByName: mapsByName(setup) }));
+  recordUpdates(setup.maps, mapIndex, writes, () => loadMapJson(map, rest, source, { mapsByName: mapsByName(setup) }));
   return { ...setup, writes };
 }
 
@@ -116,19 +148,34 @@ function mapsByName(setup: ObjectMaps): ReadonlyMap<string, SimMap> {
   return new Map(setup.maps.map((map) => [map.def.name, map]));
 }
 
-// Runs `load` with the map's sysUpdate observed, so each successful write is recorded.
-function recordUpdates(map: SimMap, mapIndex: number, writes: MapWrite[], load: () => void): void {
+// Runs `load` with the map's sysUpdate (and, for a map of maps, setInner) observed, so each
+// successful write is recorded.
+function recordUpdates(maps: readonly SimMap[], mapIndex: number, writes: MapWrite[], load: () => void): void {
+  const map = maps[mapIndex];
+  const outer = map instanceof ArrayOfMaps || map instanceof HashOfMaps ? map : undefined;
   const original = map.sysUpdate;
   const observed: SimMap["sysUpdate"] = (key, value, flags, cpu) => {
     const result = original.call(map, key, value, flags, cpu);
-    if (result === 0) writes.push({ kind: "update", mapIndex, key: (key ?? new Uint8Array(0)).slice(), value: value.slice(), flags });
+    // A map of maps stores through setInner, recorded below.
+    if (result === 0 && !outer) writes.push({ kind: "update", mapIndex, key: (key ?? new Uint8Array(0)).slice(), value: value.slice(), flags });
     return result;
   };
   Object.defineProperty(map, "sysUpdate", { value: observed, configurable: true, writable: true });
+  if (outer) {
+    const setInner = outer.setInner;
+    const observedInner: typeof setInner = (key, inner, flags, id) => {
+      const result = setInner.call(outer, key, inner, flags, id);
+      const innerMapIndex = maps.indexOf(inner as SimMap);
+      if (result === 0 && innerMapIndex >= 0) writes.push({ kind: "inner-map", mapIndex, key: key.slice(), innerMapIndex });
+      return result;
+    };
+    Object.defineProperty(outer, "setInner", { value: observedInner, configurable: true, writable: true });
+  }
   try {
     load();
   } finally {
     delete (map as { sysUpdate?: unknown }).sysUpdate;
+    if (outer) delete (outer as { setInner?: unknown }).setInner;
   }
 }
 
