@@ -17,3 +17,15 @@ export const getSmpProcessorId = (call: HelperCall): HelperOutcome => returns(ca
 
 // One NUMA node in the simulated host.
 export const getNumaNodeId = (): HelperOutcome => returns(0);
+
+// The simulated kernel's CONFIG_HZ (timer ticks per second): the jiffies clock and the coarse clock step once per tick.
+export const SIM_HZ = 1000;
+const NS_PER_TICK = 1_000_000_000n / BigInt(SIM_HZ);
+// include/linux/jiffies.h INITIAL_JIFFIES: jiffies_64 starts 300 s before its 32-bit wrap, (u64)(u32)(-300 * HZ).
+const INITIAL_JIFFIES = BigInt.asUintN(32, BigInt(-300 * SIM_HZ));
+
+// bpf_jiffies64: ticks since boot on the simulated clock, from INITIAL_JIFFIES.
+export const jiffies64 = (call: HelperCall): HelperOutcome => returns(INITIAL_JIFFIES + monotonicNs(call) / NS_PER_TICK);
+
+// bpf_ktime_get_coarse_ns (ktime_get_coarse_ns): the monotonic clock as of the last tick.
+export const ktimeGetCoarseNs = (call: HelperCall): HelperOutcome => returns((monotonicNs(call) / NS_PER_TICK) * NS_PER_TICK);

@@ -1,7 +1,7 @@
 // The reference behaviour of every helper the simulator implements, by id.
 // Ids come from the prototype table; a prototype without an entry here is a
 // helper the kernel knows but the simulator does not run (calling it faults).
-import { getNumaNodeId, getPrandomU32, getSmpProcessorId, ktimeGetBootNs, ktimeGetNs } from "./basic-helpers.ts";
+import { getNumaNodeId, getPrandomU32, getSmpProcessorId, jiffies64, ktimeGetBootNs, ktimeGetCoarseNs, ktimeGetNs } from "./basic-helpers.ts";
 import { forEachMapElem, loop } from "./callback-helpers.ts";
 import { csumDiff } from "./csum.ts";
 import { perfEventOutput, ringbufDiscard, ringbufOutput, ringbufQuery, ringbufReserve, ringbufSubmit } from "./event-helpers.ts";
@@ -16,7 +16,9 @@ import {
   mapUpdateElem,
 } from "./map-helpers.ts";
 import { tracePrintk } from "./printk.ts";
-import { probeReadKernel } from "./probe-read.ts";
+import { spinLock, spinUnlock } from "./lock-helpers.ts";
+import { probeReadKernel, probeReadKernelStr } from "./probe-read.ts";
+import { strncmp } from "./string-helpers.ts";
 import { HelperId } from "./prototypes.ts";
 import { redirect, redirectMap } from "./redirect.ts";
 import type { HelperImplementation } from "./runtime.ts";
@@ -59,4 +61,10 @@ export const helperImplementations: HelperTable = new Map<number, HelperImplemen
   [HelperId.LOOP, loop],
   [HelperId.FOR_EACH_MAP_ELEM, forEachMapElem],
   [HelperId.PROBE_READ_KERNEL, probeReadKernel],
+  [HelperId.PROBE_READ_KERNEL_STR, probeReadKernelStr],
+  [HelperId.JIFFIES64, jiffies64],
+  [HelperId.KTIME_GET_COARSE_NS, ktimeGetCoarseNs],
+  [HelperId.SPIN_LOCK, spinLock],
+  [HelperId.SPIN_UNLOCK, spinUnlock],
+  [HelperId.STRNCMP, strncmp],
 ]);

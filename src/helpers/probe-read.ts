@@ -32,3 +32,28 @@ export function probeReadKernel(call: HelperCall): HelperOutcome {
   dst.set(view.slice());
   return returns(0);
 }
+
+// bpf_probe_read_kernel_str (strncpy_from_kernel_nofault): bytes up to and including the first NUL,
+// at most `size`, the last one written as NUL; returns the bytes written. A size of 0 returns 0
+// before the address is looked at; a failed read zeroes all `size` bytes.
+export function probeReadKernelStr(call: HelperCall): HelperOutcome {
+  const [dstAddress, sizeArg, source] = call.args;
+  const size = Number(BigInt.asUintN(32, sizeArg));
+  const dst = writableBytes(call, dstAddress, size);
+  if (isOutcome(dst)) return dst;
+  if (size === 0) return returns(0);
+  const memory = call.machine.memory;
+  const fail = (errno: number): HelperOutcome => {
+    dst.fill(0);
+    return returns(-errno);
+  };
+  if (memory.regionAt(source) === undefined && source < USER_ADDRESS_LIMIT) return fail(ERANGE);
+  let copied = 0;
+  do {
+    const byte = memory.load(source + BigInt(copied), 1);
+    if (isMemoryAccessError(byte)) return fail(Errno.EFAULT);
+    dst[copied++] = Number(byte);
+  } while (dst[copied - 1] !== 0 && copied < size);
+  dst[copied - 1] = 0;
+  return returns(copied);
+}

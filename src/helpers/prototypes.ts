@@ -93,6 +93,7 @@ export const HelperId = {
   STRTOL: 105,
   STRTOUL: 106,
   PROBE_READ_KERNEL: 113,
+  PROBE_READ_KERNEL_STR: 115,
   JIFFIES64: 118,
   GET_NS_CURRENT_PID_TGID: 120,
   KTIME_GET_BOOT_NS: 125,
@@ -101,6 +102,7 @@ export const HelperId = {
   RINGBUF_SUBMIT: 132,
   RINGBUF_DISCARD: 133,
   RINGBUF_QUERY: 134,
+  KTIME_GET_COARSE_NS: 160,
   CHECK_MTU: 163,
   FOR_EACH_MAP_ELEM: 164,
   SNPRINTF: 165,
@@ -192,6 +194,7 @@ export const helperPrototypes: readonly HelperPrototype[] = [
   }),
   // bpf_base_func_proto offers it to a loader with CAP_PERFMON (kernel/trace/bpf_trace.c bpf_probe_read_kernel_proto).
   proto(HelperId.PROBE_READ_KERNEL, "probe_read_kernel", { args: [uninitMem, sizeOrZero, anything], gplOnly: true }),
+  proto(HelperId.PROBE_READ_KERNEL_STR, "probe_read_kernel_str", { args: [uninitMem, sizeOrZero, anything], gplOnly: true }),
   proto(HelperId.JIFFIES64, "jiffies64"),
   proto(HelperId.GET_NS_CURRENT_PID_TGID, "get_ns_current_pid_tgid", { args: [anything, anything, uninitMem, size] }),
   proto(HelperId.KTIME_GET_BOOT_NS, "ktime_get_boot_ns"),
@@ -203,6 +206,7 @@ export const helperPrototypes: readonly HelperPrototype[] = [
   proto(HelperId.RINGBUF_SUBMIT, "ringbuf_submit", { args: [{ type: "ARG_PTR_TO_RINGBUF_MEM", flags: ["OBJ_RELEASE"] }, anything], ret: none }),
   proto(HelperId.RINGBUF_DISCARD, "ringbuf_discard", { args: [{ type: "ARG_PTR_TO_RINGBUF_MEM", flags: ["OBJ_RELEASE"] }, anything], ret: none }),
   proto(HelperId.RINGBUF_QUERY, "ringbuf_query", { args: [mapPtr, anything] }),
+  proto(HelperId.KTIME_GET_COARSE_NS, "ktime_get_coarse_ns"),
   proto(HelperId.CHECK_MTU, "check_mtu", {
     args: [ctx, anything, { type: "ARG_PTR_TO_FIXED_SIZE_MEM", flags: ["MEM_WRITE", "MEM_ALIGNED"], sizeBytes: 4 }, anything, anything],
   }),
