@@ -28,14 +28,18 @@ function callbackTarget(call: HelperCall, argIndex: number): number | HelperOutc
 }
 
 // bpf_loop(nr_loops, callback_fn, callback_ctx, flags): callback(index, ctx) for index 0, 1, ...
-// until it returns non-zero (then index + 1) or nr_loops calls have run (then nr_loops).
+// until it returns non-zero (then index + 1) or nr_loops calls have run (then nr_loops). The kernel
+// runs the inlined form whenever the verifier knew flags to be 0; a flags register that is 0 only at
+// run time would reach the helper itself, which takes nr_loops as a u32 and answers a 64-bit -E2BIG.
 export function loop(call: HelperCall): HelperOutcome {
   const target = callbackTarget(call, 1);
   if (typeof target !== "number") return target;
   const [nrLoopsArg, , contextArg, flags] = call.args;
-  const nrLoops = Number(BigInt.asUintN(32, nrLoopsArg));
   if (flags !== 0n) return returns(-Errno.EINVAL);
-  if (nrLoops > BPF_MAX_LOOPS) return returns(-Errno.E2BIG);
+  // With flags 0 the verifier inlines the call (kernel/bpf/verifier.c inline_bpf_loop): it compares all
+  // 64 bits of r1 with BPF_MAX_LOOPS and sets -E2BIG with a 32-bit move, so r0 = 0xfffffff9 (seen on 6.18).
+  if (nrLoopsArg > BigInt(BPF_MAX_LOOPS)) return returns(BigInt.asUintN(32, BigInt(-Errno.E2BIG)));
+  const nrLoops = Number(nrLoopsArg);
   let index = 0;
   const next = (): CallbackStep => (index < nrLoops ? { kind: "call", args: [BigInt(index), contextArg, 0n, 0n, 0n] } : done(index));
   const calls: CallbackLoop = {
