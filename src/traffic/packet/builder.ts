@@ -135,7 +135,7 @@ export class PacketBuilder {
       offset += headerLength;
     }
     const frame: Frame = { bytes, view: new DataView(bytes.buffer), placed };
-    placed.forEach((_, index) => writeLayer(frame, index));
+    for (let index = 0; index < placed.length; index++) writeLayer(frame, index);
     for (let index = placed.length - 1; index >= 0; index--) sealLayer(frame, index);
     return bytes;
   }

@@ -44,13 +44,16 @@ export interface Ipv4Options {
   readonly checksum?: ChecksumChoice;
 }
 
+// A header without options (most of them) shares this empty array.
+const NO_OPTIONS = new Uint8Array(0);
+
 export function ipv4Layer(options: Ipv4Options): Ipv4Layer {
   const name = "IPv4";
-  const rawOptions = Uint8Array.from(options.options ?? []);
+  const rawOptions = options.options === undefined ? NO_OPTIONS : Uint8Array.from(options.options);
   if (rawOptions.length > IPV4_MAX_OPTION_BYTES) {
     throw new PacketBuildError(name, `${rawOptions.length} bytes of options do not fit the ${IPV4_MAX_OPTION_BYTES} an IPv4 header allows`);
   }
-  const paddedOptions = new Uint8Array(Math.ceil(rawOptions.length / 4) * 4);
+  const paddedOptions = rawOptions.length === 0 ? NO_OPTIONS : new Uint8Array(Math.ceil(rawOptions.length / 4) * 4);
   paddedOptions.set(rawOptions);
   const fragmentOffsetBytes = options.fragmentOffsetBytes ?? 0;
   if (fragmentOffsetBytes % FRAGMENT_UNIT_BYTES !== 0) {
