@@ -207,7 +207,10 @@ class EquivalenceTally {
 // when its length is known (else from packet 1000 on), or the last ones seen.
 class TimelineSample {
   private readonly chosen: { record: PacketRecord; index: number }[] = [];
-  private readonly recent: { record: PacketRecord; index: number }[] = [];
+  // The last `count` packets seen, a ring (nothing allocated per packet): slot i holds recentRecords[i], recentIndexes[i].
+  private readonly recentRecords: PacketRecord[] = [];
+  private readonly recentIndexes: number[] = [];
+  private recentNext = 0;
   private readonly from: number;
 
   constructor(
@@ -221,12 +224,15 @@ class TimelineSample {
   offer(record: PacketRecord, index: number): void {
     if (record.stages.length === 0) return;
     if (index >= this.from && this.chosen.length < this.count) this.chosen.push({ record, index });
-    this.recent.push({ record, index });
-    if (this.recent.length > this.count) this.recent.shift();
+    if (this.count === 0) return;
+    this.recentRecords[this.recentNext] = record;
+    this.recentIndexes[this.recentNext] = index;
+    this.recentNext = (this.recentNext + 1) % this.count;
   }
 
   packets(): TimelinePacket[] {
-    const sample = (this.chosen.length === this.count ? this.chosen : this.recent).slice().sort((a, b) => a.index - b.index);
+    const recent = this.recentRecords.map((record, i) => ({ record, index: this.recentIndexes[i] }));
+    const sample = (this.chosen.length === this.count ? this.chosen : recent).slice().sort((a, b) => a.index - b.index);
     return sample.map(({ record: r, index }) => ({
       packet: index,
       bytes: r.bytes,
