@@ -17,6 +17,7 @@ import {
 } from "./map-helpers.ts";
 import { tracePrintk } from "./printk.ts";
 import { spinLock, spinUnlock } from "./lock-helpers.ts";
+import { checkMtu } from "./mtu.ts";
 import { probeReadKernel, probeReadKernelStr } from "./probe-read.ts";
 import { strncmp } from "./string-helpers.ts";
 import { HelperId } from "./prototypes.ts";
@@ -67,4 +68,5 @@ export const helperImplementations: HelperTable = new Map<number, HelperImplemen
   [HelperId.SPIN_LOCK, spinLock],
   [HelperId.SPIN_UNLOCK, spinUnlock],
   [HelperId.STRNCMP, strncmp],
+  [HelperId.CHECK_MTU, checkMtu],
 ]);

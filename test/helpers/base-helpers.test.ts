@@ -1,8 +1,8 @@
 // Helpers of the kernel's bpf_base_func_proto an XDP program may call:
-// bpf_jiffies64, bpf_ktime_get_coarse_ns, bpf_spin_lock/unlock, bpf_strncmp and
-// bpf_probe_read_kernel_str. Expected values are worked out by hand from the
-// kernel's definitions (cited per test); strncmp and probe_read_kernel_str
-// were also compared with Linux 6.18 through BPF_PROG_TEST_RUN (kernel-check).
+// bpf_jiffies64, bpf_ktime_get_coarse_ns, bpf_spin_lock/unlock, bpf_strncmp,
+// bpf_probe_read_kernel_str and bpf_check_mtu. Expected values are worked out by hand from the
+// kernel's definitions (cited per test); strncmp, probe_read_kernel_str and
+// check_mtu were also compared with Linux 6.18 through BPF_PROG_TEST_RUN (kernel-check).
 import { describe, expect, it } from "vitest";
 import { AluOp, Size } from "../../src/ebpf/opcode.ts";
 import { DEFAULT_CLOCK } from "../../src/helpers/runtime.ts";
@@ -11,7 +11,9 @@ import { HelperId } from "../../src/helpers/prototypes.ts";
 import { run, type RunResult } from "../../src/interp/index.ts";
 import { createMap } from "../../src/maps/create.ts";
 import { MapType } from "../../src/maps/types.ts";
-import { R, alu64Imm, callHelper, exit, ldMap, ldx, mov64, movReg, program, st, stx } from "../interp/program.ts";
+import { parseRouteTable } from "../../src/helpers/fib.ts";
+import { runXdp } from "../../src/xdp/run-xdp.ts";
+import { R, alu64Imm, alu64Reg, callHelper, exit, ldMap, ldx, mov64, movReg, program, st, stx } from "../interp/program.ts";
 
 const r0Of = (result: RunResult): bigint => {
   if (result.kind !== "exit") throw new Error(result.message);
@@ -137,5 +139,44 @@ describe("bpf_probe_read_kernel_str (strncpy_from_kernel_nofault)", () => {
   it("answers NULL with -ERANGE and a zeroed buffer, and a size of 0 with 0", () => {
     expect(readStr(4, "null")).toEqual({ r0: -34n, bytes: [0, 0, 0, 0, 0, 0, 0, 0] });
     expect(readStr(0, "null").r0).toBe(0n);
+  });
+});
+
+// r0 = bpf_check_mtu(ctx, ifindex, &mtu_len (preset), lenDiff, 0) + (mtu_len after << 8), on a 64-byte packet.
+function checkMtu(ifindex: number, mtuLenIn: number, lenDiff: number): bigint {
+  const slots = program(
+    st(Size.W, R.r10, -4, mtuLenIn),
+    mov64(R.r2, ifindex),
+    movReg(R.r3, R.r10),
+    alu64Imm(AluOp.ADD, R.r3, -4),
+    mov64(R.r4, lenDiff),
+    mov64(R.r5, 0),
+    callHelper(HelperId.CHECK_MTU),
+    ldx(Size.W, R.r1, R.r10, -4),
+    alu64Imm(AluOp.LSH, R.r1, 8),
+    alu64Reg(AluOp.ADD, R.r0, R.r1),
+    exit(),
+  );
+  const routes = parseRouteTable({ devices: [{ ifindex: 2, mac: "02:00:00:00:00:02", mtu: 1500 }], routes: [] });
+  const outcome = runXdp(slots, new Uint8Array(64), [], { routes, rx: { ingressIfindex: 2, rxQueueIndex: 0, egressIfindex: 0 } });
+  return r0Of(outcome.result);
+}
+
+describe("bpf_check_mtu (net/core/filter.c bpf_xdp_check_mtu)", () => {
+  it("compares the packet plus len_diff with the device's MTU plus its 14-byte Ethernet header", () => {
+    // 64 + 1450 = 1514 = 1500 + 14: fits; one more byte needs fragmenting. mtu_len comes back 1500.
+    expect(checkMtu(0, 0, 1450)).toBe(1500n << 8n);
+    expect(checkMtu(2, 0, 1451)).toBe(1n + (1500n << 8n));
+  });
+
+  it("takes a non-zero *mtu_len as the L3 length", () => {
+    // 1500 + 14 = 1514 fits; 1501 + 14 does not.
+    expect(checkMtu(0, 1500, 0)).toBe(1500n << 8n);
+    expect(checkMtu(0, 1501, 0)).toBe(1n + (1500n << 8n));
+  });
+
+  it("knows the loopback device (MTU 64 KiB) and answers -ENODEV, leaving *mtu_len, for a missing one", () => {
+    expect(checkMtu(1, 0, 0)).toBe(65536n << 8n);
+    expect(checkMtu(7, 5, 0)).toBe(-19n + (5n << 8n));
   });
 });

@@ -1,6 +1,6 @@
 // The callback helpers, the probe reads and strncmp against the kernel: kernel-check
 // (BPF_PROG_TEST_RUN next to the interpreter, every map compared after each packet)
-// on a fixture that stores each edge case's result in .bss, on both programs of
+// on fixtures that store each edge case's result in .bss (and bpf_check_mtu's), on both programs of
 // the realworld loops.o (bpf_loop walking options, for_each_map_elem summing and
 // capping two tables) and on core_parse.o (BPF_CORE_READ through probe_read_kernel).
 import { describe, expect, it } from "vitest";
@@ -21,6 +21,10 @@ async function expectAgreement(args: readonly string[]): Promise<void> {
 describe.skipIf(!kernelAvailable || rootMissing)("helpers with callbacks and probe reads agree with the kernel", () => {
   it("helper_semantics.o: bpf_loop, for_each_map_elem, probe_read_kernel[_str], strncmp edge cases", async () => {
     await expectAgreement([`${FIXTURES}/helper_semantics.o`, "--packets", "30", "--map", `h=${FIXTURES}/helper_semantics.h.json`, "--map", `a=${FIXTURES}/helper_semantics.a.json`]);
+  });
+
+  it("check_mtu.o: bpf_check_mtu on the loopback device, a missing device, flags, *mtu_len as input, len_diff", async () => {
+    await expectAgreement([`${FIXTURES}/check_mtu.o`, "--packets", "100"]);
   });
 
   it("loops.o xdp_tlv_walk (bpf_loop)", async () => {
