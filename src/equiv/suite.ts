@@ -106,11 +106,11 @@ export function runSuite(subjects: fc.Arbitrary<EquivSubject>, mapDefs: readonly
   };
 }
 
-// A case whose host run stopped at a helper the simulator does not run: any agreement would be two faults agreeing.
+// A case whose host run stopped at a helper (or kfunc) the simulator does not run: any agreement would be two faults agreeing.
 function hostCannotRun(report: CaseReport): string | undefined {
   for (const input of report.inputs) {
     const fault = input.host.result.fault;
-    if (fault?.kind === "unknown-helper") return fault.message;
+    if (fault?.kind === "unknown-helper" || fault?.kind === "kfunc") return fault.message;
   }
   return undefined;
 }

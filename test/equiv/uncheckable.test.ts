@@ -1,6 +1,6 @@
 // A program the host interpreter cannot run (a helper the simulator does not
 // implement) has no equivalence verdict: both sides faulting alike is not
-// agreement. The suite stops with one sentence naming the helper and pc.
+// agreement. The suite stops with one sentence naming the helper (or kfunc) and pc.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { insn } from "../../src/ebpf/instruction.ts";
@@ -33,5 +33,13 @@ describe("equiv on a program the host interpreter cannot run", () => {
     const run = (): unknown => runSuite(fc.constant(subject), subject.mapDefs, false, { runs: 20, seed: 7, cores: [1], preset: "nfp-4000", backend: mirror });
     expect(run).toThrow(EquivUncheckableError);
     expect(run).toThrow(/cannot run this program \(pc 1: helper bpf_snprintf \(id 165\) is not implemented by the simulator\)\.$/);
+  });
+
+  it("says the same of a kfunc call, which the simulator does not run either", () => {
+    const base = subjectFromObject({ objectFile: "programs/xdp_pass.o" });
+    const insns = [insn(Class.ALU64 | Source.K | AluOp.MOV, 0, 0, 0, 2), insn(Class.JMP | JmpOp.CALL, 0, PseudoCall.KFUNC, 0, 1234), insn(Class.JMP | JmpOp.EXIT)];
+    const subject: EquivSubject = { ...base, insns };
+    const run = (): unknown => runSuite(fc.constant(subject), subject.mapDefs, false, { runs: 20, seed: 7, cores: [1], preset: "nfp-4000", backend: mirror });
+    expect(run).toThrow(/cannot run this program \(pc 1: call to kernel function with BTF id 1234 \(a kfunc\): kfuncs are not simulated\)\.$/);
   });
 });
