@@ -3,20 +3,20 @@
 // A pointer that does not hold what the prototype says is reported as a
 // memory fault or a misuse, never trusted.
 import { isMemoryAccessError } from "../interp/fault.ts";
-import { Segment, segmentBase } from "../interp/memory.ts";
+import { Segment } from "../interp/memory.ts";
 import type { BpfMap } from "../maps/types.ts";
+import { mapHandleAddress } from "./map-handles.ts";
 import { helperName } from "./prototypes.ts";
 import { memoryError, misuse, type HelperCall, type HelperOutcome, type XdpSession } from "./runtime.ts";
 
 export const isOutcome = (value: unknown): value is HelperOutcome =>
   typeof value === "object" && value !== null && !(value instanceof Uint8Array) && "kind" in value;
 
-export const mapHandleAddress = (index: number): bigint => segmentBase(Segment.MAPS + index);
-
+// A map handle (map-handles.ts): one of the run's maps, or an inner map a lookup in a map of maps returned.
 export function mapArgument(call: HelperCall, argIndex: number): BpfMap | HelperOutcome {
   const address = call.args[argIndex];
   const index = Number(address >> 32n) - Segment.MAPS;
-  const map = call.machine.maps[index];
+  const map = index >= 0 ? call.machine.mapHandles.at(index) : undefined;
   if (!map || address !== mapHandleAddress(index)) {
     return misuse(`${helperName(call.id)} argument ${argIndex + 1} (0x${address.toString(16)}) is not a map`);
   }

@@ -2,11 +2,13 @@
 // bpf_map_lookup_percpu_elem (kernel/bpf/helpers.c): thin wrappers that read
 // the key and value from program memory and call the map's own operations.
 // A lookup hands the program a pointer to the live value, so its writes land
-// in the map, as in the kernel.
+// in the map, as in the kernel; in a map of maps it hands back the inner map's
+// handle (map-handles.ts), which the program passes on to map helpers.
 import { Errno } from "../maps/errno.ts";
 import { MapFlag } from "../maps/flags.ts";
 import { MapType, type BpfMap } from "../maps/types.ts";
 import { isOutcome, mapArgument, readBytes, writableBytes } from "./args.ts";
+import { MAX_MAP_HANDLES, mapHandleAddress } from "./map-handles.ts";
 import { helperName } from "./prototypes.ts";
 import { misuse, returns, type HelperCall, type HelperOutcome } from "./runtime.ts";
 
@@ -25,11 +27,20 @@ function valuePointer(call: HelperCall, map: BpfMap, value: Uint8Array | undefin
   return returns(region.base);
 }
 
+// array_of_map_lookup_elem / htab_of_map_lookup_elem: the inner map's pointer, NULL for an empty slot.
+export function innerMapPointer(call: HelperCall, outer: BpfMap, inner: BpfMap | undefined): HelperOutcome {
+  if (!inner) return returns(0);
+  const index = call.machine.mapHandles.indexOf(inner);
+  if (index === undefined) return misuse(`${helperName(call.id)} on map '${outer.def.name}' reaches more inner maps than a run can address (${MAX_MAP_HANDLES} maps in all)`);
+  return returns(mapHandleAddress(index));
+}
+
 function lookupOn(call: HelperCall, cpu: number): HelperOutcome {
   const map = mapArgument(call, 0);
   if (isOutcome(map)) return map;
   const key = readBytes(call, call.args[1], map.def.keySize);
   if (isOutcome(key)) return key;
+  if (map.innerMap) return innerMapPointer(call, map, map.innerMap(key));
   return valuePointer(call, map, map.lookup(key, cpu));
 }
 

@@ -8,6 +8,7 @@ import type { BpfMap, RedirectTarget, RingbufSample } from "../maps/types.ts";
 import type { XdpBuffer } from "../xdp/buffer.ts";
 import type { XdpRxQueue } from "../xdp/context.ts";
 import type { RouteTable } from "./fib.ts";
+import type { MapHandles } from "./map-handles.ts";
 
 // The simulated clock: time advances with the instructions executed.
 export interface SimClock {
@@ -75,6 +76,8 @@ export interface ReservedRecord {
 export interface HelperMachine {
   readonly memory: AddressSpace;
   readonly maps: readonly BpfMap[];
+  // Every map a register may point at: \`maps\` by their index, then the inner maps lookups in maps of maps returned.
+  readonly mapHandles: MapHandles;
   readonly cpu: number;
   readonly clock: SimClock;
   readonly random: RandomSource;

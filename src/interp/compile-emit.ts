@@ -26,7 +26,7 @@ import {
   sizeBytes,
 } from "../ebpf/opcode.ts";
 import type { Insn, Program } from "../ebpf/instruction.ts";
-import { mapHandleAddress } from "../helpers/args.ts";
+import { mapHandleAddress } from "../helpers/map-handles.ts";
 import { findBlocks, type Block } from "./compile-blocks.ts";
 import { NO_PROOFS, type AccessProofs } from "./compile-facts.ts";
 import { CACHE_BITS, HASH_MULTIPLIER, REFUSED, WIDE } from "./compile-memory.ts";

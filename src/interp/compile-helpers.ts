@@ -7,7 +7,7 @@
 // the numeric cores of xdp-helpers.ts, redirect.ts, tail-call.ts and fib.ts,
 // which the reference calls too), through the same map operations
 // (src/maps), the same address space and the same random source, for
-// arguments whose handling is plain: a map handle, the context, pointers
+// arguments whose handling is plain: a map handle (an inner map's too), the context, pointers
 // into bytes the memory cache can prove readable (or writable), numbers that
 // fit a double exactly. Anything else (a bad handle, a pointer the cache
 // cannot prove, a clock beyond 2^53 ns, a helper table that replaces the
@@ -79,12 +79,16 @@ export class FastHelpers {
   // Copies of keys and values read from program memory, one buffer per size and role (the maps copy what they keep).
   private readonly keyCopies: Uint8Array[] = [];
   private readonly valueCopies: Uint8Array[] = [];
-  // Per map index: what a value pointer's region is called and whether the program may write it (map-helpers.ts valuePointer).
-  private readonly valueLabels: string[];
-  private readonly valueWritable: boolean[];
-  // Per map index, the segment of the region regionForView handed out for each value view, valid while
-  // the address space has allocated nothing since (valueSegmentsAt): until then it would hand out the same.
-  private readonly valueSegments: Map<Uint8Array, number>[];
+  // Per map handle index (the run's maps, then the inner maps lookups in maps of maps returned, filled
+  // in as the program reaches them): the map, whether it is a map of maps, what a value pointer's region
+  // is called and whether the program may write it (map-helpers.ts valuePointer).
+  private readonly maps: BpfMap[] = [];
+  private readonly ofMaps: boolean[] = [];
+  private readonly valueLabels: string[] = [];
+  private readonly valueWritable: boolean[] = [];
+  // Per map handle index, the segment of the region regionForView handed out for each value view, valid
+  // while the address space has allocated nothing since (valueSegmentsAt): until then it would hand out the same.
+  private readonly valueSegments: Map<Uint8Array, number>[] = [];
   private valueSegmentsAt = -1;
   private readonly startNs: number;
   private readonly nsPerInstruction: number;
@@ -102,9 +106,7 @@ export class FastHelpers {
     private readonly mem: MemoryPort,
     private readonly R: number[],
   ) {
-    this.valueLabels = machine.maps.map((map) => `value in map '${map.def.name}'`);
-    this.valueWritable = machine.maps.map((map) => !readOnlyForPrograms(map));
-    this.valueSegments = machine.maps.map(() => new Map<Uint8Array, number>());
+    machine.maps.forEach((map, index) => this.describe(index, map));
     this.startNs = exactNs(machine.clock.startNs);
     this.nsPerInstruction = exactNs(machine.clock.nsPerInstruction);
     this.bootOffsetNs = exactNs(machine.clock.bootOffsetNs);
@@ -165,12 +167,25 @@ export class FastHelpers {
   private lookup(): boolean {
     const index = this.mapIndex();
     if (index < 0) return false;
-    const map = this.machine.maps[index];
+    const map = this.maps[index];
     const key = this.copyIn(this.keyCopies, R2_HI, map.def.keySize);
     if (key === undefined) return false;
+    if (this.ofMaps[index]) return this.innerLookup(map, key);
     const value = map.lookup(key, this.machine.cpu);
     if (value === undefined) return this.returnU32(0);
     this.R[0] = this.valueSegment(index, value);
+    this.R[1] = BASE_LO;
+    return true;
+  }
+
+  // map-helpers.ts innerMapPointer: the inner map's handle (a fresh one maps a region no cache entry
+  // knows yet), NULL for an empty slot; a run out of handles is left to the reference, which says so.
+  private innerLookup(outer: BpfMap, key: Uint8Array): boolean {
+    const inner = outer.innerMap!(key);
+    if (inner === undefined) return this.returnU32(0);
+    const index = this.machine.mapHandles.indexOf(inner);
+    if (index === undefined) return false;
+    this.R[0] = Segment.MAPS + index;
     this.R[1] = BASE_LO;
     return true;
   }
@@ -179,7 +194,8 @@ export class FastHelpers {
   private valueSegment(index: number, value: Uint8Array): number {
     const memory = this.mem.memory;
     if (this.valueSegmentsAt !== memory.allocations) {
-      for (const known of this.valueSegments) known.clear();
+      // forEach: an index the program has not reached yet is a hole.
+      this.valueSegments.forEach((known) => known.clear());
       this.valueSegmentsAt = memory.allocations;
     }
     const known = this.valueSegments[index];
@@ -195,7 +211,7 @@ export class FastHelpers {
   private update(): boolean {
     const index = this.mapIndex();
     if (index < 0) return false;
-    const map = this.machine.maps[index];
+    const map = this.maps[index];
     const key = this.copyIn(this.keyCopies, R2_HI, map.def.keySize);
     if (key === undefined) return false;
     const value = this.copyIn(this.valueCopies, R3_HI, map.def.valueSize);
@@ -208,7 +224,7 @@ export class FastHelpers {
   private delete(): boolean {
     const index = this.mapIndex();
     if (index < 0) return false;
-    const map: BpfMap = this.machine.maps[index];
+    const map = this.maps[index];
     const key = this.copyIn(this.keyCopies, R2_HI, map.def.keySize);
     return key !== undefined && this.returnErrno(map.delete(key));
   }
@@ -235,7 +251,7 @@ export class FastHelpers {
     const xdp = this.machine.xdp;
     const index = this.mapIndex(R1_HI);
     if (xdp === undefined || index < 0) return false;
-    const map = this.machine.maps[index];
+    const map = this.maps[index];
     const flagMask = redirectFlagMask(map.def.type);
     if (flagMask === undefined) return false;
     const R = this.R;
@@ -260,7 +276,7 @@ export class FastHelpers {
   private tailCall(): number {
     const index = this.mapIndex(R2_HI);
     if (this.contextInR1() === undefined || index < 0) return FastCall.NOT_ANSWERED;
-    const map = this.machine.maps[index];
+    const map = this.maps[index];
     if (map.def.type !== MapType.PROG_ARRAY) return FastCall.NOT_ANSWERED;
     const slot = this.R[R3_HI + 1] >>> 0;
     const machine = this.machine;
@@ -285,7 +301,20 @@ export class FastHelpers {
   private mapIndex(hiAt: number = R1_HI): number {
     const R = this.R;
     const index = (R[hiAt] >>> 0) - Segment.MAPS;
-    return R[hiAt + 1] === BASE_LO && index >= 0 && this.machine.maps[index] !== undefined ? index : -1;
+    if (R[hiAt + 1] !== BASE_LO || index < 0) return -1;
+    if (this.maps[index] !== undefined) return index;
+    const inner = this.machine.mapHandles.at(index);
+    if (inner === undefined) return -1;
+    this.describe(index, inner);
+    return index;
+  }
+
+  private describe(index: number, map: BpfMap): void {
+    this.maps[index] = map;
+    this.ofMaps[index] = map.innerMap !== undefined;
+    this.valueLabels[index] = `value in map '${map.def.name}'`;
+    this.valueWritable[index] = !readOnlyForPrograms(map);
+    this.valueSegments[index] = new Map<Uint8Array, number>();
   }
 
   // args.ts readBytes: a copy of `length` bytes at the pointer in R[hiAt..hiAt+1], or undefined when

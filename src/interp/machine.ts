@@ -7,7 +7,7 @@ import { DEFAULT_CLOCK, seededRandom, type CallbackLoop, type HelperMachine, typ
 import { LOOPBACK_RX_QUEUE, xdpContextFields } from "../xdp/context.ts";
 import type { ExternName, RegisterSeed, ResumePoint, RunEnv } from "./env.ts";
 import type { BpfMap } from "../maps/types.ts";
-import { mapHandleAddress } from "../helpers/args.ts";
+import { MapHandles, mapHandleAddress, mapHandleSpec } from "../helpers/map-handles.ts";
 import { readOnlyForPrograms } from "../helpers/map-helpers.ts";
 import { AddressSpace, Segment, type Region } from "./memory.ts";
 
@@ -54,14 +54,7 @@ export function newRegisters(stack: Region): bigint[] {
 export function createMachine(program: Program, env: RunEnv, memory: AddressSpace = new AddressSpace()): Machine {
   const maps = env.maps ?? [];
   // Map handles (what an ld_imm64 map reference yields) are regions without bytes: any access faults.
-  maps.forEach((map, index) => {
-    memory.mapAt(Segment.MAPS + index, {
-      kind: "map",
-      label: `map '${map.def.name}' (a handle, not memory)`,
-      bytes: new Uint8Array(0),
-      writable: false,
-    });
-  });
+  maps.forEach((map, index) => memory.mapAt(Segment.MAPS + index, mapHandleSpec(map)));
   const stack = newStack(memory, 0);
   const regs = newRegisters(stack);
   let context: Region | undefined;
@@ -102,6 +95,7 @@ export function createMachine(program: Program, env: RunEnv, memory: AddressSpac
   return {
     memory,
     maps,
+    mapHandles: new MapHandles(maps, memory),
     cpu: env.cpu ?? 0,
     clock: env.clock ?? DEFAULT_CLOCK,
     random: env.random ?? seededRandom(1),

@@ -26,7 +26,7 @@ import {
   sizeBytes,
 } from "../ebpf/opcode.ts";
 import { lddwValue, type Insn, type Program } from "../ebpf/instruction.ts";
-import { mapHandleAddress } from "../helpers/args.ts";
+import { mapHandleAddress } from "../helpers/map-handles.ts";
 import { helperName, helperPrototype } from "../helpers/prototypes.ts";
 import type { CallbackLoop, CallbackStep, HelperOutcome, RunEvent } from "../helpers/runtime.ts";
 import { alu32, alu64, byteOrder } from "./alu.ts";
