@@ -82,6 +82,16 @@ describe("createObjectMaps fills the slots the object declares", () => {
     expect(setup.writes.at(-1)).toEqual({ kind: "prog-slot", mapIndex: setup.maps.indexOf(stages), slot: 0, program: "stage_v6" });
   });
 
+  it("the interpreter counts map_in_map.o's packets into first_inner through per_queue[0], on both tiers", () => {
+    for (const tier of ["reference", "compiled"] as const) {
+      const { maps } = createObjectMaps(mapInMap, 1);
+      const program = mapInMap.programs.find((p) => p.name === "xdp_map_in_map")!;
+      const actions = cases.map((c) => runXdp(program.insns, c.packet.packet, maps, { tier }).action);
+      expect(actions, tier).toEqual(cases.map(() => XDP_PASS));
+      expect(u64At(mapNamed(mapInMap, maps, "first_inner").lookup(u32(0), 0)!), tier).toBe(BigInt(cases.length));
+    }
+  });
+
   it("the interpreter reaches stage_v4's and stage_v6's verdicts through the filled slots", () => {
     const { maps } = createObjectMaps(tailChain, 1);
     const dispatch = tailChain.programs.find((p) => p.name === "dispatch")!;
@@ -103,7 +113,16 @@ describe.skipIf(!kernelAvailable)("the kernel side gets the same slots (real pro
     expect(report.comparedMaps).toContain("stage_hits");
   });
 
-  // The interpreter has no map-in-map lookups yet (src/interp, src/helpers), so this one runs the kernel alone.
+  // map_in_map.c: every packet arrives on rx queue 0, so per_queue[0] (first_inner) counts it at key 0;
+  // per_tenant is empty, so no tail call: XDP_PASS. kernel-check compares first_inner after every packet.
+  it("kernel-check map_in_map.o agrees: each packet counts into first_inner through per_queue[0]", async () => {
+    const report = await withKernel((k) => kernelCheck(k, { object: mapInMap, packets: cases.map((c) => c.packet) }));
+    expect(report.kind, formatKernelCheck(report, "map_in_map.o")).toBe("agree");
+    if (report.kind !== "agree") return;
+    expect(report.actions).toEqual({ [XDP_PASS]: cases.length });
+    expect(report.comparedMaps).toContain("first_inner");
+  });
+
   it("map_in_map.o in the kernel: a packet counts into first_inner, which per_queue[0] names", async () => {
     const first = mapInMap.maps.findIndex((d) => d.name === "first_inner");
     const counted = await withKernel((k) => {
