@@ -27,6 +27,10 @@ describe.skipIf(!kernelAvailable || rootMissing)("helpers with callbacks and pro
     await expectAgreement([`${FIXTURES}/check_mtu.o`, "--packets", "100"]);
   });
 
+  it("backend_rings.o: lookups, updates and for_each_map_elem on inner maps reached through maps of maps", async () => {
+    await expectAgreement([`${FIXTURES}/backend_rings.o`, "--packets", "300"]);
+  });
+
   it("loops.o xdp_tlv_walk (bpf_loop)", async () => {
     await expectAgreement([`${REALWORLD}/loops.o`, "--prog", "xdp_tlv_walk", "--packets", "150"]);
   });
