@@ -99,7 +99,7 @@ export function forEachMapElem(call: HelperCall): HelperOutcome {
   const next = (): CallbackStep => {
     for (; position < keys.length; position++) {
       const key = keys[position];
-      const value = map.lookup(key, call.machine.cpu);
+      const value = map.readValue ? map.readValue(key, call.machine.cpu) : map.lookup(key, call.machine.cpu);
       if (value === undefined) continue;
       position++;
       visited++;

@@ -5,9 +5,10 @@
 // only then looks the key up; a failed update gives the node back. So a full
 // LRU map never refuses a new key for lack of room. A program's lookup marks
 // the element referenced (a second chance before eviction); a syscall lookup
-// does not. Replacing a key in a plain LRU hash inserts a new, referenced
-// element; the per-CPU flavour updates in place and marks it referenced
-// (and with BPF_EXIST takes no node at all).
+// and bpf_for_each_map_elem's walk (readValue) do not. Replacing a key in a
+// plain LRU hash inserts a new, referenced element; the per-CPU flavour
+// updates in place and marks it referenced (and with BPF_EXIST takes no node
+// at all).
 
 import { MapBase } from "./base.ts";
 import { Errno } from "./errno.ts";
@@ -45,6 +46,11 @@ export class LruHashMap extends MapBase implements SimMap {
     if (elem === undefined) return undefined;
     if (elem.payload.node !== undefined) this.lists.setRef(elem.payload.node);
     return elem.payload.slots.view(cpu);
+  }
+
+  // bpf_for_each_hash_elem walks the buckets and never calls htab_lru_map_lookup_elem, so no reference mark.
+  readValue(key: Uint8Array, cpu: number): Uint8Array | undefined {
+    return this.table.find(this.keyOf(key))?.payload.slots.view(cpu);
   }
 
   // `allCpus`: the syscall side of the per-CPU flavour, one rounded slot per CPU.

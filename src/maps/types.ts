@@ -68,6 +68,10 @@ export interface BpfMap {
   lookup(key: Uint8Array, cpu: number): Uint8Array | undefined;
   update(key: Uint8Array, value: Uint8Array, flags: number, cpu: number): Errno;
   delete(key: Uint8Array): Errno;
+  // The value's live view as lookup gives it, without what a program's lookup also does (an LRU
+  // element's reference mark): what bpf_for_each_map_elem's walk hands its callback. Maps whose
+  // lookup does nothing more need not have it.
+  readValue?(key: Uint8Array, cpu: number): Uint8Array | undefined;
   // The key after `key` in iteration order (the first when `key` is undefined or absent), or undefined at the end.
   getNextKey(key: Uint8Array | undefined): Uint8Array | undefined;
 

@@ -180,6 +180,19 @@ describe.each(TIERS)("bpf_for_each_map_elem (%s tier)", (tier) => {
     expect([3, 5, 7].map((k) => valueAt(map, k))).toEqual([110n, 120n, 101n]);
   });
 
+  // The kernel's walk (hashtab.c bpf_for_each_hash_elem) reads the elements in place, not through
+  // htab_lru_map_lookup_elem: no element gets a second chance, so the ninth key evicts the four oldest,
+  // as in a map nobody looked into (test/maps/lru-hash.test.ts traces that eviction by hand).
+  it("leaves an LRU map's elements unreferenced: the next insert evicts the four oldest", () => {
+    const map = valueMap(MapType.LRU_HASH, [[1, 1], [2, 2], [3, 3], [4, 4], [5, 5], [6, 6], [7, 7], [8, 8]]);
+    // 1 + 4 + ... + 64 = 204 over 8 elements.
+    expect(runTier(tier, forEachProgram(0, 99), { maps: [map] })).toMatchObject({ kind: "exit", r0: 8n + (204n << 16n) });
+    expect(map.update(Uint8Array.of(9, 0, 0, 0), new Uint8Array(8), 0, 0)).toBe(0);
+    const present: number[] = [];
+    for (let key = map.getNextKey(undefined); key !== undefined; key = map.getNextKey(key)) present.push(key[0]);
+    expect(present.sort((a, b) => a - b)).toEqual([5, 6, 7, 8, 9]);
+  });
+
   it("refuses flags with -EINVAL before any call", () => {
     const map = valueMap(MapType.ARRAY, [[1, 6]]);
     expect(runTier(tier, forEachProgram(2, 99), { maps: [map] })).toMatchObject({ kind: "exit", r0: u64(-EINVAL) });

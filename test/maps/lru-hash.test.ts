@@ -41,6 +41,17 @@ describe("lru_hash eviction", () => {
     expect(presentKeys(map)).toEqual([5, 6, 7, 8, 9]);
   });
 
+  it("does not count readValue (bpf_for_each_map_elem's walk) as a reference, and its view is live", () => {
+    const map = make({ type: MapType.LRU_HASH, maxEntries: 8 });
+    for (let key = 1; key <= 8; key++) map.update(u32(key), u64(key), 0, 0);
+    const view = map.readValue!(u32(1), 0)!;
+    expect(view).toEqual(u64(1));
+    view[0] = 42;
+    expect(map.sysLookup(u32(1))).toEqual(u64(42));
+    map.update(u32(9), u64(9), 0, 0);
+    expect(presentKeys(map)).toEqual([5, 6, 7, 8, 9]);
+  });
+
   it("never refuses a new key for lack of room, and a failed BPF_NOEXIST still frees room", () => {
     const map = make({ type: MapType.LRU_HASH, maxEntries: 8 });
     for (let key = 1; key <= 8; key++) map.update(u32(key), u64(key), 0, 0);
