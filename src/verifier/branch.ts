@@ -11,7 +11,8 @@ import { MAX_PACKET_OFF } from "./mem-access.ts";
 import * as S from "./scalar.ts";
 import * as T from "./tnum.ts";
 import type { CmpName } from "./scalar.ts";
-import { constReg, scalarReg } from "./reg-state.ts";
+import { MapType, type MapDef } from "../maps/types.ts";
+import { constReg, ptrReg, scalarReg } from "./reg-state.ts";
 import type { PtrReg, PtrType, RegState } from "./reg-state.ts";
 import { reject } from "./reject.ts";
 import { cloneState, curFrame, forEachReg } from "./state.ts";
@@ -134,15 +135,20 @@ function applyRefinement(state: VState, form: JumpCondInstruction, refined: [S.S
   if (form.source === "reg") set(form.src, b);
 }
 
-// mark_ptr_or_null_regs: every copy of a nullable pointer (same id) becomes NULL (scalar 0) or a valid pointer.
+// mark_ptr_or_null_regs: every copy of a nullable pointer (same id) becomes NULL (scalar 0) or a valid
+// pointer; a map of maps' value becomes CONST_PTR_TO_MAP of its inner template (map->inner_map_meta).
 function markPtrOrNull(state: VState, ptr: PtrReg, isNull: boolean): void {
   const id = ptr.id;
   forEachReg(state, (r, replace) => {
     if (r.kind !== "ptr" || !r.maybeNull || r.id !== id) return;
-    replace(isNull ? constReg(0n) : { ...r, maybeNull: false, id: 0 });
+    if (isNull) replace(constReg(0n));
+    else if (r.type === "map_value" && isMapOfMaps(r.map)) replace(ptrReg("map_ptr", { map: r.map!.inner ?? r.map }));
+    else replace({ ...r, maybeNull: false, id: 0 });
   });
   if (isNull && ptr.refObjId !== undefined) state.refs = state.refs.filter((ref) => ref.id !== ptr.refObjId);
 }
+
+const isMapOfMaps = (map: MapDef | undefined): boolean => map?.type === MapType.ARRAY_OF_MAPS || map?.type === MapType.HASH_OF_MAPS;
 
 // is_branch_taken for pointers: a pointer that cannot be NULL is never equal to 0.
 function pointerBranchTaken(dst: RegState, src: RegState, form: JumpCondInstruction): boolean | undefined {

@@ -88,8 +88,9 @@ function returnValue(env: Env, state: VState, pc: number, p: HelperPrototype, me
       return unknownScalar;
     case "RET_PTR_TO_MAP_VALUE": {
       const map = meta.map!;
+      // A map of maps' lookup is map_value_or_null of the outer map too: the NULL check makes it the inner map's pointer (branch.ts).
       if (map.type === MapType.ARRAY_OF_MAPS || map.type === MapType.HASH_OF_MAPS) {
-        return ptrReg("map_ptr", { map: map.inner ?? map, maybeNull: true, id: env.nextId() });
+        return ptrReg("map_value", { map, maybeNull: true, id: env.nextId() });
       }
       const elide = p.id === HelperId.MAP_LOOKUP_ELEM && meta.constKey !== undefined && meta.constKey >= 0n && meta.constKey < BigInt(map.maxEntries);
       return ptrReg("map_value", { map, maybeNull: !elide, id: elide ? 0 : env.nextId() });
