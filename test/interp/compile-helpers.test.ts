@@ -4,7 +4,7 @@
 // Generated programs call these helpers with arguments at and beyond the
 // edges of what the fast path accepts: every map kind it reaches, keys and
 // values on the stack, in the input or packet and straddling their ends, map
-// handles that are not quite handles, flags beyond 32 bits, clocks beyond
+// handles that are not quite handles, inner maps' handles from maps of maps, flags beyond 32 bits, clocks beyond
 // 2^53 ns, a helper table that replaces a helper; in XDP runs the adjust
 // helpers, bpf_redirect, bpf_redirect_map and bpf_tail_call with a context
 // that is not quite the context, empty and unloaded slots and flags at every
@@ -23,6 +23,7 @@ import type { RunEnv } from "../../src/interp/env.ts";
 import { Segment, segmentBase } from "../../src/interp/memory.ts";
 import { createMap } from "../../src/maps/create.ts";
 import { MapFlag } from "../../src/maps/flags.ts";
+import { ArrayOfMaps, HashOfMaps } from "../../src/maps/map-in-map.ts";
 import { MapType, type MapDef, type SimMap } from "../../src/maps/types.ts";
 import { createXdpBuffer, packetBytes } from "../../src/xdp/buffer.ts";
 import { canonical, hex, runBoth, tierDifference, type TierSetup } from "./compile-compare.ts";
@@ -30,10 +31,12 @@ import { canonical, hex, runBoth, tierDifference, type TierSetup } from "./compi
 const CPUS = 3;
 const INPUT_BYTES = 48;
 // Every map kind the fast path reaches, with keys of 4, 8 and 13 bytes (jhash's tail and its mix loop).
+const ARRAY_DEF: MapDef = { name: "array", type: MapType.ARRAY, keySize: 4, valueSize: 16, maxEntries: 4, flags: 0 };
+const HASH_DEF: MapDef = { name: "hash", type: MapType.HASH, keySize: 4, valueSize: 16, maxEntries: 3, flags: 0 };
 const MAP_DEFS: readonly MapDef[] = [
-  { name: "array", type: MapType.ARRAY, keySize: 4, valueSize: 16, maxEntries: 4, flags: 0 },
+  ARRAY_DEF,
   { name: "pcpu_array", type: MapType.PERCPU_ARRAY, keySize: 4, valueSize: 12, maxEntries: 3, flags: 0 },
-  { name: "hash", type: MapType.HASH, keySize: 4, valueSize: 16, maxEntries: 3, flags: 0 },
+  HASH_DEF,
   { name: "pcpu_hash", type: MapType.PERCPU_HASH, keySize: 8, valueSize: 8, maxEntries: 3, flags: 0 },
   { name: "lru", type: MapType.LRU_HASH, keySize: 4, valueSize: 8, maxEntries: 3, flags: 0 },
   { name: "lru_pcpu", type: MapType.LRU_PERCPU_HASH, keySize: 8, valueSize: 8, maxEntries: 3, flags: 0 },
@@ -43,10 +46,15 @@ const MAP_DEFS: readonly MapDef[] = [
   { name: "stages", type: MapType.PROG_ARRAY, keySize: 4, valueSize: 4, maxEntries: 3, flags: 0 },
   { name: "ports", type: MapType.DEVMAP, keySize: 4, valueSize: 4, maxEntries: 3, flags: 0 },
   { name: "cpus", type: MapType.CPUMAP, keySize: 4, valueSize: 4, maxEntries: 2, flags: 0 },
+  // Maps of maps: their lookups return inner maps' handles, listed (array, hash) or not.
+  { name: "rings", type: MapType.ARRAY_OF_MAPS, keySize: 4, valueSize: 4, maxEntries: 4, flags: 0, inner: ARRAY_DEF },
+  { name: "tenants", type: MapType.HASH_OF_MAPS, keySize: 4, valueSize: 4, maxEntries: 4, flags: 0, inner: HASH_DEF },
 ];
 const STAGES = 9;
 const PORTS = 10;
 const CPU_MAP = 11;
+const RINGS = 12;
+const TENANTS = 13;
 // The tail-called program: r0 = 7, exit.
 const TAIL_PROGRAM: Insn[] = [insn(Class.ALU64 | Source.K | AluOp.MOV, 0, 0, 0, 7), insn(Class.JMP | JmpOp.EXIT)];
 const TAIL_PROGRAM_ID = 4;
@@ -64,8 +72,24 @@ function freshMaps(): SimMap[] {
   maps[STAGES].sysUpdate(Uint8Array.of(2, 0, 0, 0), Uint8Array.of(MISSING_PROGRAM_ID, 0, 0, 0), 0);
   maps[PORTS].sysUpdate(Uint8Array.of(1, 0, 0, 0), Uint8Array.of(3, 0, 0, 0), 0);
   maps[CPU_MAP].sysUpdate(Uint8Array.of(0, 0, 0, 0), Uint8Array.of(64, 0, 0, 0), 0);
+  // rings: 0 -> array (listed), 1 -> an unlisted array, 2 empty, 3 -> the unlisted one again;
+  // tenants: 1 -> an unlisted hash, 5 -> hash (listed).
+  const ringB = createMap({ ...ARRAY_DEF, name: "array_b" }, { cpus: CPUS });
+  const tenantB = createMap({ ...HASH_DEF, name: "hash_b" }, { cpus: CPUS });
+  tenantB.sysUpdate(Uint8Array.of(1, 0, 0, 0), new Uint8Array(16).fill(3), 0);
+  const setInner = (outer: number, key: number, inner: SimMap): void => {
+    expect((maps[outer] as ArrayOfMaps | HashOfMaps).setInner(Uint8Array.of(key, 0, 0, 0), inner, 0)).toBe(0);
+  };
+  setInner(RINGS, 0, maps[0]);
+  setInner(RINGS, 1, ringB);
+  setInner(RINGS, 3, ringB);
+  setInner(TENANTS, 1, tenantB);
+  setInner(TENANTS, 5, maps[2]);
   return maps;
 }
+
+// A map's contents for the comparison; a map of maps shows each inner map's name and contents.
+const contents = (map: SimMap): unknown => map.entries().map((e) => (e.inner ? { key: e.key, inner: e.inner.def.name, entries: (e.inner as SimMap).entries() } : e));
 
 const BASE = 9;
 const ACC = 7;
@@ -90,6 +114,18 @@ const mapArgument = fc.oneof(
       .map((value) => lddw(1, value)),
   },
   { weight: 1, arbitrary: fc.constant<Insn[]>([movReg(1, 10)]) },
+  // What a lookup in a map of maps returned: an inner map's handle, or NULL.
+  {
+    weight: 2,
+    arbitrary: fc.tuple(fc.constantFrom(RINGS, TENANTS), fc.constantFrom(0, 1, 2, 3, 5, 9)).map(([outer, key]) => [
+      insn(Class.ST | Mode.MEM | Size.W, 10, 0, -4, key),
+      ...ldMap(1, outer),
+      movReg(2, 10),
+      add64(2, -4),
+      callHelper(HelperId.MAP_LOOKUP_ELEM),
+      movReg(1, 0),
+    ]),
+  },
 );
 
 // A pointer for r2/r3: into the stack (sometimes straddling its top or bottom), into the input or packet
@@ -250,7 +286,7 @@ function setup(xdp: boolean, bytes: Uint8Array, env: { clock: SimClock; cpu: num
     const maps = freshMaps();
     const programs = new Map([[TAIL_PROGRAM_ID, TAIL_PROGRAM]]);
     const common: RunEnv = { maps, programs, routes, clock: env.clock, cpu: env.cpu, ...(env.replaced ? { helpers: replacedTable } : {}) };
-    const effects = (memory: () => unknown) => (): unknown => ({ memory: memory(), maps: maps.map((map) => map.entries()) });
+    const effects = (memory: () => unknown) => (): unknown => ({ memory: memory(), maps: maps.map(contents) });
     if (xdp) {
       const buffer = createXdpBuffer(bytes);
       return { env: { ...common, input: { kind: "xdp", buffer } }, effects: effects(() => [packetBytes(buffer), buffer.dataMeta, buffer.data, buffer.dataEnd]), inputHex: hex(bytes) };
