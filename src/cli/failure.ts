@@ -1,4 +1,5 @@
 import { OffloadSimError } from "../errors.ts";
+import { fileErrorWords } from "../input-file.ts";
 
 // Exit status for bad input (unreadable file, malformed object, unknown flag).
 export const EXIT_BAD_INPUT = 2;
@@ -13,7 +14,7 @@ export function reportFailure(failure: unknown): never {
   } else if (typeof failure === "string") {
     process.stderr.write(`offload-sim: ${failure}\n`);
   } else if (failure instanceof Error && isNodeFileError(failure)) {
-    process.stderr.write(`offload-sim: cannot read ${failure.path}: ${failure.code}.\n`);
+    process.stderr.write(`offload-sim: cannot read ${failure.path}: ${fileErrorWords(failure.code)}.\n`);
   } else {
     // One line even when the message has several (a module that failed to compile, say).
     const text = (failure instanceof Error ? failure.message : String(failure)).split("\n").map((line) => line.trim()).filter((line) => line !== "").join(" ");

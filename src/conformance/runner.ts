@@ -4,7 +4,7 @@
 // r0 is compared with the expected result over all 64 bits. A vector that
 // expects an error passes when the program fails to assemble or faults; our
 // messages are not the plugin's, so their text is not compared.
-import { readFileSync, readdirSync, statSync } from "node:fs";
+import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { assemble } from "../ebpf/asm.ts";
 import { readSlot, type Insn, type Program } from "../ebpf/instruction.ts";
@@ -13,6 +13,7 @@ import type { RunEnv, RunResult } from "../interp/env.ts";
 import { run } from "../interp/run.ts";
 import { hex64 } from "../interp/u64.ts";
 import { parseConformance, type ConformanceCase } from "./parse.ts";
+import { readInputText } from "../input-file.ts";
 
 // How a vector's program is run: the reference interpreter by default, or another tier with its signature.
 export type RunProgram = (program: Program, env: RunEnv) => RunResult;
@@ -81,7 +82,7 @@ export function runCase(vector: ConformanceCase, execute: RunProgram = run): Cas
 
 export function runConformanceFile(path: string, execute: RunProgram = run): CaseOutcome {
   try {
-    return runCase(parseConformance(readFileSync(path, "latin1"), path), execute);
+    return runCase(parseConformance(readInputText(path, "latin1"), path), execute);
   } catch (err) {
     if (err instanceof OffloadSimError) return { source: path, passed: false, reason: err.message };
     throw err;

@@ -9,7 +9,6 @@
 // apply (an index past an array's end, a full hash); every problem is a
 // MapError naming the file, the entry and what is wrong.
 
-import { readFileSync } from "node:fs";
 import { parseByteSpec } from "./byte-spec.ts";
 import { roundUp8 } from "./bytes.ts";
 import { errnoName } from "./errno.ts";
@@ -17,6 +16,7 @@ import { ArrayOfMaps, HashOfMaps } from "./map-in-map.ts";
 import { MapError } from "./map-error.ts";
 import { MapType, UpdateFlag, mapTypeName } from "./types.ts";
 import type { BpfMap, SimMap } from "./types.ts";
+import { readInputText } from "../input-file.ts";
 
 export interface LoadOptions {
   // Maps a {"map": name} value may refer to (maps of maps).
@@ -117,7 +117,7 @@ export function loadMapJson(map: SimMap, json: unknown, file: string, opts: Load
 
 // Reads `path` and loads it into `map`.
 export function loadMapFile(map: SimMap, path: string, opts: LoadOptions = {}): void {
-  const text = readFileSync(path, "utf8");
+  const text = readInputText(path);
   let json: unknown;
   try {
     json = JSON.parse(text);

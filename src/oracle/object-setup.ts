@@ -6,13 +6,13 @@
 // object, and the programs a tail call can reach. Every syscall-side write
 // made while loading is recorded in order, so the kernel side can replay
 // exactly the same writes (the order matters to LRU maps).
-import { readFileSync } from "node:fs";
 import type { Program } from "../ebpf/instruction.ts";
 import type { BpfObject, BpfProgram } from "../elf/bpf-object.ts";
 import type { InitialSlot } from "../elf/map-slots.ts";
 import { OffloadSimError } from "../errors.ts";
 import { createMap, errnoName, loadMapJson, MapType, UpdateFlag, type SimMap } from "../maps/index.ts";
 import { ArrayOfMaps, HashOfMaps } from "../maps/map-in-map.ts";
+import { readInputText } from "../input-file.ts";
 
 // A user mistake in what was asked of an object: an unknown program or map, a malformed --map.
 export class ObjectSetupError extends OffloadSimError {}
@@ -136,7 +136,7 @@ export function loadMapFileContent(setup: ObjectMaps, name: string, file: string
   mapIndexNamed(setup.object, name, file);
   let json: unknown;
   try {
-    json = JSON.parse(readFileSync(file, "utf8"));
+    json = JSON.parse(readInputText(file));
   } catch (error) {
     if (error instanceof SyntaxError) throw new ObjectSetupError(`${file}: not valid JSON (${error.message}).`, { file });
     throw error;

@@ -2,7 +2,6 @@
 // way `offload-sim exec prog.o` shows it: the maps created and filled from
 // --map files, the packet run, and afterwards the action, the output frame
 // (hex and decoded layer by layer) and which map entries changed.
-import { readFileSync } from "node:fs";
 import type { BpfObject, BpfProgram } from "../elf/bpf-object.ts";
 import { loadObject } from "../elf/load-object.ts";
 import type { RouteTable } from "../helpers/fib.ts";
@@ -11,6 +10,7 @@ import { cloneMaps, diffMaps, formatMapDiff, type MapDiff } from "../maps/index.
 import { describePacket } from "../traffic/index.ts";
 import { runXdp, type XdpRunResult } from "../xdp/index.ts";
 import { createObjectMaps, loadMapFileContent, selectXdpProgram, tailCallPrograms } from "./object-setup.ts";
+import { readInputBytes } from "../input-file.ts";
 
 export interface ObjectRunRequest {
   readonly object: BpfObject;
@@ -32,7 +32,7 @@ export interface ObjectRunReport {
 }
 
 export function readObjectFile(path: string): BpfObject {
-  return loadObject(new Uint8Array(readFileSync(path)), path);
+  return loadObject(readInputBytes(path), path);
 }
 
 export function runObject(request: ObjectRunRequest): ObjectRunReport {

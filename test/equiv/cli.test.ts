@@ -7,7 +7,7 @@ const cli = (...args: string[]) => spawnSync(process.execPath, ["bin/offload-sim
 
 describe("offload-sim equiv", () => {
   it.each([
-    [["missing.o"], /^offload-sim: cannot read missing\.o: ENOENT\.\n$/],
+    [["missing.o"], /^offload-sim: cannot read missing\.o: no such file or directory \(ENOENT\)\.\n$/],
     [["programs/xdp_pass.o", "--cores", "0"], /^offload-sim: --cores takes .*'0' is not one\.\n$/],
     [["programs/xdp_pass.o", "--cores", "999"], /^offload-sim: --cores takes whole numbers from 1 to \d+ .* not 999\.\n$/],
     [["programs/xdp_pass.o", "--replay", "zzz"], /^offload-sim: --replay: 'zzz' is not a replay token offload-sim printed \(.*\)\.\n$/],

@@ -32,7 +32,7 @@ describe("offload-sim run on bad input", () => {
   });
 
   it("a missing object file", () => {
-    expectBadInput(offloadSim("run", join(dir, "absent.o"), "--cores", "2"), /cannot read .*absent\.o: ENOENT/);
+    expectBadInput(offloadSim("run", join(dir, "absent.o"), "--cores", "2"), /cannot read .*absent\.o: no such file or directory \(ENOENT\)/);
   });
 
   it("a file that is not a capture", () => {

@@ -1,6 +1,6 @@
 // `offload-sim asm prog.s -o prog.bin`: assemble eBPF text (LLVM/kernel or
 // bpf_conformance syntax) into raw little-endian instruction bytes.
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import type { CommandModule } from "yargs";
 
 interface AsmArgs {
@@ -22,7 +22,8 @@ export const asmCommand: CommandModule<object, AsmArgs> = {
       .option("big-endian", { type: "boolean", default: false, describe: "encode for a big-endian (bpfeb) target" }),
   handler: async (args) => {
     const { assemble, encodeProgram } = await import("../../ebpf/index.ts");
-    const program = assemble(readFileSync(args.source, "utf8"), { sourceName: args.source });
+    const { readInputText } = await import("../../input-file.ts");
+    const program = assemble(readInputText(args.source), { sourceName: args.source });
     const output = args.output ?? defaultOutput(args.source);
     writeFileSync(output, encodeProgram(program, { littleEndian: !args["big-endian"] }));
     process.stdout.write(`${output}: ${program.length} instruction slots (${program.length * 8} bytes)\n`);

@@ -1,10 +1,10 @@
 // What `offload-sim disasm` does, loaded only when the command runs (see disasm.ts for its options).
-import { readFileSync } from "node:fs";
 import { type AsmSyntax, LDDW, PseudoLd, listRawBytes, listing } from "../../ebpf/index.ts";
 import type { BpfObject, BpfProgram } from "../../elf/bpf-object.ts";
 import { loadObject } from "../../elf/load-object.ts";
 import { selectProgram } from "../../oracle/object-setup.ts";
 import type { DisasmArgs } from "./disasm.ts";
+import { readInputBytes } from "../../input-file.ts";
 
 export interface DisasmInputOptions {
   readonly syntax: AsmSyntax;
@@ -52,6 +52,6 @@ export function disassembleRaw(path: string, bytes: Uint8Array, opts: DisasmInpu
 
 // The disasm command once its arguments are parsed.
 export function disasmHandler(args: DisasmArgs): void {
-  const bytes = new Uint8Array(readFileSync(args.input));
+  const bytes = readInputBytes(args.input);
   process.stdout.write(disassembleInput(args.input, bytes, { syntax: args.syntax, littleEndian: !args["big-endian"], ...(args.prog === undefined ? {} : { program: args.prog }) }));
 }

@@ -1,5 +1,4 @@
 // What `offload-sim exec` does, loaded only when the command runs (see exec.ts for its options).
-import { readFileSync } from "node:fs";
 import { assemble, decodeProgram } from "../../ebpf/index.ts";
 import type { Program } from "../../ebpf/instruction.ts";
 import { OffloadSimError } from "../../errors.ts";
@@ -10,12 +9,13 @@ import { parseMapAssignment } from "../../oracle/object-setup.ts";
 import { formatObjectRun, objectRunJson, readObjectFile, runObject } from "../../oracle/run-object.ts";
 import { openCaptureFile } from "../../traffic/index.ts";
 import type { ExecArgs } from "./exec.ts";
+import { readInputBytes, readInputText } from "../../input-file.ts";
 
 export class ExecInputError extends OffloadSimError {}
 
 export function loadProgramFile(path: string): Program {
-  if (/\.(s|S|asm)$/.test(path)) return assemble(readFileSync(path, "utf8"), { sourceName: path });
-  if (/\.bin$/.test(path)) return decodeProgram(new Uint8Array(readFileSync(path)), { sourceName: path });
+  if (/\.(s|S|asm)$/.test(path)) return assemble(readInputText(path), { sourceName: path });
+  if (/\.bin$/.test(path)) return decodeProgram(readInputBytes(path), { sourceName: path });
   throw new ExecInputError(`${path}: expected an assembly file (.s, .asm) or raw instruction bytes (.bin).`, { file: path });
 }
 
@@ -57,13 +57,13 @@ function resultText(result: RunResult): string {
 }
 
 const isElf = (path: string): boolean => {
-  const head = readFileSync(path).subarray(0, 4);
-  return head.length === 4 && head[0] === 0x7f && head.toString("latin1", 1, 4) === "ELF";
+  const head = readInputBytes(path).subarray(0, 4);
+  return head.length === 4 && head[0] === 0x7f && String.fromCharCode(head[1], head[2], head[3]) === "ELF";
 };
 
 // A pcap/pcapng file gives its first packet; any other file is the frame's raw bytes.
 function readPacketFile(path: string): Uint8Array {
-  const bytes = new Uint8Array(readFileSync(path));
+  const bytes = readInputBytes(path);
   const magic = bytes.length >= 4 ? new DataView(bytes.buffer, bytes.byteOffset).getUint32(0, false) : 0;
   const captureMagics = [0xa1b2c3d4, 0xd4c3b2a1, 0xa1b23c4d, 0x4d3cb2a1, 0x0a0d0d0a];
   if (!captureMagics.includes(magic)) return bytes;
@@ -80,7 +80,7 @@ function execObject(args: ExecArgs, maxSteps: number | undefined): void {
   if ((args.packet === undefined) === (args.hex === undefined)) throw new ExecInputError("an ELF object runs on one packet: give --packet FILE or --hex HEX.");
   if (args.mem !== undefined) throw new ExecInputError("--mem is for raw programs; an XDP program of an object takes --packet or --hex.");
   const packet = args.hex !== undefined ? parseHexBytes(args.hex, "--hex") : readPacketFile(args.packet!);
-  const routes = args.routes === undefined ? undefined : parseRouteTable(JSON.parse(readFileSync(args.routes, "utf8")), args.routes);
+  const routes = args.routes === undefined ? undefined : parseRouteTable(JSON.parse(readInputText(args.routes)), args.routes);
   const report = runObject({
     object: readObjectFile(args.program),
     program: args.prog,

@@ -1,6 +1,5 @@
 // `offload-sim inspect prog.o [--json]`: what an eBPF object holds (programs,
 // maps, relocations), as the loader reads it.
-import { readFileSync } from "node:fs";
 import type { CommandModule } from "yargs";
 
 interface InspectArgs {
@@ -18,7 +17,8 @@ export const inspectCommand: CommandModule<object, InspectArgs> = {
   handler: async (args) => {
     const { formatInspect, inspectObject } = await import("../../elf/inspect.ts");
     const { loadObject } = await import("../../elf/load-object.ts");
-    const report = inspectObject(loadObject(new Uint8Array(readFileSync(args.object)), args.object));
+    const { readInputBytes } = await import("../../input-file.ts");
+    const report = inspectObject(loadObject(readInputBytes(args.object), args.object));
     process.stdout.write(args.json ? `${JSON.stringify(report, null, 2)}\n` : formatInspect(report));
   },
 };

@@ -1,5 +1,4 @@
 // What `offload-sim verify` does, loaded only when the command runs (see verify.ts for its options).
-import { readFileSync } from "node:fs";
 import { assemble } from "../../ebpf/index.ts";
 import { loadObject } from "../../elf/index.ts";
 import { OffloadSimError } from "../../errors.ts";
@@ -8,6 +7,7 @@ import type { Program } from "../../ebpf/instruction.ts";
 import { verify, verifyOptionsFor, VerifierUnsupportedError, type VerifyOptions } from "../../verifier/index.ts";
 import { formatVerdict, verdictJson } from "../../verifier/report.ts";
 import type { VerifyArgs } from "./verify.ts";
+import { readInputBytes } from "../../input-file.ts";
 
 interface Target {
   readonly name: string;
@@ -19,7 +19,7 @@ interface Target {
 export class VerifyInputError extends OffloadSimError {}
 
 function targets(path: string, prog: string | undefined): Target[] {
-  const bytes = new Uint8Array(readFileSync(path));
+  const bytes = readInputBytes(path);
   const isElf = bytes.length >= 4 && bytes[0] === 0x7f && bytes[1] === 0x45 && bytes[2] === 0x4c && bytes[3] === 0x46;
   if (!isElf) {
     if (!/\.(s|S|asm)$/.test(path)) throw new VerifyInputError(`${path}: expected an eBPF ELF object or an assembly file (.s).`, { file: path });
