@@ -135,6 +135,10 @@ export class KernelBackedSide implements KernelSide {
         case "delete":
           this.k.delete(map, w.key);
           break;
+        case "inner-map":
+          // The slot holds the kernel's fd of the same inner map of the object.
+          this.k.setInnerMap(map, w.key, loaded.maps[w.innerMapIndex]);
+          break;
         case "prog-slot": {
           const target = loaded.programsByName.get(w.program);
           if (target === undefined) throw new EquivInputError(`${subject.label}: prog_array slot ${w.slot} names program '${w.program}', which the kernel did not load.`);

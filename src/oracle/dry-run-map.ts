@@ -52,5 +52,7 @@ export function dryRunView(map: SimMap): BpfMap {
     ...(map.peek && { peek: () => map.peek!(), pop: () => map.peek!(), push: () => 0 }),
     ...(map.redirectTarget && { redirectTarget: (key: number) => map.redirectTarget!(key) }),
     ...(map.tailCallTarget && { tailCallTarget: (index: number) => map.tailCallTarget!(index) }),
+    // An inner map is found again by its definition among the run's (dry) maps, so it is not wrapped here.
+    ...(map.innerMap && { innerMap: (key: Uint8Array) => map.innerMap!(key) }),
   };
 }
