@@ -8,25 +8,15 @@ import { describe, expect, it } from "vitest";
 import type { Insn, Program } from "../../src/ebpf/instruction.ts";
 import { runCompiled } from "../../src/interp/compile.ts";
 import { compiledProgram } from "../../src/interp/compile-program.ts";
-import { createMap } from "../../src/maps/create.ts";
-import { MapType, type SimMap } from "../../src/maps/types.ts";
+import type { SimMap } from "../../src/maps/types.ts";
 import { createXdpBuffer, metadataBytes, packetBytes } from "../../src/xdp/buffer.ts";
 import { hex, tierDifference, type TierSetup } from "./compile-compare.ts";
-import { INPUT_BYTES, MAP_VALUE_BYTES, anySlot, programArbitrary, type GeneratedProgram } from "./compile-programs.ts";
-import { MapFlag } from "../../src/maps/flags.ts";
+import { anySlot, generatedProgramMaps, INPUT_BYTES, programArbitrary, type GeneratedProgram } from "./compile-programs.ts";
 
-// Index 0: array, 1: hash, 2: prog_array (slot 0: the tail program, slot 1: the program itself, 2-3 empty),
-// 3: an array the program may only read, holding bytes 1, 2, 3... at key 0.
+// generatedProgramMaps() with slot 0 of the prog_array holding the tail program (id 0).
 function freshMaps(): SimMap[] {
-  const maps = [
-    createMap({ name: "array", type: MapType.ARRAY, keySize: 4, valueSize: MAP_VALUE_BYTES, maxEntries: 4, flags: 0 }),
-    createMap({ name: "hash", type: MapType.HASH, keySize: 4, valueSize: MAP_VALUE_BYTES, maxEntries: 3, flags: 0 }),
-    createMap({ name: "stages", type: MapType.PROG_ARRAY, keySize: 4, valueSize: 4, maxEntries: 4, flags: 0 }),
-    createMap({ name: "constants", type: MapType.ARRAY, keySize: 4, valueSize: MAP_VALUE_BYTES, maxEntries: 1, flags: MapFlag.RDONLY_PROG }),
-  ];
-  maps[3].sysUpdate(Uint8Array.of(0, 0, 0, 0), Uint8Array.from({ length: MAP_VALUE_BYTES }, (_, i) => i + 1), 0);
+  const maps = generatedProgramMaps();
   maps[2].sysUpdate(Uint8Array.of(0, 0, 0, 0), Uint8Array.of(0, 0, 0, 0), 0);
-  maps[2].sysUpdate(Uint8Array.of(1, 0, 0, 0), Uint8Array.of(1, 0, 0, 0), 0);
   return maps;
 }
 

@@ -12,6 +12,9 @@ import fc from "fast-check";
 import { insn, type Insn } from "../../src/ebpf/instruction.ts";
 import { AluOp, AtomicOp, Class, JmpOp, LDDW, Mode, PseudoCall, PseudoLd, Size, Source, type SizeCode } from "../../src/ebpf/opcode.ts";
 import { HelperId } from "../../src/helpers/prototypes.ts";
+import { createMap } from "../../src/maps/create.ts";
+import { MapFlag } from "../../src/maps/flags.ts";
+import { MapType, type SimMap } from "../../src/maps/types.ts";
 
 export type ProgramMode = "memory" | "xdp";
 
@@ -34,6 +37,21 @@ export const HASH_MAP = 1;
 export const PROG_ARRAY = 2;
 export const READONLY_MAP = 3;
 export const MAP_VALUE_BYTES = 16;
+
+// The maps the generated programs name, by index: 0 an array, 1 a hash, 2 a prog_array whose slot 1 holds tail-call
+// id 1 (the program itself, as the callers number it; slot 0 is the caller's to fill), 3 an array the program may only
+// read, holding bytes 1, 2, 3... at key 0.
+export function generatedProgramMaps(): SimMap[] {
+  const maps = [
+    createMap({ name: "array", type: MapType.ARRAY, keySize: 4, valueSize: MAP_VALUE_BYTES, maxEntries: 4, flags: 0 }),
+    createMap({ name: "hash", type: MapType.HASH, keySize: 4, valueSize: MAP_VALUE_BYTES, maxEntries: 3, flags: 0 }),
+    createMap({ name: "stages", type: MapType.PROG_ARRAY, keySize: 4, valueSize: 4, maxEntries: 4, flags: 0 }),
+    createMap({ name: "constants", type: MapType.ARRAY, keySize: 4, valueSize: MAP_VALUE_BYTES, maxEntries: 1, flags: MapFlag.RDONLY_PROG }),
+  ];
+  maps[3].sysUpdate(Uint8Array.of(0, 0, 0, 0), Uint8Array.from({ length: MAP_VALUE_BYTES }, (_, i) => i + 1), 0);
+  maps[2].sysUpdate(Uint8Array.of(1, 0, 0, 0), Uint8Array.of(1, 0, 0, 0), 0);
+  return maps;
+}
 // The input memory of "memory" programs.
 export const INPUT_BYTES = 80;
 

@@ -9,23 +9,15 @@
 import fc from "fast-check";
 import { describe, it } from "vitest";
 import type { Program } from "../../src/ebpf/instruction.ts";
-import { MapFlag } from "../../src/maps/flags.ts";
-import { createMap, MapType, type SimMap } from "../../src/maps/index.ts";
-import { MAP_VALUE_BYTES, programArbitrary } from "../interp/compile-programs.ts";
+import type { SimMap } from "../../src/maps/index.ts";
+import { generatedProgramMaps, programArbitrary } from "../interp/compile-programs.ts";
 import { compareOne, explainMismatch } from "./corpus.ts";
 import { compileSingle } from "./harness.ts";
 
-// Index 0: array, 1: hash, 2: prog_array (slot 0: a small program, slot 1: the program itself), 3: read-only array.
+// generatedProgramMaps() with slot 0 of the prog_array holding a small program (id 0).
 function freshMaps(): SimMap[] {
-  const maps = [
-    createMap({ name: "array", type: MapType.ARRAY, keySize: 4, valueSize: MAP_VALUE_BYTES, maxEntries: 4, flags: 0 }),
-    createMap({ name: "hash", type: MapType.HASH, keySize: 4, valueSize: MAP_VALUE_BYTES, maxEntries: 3, flags: 0 }),
-    createMap({ name: "stages", type: MapType.PROG_ARRAY, keySize: 4, valueSize: 4, maxEntries: 4, flags: 0 }),
-    createMap({ name: "constants", type: MapType.ARRAY, keySize: 4, valueSize: MAP_VALUE_BYTES, maxEntries: 1, flags: MapFlag.RDONLY_PROG }),
-  ];
-  maps[3].sysUpdate(Uint8Array.of(0, 0, 0, 0), Uint8Array.from({ length: MAP_VALUE_BYTES }, (_, i) => i + 1), 0);
+  const maps = generatedProgramMaps();
   maps[2].sysUpdate(Uint8Array.of(0, 0, 0, 0), Uint8Array.of(0, 0, 0, 0), 0);
-  maps[2].sysUpdate(Uint8Array.of(1, 0, 0, 0), Uint8Array.of(1, 0, 0, 0), 0);
   return maps;
 }
 

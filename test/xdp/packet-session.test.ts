@@ -9,25 +9,10 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Program } from "../../src/ebpf/instruction.ts";
 import { seededRandom } from "../../src/helpers/runtime.ts";
-import { createMap } from "../../src/maps/create.ts";
-import { MapFlag } from "../../src/maps/flags.ts";
-import { MapType, type SimMap } from "../../src/maps/types.ts";
 import { XdpPacketSession, runXdp, type XdpRunResult } from "../../src/xdp/index.ts";
 import { canonical, hex, listing } from "../interp/compile-compare.ts";
-import { MAP_VALUE_BYTES, programArbitrary } from "../interp/compile-programs.ts";
+import { generatedProgramMaps, programArbitrary } from "../interp/compile-programs.ts";
 
-// The maps compile-programs.ts programs name: array, hash, prog_array (slot 0: the program itself), read-only array.
-function freshMaps(): SimMap[] {
-  const maps = [
-    createMap({ name: "array", type: MapType.ARRAY, keySize: 4, valueSize: MAP_VALUE_BYTES, maxEntries: 4, flags: 0 }),
-    createMap({ name: "hash", type: MapType.HASH, keySize: 4, valueSize: MAP_VALUE_BYTES, maxEntries: 3, flags: 0 }),
-    createMap({ name: "stages", type: MapType.PROG_ARRAY, keySize: 4, valueSize: 4, maxEntries: 4, flags: 0 }),
-    createMap({ name: "constants", type: MapType.ARRAY, keySize: 4, valueSize: MAP_VALUE_BYTES, maxEntries: 1, flags: MapFlag.RDONLY_PROG }),
-  ];
-  maps[3].sysUpdate(Uint8Array.of(0, 0, 0, 0), Uint8Array.from({ length: MAP_VALUE_BYTES }, (_, i) => i + 1), 0);
-  maps[2].sysUpdate(Uint8Array.of(1, 0, 0, 0), Uint8Array.of(1, 0, 0, 0), 0);
-  return maps;
-}
 
 const outcome = (r: XdpRunResult): unknown => ({
   action: r.action,
@@ -44,8 +29,8 @@ const RX = { ingressIfindex: 3, rxQueueIndex: 0, egressIfindex: 0 };
 
 // The first packet where the two differ, described; undefined when every packet and the maps agree.
 function sessionDifference(program: Program, packets: readonly Uint8Array[], metadata: readonly Uint8Array[]): string | undefined {
-  const sessionMaps = freshMaps();
-  const freshRunMaps = freshMaps();
+  const sessionMaps = generatedProgramMaps();
+  const freshRunMaps = generatedProgramMaps();
   const programsFor = (): Map<number, Program> => new Map([[1, program]]);
   const session = new XdpPacketSession(program, sessionMaps, { programs: programsFor(), random: seededRandom(5), rx: RX, maxSteps: 3000 });
   const random = seededRandom(5);
