@@ -34,7 +34,8 @@ export interface RunOffloadRequest {
   readonly clock?: SimClock;
 }
 
-export interface RunOffload {
+// What the offload step hands a run's simulation: the hw-model image, the host stage, and the plan as the report shows it.
+export interface PlannedOffload {
   readonly status: "full" | "partial";
   // One line per instruction left on the host: "pc N: why".
   readonly reasons: readonly string[];
@@ -53,7 +54,11 @@ export interface RunOffload {
   readonly predicted: { readonly mpps: number; readonly bottleneck: string } | null;
   // Maps the NIC part reaches (object indexes); the image places the others only to keep the numbering.
   readonly nicMapIndexes: readonly number[];
+  // The NIC stage that runs an eBPF instruction, or null for the host.
   stageOfPc(pc: number): number | null;
+}
+
+export interface RunOffload extends PlannedOffload {
   // The plan and the compiler's image behind it.
   readonly plan: OffloadPlan;
   readonly nicImage: NicImage;

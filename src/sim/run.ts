@@ -3,7 +3,7 @@
 // traffic on the NIC model while the host interpreter runs the same packets,
 // and assemble the report's RunResult. Each step is a call into the part that
 // owns it; this module only wires them (DESIGN.md, "The flow of one run").
-import { loadPreset, totalCores, type HostStage, type NicImage, type Preset } from "../../hw-model/index.ts";
+import { loadPreset, totalCores, type Preset } from "../../hw-model/index.ts";
 import type { BpfObject, BpfProgram } from "../elf/index.ts";
 import type { SimClock } from "../helpers/runtime.ts";
 import { cloneMaps, type SimMap } from "../maps/index.ts";
@@ -20,6 +20,7 @@ import { planAndGenerate } from "./offload-step.ts";
 import { PROFILE_PACKETS } from "./driver.ts";
 import { profileTraffic, type TrafficProfile } from "./profile.ts";
 import { openTraffic, type TrafficChoice, type TrafficStream } from "./traffic-source.ts";
+import type { PlannedOffload } from "../offload/for-run.ts";
 
 export const DEFAULT_PRESET = "nfp-4000";
 export const DEFAULT_SEED = 1;
@@ -47,27 +48,7 @@ export interface RunRequest {
 // Kept under this name for callers of the run: the verifier's rejection is the offload compiler's precondition.
 export { ProgramRejectedError } from "../offload/verified.ts";
 
-// What the offload step hands the simulation: the image, and the plan as the report shows it.
-export interface PlannedOffload {
-  readonly status: "full" | "partial";
-  readonly reasons: readonly string[];
-  readonly image: NicImage;
-  readonly host?: HostStage;
-  readonly stages: readonly {
-    readonly name: string;
-    readonly cores: readonly number[];
-    readonly ebpfRange: readonly [number, number] | null;
-    readonly microcodeInstructions: number;
-    readonly handoverBytes: number;
-    readonly predictedCyclesPerPacket: number | null;
-  }[];
-  readonly hostPart: { readonly description: string; readonly ebpfRange: readonly [number, number] | null } | null;
-  readonly predicted: { readonly mpps: number; readonly bottleneck: string } | null;
-  // Maps the NIC part reaches (object indexes).
-  readonly nicMapIndexes: readonly number[];
-  // The NIC stage that runs an eBPF instruction, or null for the host.
-  stageOfPc(pc: number): number | null;
-}
+export type { PlannedOffload };
 
 export interface OffloadRequest {
   readonly preset: Preset;
