@@ -11,36 +11,16 @@ import { compiledProgram } from "../../src/interp/compile-program.ts";
 import type { SimMap } from "../../src/maps/types.ts";
 import { createXdpBuffer, metadataBytes, packetBytes } from "../../src/xdp/buffer.ts";
 import { hex, tierDifference, type TierSetup } from "./compile-compare.ts";
-import { anySlot, generatedProgramMaps, INPUT_BYTES, programArbitrary, type GeneratedProgram } from "./compile-programs.ts";
-
-// generatedProgramMaps() with slot 0 of the prog_array holding the tail program (id 0).
-function freshMaps(): SimMap[] {
-  const maps = generatedProgramMaps();
-  maps[2].sysUpdate(Uint8Array.of(0, 0, 0, 0), Uint8Array.of(0, 0, 0, 0), 0);
-  return maps;
-}
+import { anySlot, generatedProgramMaps, TAIL_PROGRAM, INPUT_BYTES, programArbitrary, type GeneratedProgram } from "./compile-programs.ts";
 
 const mapEffects = (maps: readonly SimMap[]): unknown => maps.map((map) => map.entries());
-
-// r0 = the packet's first byte + r0 (when there is one), then exit: what the tail-called program does.
-const TAIL_PROGRAM: Program = [
-  { opcode: 0xbf, dst: 9, src: 1, off: 0, imm: 0 },
-  { opcode: 0x61, dst: 2, src: 9, off: 0, imm: 0 },
-  { opcode: 0x61, dst: 3, src: 9, off: 4, imm: 0 },
-  { opcode: 0xbf, dst: 4, src: 2, off: 0, imm: 0 },
-  { opcode: 0x07, dst: 4, src: 0, off: 0, imm: 1 },
-  { opcode: 0x2d, dst: 4, src: 3, off: 2, imm: 0 },
-  { opcode: 0x71, dst: 5, src: 2, off: 0, imm: 0 },
-  { opcode: 0x0f, dst: 0, src: 5, off: 0, imm: 0 },
-  { opcode: 0x95, dst: 0, src: 0, off: 0, imm: 0 },
-];
 
 const maxSteps = fc.constantFrom(1, 3, 10, 25, 60, 150, 400, 5000);
 
 function memorySetup(input: Uint8Array): () => TierSetup {
   return () => {
     const bytes = input.slice();
-    const maps = freshMaps();
+    const maps = generatedProgramMaps({ tailProgram: true });
     return { env: { maps, input: { kind: "memory", bytes } }, effects: () => ({ memory: bytes, maps: mapEffects(maps) }), inputHex: hex(input) };
   };
 }
@@ -48,7 +28,7 @@ function memorySetup(input: Uint8Array): () => TierSetup {
 function xdpSetup(packet: Uint8Array, program: Program): () => TierSetup {
   return () => {
     const buffer = createXdpBuffer(packet);
-    const maps = freshMaps();
+    const maps = generatedProgramMaps({ tailProgram: true });
     const programs = new Map<number, Program>([
       [0, TAIL_PROGRAM],
       [1, program],

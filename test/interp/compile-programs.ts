@@ -9,7 +9,7 @@
 // a loop whose body rewrites its counter simply runs into the budget (which
 // is part of what is compared).
 import fc from "fast-check";
-import { insn, type Insn } from "../../src/ebpf/instruction.ts";
+import { insn, type Insn, type Program } from "../../src/ebpf/instruction.ts";
 import { AluOp, AtomicOp, Class, JmpOp, LDDW, Mode, PseudoCall, PseudoLd, Size, Source, type SizeCode } from "../../src/ebpf/opcode.ts";
 import { HelperId } from "../../src/helpers/prototypes.ts";
 import { createMap } from "../../src/maps/create.ts";
@@ -38,10 +38,23 @@ export const PROG_ARRAY = 2;
 export const READONLY_MAP = 3;
 export const MAP_VALUE_BYTES = 16;
 
+// What a generated program's tail call to id 0 reaches: r0 = the packet's first byte + r0 (when there is one), then exit.
+export const TAIL_PROGRAM: Program = [
+  { opcode: 0xbf, dst: 9, src: 1, off: 0, imm: 0 },
+  { opcode: 0x61, dst: 2, src: 9, off: 0, imm: 0 },
+  { opcode: 0x61, dst: 3, src: 9, off: 4, imm: 0 },
+  { opcode: 0xbf, dst: 4, src: 2, off: 0, imm: 0 },
+  { opcode: 0x07, dst: 4, src: 0, off: 0, imm: 1 },
+  { opcode: 0x2d, dst: 4, src: 3, off: 2, imm: 0 },
+  { opcode: 0x71, dst: 5, src: 2, off: 0, imm: 0 },
+  { opcode: 0x0f, dst: 0, src: 5, off: 0, imm: 0 },
+  { opcode: 0x95, dst: 0, src: 0, off: 0, imm: 0 },
+];
+
 // The maps the generated programs name, by index: 0 an array, 1 a hash, 2 a prog_array whose slot 1 holds tail-call
-// id 1 (the program itself, as the callers number it; slot 0 is the caller's to fill), 3 an array the program may only
-// read, holding bytes 1, 2, 3... at key 0.
-export function generatedProgramMaps(): SimMap[] {
+// id 1 (the program itself, as the callers number it) and, with `tailProgram`, slot 0 id 0 (TAIL_PROGRAM), 3 an
+// array the program may only read, holding bytes 1, 2, 3... at key 0.
+export function generatedProgramMaps(options: { readonly tailProgram?: boolean } = {}): SimMap[] {
   const maps = [
     createMap({ name: "array", type: MapType.ARRAY, keySize: 4, valueSize: MAP_VALUE_BYTES, maxEntries: 4, flags: 0 }),
     createMap({ name: "hash", type: MapType.HASH, keySize: 4, valueSize: MAP_VALUE_BYTES, maxEntries: 3, flags: 0 }),
@@ -49,6 +62,7 @@ export function generatedProgramMaps(): SimMap[] {
     createMap({ name: "constants", type: MapType.ARRAY, keySize: 4, valueSize: MAP_VALUE_BYTES, maxEntries: 1, flags: MapFlag.RDONLY_PROG }),
   ];
   maps[3].sysUpdate(Uint8Array.of(0, 0, 0, 0), Uint8Array.from({ length: MAP_VALUE_BYTES }, (_, i) => i + 1), 0);
+  if (options.tailProgram) maps[2].sysUpdate(Uint8Array.of(0, 0, 0, 0), Uint8Array.of(0, 0, 0, 0), 0);
   maps[2].sysUpdate(Uint8Array.of(1, 0, 0, 0), Uint8Array.of(1, 0, 0, 0), 0);
   return maps;
 }
