@@ -1,8 +1,11 @@
-// Packet latencies as a count per distinct value, so a run's summary needs
-// memory for the distinct latencies (a few thousand in a steady state, however
-// many packets pass) instead of one number per packet. The summary is exactly
-// what sorting every latency would give: the mean sums them in ascending order,
-// one by one, and the percentiles pick the same element.
+// Packet latencies as a log-linear histogram: fixed memory and constant cost
+// per packet however long the run. A bin spans one 1024th of a power of two
+// (the exponent and the top 10 mantissa bits of the float64), so every value
+// in a bin is within 0.1% of every other. A bin keeps the count and the sum of
+// its values, and a percentile reports the mean of the bin its rank falls in:
+// exact when the bin's values are equal (a steady state repeats latencies),
+// otherwise within 0.1% of the element sorting every latency would pick. The
+// mean and the maximum are exact (up to the order of floating-point additions).
 export interface LatencySummary {
   readonly mean: number;
   readonly p50: number;
@@ -10,85 +13,75 @@ export interface LatencySummary {
   readonly max: number;
 }
 
-export class LatencyCounts {
-  private keys = new Float64Array(1024);
-  private counts = new Float64Array(1024);
-  private used = new Uint8Array(1024);
-  // Distinct values and values counted.
-  distinct = 0;
-  total = 0;
+// Sub-bins per power of two: 2^MANTISSA_BITS.
+const MANTISSA_BITS = 10;
+// The high word of a float64 holds 20 mantissa bits below its exponent.
+const HIGH_WORD_SHIFT = 20 - MANTISSA_BITS;
+// Values below 2^MIN_EXPONENT share the first bin, values from 2^MAX_EXPONENT the last (ns: 4 ps to 35 minutes).
+const MIN_EXPONENT = -8;
+const MAX_EXPONENT = 41;
+const BIAS = 1023;
+const FIRST_KEY = (BIAS + MIN_EXPONENT) << MANTISSA_BITS;
+const BINS = (MAX_EXPONENT - MIN_EXPONENT) << MANTISSA_BITS;
+
+export class LatencyHistogram {
+  private readonly counts = new Float64Array(BINS);
+  private readonly sums = new Float64Array(BINS);
   private readonly bits = new Float64Array(1);
-  private readonly words = new Int32Array(this.bits.buffer);
+  private readonly high = new Int32Array(this.bits.buffer, 4, 1);
+  // Values counted, and those that were NaN (they sort last, as a typed array sorts).
+  total = 0;
+  private nanCount = 0;
+  private sum = 0;
+  private maxValue = -Infinity;
+
+  constructor() {
+    // The float64's high word is its second 32-bit half only on little-endian machines.
+    if (new Uint8Array(new Float64Array([1]).buffer)[7] !== 0x3f) throw new Error("LatencyHistogram needs a little-endian machine");
+  }
 
   add(latency: number): void {
-    // One bit pattern for NaN, so every NaN is one entry (sorting treats them alike).
-    const value = Number.isNaN(latency) ? NaN : latency;
     this.total++;
-    const slot = this.find(value);
-    if (this.used[slot] === 1) {
-      this.counts[slot]++;
+    if (!(latency === latency)) {
+      this.nanCount++;
       return;
     }
-    this.used[slot] = 1;
-    this.keys[slot] = value;
-    this.counts[slot] = 1;
-    if (++this.distinct * 2 > this.keys.length) this.grow();
+    this.sum += latency;
+    if (latency > this.maxValue) this.maxValue = latency;
+    const bin = this.binOf(latency);
+    this.counts[bin]++;
+    this.sums[bin] += latency;
   }
 
-  // The slot holding `value` (compared bit for bit), or the empty slot where it goes.
-  private find(value: number): number {
+  private binOf(value: number): number {
+    if (!(value > 0)) return 0;
     this.bits[0] = value;
-    const lo = this.words[0];
-    const hi = this.words[1];
-    const mask = this.keys.length - 1;
-    let slot = (Math.imul(lo ^ Math.imul(hi, 0x85ebca6b), 0x9e3779b1) >>> 7) & mask;
-    while (this.used[slot] === 1) {
-      this.bits[0] = this.keys[slot];
-      if (this.words[0] === lo && this.words[1] === hi) return slot;
-      slot = (slot + 1) & mask;
-    }
-    return slot;
-  }
-
-  private grow(): void {
-    const keys = this.keys;
-    const counts = this.counts;
-    const used = this.used;
-    const n = keys.length * 2;
-    this.keys = new Float64Array(n);
-    this.counts = new Float64Array(n);
-    this.used = new Uint8Array(n);
-    for (let i = 0; i < keys.length; i++) {
-      if (used[i] !== 1) continue;
-      const slot = this.find(keys[i]);
-      this.used[slot] = 1;
-      this.keys[slot] = keys[i];
-      this.counts[slot] = counts[i];
-    }
+    const key = (this.high[0] >> HIGH_WORD_SHIFT) - FIRST_KEY;
+    return key < 0 ? 0 : key >= BINS ? BINS - 1 : key;
   }
 
   summary(): LatencySummary {
     const n = this.total;
-    const values = new Float64Array(this.distinct);
-    let k = 0;
-    for (let i = 0; i < this.keys.length; i++) if (this.used[i] === 1) values[k++] = this.keys[i];
-    // The typed array's own sort: ascending, -0 before +0, as sorting every latency ordered them.
-    values.sort();
-    // The sorted list's elements at the percentile positions, and its in-order sum.
+    if (n === 0) return { mean: NaN, p50: NaN, p99: NaN, max: NaN };
+    // Ranks of the elements at the percentile positions of the sorted latencies.
     const at50 = Math.min(n - 1, Math.floor(0.5 * n));
     const at99 = Math.min(n - 1, Math.floor(0.99 * n));
-    let p50 = NaN;
-    let p99 = NaN;
-    let sum = 0;
-    let seen = 0;
-    for (let i = 0; i < values.length; i++) {
-      const value = values[i];
-      const count = this.counts[this.find(value)];
-      for (let c = 0; c < count; c++) sum += value;
-      if (at50 >= seen && at50 < seen + count) p50 = value;
-      if (at99 >= seen && at99 < seen + count) p99 = value;
-      seen += count;
-    }
-    return { mean: sum / Math.max(1, n), p50, p99, max: n ? values[values.length - 1] : NaN };
+    const finite = n - this.nanCount;
+    const valueAt = (rank: number): number => {
+      if (rank >= finite) return NaN;
+      let seen = 0;
+      for (let bin = 0; bin < BINS; bin++) {
+        const count = this.counts[bin];
+        if (rank < seen + count) return this.sums[bin] / count;
+        seen += count;
+      }
+      return this.maxValue;
+    };
+    return {
+      mean: this.nanCount ? NaN : this.sum / n,
+      p50: valueAt(at50),
+      p99: valueAt(at99),
+      max: this.nanCount ? NaN : this.maxValue,
+    };
   }
 }

@@ -23,7 +23,7 @@ import { execParamsOf, cyclesPerNs, wireBytes, firmwareCyclesPerPacket } from ".
 import { loadImage, type NicImage, type LoadedImage } from "../image.ts";
 import { EventQueue } from "./event-queue.ts";
 import { MemoryUnits } from "./memory-unit.ts";
-import { LatencyCounts } from "./latency.ts";
+import { LatencyHistogram } from "./latency.ts";
 import { TimedFifo } from "./fifo.ts";
 import { InFlight, FATE_DROPPED, FATE_HOST, FATE_LOST, FATE_WIRE } from "./in-flight.ts";
 
@@ -307,7 +307,7 @@ export function simulate(preset: Preset, image: NicImage | LoadedImage, packets:
   const lost: Record<string, number> = {};
   // Packets per fate (FATE_* order).
   const fateCounts = new Float64Array(FATE_NAMES.length);
-  const latencies = new LatencyCounts();
+  const latencies = new LatencyHistogram();
   const queue = new EventQueue();
   let processed = 0;
   // Packets whose NIC program ran to its end (whatever happened to them afterwards).
