@@ -3,7 +3,7 @@
 // hit), or a capture file.
 import { OffloadSimError } from "../errors.ts";
 import { MapType, type SimMap } from "../maps/index.ts";
-import { LinkType, linkTypeName, openCaptureFile } from "../traffic/index.ts";
+import { openCaptureFile, xdpFrames } from "../traffic/index.ts";
 import { ETH_HLEN, MAX_LINEAR_PACKET_BYTES } from "../xdp/layout.ts";
 import { EMPTY_POOL, type PacketPool, type TestPacket } from "./packet-generator.ts";
 
@@ -63,11 +63,14 @@ export interface CapturePackets {
   readonly tooShort: number;
   // Packets cut to the largest linear frame the kernel's test run makes.
   readonly cut: number;
+  // What turning the capture into Ethernet frames of their wire length changed (src/traffic/xdp-frames.ts), one sentence each.
+  readonly notes: string[];
 }
 
-// Reads an Ethernet capture (pcap or pcapng); at most `limit` packets.
+// Reads a capture (pcap or pcapng) as the frames XDP sees; at most `limit` packets.
 export function capturePackets(path: string, limit: number | undefined): CapturePackets {
   const reader = openCaptureFile(path);
+  const frames = xdpFrames(path);
   const packets: TestPacket[] = [];
   let tooShort = 0;
   let cut = 0;
@@ -76,19 +79,18 @@ export function capturePackets(path: string, limit: number | undefined): Capture
     for (const captured of reader) {
       if (limit !== undefined && packets.length >= limit) break;
       index++;
-      if (captured.linkType !== LinkType.ETHERNET) {
-        throw new PacketSourceError(`${path}: packet ${index} has link type ${linkTypeName(captured.linkType)}; XDP programs see Ethernet frames.`, { file: path });
-      }
-      if (captured.data.length < ETH_HLEN) {
+      const frame = frames.frameOf(captured);
+      if (frame === undefined) continue;
+      if (frame.length < ETH_HLEN) {
         tooShort++;
         continue;
       }
-      const data = captured.data.length > MAX_LINEAR_PACKET_BYTES ? captured.data.slice(0, MAX_LINEAR_PACKET_BYTES) : captured.data;
-      if (data !== captured.data) cut++;
+      const data = frame.length > MAX_LINEAR_PACKET_BYTES ? frame.slice(0, MAX_LINEAR_PACKET_BYTES) : frame;
+      if (data !== frame) cut++;
       packets.push({ packet: data, label: `${path} packet ${index}` });
     }
   } finally {
     reader.close();
   }
-  return { packets, tooShort, cut };
+  return { packets, tooShort, cut, notes: frames.notes() };
 }

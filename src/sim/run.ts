@@ -42,6 +42,8 @@ export interface RunRequest {
   readonly onProgress?: (packetsDone: number, packetsExpected: number | undefined) => void;
   // Called when a --partial capture broke off: the reader's sentence, and the packets read before it.
   readonly onCaptureBroken?: (problem: string, packetsRead: number) => void;
+  // What a capture's packets needed to become the Ethernet frames XDP sees (traffic-source.ts), one sentence each, once.
+  readonly onCaptureNote?: (note: string) => void;
 }
 
 // A program the verifier refuses: it could not be loaded at all, so there is nothing to offload.
@@ -101,6 +103,7 @@ export function prepareRun(request: RunRequest): PreparedRun {
     seed: request.seed ?? DEFAULT_SEED,
     partialCapture: request.partialCapture ?? false,
     ...(request.onCaptureBroken ? { onCaptureBroken: request.onCaptureBroken } : {}),
+    ...(request.onCaptureNote ? { onCaptureNote: request.onCaptureNote } : {}),
   });
   // The host's copy is taken before the NIC touches anything.
   const hostMaps = cloneMaps(setup.maps);

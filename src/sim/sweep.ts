@@ -17,7 +17,7 @@ export const DEFAULT_SWEEP_PACKETS = 5_000;
 export const DEFAULT_SWEEP_SIZES: readonly number[] = [64];
 
 // Sweep traffic is generated, so there is no capture to read partly.
-export interface SweepRequest extends Omit<RunRequest, "cores" | "traffic" | "packetLimit" | "onProgress" | "partialCapture" | "onCaptureBroken"> {
+export interface SweepRequest extends Omit<RunRequest, "cores" | "traffic" | "packetLimit" | "onProgress" | "partialCapture" | "onCaptureBroken" | "onCaptureNote"> {
   readonly cores: readonly number[];
   readonly frameSizes?: readonly number[];
   // A generator spec; its size= is replaced by each frame size.

@@ -11,6 +11,11 @@
 // A capture that breaks off (cut short, or corrupt from some record on) fails
 // the run with the reader's sentence; with --partial the traffic ends there
 // instead, and the caller hears where and after how many packets.
+//
+// Captured packets become the frames XDP sees in src/traffic/xdp-frames.ts
+// (other link types get an Ethernet header, cut packets are padded to their
+// wire length); the caller hears once what was changed, after the first pass
+// that read the whole capture.
 import { SimInputError } from "./errors.ts";
 import {
   DEFAULT_SPEC,
@@ -18,6 +23,7 @@ import {
   generateTraffic,
   openCaptureFile,
   parseTrafficSpec,
+  xdpFrames,
   type CaptureReader,
   type TrafficSpec,
 } from "../traffic/index.ts";
@@ -48,6 +54,8 @@ export interface TrafficOptions {
   // --partial: a capture that breaks off ends the traffic there (onCaptureBroken hears of it, once).
   readonly partialCapture?: boolean;
   readonly onCaptureBroken?: (problem: string, packetsRead: number) => void;
+  // What was done to the capture's packets to make them Ethernet frames of their wire length (xdp-frames.ts), one sentence each, once.
+  readonly onCaptureNote?: (note: string) => void;
 }
 
 export function openTraffic(choice: TrafficChoice, options: TrafficOptions = {}): TrafficStream {
@@ -64,6 +72,7 @@ function captureStream(file: string, options: TrafficOptions): TrafficStream {
   const first = openCaptureFile(file, { partial });
   let firstUse = true;
   let told = false;
+  let noted = false;
   const source: TrafficSource = { kind: "pcap", file, format: first.format ?? null, replay: "line-rate" };
   return {
     source,
@@ -71,12 +80,15 @@ function captureStream(file: string, options: TrafficOptions): TrafficStream {
     *[Symbol.iterator]() {
       const reader: CaptureReader = firstUse ? first : openCaptureFile(file, { partial });
       firstUse = false;
+      const frames = xdpFrames(file);
       let n = 0;
       try {
         for (const packet of reader) {
           if (limit !== undefined && n >= limit) break;
+          const data = frames.frameOf(packet);
+          if (data === undefined) continue;
           n++;
-          yield { data: packet.data, arrivalNs: undefined };
+          yield { data, arrivalNs: undefined };
         }
       } catch (error) {
         if (error instanceof PcapError) throw new SimInputError(`${error.message.replace(/\.$/, "")}; --partial uses the ${n} packet${n === 1 ? "" : "s"} before it.`, error.position);
@@ -86,7 +98,12 @@ function captureStream(file: string, options: TrafficOptions): TrafficStream {
       }
       const broken = reader.error;
       if (n === 0 && broken) throw new SimInputError(`${file}: the capture breaks off before its first packet: ${broken.message.slice(broken.file.length + 2)}`, broken.position);
+      if (n === 0 && frames.counts.leftOut.size > 0) throw new SimInputError(`${frames.notes().at(-1)!.replace(/\.$/, "")}; no packet is left to run.`, { file });
       if (n === 0) throw new SimInputError(`${file}: the capture holds no packets.`, { file });
+      if (!noted) {
+        noted = true;
+        for (const note of frames.notes()) options.onCaptureNote?.(note);
+      }
       if (broken && !told && (limit === undefined || n < limit)) {
         told = true;
         options.onCaptureBroken?.(broken.message, n);

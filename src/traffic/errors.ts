@@ -33,3 +33,18 @@ export class PacketBuildError extends OffloadSimError {
     this.layer = layer;
   }
 }
+
+// A capture packet on a link type that cannot be turned into the Ethernet frame an XDP program sees.
+export class LinkTypeError extends OffloadSimError {
+  readonly file: string;
+  readonly linkType: number;
+
+  constructor(file: string, packetNumber: number, linkType: number, linkTypeName: string, convertible: string) {
+    super(
+      `${file}: packet ${packetNumber} has link type ${linkTypeName} (${linkType}), which offload-sim cannot turn into the Ethernet frame an XDP program sees (it converts ${convertible}).`,
+      { file, packet: packetNumber },
+    );
+    this.file = file;
+    this.linkType = linkType;
+  }
+}

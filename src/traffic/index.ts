@@ -1,8 +1,9 @@
 // The traffic layer's public API: capture reading and writing, packet building
 // and decoding, and the synthetic traffic generator. Other layers import from here.
-export { PcapError, PacketBuildError, TrafficSpecError } from "./errors.ts";
+export { LinkTypeError, PcapError, PacketBuildError, TrafficSpecError } from "./errors.ts";
 export { LinkType, linkTypeName } from "./link-type.ts";
 export { isTruncatedCapture, type CapturedPacket } from "./captured-packet.ts";
+export { xdpFrames, DESTINATION_MAC, MAX_PADDED_FRAME_BYTES, SOURCE_MAC, type XdpFrameCounts, type XdpFrames } from "./xdp-frames.ts";
 
 export {
   openCaptureFile,

@@ -7,7 +7,7 @@ import { formatTraceStep, run, type RunResult } from "../../interp/index.ts";
 import { parseRouteTable } from "../../helpers/fib.ts";
 import { parseMapAssignment } from "../../oracle/object-setup.ts";
 import { formatObjectRun, objectRunJson, readObjectFile, runObject } from "../../oracle/run-object.ts";
-import { openCaptureFile } from "../../traffic/index.ts";
+import { openCaptureFile, xdpFrames } from "../../traffic/index.ts";
 import type { ExecArgs } from "./exec.ts";
 import { readInputBytes, readInputText } from "../../input-file.ts";
 
@@ -61,19 +61,24 @@ const isElf = (path: string): boolean => {
   return head.length === 4 && head[0] === 0x7f && String.fromCharCode(head[1], head[2], head[3]) === "ELF";
 };
 
-// A pcap/pcapng file gives its first packet; any other file is the frame's raw bytes.
+// A pcap/pcapng file gives its first packet, as the Ethernet frame XDP sees (src/traffic/xdp-frames.ts); any other file is the frame's raw bytes.
 function readPacketFile(path: string): Uint8Array {
   const bytes = readInputBytes(path);
   const magic = bytes.length >= 4 ? new DataView(bytes.buffer, bytes.byteOffset).getUint32(0, false) : 0;
   const captureMagics = [0xa1b2c3d4, 0xd4c3b2a1, 0xa1b23c4d, 0x4d3cb2a1, 0x0a0d0d0a];
   if (!captureMagics.includes(magic)) return bytes;
   const reader = openCaptureFile(path);
+  const frames = xdpFrames(path);
   try {
-    for (const packet of reader) return packet.data;
+    for (const packet of reader) {
+      const frame = frames.frameOf(packet);
+      if (frame !== undefined) return frame;
+    }
   } finally {
     reader.close();
+    for (const note of frames.notes()) process.stderr.write(`offload-sim: ${note}\n`);
   }
-  throw new ExecInputError(`${path}: the capture holds no packet.`, { file: path });
+  throw new ExecInputError(`${path}: the capture holds no packet an XDP program can see.`, { file: path });
 }
 
 function execObject(args: ExecArgs, maxSteps: number | undefined): void {

@@ -48,6 +48,10 @@ export function runHandler(args: RunArgs): void {
         progress.finish();
         process.stderr.write(`offload-sim: ${problem.replace(/\.$/, "")}; --partial: using the ${packetsRead} packet${packetsRead === 1 ? "" : "s"} before it.\n`);
       },
+      onCaptureNote: (note) => {
+        progress.finish();
+        process.stderr.write(`offload-sim: ${note}\n`);
+      },
     });
   } catch (error) {
     progress.finish();

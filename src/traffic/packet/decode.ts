@@ -4,7 +4,8 @@
 import { LinkType } from "../link-type.ts";
 import { decodeArp } from "./arp.ts";
 import type { DecodeStep, DecodedLayer, DecodedPacket, DecodeStop, EnclosingIp, NextKind } from "./decoded.ts";
-import { decodeEthernet } from "./ethernet.ts";
+import { afterEtherType, decodeEthernet } from "./ethernet.ts";
+import { isEthernetCompatible, readLinkHeader } from "./link-header.ts";
 import { decodeGre } from "./gre.ts";
 import { decodeIcmp } from "./icmp.ts";
 import { decodeIpv4 } from "./ipv4.ts";
@@ -16,40 +17,27 @@ import { decodeVxlan } from "./vxlan.ts";
 
 // Encapsulations can nest (IP in IP in GRE...); a frame claiming more is garbage.
 const MAX_LAYERS = 32;
-// BSD loopback (LinkType.NULL) starts with a 4-byte address family in the capturing host's byte order.
-const NULL_HEADER_BYTES = 4;
-const BSD_AF_INET = 2;
-// AF_INET6 differs between BSDs (24, 28, 30); any of them means IPv6.
-const BSD_AF_INET6 = [24, 28, 30];
 
 export function decodePacket(bytes: Uint8Array, linkType: number = LinkType.ETHERNET): DecodedPacket {
   const layers: DecodedLayer[] = [];
   let offset = 0;
   let next: NextKind | undefined;
   let carrier: string | undefined;
-  switch (linkType) {
-    case LinkType.ETHERNET:
-      next = "ethernet";
-      break;
-    case LinkType.IPV4:
-      next = "ipv4";
-      break;
-    case LinkType.IPV6:
-      next = "ipv6";
-      break;
-    case LinkType.RAW:
-      next = ipVersionOf(bytes, 0);
-      if (next === undefined) return stopped(layers, 0, { offset: 0, reason: rawIpProblem(bytes, 0) });
-      break;
-    case LinkType.NULL:
-      if (bytes.length < NULL_HEADER_BYTES) return stopped(layers, 0, { offset: 0, reason: "loopback header needs 4 bytes" });
-      offset = NULL_HEADER_BYTES;
-      next = nullFamily(bytes);
-      if (next === undefined) carrier = "a loopback address family";
-      break;
-    default:
-      next = undefined;
-      carrier = `link type ${linkType}`;
+  let tpid = 0;
+  if (linkType === LinkType.ETHERNET) {
+    next = "ethernet";
+  } else if (!isEthernetCompatible(linkType)) {
+    carrier = `link type ${linkType}`;
+  } else {
+    const link = readLinkHeader(bytes, linkType);
+    if (!link.ok) return stopped(layers, 0, { offset: 0, reason: link.reason });
+    offset = link.headerBytes;
+    if (link.protocol.kind === "length") {
+      carrier = "an IEEE 802.3 frame";
+    } else {
+      ({ next, carrier } = afterEtherType(link.protocol.etherType));
+      tpid = link.protocol.etherType;
+    }
   }
 
   let end = bytes.length;
@@ -57,7 +45,6 @@ export function decodePacket(bytes: Uint8Array, linkType: number = LinkType.ETHE
   let enclosing: EnclosingIp | undefined;
   // Whether every byte the current network layer announces is in the frame.
   let complete = true;
-  let tpid = 0;
   while (next !== undefined) {
     if (layers.length >= MAX_LAYERS) return stopped(layers, trailer(bytes, networkEnd), { offset, reason: `more than ${MAX_LAYERS} layers` });
     const step = decodeOne(next, bytes, offset, end, { enclosing, complete, tpid });
@@ -129,16 +116,4 @@ function ipVersionOf(bytes: Uint8Array, offset: number): "ipv4" | "ipv6" | undef
   return version === 4 ? "ipv4" : version === 6 ? "ipv6" : undefined;
 }
 
-function rawIpProblem(bytes: Uint8Array, offset: number): string {
-  return offset >= bytes.length ? "raw IP packet is empty" : `raw IP packet has version ${bytes[offset] >> 4}`;
-}
 
-function nullFamily(bytes: Uint8Array): "ipv4" | "ipv6" | undefined {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, NULL_HEADER_BYTES);
-  for (const little of [true, false]) {
-    const family = view.getUint32(0, little);
-    if (family === BSD_AF_INET) return "ipv4";
-    if (BSD_AF_INET6.includes(family)) return "ipv6";
-  }
-  return undefined;
-}
