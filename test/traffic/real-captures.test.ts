@@ -3,8 +3,10 @@
 // Expected lengths, times and bytes come from tshark 4.0.17 reading the same files, from
 // the other captures of the same packets, and from the format definitions.
 import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import type { CapturedPacket } from "../../src/traffic/captured-packet.ts";
 import { readCaptureFile } from "../../src/traffic/capture/capture-reader.ts";
 import { xdpFrames } from "../../src/traffic/xdp-frames.ts";
@@ -160,10 +162,20 @@ describe("the commands on real captures", () => {
     `offload-sim: ${sll2}: 12 packets cut short by the capture's snapshot length were padded with zero bytes to their length on the wire (4432 bytes added).`,
   ];
 
-  it("run replays every packet as a frame and says each change once on stderr", () => {
-    const result = run("run", "programs/xdp_firewall.o", "--cores", "8", "--pcap", sll2);
+  // xdp_firewall's blocklist key (programs/xdp_firewall.c struct flow_key): family 4, protocol 17, ports
+  // 40000 > 53 in network order, 2 pad bytes, source 10.7.0.2 and destination 10.7.0.1 in 16-byte fields.
+  // Of the capture's packets only packet 2 is that datagram (tshark: 10.7.0.2:40000 > 10.7.0.1:53, 18 bytes).
+  const dir = mkdtempSync(join(tmpdir(), "offload-sim-real-captures-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const blocklist = join(dir, "blocklist.json");
+  const key = "04" + "11" + "9c40" + "0035" + "0000" + "0a070002" + "00".repeat(12) + "0a070001" + "00".repeat(12);
+  writeFileSync(blocklist, JSON.stringify({ entries: [{ key, value: "00".repeat(8) }] }));
+
+  it("run replays every packet as a frame the program parses (the blocked datagram is dropped) and says each change once on stderr", () => {
+    const result = run("run", "programs/xdp_firewall.o", "--cores", "8", "--pcap", sll2, "--map", `blocklist=${blocklist}`);
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/Traffic +15 packets, capture/);
+    expect(result.stdout).toMatch(/Actions +XDP_PASS 14, XDP_DROP 1\n/);
     expect(result.stdout).toMatch(/Equivalence 15\/15 packets identical/);
     const lines = result.stderr.split("\n").filter((line) => line.startsWith("offload-sim:"));
     expect(lines).toHaveLength(2);
@@ -189,9 +201,9 @@ describe("the commands on real captures", () => {
   }, 60_000);
 
   it.skipIf(!kernelAvailable)("kernel-check runs the converted frames in the kernel and the interpreter alike", () => {
-    const result = run("kernel-check", "programs/xdp_firewall.o", "--pcap", sll2);
+    const result = run("kernel-check", "programs/xdp_firewall.o", "--pcap", sll2, "--map", `blocklist=${blocklist}`);
     expect(result.status).toBe(0);
-    expect(result.stdout).toMatch(/^AGREE: .* 15 of 15 packets agree/);
+    expect(result.stdout).toMatch(/^AGREE: .* 15 of 15 packets agree \(XDP_DROP 1, XDP_PASS 14\)/);
     const lines = result.stderr.split("\n").filter((line) => line.startsWith("offload-sim:"));
     expect(lines).toHaveLength(2);
     expect(lines[1]).toBe(notes[1]);
