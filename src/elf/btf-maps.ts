@@ -28,6 +28,7 @@ interface MapFields {
   maxEntries: number;
   flags: number;
   pinning: number;
+  mapExtra: number;
   inner?: MapDef;
 }
 
@@ -77,7 +78,7 @@ function symbolOffset(elf: ElfFile, section: ElfSection, name: string): number {
 function readFields(elf: ElfFile, section: ElfSection, btf: Btf, mapName: string, def: BtfType, isInner: boolean): MapFields {
   const where = { file: elf.fileName, section: section.name };
   const fail = (problem: string) => elfError(where, `map '${mapName}': ${problem}`);
-  const fields: MapFields = { type: MapType.UNSPEC, keySize: 0, valueSize: 0, maxEntries: 0, flags: 0, pinning: LIBBPF_PIN_NONE };
+  const fields: MapFields = { type: MapType.UNSPEC, keySize: 0, valueSize: 0, maxEntries: 0, flags: 0, pinning: LIBBPF_PIN_NONE, mapExtra: 0 };
   const setSize = (key: "keySize" | "valueSize", size: number): void => {
     if (fields[key] !== 0 && fields[key] !== size) {
       throw fail(`conflicting ${key === "keySize" ? "key" : "value"} sizes ${fields[key]} and ${size}, expected them to agree`);
@@ -97,8 +98,10 @@ function readFields(elf: ElfFile, section: ElfSection, btf: Btf, mapName: string
         fields.flags = intField(btf, member, fail);
         break;
       case "numa_node":
-      case "map_extra":
         intField(btf, member, fail);
+        break;
+      case "map_extra":
+        fields.mapExtra = intField(btf, member, fail);
         break;
       case "key_size":
         setSize("keySize", intField(btf, member, fail));
@@ -194,5 +197,6 @@ function toMapDef(name: string, f: MapFields): MapDef {
     flags: f.flags,
     ...(f.inner ? { inner: f.inner } : {}),
     ...(f.pinning !== LIBBPF_PIN_NONE ? { pinning: f.pinning } : {}),
+    ...(f.mapExtra !== 0 ? { mapExtra: f.mapExtra } : {}),
   };
 }

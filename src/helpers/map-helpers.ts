@@ -91,10 +91,15 @@ export function mapPushElem(call: HelperCall): HelperOutcome {
   return returns(flags === undefined ? -Errno.EINVAL : map.push(value, flags));
 }
 
-// pop and peek copy the element into the program's buffer, or zero it and fail with an errno.
+// pop and peek copy the element into the program's buffer, or zero it and fail with an errno;
+// peek on a bloom filter reads the buffer instead and answers whether the value may be in the set.
 function takeElement(call: HelperCall, remove: boolean): HelperOutcome {
   const map = mapArgument(call, 0);
   if (isOutcome(map)) return map;
+  if (!remove && map.contains) {
+    const value = readBytes(call, call.args[1], map.def.valueSize);
+    return isOutcome(value) ? value : returns(map.contains(value));
+  }
   const take = remove ? map.pop?.bind(map) : map.peek?.bind(map);
   if (!take) return unsupported(call, map);
   const out = writableBytes(call, call.args[1], map.def.valueSize);

@@ -4,6 +4,7 @@
 // module that implements the kind.
 
 import { ArrayMap } from "./array.ts";
+import { BloomFilterMap } from "./bloom-filter.ts";
 import { CpuMap } from "./cpumap.ts";
 import { DevMap, DevMapHash } from "./devmap.ts";
 import { MapFlag } from "./flags.ts";
@@ -95,6 +96,8 @@ export function createMap(def: MapDef, opts: CreateMapOptions = {}): SimMap {
       return new QueueStackMap(effective, cpus, true);
     case MapType.RINGBUF:
       return new RingbufMap(effective, cpus);
+    case MapType.BLOOM_FILTER:
+      return new BloomFilterMap(effective, cpus);
     default:
       throw new MapError(`${describe(def)}: this map type is not simulated.`, { map: def.name });
   }

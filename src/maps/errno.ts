@@ -17,6 +17,7 @@ export const Errno = {
   EEXIST: 17,
   ENODEV: 19,
   EINVAL: 22,
+  ERANGE: 34,
   ENOSPC: 28,
   EOVERFLOW: 75,
   ENOTSOCK: 88,

@@ -17,4 +17,5 @@ export { diffDumps, diffMaps, formatMapDiff } from "./diff.ts";
 export type { MapDiff } from "./diff.ts";
 export { cloneMap, cloneMaps } from "./clone.ts";
 export { checkDef } from "./validate.ts";
+export { BloomFilterMap, bloomBitMask, bloomHashFuncs } from "./bloom-filter.ts";
 export { parseByteSpec } from "./byte-spec.ts";

@@ -2,7 +2,7 @@
 // The file is an object {"entries": [{"key": K, "value": V}, ...]} (a bare
 // array of entries is accepted too), optionally naming "map" and "type" (which
 // must then match), or for a queue or stack {"values": [V, ...]} oldest
-// first. K and V use the notations of byte-spec.ts; a per-CPU value is V (the
+// first (for a bloom filter: the values to add). K and V use the notations of byte-spec.ts; a per-CPU value is V (the
 // same on every CPU) or {"percpu": [V, V, ...]} with one value per CPU; a map
 // of maps takes {"map": "inner name"}. A dump (dump.ts) loads back as is.
 // Each entry goes in as a syscall-side BPF_ANY update, so the kernel's errors
@@ -94,12 +94,12 @@ function loadEntry(where: Where, index: number, entry: unknown, opts: LoadOption
 export function loadMapJson(map: SimMap, json: unknown, file: string, opts: LoadOptions = {}): void {
   const where = new Where(map, file);
   const document = Array.isArray(json) ? { entries: json } : json;
-  if (!isRecord(document)) throw where.error("top level", `expected an object with "entries" (or "values" for a queue or stack)`);
+  if (!isRecord(document)) throw where.error("top level", `expected an object with "entries" (or "values" for a queue, stack or bloom filter)`);
   if (document.map !== undefined && document.map !== map.def.name) throw where.error("top level", `the file is for map "${String(document.map)}"`);
   if (document.type !== undefined && document.type !== mapTypeName(map.def.type)) {
     throw where.error("top level", `the file is for a ${String(document.type)} map, this one is a ${mapTypeName(map.def.type)}`);
   }
-  if (map.def.type === MapType.QUEUE || map.def.type === MapType.STACK) {
+  if (map.def.type === MapType.QUEUE || map.def.type === MapType.STACK || map.def.type === MapType.BLOOM_FILTER) {
     const values = document.values ?? [];
     if (!Array.isArray(values)) throw where.error("values", "expected an array of values, oldest first");
     values.forEach((spec, index) => {

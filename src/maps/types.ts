@@ -53,6 +53,8 @@ export interface MapDef {
   readonly inner?: MapDef;
   // LIBBPF_PIN_BY_NAME = 1, none = 0.
   readonly pinning?: number;
+  // BPF_MAP_CREATE's map_extra (the bloom filter's hash-function count in its low 4 bits); absent is 0.
+  readonly mapExtra?: number;
   // Set for .data/.rodata/.bss maps made from an object's global variables.
   readonly initialValue?: Uint8Array;
   readonly frozen?: boolean;
@@ -93,6 +95,9 @@ export interface BpfMap {
   push?(value: Uint8Array, flags: number): Errno;
   pop?(): Uint8Array | Errno;
   peek?(): Uint8Array | Errno;
+  // bpf_map_peek_elem on a bloom filter: 0 when `value` may be in the set, -ENOENT when it is not.
+  // The syscall's BPF_MAP_LOOKUP_ELEM asks the same (its value buffer is the input).
+  contains?(value: Uint8Array): Errno;
   // What bpf_redirect_map finds at `key` (devmap, devmap_hash, cpumap, xskmap), undefined when empty.
   redirectTarget?(key: number): RedirectTarget | undefined;
   // The program index bpf_tail_call jumps to, undefined when the slot is empty (prog_array).

@@ -5,6 +5,7 @@
 
 import { roundUp8 } from "./bytes.ts";
 import { MapFlag, ACCESS_MASK } from "./flags.ts";
+import { BLOOM_HASH_FUNCS_MASK } from "./bloom-filter.ts";
 import { LPM_PREFIXLEN_BYTES } from "./lpm-trie.ts";
 import { MapType } from "./types.ts";
 import type { MapDef } from "./types.ts";
@@ -139,6 +140,17 @@ function checkQueueStack(def: MapDef): DefProblem | undefined {
   return undefined;
 }
 
+function checkBloomFilter(def: MapDef): DefProblem | undefined {
+  const allowed = MapFlag.NUMA_NODE | MapFlag.ZERO_SEED | ACCESS_MASK;
+  if (def.keySize !== 0) return problem("EINVAL", `a bloom filter has no key (key size 0, not ${def.keySize})`);
+  if (def.valueSize === 0) return problem("EINVAL", "value size is 0");
+  if (def.maxEntries === 0) return problem("EINVAL", "max_entries is 0");
+  if (unknownFlags(def.flags, allowed) !== 0) return problem("EINVAL", `flags 0x${unknownFlags(def.flags, allowed).toString(16)} are not allowed for a bloom filter`);
+  if (accessFlagsConflict(def.flags)) return problem("EINVAL", "read-only and write-only flags together");
+  if (((def.mapExtra ?? 0) & ~BLOOM_HASH_FUNCS_MASK) !== 0) return problem("EINVAL", `map_extra ${def.mapExtra} has bits above the 4 that give the number of hash functions`);
+  return undefined;
+}
+
 function checkRingbuf(def: MapDef): DefProblem | undefined {
   const size = def.maxEntries;
   if (unknownFlags(def.flags, MapFlag.NUMA_NODE) !== 0) return problem("EINVAL", "a ring buffer takes no flags but BPF_F_NUMA_NODE");
@@ -187,6 +199,8 @@ export function checkDef(def: MapDef): DefProblem | undefined {
       return checkQueueStack(def);
     case MapType.RINGBUF:
       return checkRingbuf(def);
+    case MapType.BLOOM_FILTER:
+      return checkBloomFilter(def);
     case MapType.ARRAY_OF_MAPS:
     case MapType.HASH_OF_MAPS:
       return checkMapInMap(def);

@@ -50,6 +50,7 @@ export function dryRunView(map: SimMap): BpfMap {
     },
     getNextKey: (key) => map.getNextKey(key),
     ...(map.peek && { peek: () => map.peek!(), pop: () => map.peek!(), push: () => 0 }),
+    ...(map.contains && { contains: (value: Uint8Array) => map.contains!(value), push: () => 0 }),
     ...(map.redirectTarget && { redirectTarget: (key: number) => map.redirectTarget!(key) }),
     ...(map.tailCallTarget && { tailCallTarget: (index: number) => map.tailCallTarget!(index) }),
     // An inner map is found again by its definition among the run's (dry) maps, so it is not wrapped here.

@@ -8,7 +8,9 @@
 // read. Of a prog_array or a map of maps only the keys (a slot holds the
 // kernel's program or map id there, our program or map index here). Queues,
 // stacks, ring buffers, perf event arrays and xskmaps are not compared: the
-// kernel has no syscall that reads them without consuming them.
+// kernel has no syscall that reads them without consuming them. Nor are bloom
+// filters: the syscall only answers "maybe present" for a value it is given,
+// and the kernel hashes with a random seed.
 import { isDumpableMapType } from "../kernel/index.ts";
 import { MapFlag, MapType, type MapDef } from "../maps/index.ts";
 
@@ -39,7 +41,7 @@ export function isProgramWritable(def: MapDef): boolean {
 }
 
 export function isComparedMapType(type: number): boolean {
-  return isDumpableMapType(type);
+  return type !== MapType.BLOOM_FILTER && isDumpableMapType(type);
 }
 
 export interface EntryDifference {

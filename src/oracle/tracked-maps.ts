@@ -40,6 +40,7 @@ export function trackingView(map: BpfMap, touches: Touches): BpfMap {
     ...(map.push && { push: (value: Uint8Array, flags: number) => (all(), map.push!(value, flags)) }),
     ...(map.pop && { pop: () => (all(), map.pop!()) }),
     ...(map.peek && { peek: () => map.peek!() }),
+    ...(map.contains && { contains: (value: Uint8Array) => map.contains!(value) }),
     ...(map.readValue && { readValue: (key: Uint8Array, cpu: number) => (note(key), map.readValue!(key, cpu)) }),
     ...(map.redirectTarget && { redirectTarget: (key: number) => map.redirectTarget!(key) }),
     ...(map.tailCallTarget && { tailCallTarget: (index: number) => map.tailCallTarget!(index) }),
