@@ -20,6 +20,7 @@ import { spinLock, spinUnlock } from "./lock-helpers.ts";
 import { checkMtu } from "./mtu.ts";
 import { probeReadKernel, probeReadKernelStr } from "./probe-read.ts";
 import { strncmp } from "./string-helpers.ts";
+import { strtol, strtoul } from "./strtox.ts";
 import { HelperId } from "./prototypes.ts";
 import { redirect, redirectMap } from "./redirect.ts";
 import type { HelperImplementation } from "./runtime.ts";
@@ -37,6 +38,8 @@ export const helperImplementations: HelperTable = new Map<number, HelperImplemen
   [HelperId.MAP_PEEK_ELEM, mapPeekElem],
   [HelperId.MAP_LOOKUP_PERCPU_ELEM, mapLookupPercpuElem],
   [HelperId.KTIME_GET_NS, ktimeGetNs],
+  [HelperId.STRTOL, strtol],
+  [HelperId.STRTOUL, strtoul],
   [HelperId.KTIME_GET_BOOT_NS, ktimeGetBootNs],
   [HelperId.GET_PRANDOM_U32, getPrandomU32],
   [HelperId.GET_SMP_PROCESSOR_ID, getSmpProcessorId],
