@@ -1,0 +1,126 @@
+// The second production-style set (test/fixtures/realworld2, built by its
+// build.sh): skeleton-style .rodata/.bss/.data, __noinline and global
+// functions, xdp.frags / xdp/devmap / xdp/cpumap programs sharing maps, tail
+// calls through __array slots, pinned maps, LPM tries with IPv6 keys, LRU
+// per-CPU hashes, a hash of maps, queue/stack/bloom filter maps, metadata,
+// encapsulation with bpf_csum_diff, bpf_fib_lookup, redirect maps, bpf_loop,
+// bpf_strtol/strtoul, -mcpu=v1/v2/v3, -O1, no -g, DWARF only, and an object
+// linked by `bpftool gen object`. Checked as a user would:
+//  - inspect's instruction counts equal llvm-objdump's;
+//  - verify's verdict is the kernel's through libbpf (root only);
+//  - kernel-check agrees with BPF_PROG_TEST_RUN on every packet (root only), with
+//    the map contents beside each object; devmap and cpumap programs, which
+//    BPF_PROG_TEST_RUN refuses, end in exit 2 naming the program;
+//  - run reports every compared packet identical to the host interpreter.
+import { rmSync } from "node:fs";
+import { readFileSync, readdirSync } from "node:fs";
+import { basename, join, resolve } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { loadObject } from "../../src/elf/index.ts";
+import { runInProcess } from "../support/cli-in-process.ts";
+import { run, toolMissing } from "./fixtures.ts";
+import { libbpfVerdict, oracleUnavailable } from "./libbpf-oracle.ts";
+
+const dir = resolve(import.meta.dirname, "../fixtures/realworld2");
+const objects = readdirSync(dir).filter((f) => f.endsWith(".o")).sort().map((f) => join(dir, f));
+const llvmMissing = toolMissing("llvm-objdump");
+if (llvmMissing) console.log(`realworld2: SKIPPING the llvm-objdump comparison: ${llvmMissing}`);
+const kernelMissing = process.getuid?.() !== 0 ? "loading programs into the kernel needs root" : oracleUnavailable();
+if (kernelMissing) console.log(`realworld2: SKIPPING the kernel comparisons (verify verdicts, kernel-check): ${kernelMissing}`);
+
+// libbpf pins these by name when it loads acl6_pinned.o (LIBBPF_PIN_BY_NAME); removed afterwards.
+const PINNED = ["/sys/fs/bpf/rw2_acl6", "/sys/fs/bpf/rw2_acl4"];
+afterAll(() => PINNED.forEach((path) => rmSync(path, { force: true })));
+
+// Map contents each object is checked with: `<object>.<map>.json` beside it.
+function mapArgs(object: string): string[] {
+  const stem = basename(object, ".o");
+  return readdirSync(dir).filter((f) => f.startsWith(`${stem}.`) && f.endsWith(".json")).flatMap((f) => ["--map", `${f.slice(stem.length + 1, -5)}=${join(dir, f)}`]);
+}
+
+// Programs the kernel's BPF_PROG_TEST_RUN refuses to run (net/bpf/test_run.c: devmap and cpumap attach types).
+const NOT_TEST_RUNNABLE = new Set(["xdp_egress", "xdp_on_cpu"]);
+// libbpf fills multi_stage's `stages` slots after loading, so both stages load with any of its programs.
+const COMPANIONS: Readonly<Record<string, readonly string[]>> = { "multi_stage.o": ["stage_ipv4", "stage_ipv6"] };
+
+const programsOf = (path: string) => loadObject(new Uint8Array(readFileSync(path)), basename(path)).programs;
+
+function objdumpCounts(path: string): Map<string, number> {
+  const counts = new Map<string, number>();
+  let current: string | undefined;
+  for (const line of run("llvm-objdump", ["-d", "--no-show-raw-insn", path]).split("\n")) {
+    const header = /^[0-9a-f]+ <(.+)>:$/.exec(line);
+    if (header) current = header[1].startsWith("LBB") ? current : header[1];
+    else if (current !== undefined && /^\s+\d+:\s/.test(line)) counts.set(current, (counts.get(current) ?? 0) + 1);
+  }
+  return counts;
+}
+
+describe("realworld2 objects", () => {
+  it("are all here", () => {
+    expect(objects.map((p) => basename(p))).toEqual([
+      "acl6_pinned.o", "ascii_knobs.o", "ddos_sets.o", "fib_router.o", "flow_subprogs.o", "gue_encap.o",
+      "linked.o", "meta_nobtf.o", "multi_stage.o", "rate_limit.o", "syn_guard.o",
+    ]);
+  });
+
+  describe.skipIf(llvmMissing !== undefined)("inspect's instruction counts are llvm-objdump's", () => {
+    for (const path of objects) {
+      it(basename(path), async () => {
+        const out = await runInProcess(["inspect", path, "--json"]);
+        expect(out.status, out.stderr).toBe(0);
+        const report = JSON.parse(out.stdout) as { programs: { name: string; instructions: number }[] };
+        const counts = objdumpCounts(path);
+        for (const p of report.programs) expect(p.instructions, p.name).toBe(counts.get(p.name));
+      });
+    }
+  });
+
+  describe.skipIf(kernelMissing !== undefined)("verify's verdict is the kernel's", () => {
+    for (const path of objects) {
+      const name = basename(path);
+      for (const program of programsOf(path)) {
+        it(`${name} ${program.name}`, async () => {
+          const kernel = libbpfVerdict(path, program.name, COMPANIONS[name] ?? []);
+          if (typeof kernel === "string") throw new Error(kernel);
+          const ours = await runInProcess(["verify", path, "--prog", program.name]);
+          expect(ours.status === 0, `ours: ${ours.stdout}${ours.stderr}`).toBe(kernel.accepted);
+        });
+      }
+    }
+  });
+
+  describe.skipIf(kernelMissing !== undefined)("kernel-check agrees with the kernel on every packet", () => {
+    for (const path of objects) {
+      const name = basename(path);
+      for (const program of programsOf(path)) {
+        it(`${name} ${program.name}`, async () => {
+          const out = await runInProcess(["kernel-check", path, "--prog", program.name, "--packets", "300", ...mapArgs(path)]);
+          if (NOT_TEST_RUNNABLE.has(program.name)) {
+            expect(out.status).toBe(2);
+            expect(out.stderr).toContain("BPF_PROG_TEST_RUN does not run such programs");
+            return;
+          }
+          expect(out.status, out.stdout.slice(0, 3000) + out.stderr).toBe(0);
+          expect(out.stdout).toMatch(/^AGREE: .* 300 of 300 packets agree/);
+        }, 60_000);
+      }
+    }
+  });
+
+  describe("run finds the offloaded program identical to the host interpreter", () => {
+    for (const path of objects) {
+      const name = basename(path);
+      for (const program of programsOf(path)) {
+        if (NOT_TEST_RUNNABLE.has(program.name)) continue;
+        it(`${name} ${program.name}`, async () => {
+          const out = await runInProcess(["run", path, "--prog", program.name, "--cores", "8", "--packets", "1000", ...mapArgs(path)]);
+          expect(out.status, out.stderr).toBe(0);
+          const m = /Equivalence\s+([\d,]+)\/([\d,]+) packets identical, final maps identical/.exec(out.stdout);
+          expect(m, out.stdout.slice(-1500)).not.toBeNull();
+          expect(m![1]).toBe(m![2]);
+        }, 60_000);
+      }
+    }
+  });
+});
