@@ -4,7 +4,7 @@
 import { OffloadSimError } from "../errors.ts";
 import { MapType, type SimMap } from "../maps/index.ts";
 import { openCaptureFile, xdpFrames } from "../traffic/index.ts";
-import { ETH_HLEN, MAX_LINEAR_PACKET_BYTES } from "../xdp/layout.ts";
+import { ETH_HLEN } from "../xdp/layout.ts";
 import { EMPTY_POOL, type PacketPool, type TestPacket } from "./packet-generator.ts";
 
 export class PacketSourceError extends OffloadSimError {}
@@ -61,9 +61,8 @@ export interface CapturePackets {
   readonly packets: TestPacket[];
   // Packets left out because BPF_PROG_TEST_RUN refuses frames shorter than an Ethernet header.
   readonly tooShort: number;
-  // Packets cut to the largest linear frame the kernel's test run makes.
-  readonly cut: number;
-  // What turning the capture into Ethernet frames of their wire length changed (src/traffic/xdp-frames.ts), one sentence each.
+  // What turning the capture into the frames XDP sees changed (src/traffic/xdp-frames.ts: link headers,
+  // padding to the wire length, cuts to one linear frame), one sentence each.
   readonly notes: string[];
 }
 
@@ -73,7 +72,6 @@ export function capturePackets(path: string, limit: number | undefined): Capture
   const frames = xdpFrames(path);
   const packets: TestPacket[] = [];
   let tooShort = 0;
-  let cut = 0;
   let index = 0;
   try {
     for (const captured of reader) {
@@ -85,12 +83,10 @@ export function capturePackets(path: string, limit: number | undefined): Capture
         tooShort++;
         continue;
       }
-      const data = frame.length > MAX_LINEAR_PACKET_BYTES ? frame.slice(0, MAX_LINEAR_PACKET_BYTES) : frame;
-      if (data !== frame) cut++;
-      packets.push({ packet: data, label: `${path} packet ${index}` });
+      packets.push({ packet: frame, label: `${path} packet ${index}` });
     }
   } finally {
     reader.close();
   }
-  return { packets, tooShort, cut, notes: frames.notes() };
+  return { packets, tooShort, notes: frames.notes() };
 }

@@ -3,7 +3,7 @@
 export { LinkTypeError, PcapError, PacketBuildError, TrafficSpecError } from "./errors.ts";
 export { LinkType, linkTypeName } from "./link-type.ts";
 export { isTruncatedCapture, type CapturedPacket } from "./captured-packet.ts";
-export { xdpFrames, DESTINATION_MAC, MAX_PADDED_FRAME_BYTES, SOURCE_MAC, type XdpFrameCounts, type XdpFrames } from "./xdp-frames.ts";
+export { xdpFrames, DESTINATION_MAC, MAX_FRAME_BYTES, SOURCE_MAC, type XdpFrameCounts, type XdpFrames } from "./xdp-frames.ts";
 
 export {
   openCaptureFile,

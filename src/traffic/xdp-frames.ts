@@ -11,11 +11,13 @@
 //   multicast MAC for a multicast destination, else DESTINATION_MAC.
 // - A packet the snapshot length cut short is padded with zero bytes to its
 //   length on the wire, so the program sees frames of the traffic's real sizes.
+// - A frame longer than one linear XDP frame (GRO/TSO super-packets, jumbo
+//   frames: multi-buffer XDP is not modelled) is cut to MAX_LINEAR_PACKET_BYTES.
 // - A packet whose link header cannot be read (cut short, a protocol Ethernet
 //   does not carry) is left out. Any other link type refuses the capture.
 // Each of these is counted; `notes()` says each once, for the run's stderr.
 import { type CapturedPacket } from "./captured-packet.ts";
-import { MAX_CAPTURED_BYTES } from "./capture/pcap-format.ts";
+import { MAX_LINEAR_PACKET_BYTES } from "../xdp/layout.ts";
 import { LinkTypeError } from "./errors.ts";
 import { GENERATOR_DESTINATION_MAC, GENERATOR_SOURCE_MAC } from "./gen/generator.ts";
 import { LinkType, linkTypeName } from "./link-type.ts";
@@ -30,8 +32,8 @@ export const DESTINATION_MAC = GENERATOR_DESTINATION_MAC;
 const SOURCE = parseMac(SOURCE_MAC);
 const DESTINATION = parseMac(DESTINATION_MAC);
 const BROADCAST = new Uint8Array(MAC_BYTES).fill(0xff);
-// A frame is padded to at most libpcap's largest packet: an original length above it is not a frame.
-export const MAX_PADDED_FRAME_BYTES = MAX_CAPTURED_BYTES;
+// The longest frame handed over: one linear XDP frame as BPF_PROG_TEST_RUN lays it out (src/xdp/layout.ts).
+export const MAX_FRAME_BYTES = MAX_LINEAR_PACKET_BYTES;
 // IEEE Std 802.3 clause 3.2.6: a length/type field up to 1500 is the payload's length.
 const MAX_802_3_PAYLOAD_BYTES = 1500;
 // IPv4 destination address at byte 16 of the header, IPv6 at byte 24 (RFC 791, RFC 8200).
@@ -64,6 +66,8 @@ export interface XdpFrameCounts {
   readonly converted: ReadonlyMap<number, number>;
   readonly padded: number;
   readonly paddedBytes: number;
+  // Frames longer than MAX_FRAME_BYTES, cut to it.
+  readonly cut: number;
   // Packets left out, by reason.
   readonly leftOut: ReadonlyMap<string, number>;
 }
@@ -82,6 +86,7 @@ export function xdpFrames(file: string): XdpFrames {
   const leftOut = new Map<string, number>();
   let padded = 0;
   let paddedBytes = 0;
+  let cut = 0;
   let packetNumber = 0;
 
   const leaveOut = (reason: string): undefined => {
@@ -89,13 +94,18 @@ export function xdpFrames(file: string): XdpFrames {
     return undefined;
   };
 
-  const pad = (packet: CapturedPacket): Uint8Array => {
-    const wireBytes = Math.min(packet.originalLength, MAX_PADDED_FRAME_BYTES);
-    if (packet.data.length >= wireBytes) return packet.data;
+  // The packet's bytes after its link header (`headerBytes` of them), padded to its wire length and cut to fit after `frontBytes`.
+  const body = (packet: CapturedPacket, headerBytes: number, frontBytes: number): Uint8Array => {
+    const wireBytes = packet.originalLength - headerBytes;
+    const limit = MAX_FRAME_BYTES - frontBytes;
+    if (wireBytes > limit) cut++;
+    const captured = packet.data.subarray(headerBytes, headerBytes + limit);
+    const bytes = Math.min(wireBytes, limit);
+    if (captured.length >= bytes) return captured;
     padded++;
-    paddedBytes += wireBytes - packet.data.length;
-    const grown = new Uint8Array(wireBytes);
-    grown.set(packet.data);
+    paddedBytes += bytes - captured.length;
+    const grown = new Uint8Array(bytes);
+    grown.set(captured);
     return grown;
   };
 
@@ -104,19 +114,22 @@ export function xdpFrames(file: string): XdpFrames {
       packetNumber++;
       const { linkType } = packet;
       if (!isEthernetCompatible(linkType)) throw new LinkTypeError(file, packetNumber, linkType, linkTypeName(linkType), listed(CONVERTED_LINK_TYPES));
-      if (linkType === LinkType.ETHERNET) return pad(packet);
+      if (linkType === LinkType.ETHERNET) {
+        const frame = body(packet, 0, 0);
+        // An uncut Ethernet frame is the captured array itself.
+        return frame.length === packet.data.length ? packet.data : frame;
+      }
       // The header is read from the captured bytes: padding must not make one up.
       const link = readLinkHeader(packet.data, linkType);
       if (!link.ok) return leaveOut(link.reason);
-      const payloadBytes = Math.min(packet.originalLength, MAX_PADDED_FRAME_BYTES) - link.headerBytes;
-      if (link.protocol.kind === "length" && payloadBytes > MAX_802_3_PAYLOAD_BYTES) {
+      if (link.protocol.kind === "length" && packet.originalLength - link.headerBytes > MAX_802_3_PAYLOAD_BYTES) {
         return leaveOut(`an IEEE 802.3 (LLC) payload longer than ${MAX_802_3_PAYLOAD_BYTES} bytes`);
       }
       converted.set(linkType, (converted.get(linkType) ?? 0) + 1);
-      return withEthernetHeader(pad(packet), link);
+      return withEthernetHeader(body(packet, link.headerBytes, ETHERNET_HEADER_BYTES), link);
     },
     get counts() {
-      return { converted, padded, paddedBytes, leftOut };
+      return { converted, padded, paddedBytes, cut, leftOut };
     },
     notes() {
       const notes: string[] = [];
@@ -133,6 +146,11 @@ export function xdpFrames(file: string): XdpFrames {
           `${file}: ${plural(padded, "packet")} cut short by the capture's snapshot length ${padded === 1 ? "was" : "were"} padded with zero bytes to ${padded === 1 ? "its" : "their"} length on the wire (${plural(paddedBytes, "byte")} added).`,
         );
       }
+      if (cut > 0) {
+        notes.push(
+          `${file}: ${plural(cut, "packet")} longer than the ${MAX_FRAME_BYTES} bytes of one linear XDP frame (GRO/TSO super-packets or jumbo frames; multi-buffer XDP is not modelled) ${cut === 1 ? "was" : "were"} cut to it.`,
+        );
+      }
       if (leftOut.size > 0) {
         const total = [...leftOut.values()].reduce((sum, count) => sum + count, 0);
         const reasons = [...leftOut].slice(0, MAX_REASONS_LISTED).map(([reason, count]) => `${count} as ${reason}`);
@@ -144,9 +162,8 @@ export function xdpFrames(file: string): XdpFrames {
   };
 }
 
-// The packet (padded to its wire length) behind a new Ethernet header instead of its own link header.
-function withEthernetHeader(data: Uint8Array, link: Extract<LinkHeader, { ok: true }>): Uint8Array {
-  const payload = data.subarray(link.headerBytes);
+// A packet's body (padded to its wire length) behind a new Ethernet header instead of its own link header.
+function withEthernetHeader(payload: Uint8Array, link: Extract<LinkHeader, { ok: true }>): Uint8Array {
   const frame = new Uint8Array(ETHERNET_HEADER_BYTES + payload.length);
   const typeField = link.protocol.kind === "ethertype" ? link.protocol.etherType : payload.length;
   frame.set(destinationMac(payload, link), 0);

@@ -95,8 +95,22 @@ describe("describing packets", () => {
     );
   });
 
+  it("reads Linux cooked (SLL, SLL2) and OpenBSD loopback headers, a VLAN tag announced by SLL included", () => {
+    const ip = ipv4({ src: "10.0.0.1", dst: "10.0.0.2" }).udp({ srcPort: 1234, dstPort: 80 }).payload(4).build();
+    const line = "IPv4 10.0.0.1 > 10.0.0.2 ttl 64 / UDP 1234 > 80 len 12 / payload 4 bytes";
+    // SLL: packet type 0, ARPHRD_ETHER, 6-byte address, 2 pad bytes, protocol (tcpdump.org LINKTYPE_LINUX_SLL).
+    const sll = (protocol: number[], rest: Uint8Array): Uint8Array => Uint8Array.from([0, 0, 0, 1, 0, 6, 2, 0, 0, 0, 0, 1, 0, 0, ...protocol, ...rest]);
+    expect(describePacket(sll([0x08, 0x00], ip), LinkType.LINUX_SLL)).toBe(line);
+    expect(describePacket(sll([0x81, 0x00], Uint8Array.from([0x00, 0x07, 0x08, 0x00, ...ip])), LinkType.LINUX_SLL)).toBe(`802.1Q vlan 7 / ${line}`);
+    // SLL2: protocol, reserved, ifindex, ARPHRD, packet type, address length, address.
+    const sll2 = Uint8Array.from([0x08, 0x00, 0, 0, 0, 0, 0, 2, 0, 1, 0, 6, 2, 0, 0, 0, 0, 1, 0, 0, ...ip]);
+    expect(describePacket(sll2, LinkType.LINUX_SLL2)).toBe(line);
+    expect(describePacket(Uint8Array.from([0, 0, 0, 2, ...ip]), LinkType.LOOP)).toBe(line);
+    expect(decodePacket(Uint8Array.from([0, 0, 0, 2]), LinkType.LINUX_SLL2).stop).toEqual({ offset: 0, reason: "SLL2 header needs 20 bytes, 4 present" });
+  });
+
   it("never throws on garbage, whatever the link type", () => {
-    const linkTypes = [LinkType.ETHERNET, LinkType.RAW, LinkType.IPV4, LinkType.IPV6, LinkType.NULL, 147];
+    const linkTypes = [LinkType.ETHERNET, LinkType.RAW, LinkType.IPV4, LinkType.IPV6, LinkType.NULL, LinkType.LOOP, LinkType.LINUX_SLL, LinkType.LINUX_SLL2, 147];
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 200 }), fc.constantFrom(...linkTypes), (bytes, linkType) => {
         const text = describePacket(bytes, linkType);

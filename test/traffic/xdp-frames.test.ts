@@ -37,9 +37,23 @@ describe("xdpFrames", () => {
     expect(frames.notes()).toEqual(["t.pcap: 2 packets cut short by the capture's snapshot length were padded with zero bytes to their length on the wire (76 bytes added)."]);
   });
 
-  it("pads at most to libpcap's 262144-byte maximum, whatever the original length claims", () => {
-    const frame = xdpFrames("t.pcap").frameOf(captured(1, new Uint8Array(60), 4_000_000_000));
-    expect(frame?.length).toBe(262144);
+  it("cuts frames to one linear XDP frame, 4096 - 256 headroom - 320 skb_shared_info = 3520 bytes: jumbo frames and GRO super-packets", () => {
+    const frames = xdpFrames("t.pcap");
+    const jumbo = Uint8Array.from({ length: 9000 }, (_, i) => i & 0xff);
+    const cut = frames.frameOf(captured(1, jumbo));
+    expect(cut?.length).toBe(3520);
+    expect(toHex(cut!)).toBe(toHex(jumbo.subarray(0, 3520)));
+    // tcpdump -s 96 on a host with GRO: 96 of a 65014-byte packet; an original length that is no frame at all.
+    expect(frames.frameOf(captured(1, jumbo.subarray(0, 96), 65014))?.length).toBe(3520);
+    expect(frames.frameOf(captured(1, jumbo.subarray(0, 96), 4_000_000_000))?.length).toBe(3520);
+    // An SLL packet: 14 + 9000 - 16 bytes on the wire, cut to 3520 as well.
+    expect(frames.frameOf(captured(113, Uint8Array.from([0, 0, 0, 1, 0, 6, 2, 0, 0, 0, 0, 9, 0, 0, 0x08, 0x00, ...jumbo.subarray(0, 80)]), 9000))?.length).toBe(3520);
+    expect(frames.notes()).toEqual([
+      "t.pcap: 1 packet of link type LINUX_SLL was given an Ethernet header (XDP programs see Ethernet frames): the type from the capture, source MAC the recorded sender's or 02:00:00:00:00:01, destination 02:00:00:00:00:02 (broadcast and IP multicast: their group MAC).",
+      // 3520 - 96 twice, 3520 - 14 - 80 once.
+      "t.pcap: 3 packets cut short by the capture's snapshot length were padded with zero bytes to their length on the wire (10274 bytes added).",
+      "t.pcap: 4 packets longer than the 3520 bytes of one linear XDP frame (GRO/TSO super-packets or jumbo frames; multi-buffer XDP is not modelled) were cut to it.",
+    ]);
   });
 
   it("gives a Linux cooked (SLL) packet an Ethernet header: the sender's MAC, the protocol type, the packet after the 16-byte header", () => {

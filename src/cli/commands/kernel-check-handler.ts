@@ -25,7 +25,6 @@ export async function kernelCheckHandler(args: KernelCheckArgs): Promise<void> {
     const capture = capturePackets(args.pcap, args.packets);
     for (const note of capture.notes) process.stderr.write(`offload-sim: ${note}\n`);
     if (capture.tooShort > 0) process.stderr.write(`offload-sim: ${capture.tooShort} packets shorter than 14 bytes left out (the kernel refuses them).\n`);
-    if (capture.cut > 0) process.stderr.write(`offload-sim: ${capture.cut} packets cut to the 3520 bytes of one linear XDP frame.\n`);
     packets = capture.packets;
   } else {
     // The address pool comes from the maps as the files fill them (a throw-away copy).
