@@ -115,9 +115,9 @@ export function xdpFrames(file: string): XdpFrames {
       const { linkType } = packet;
       if (!isEthernetCompatible(linkType)) throw new LinkTypeError(file, packetNumber, linkType, linkTypeName(linkType), listed(CONVERTED_LINK_TYPES));
       if (linkType === LinkType.ETHERNET) {
-        const frame = body(packet, 0, 0);
-        // An uncut Ethernet frame is the captured array itself.
-        return frame.length === packet.data.length ? packet.data : frame;
+        // The common case, handed over as it is: an uncut Ethernet frame that fits.
+        if (packet.data.length === packet.originalLength && packet.data.length <= MAX_FRAME_BYTES) return packet.data;
+        return body(packet, 0, 0);
       }
       // The header is read from the captured bytes: padding must not make one up.
       const link = readLinkHeader(packet.data, linkType);
