@@ -200,6 +200,14 @@ describe("the commands on real captures", () => {
     expect(report.packet).toBe(`02000000000b02000000000a` + `0800` + UDP);
   }, 60_000);
 
+  it("exec takes a capture's first packet as its frame and says what it did to it: loop.pcap's 52 bytes (tshark) - 4 + 14", () => {
+    const result = run("exec", "programs/xdp_firewall.o", "--packet", "test/traffic/fixtures/loop.pcap", "--json");
+    expect(result.status).toBe(0);
+    expect((JSON.parse(result.stdout) as { packetLength: number }).packetLength).toBe(62);
+    expect(result.stderr.trim().split("\n")).toHaveLength(1);
+    expect(result.stderr).toMatch(/^offload-sim: test\/traffic\/fixtures\/loop\.pcap: 1 packet of link type LOOP was given an Ethernet header/);
+  }, 60_000);
+
   it.skipIf(!kernelAvailable)("kernel-check runs the converted frames in the kernel and the interpreter alike", () => {
     const result = run("kernel-check", "programs/xdp_firewall.o", "--pcap", sll2, "--map", `blocklist=${blocklist}`);
     expect(result.status).toBe(0);
