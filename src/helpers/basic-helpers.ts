@@ -11,6 +11,12 @@ export const ktimeGetNs = (call: HelperCall): HelperOutcome => returns(monotonic
 
 export const ktimeGetBootNs = (call: HelperCall): HelperOutcome => returns(monotonicNs(call) + call.machine.clock.bootOffsetNs);
 
+// bpf_ktime_get_tai_ns (ktime_get_tai_fast_ns): the monotonic clock plus the TAI offset.
+export const ktimeGetTaiNs = (call: HelperCall): HelperOutcome => returns(monotonicNs(call) + (call.machine.clock.taiOffsetNs ?? 0n));
+
+// bpf_get_current_pid_tgid: the task the program interrupted, tgid << 32 | pid (under BPF_PROG_TEST_RUN the caller).
+export const getCurrentPidTgid = (call: HelperCall): HelperOutcome => returns(call.machine.currentPidTgid ?? 0n);
+
 export const getPrandomU32 = (call: HelperCall): HelperOutcome => returns(call.machine.random.nextU32());
 
 export const getSmpProcessorId = (call: HelperCall): HelperOutcome => returns(call.machine.cpu);

@@ -1,7 +1,7 @@
 // The reference behaviour of every helper the simulator implements, by id.
 // Ids come from the prototype table; a prototype without an entry here is a
 // helper the kernel knows but the simulator does not run (calling it faults).
-import { getNumaNodeId, getPrandomU32, getSmpProcessorId, jiffies64, ktimeGetBootNs, ktimeGetCoarseNs, ktimeGetNs } from "./basic-helpers.ts";
+import { getCurrentPidTgid, getNumaNodeId, getPrandomU32, getSmpProcessorId, jiffies64, ktimeGetBootNs, ktimeGetCoarseNs, ktimeGetNs, ktimeGetTaiNs } from "./basic-helpers.ts";
 import { forEachMapElem, loop } from "./callback-helpers.ts";
 import { csumDiff } from "./csum.ts";
 import { perfEventOutput, ringbufDiscard, ringbufOutput, ringbufQuery, ringbufReserve, ringbufSubmit } from "./event-helpers.ts";
@@ -38,6 +38,8 @@ export const helperImplementations: HelperTable = new Map<number, HelperImplemen
   [HelperId.MAP_PEEK_ELEM, mapPeekElem],
   [HelperId.MAP_LOOKUP_PERCPU_ELEM, mapLookupPercpuElem],
   [HelperId.KTIME_GET_NS, ktimeGetNs],
+  [HelperId.KTIME_GET_TAI_NS, ktimeGetTaiNs],
+  [HelperId.GET_CURRENT_PID_TGID, getCurrentPidTgid],
   [HelperId.STRTOL, strtol],
   [HelperId.STRTOUL, strtoul],
   [HelperId.KTIME_GET_BOOT_NS, ktimeGetBootNs],

@@ -16,6 +16,8 @@ export interface SimClock {
   readonly nsPerInstruction: bigint;
   // CLOCK_BOOTTIME minus CLOCK_MONOTONIC (time spent suspended).
   readonly bootOffsetNs: bigint;
+  // CLOCK_TAI minus CLOCK_MONOTONIC (the wall clock's epoch plus the TAI-UTC offset); absent is 0.
+  readonly taiOffsetNs?: bigint;
 }
 
 export const DEFAULT_CLOCK: SimClock = { startNs: 1_000_000_000n, nsPerInstruction: 1n, bootOffsetNs: 0n };
@@ -79,6 +81,8 @@ export interface HelperMachine {
   // Every map a register may point at: \`maps\` by their index, then the inner maps lookups in maps of maps returned.
   readonly mapHandles: MapHandles;
   readonly cpu: number;
+  // What bpf_get_current_pid_tgid answers: the interrupted task's tgid << 32 | pid; absent is 0 (the idle task).
+  readonly currentPidTgid?: bigint;
   readonly clock: SimClock;
   readonly random: RandomSource;
   // Programs a tail call can reach, by the id a prog_array slot holds.

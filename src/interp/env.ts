@@ -26,6 +26,8 @@ export interface RunEnv {
   // Defaults to the reference table of src/helpers.
   readonly helpers?: HelperTable;
   readonly cpu?: number;
+  // bpf_get_current_pid_tgid's answer (tgid << 32 | pid of the interrupted task); default 0, the idle task.
+  readonly currentPidTgid?: bigint;
   readonly clock?: SimClock;
   readonly random?: RandomSource;
   readonly routes?: RouteTable;

@@ -97,6 +97,7 @@ export function createMachine(program: Program, env: RunEnv, memory: AddressSpac
     maps,
     mapHandles: new MapHandles(maps, memory),
     cpu: env.cpu ?? 0,
+    ...(env.currentPidTgid === undefined ? {} : { currentPidTgid: env.currentPidTgid }),
     clock: env.clock ?? DEFAULT_CLOCK,
     random: env.random ?? seededRandom(1),
     programs: env.programs ?? new Map(),

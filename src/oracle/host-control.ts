@@ -37,6 +37,7 @@ interface Libc {
 // include/uapi/linux/time.h
 const CLOCK_MONOTONIC = 1;
 const CLOCK_BOOTTIME = 7;
+const CLOCK_TAI = 11;
 
 let libc: Libc | undefined;
 
@@ -125,9 +126,25 @@ export function enterFreshNetworkNamespace(commands: readonly (readonly string[]
 // CLOCK_BOOTTIME minus CLOCK_MONOTONIC: the time the machine spent suspended, which
 // bpf_ktime_get_boot_ns counts and bpf_ktime_get_ns does not.
 export function bootOffsetNs(): bigint {
+  return offsetFromMonotonicNs(CLOCK_BOOTTIME);
+}
+
+// CLOCK_TAI minus CLOCK_MONOTONIC, which bpf_ktime_get_tai_ns adds to the monotonic clock.
+export function taiOffsetNs(): bigint {
+  return offsetFromMonotonicNs(CLOCK_TAI);
+}
+
+// `clockId` read between two CLOCK_MONOTONIC readings, minus their midpoint.
+function offsetFromMonotonicNs(clockId: number): bigint {
   const c = loadLibc();
   const monotonic = c.clockNs(CLOCK_MONOTONIC);
-  const boot = c.clockNs(CLOCK_BOOTTIME);
+  const other = c.clockNs(clockId);
   const monotonicAfter = c.clockNs(CLOCK_MONOTONIC);
-  return boot - (monotonic + (monotonicAfter - monotonic) / 2n);
+  return other - (monotonic + (monotonicAfter - monotonic) / 2n);
+}
+
+// What bpf_get_current_pid_tgid answers under BPF_PROG_TEST_RUN from this process: the
+// syscall runs on the main thread, whose thread id is the process id (tgid << 32 | pid).
+export function currentPidTgid(): bigint {
+  return (BigInt(process.pid) << 32n) | BigInt(process.pid);
 }

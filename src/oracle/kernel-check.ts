@@ -20,10 +20,10 @@ import { cloneMaps, UpdateFlag, type SimMap } from "../maps/index.ts";
 import { runXdp, type XdpRunResult } from "../xdp/index.ts";
 import { dryRunView } from "./dry-run-map.ts";
 import { environmentCommands, environmentRouteTable, EMPTY_ENVIRONMENT, type NetworkEnvironment } from "./environment.ts";
-import { bootOffsetNs as measuredBootOffsetNs, enterFreshNetworkNamespace, pinToCpu } from "./host-control.ts";
+import { bootOffsetNs as measuredBootOffsetNs, currentPidTgid, enterFreshNetworkNamespace, pinToCpu, taiOffsetNs as measuredTaiOffsetNs } from "./host-control.ts";
 import { KernelSide } from "./kernel-side.ts";
 import { compareSnapshots, differingBytes, isPerCpuMapType, maskKey, wordMask, NO_MASK, type EntryDifference, type MapMask, type Snapshot } from "./map-snapshot.ts";
-import { frozenClock, noCalls, recordingHelpers, type NondeterministicCalls } from "./nondeterminism.ts";
+import { frozenClock, NONDETERMINISTIC_HELPERS, noCalls, recordingHelpers, type NondeterministicCalls } from "./nondeterminism.ts";
 import { createObjectMaps, loadMapContent, loadMapFileContent, ObjectSetupError, selectXdpProgram, tailCallPrograms, type ObjectMaps } from "./object-setup.ts";
 import type { TestPacket } from "./packet-generator.ts";
 import { noTouches, trackingView, TrackedMaps, type Touches } from "./tracked-maps.ts";
@@ -90,7 +90,6 @@ export type KernelCheckReport =
   | ({ readonly kind: "mismatch"; readonly packets: number; readonly mismatch: Mismatch } & CheckSettings);
 
 const DEFAULT_TRACE_STEPS = 200;
-const NONDETERMINISTIC_HELPERS: ReadonlySet<number> = new Set([HelperId.KTIME_GET_NS, HelperId.KTIME_GET_BOOT_NS, HelperId.GET_PRANDOM_U32]);
 // Two seeds for the random streams of the two bracketing runs.
 const RANDOM_SEEDS = [0x2545f491, 0x9e3779b9] as const;
 
@@ -142,6 +141,8 @@ function runCheck(k: KernelSession, request: KernelCheckRequest, environment: Ne
   const helpers = request.helpers ?? helperImplementations;
   const nondeterministic = usesNondeterministicHelpers(object);
   const bootOffsetNs = measuredBootOffsetNs();
+  const taiOffsetNs = measuredTaiOffsetNs();
+  const task = currentPidTgid();
   const first = kernel.snapshot();
   const settings: CheckSettings = {
     program: program.name,
@@ -170,16 +171,16 @@ function runCheck(k: KernelSession, request: KernelCheckRequest, environment: Ne
     // A dry run tells, without touching the maps, whether this packet reaches a clock or random helper.
     const dryCalls = noCalls();
     if (nondeterministic) {
-      runXdp(program.insns, testPacket.packet, sim.maps.map(dryRunView), { programs, routes, cpu, helpers: recordingHelpers(helpers, dryCalls), clock: frozenClock(run.startNs, bootOffsetNs) });
+      runXdp(program.insns, testPacket.packet, sim.maps.map(dryRunView), { programs, routes, cpu, currentPidTgid: task, helpers: recordingHelpers(helpers, dryCalls), clock: frozenClock(run.startNs, bootOffsetNs, taiOffsetNs) });
     }
     const candidates: Candidate[] = [];
     if (dryCalls.time || dryCalls.random) {
       bracketed++;
       const copy = cloneMaps(sim.maps);
-      candidates.push(interpret(program.insns, testPacket.packet, copy, { programs, routes, cpu, helpers, clockNs: run.startNs, bootOffsetNs, seed: RANDOM_SEEDS[0], traceSteps }));
-      candidates.push(interpret(program.insns, testPacket.packet, [...sim.maps], { programs, routes, cpu, helpers, clockNs: run.endNs, bootOffsetNs, seed: RANDOM_SEEDS[1], traceSteps }));
+      candidates.push(interpret(program.insns, testPacket.packet, copy, { programs, routes, cpu, helpers, clockNs: run.startNs, bootOffsetNs, taiOffsetNs, task, seed: RANDOM_SEEDS[0], traceSteps }));
+      candidates.push(interpret(program.insns, testPacket.packet, [...sim.maps], { programs, routes, cpu, helpers, clockNs: run.endNs, bootOffsetNs, taiOffsetNs, task, seed: RANDOM_SEEDS[1], traceSteps }));
     } else {
-      candidates.push(interpret(program.insns, testPacket.packet, [...sim.maps], { programs, routes, cpu, helpers, clockNs: run.startNs, bootOffsetNs, seed: RANDOM_SEEDS[0], traceSteps }));
+      candidates.push(interpret(program.insns, testPacket.packet, [...sim.maps], { programs, routes, cpu, helpers, clockNs: run.startNs, bootOffsetNs, taiOffsetNs, task, seed: RANDOM_SEEDS[0], traceSteps }));
     }
     const verdict = judge(kernelOutcome, kernelMaps, candidates, sim);
     if (verdict.kind === "mismatch") {
@@ -237,6 +238,9 @@ interface InterpretOptions {
   readonly helpers: HelperTable;
   readonly clockNs: bigint;
   readonly bootOffsetNs: bigint;
+  readonly taiOffsetNs: bigint;
+  // bpf_get_current_pid_tgid's answer.
+  readonly task: bigint;
   readonly seed: number;
   readonly traceSteps: number;
 }
@@ -249,7 +253,8 @@ function interpret(insns: Program, packet: Uint8Array, maps: SimMap[], options: 
     programs: options.programs,
     routes: options.routes,
     cpu: options.cpu,
-    clock: frozenClock(options.clockNs, options.bootOffsetNs),
+    currentPidTgid: options.task,
+    clock: frozenClock(options.clockNs, options.bootOffsetNs, options.taiOffsetNs),
     random: seededRandom(options.seed),
     helpers: recordingHelpers(options.helpers, calls),
     onStep: (step) => {

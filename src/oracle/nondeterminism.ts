@@ -14,8 +14,10 @@
 // bpf_get_smp_processor_id needs no such care: the thread is pinned (host-control.ts).
 import { HelperId, type HelperImplementation, type HelperTable, type SimClock } from "../helpers/index.ts";
 
-const TIME_HELPERS: ReadonlySet<number> = new Set([HelperId.KTIME_GET_NS, HelperId.KTIME_GET_BOOT_NS]);
+const TIME_HELPERS: ReadonlySet<number> = new Set([HelperId.KTIME_GET_NS, HelperId.KTIME_GET_BOOT_NS, HelperId.KTIME_GET_TAI_NS]);
 const RANDOM_HELPERS: ReadonlySet<number> = new Set([HelperId.GET_PRANDOM_U32]);
+// Every helper whose answer the kernel chooses: a program calling none of them needs no bracketing.
+export const NONDETERMINISTIC_HELPERS: ReadonlySet<number> = new Set([...TIME_HELPERS, ...RANDOM_HELPERS]);
 
 export interface NondeterministicCalls {
   time: boolean;
@@ -34,7 +36,7 @@ export function recordingHelpers(base: HelperTable, calls: NondeterministicCalls
   return table;
 }
 
-// A clock that reads `monotonicNs` for the whole run (CLOCK_BOOTTIME is `bootOffsetNs` later).
-export function frozenClock(monotonicNs: bigint, bootOffsetNs: bigint): SimClock {
-  return { startNs: monotonicNs, nsPerInstruction: 0n, bootOffsetNs };
+// A clock that reads `monotonicNs` for the whole run (CLOCK_BOOTTIME is `bootOffsetNs` later, CLOCK_TAI `taiOffsetNs`).
+export function frozenClock(monotonicNs: bigint, bootOffsetNs: bigint, taiOffsetNs = 0n): SimClock {
+  return { startNs: monotonicNs, nsPerInstruction: 0n, bootOffsetNs, taiOffsetNs };
 }
