@@ -23,7 +23,7 @@ import { GENERATOR_DESTINATION_MAC, GENERATOR_SOURCE_MAC } from "./gen/generator
 import { LinkType, linkTypeName } from "./link-type.ts";
 import { MAC_BYTES, parseMac } from "./packet/address.ts";
 import { ETHERNET_HEADER_BYTES } from "./packet/ethernet.ts";
-import { PacketType, isEthernetCompatible, readLinkHeader, type LinkHeader } from "./packet/link-header.ts";
+import { ETHERNET_COMPATIBLE_LINK_TYPES, PacketType, isEthernetCompatible, readLinkHeader, type LinkHeader } from "./packet/link-header.ts";
 import { EtherType } from "./packet/protocol-numbers.ts";
 
 // The MACs of a frame whose capture did not record them: those of generated traffic.
@@ -50,16 +50,7 @@ const IPV6_MULTICAST_MAC_PREFIX = [0x33, 0x33];
 // Reasons listed one by one in the note; more are summed up.
 const MAX_REASONS_LISTED = 3;
 
-const CONVERTED_LINK_TYPES = [
-  LinkType.ETHERNET,
-  LinkType.LINUX_SLL,
-  LinkType.LINUX_SLL2,
-  LinkType.RAW,
-  LinkType.IPV4,
-  LinkType.IPV6,
-  LinkType.NULL,
-  LinkType.LOOP,
-].map(linkTypeName);
+const CONVERTED_LINK_TYPES = ETHERNET_COMPATIBLE_LINK_TYPES.map(linkTypeName);
 
 export interface XdpFrameCounts {
   // Packets given an Ethernet header, by link type.
@@ -154,7 +145,7 @@ export function xdpFrames(file: string): XdpFrames {
       if (leftOut.size > 0) {
         const total = [...leftOut.values()].reduce((sum, count) => sum + count, 0);
         const reasons = [...leftOut].slice(0, MAX_REASONS_LISTED).map(([reason, count]) => `${count} as ${reason}`);
-        if (leftOut.size > MAX_REASONS_LISTED) reasons.push(`${leftOut.size - MAX_REASONS_LISTED} more reasons`);
+        if (leftOut.size > MAX_REASONS_LISTED) reasons.push(`${plural(leftOut.size - MAX_REASONS_LISTED, "more reason")}`);
         notes.push(`${file}: ${plural(total, "packet")} left out, having no Ethernet equivalent: ${reasons.join("; ")}.`);
       }
       return notes;

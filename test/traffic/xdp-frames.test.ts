@@ -139,7 +139,7 @@ describe("xdpFrames", () => {
     expect(frames.frameOf(captured(101, hex("5500")))).toBeUndefined();
     expect(frames.frameOf(captured(0, hex("07000000 45")))).toBeUndefined();
     expect(frames.notes()).toEqual([
-      "t.pcap: 4 packets left out, having no Ethernet equivalent: 1 as SLL2 header needs 20 bytes, 6 present; 1 as SLL protocol 0x000c is not something Ethernet carries; 1 as raw IP packet has version 5; 1 more reasons.",
+      "t.pcap: 4 packets left out, having no Ethernet equivalent: 1 as SLL2 header needs 20 bytes, 6 present; 1 as SLL protocol 0x000c is not something Ethernet carries; 1 as raw IP packet has version 5; 1 more reason.",
     ]);
   });
 

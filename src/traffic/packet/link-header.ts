@@ -48,21 +48,20 @@ export type LinkHeader =
     }
   | { readonly ok: false; readonly reason: string };
 
-// The link types readLinkHeader knows, besides Ethernet itself.
+// Ethernet, and the link types readLinkHeader turns into what an Ethernet frame carries.
+export const ETHERNET_COMPATIBLE_LINK_TYPES: readonly number[] = [
+  LinkType.ETHERNET,
+  LinkType.LINUX_SLL,
+  LinkType.LINUX_SLL2,
+  LinkType.RAW,
+  LinkType.IPV4,
+  LinkType.IPV6,
+  LinkType.NULL,
+  LinkType.LOOP,
+];
+
 export function isEthernetCompatible(linkType: number): boolean {
-  switch (linkType) {
-    case LinkType.ETHERNET:
-    case LinkType.LINUX_SLL:
-    case LinkType.LINUX_SLL2:
-    case LinkType.RAW:
-    case LinkType.IPV4:
-    case LinkType.IPV6:
-    case LinkType.NULL:
-    case LinkType.LOOP:
-      return true;
-    default:
-      return false;
-  }
+  return ETHERNET_COMPATIBLE_LINK_TYPES.includes(linkType);
 }
 
 // Reads the link header of a packet whose link type isEthernetCompatible (and not Ethernet).
