@@ -1,7 +1,7 @@
 // Shared by the ELF loader tests: the fixture objects and the external tools
 // some tests compare against.
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -9,6 +9,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 export const fixtureDir = resolve(here, "../fixtures/elf");
 export const programsDir = resolve(here, "../../programs");
 export const realworldDir = resolve(here, "../fixtures/realworld");
+export const realworld2Dir = resolve(here, "../fixtures/realworld2");
 
 export const fixturePath = (name: string): string => join(fixtureDir, name);
 export const readFixture = (name: string): Uint8Array => new Uint8Array(readFileSync(fixturePath(name)));
@@ -30,6 +31,12 @@ export const run = (tool: string, args: readonly string[]): string => execFileSy
 
 // The production-style objects of test/fixtures/realworld (built by its build.sh).
 export const realworldObjects = (): string[] => readdirSync(realworldDir).filter((f) => f.endsWith(".o")).sort().map((f) => join(realworldDir, f));
+
+// The second production-style set (test/fixtures/realworld2, built by its build.sh); the kernel loads every one.
+export const realworld2Objects = (): string[] => readdirSync(realworld2Dir).filter((f) => f.endsWith(".o")).sort().map((f) => join(realworld2Dir, f));
+
+// libbpf pins these by name when it loads acl6_pinned.o (LIBBPF_PIN_BY_NAME); tests that load it remove them.
+export const removeRealworld2Pins = (): void => ["/sys/fs/bpf/rw2_acl6", "/sys/fs/bpf/rw2_acl4"].forEach((path) => rmSync(path, { force: true }));
 
 // The one realworld object the kernel rejects (a global function dereferences its argument unchecked).
 export const KERNEL_REJECTED_REALWORLD = "global_arg_unchecked.o";

@@ -3,17 +3,18 @@
 // bpf_object__load, the exact instructions libbpf handed to the kernel (map
 // fds there, map indices here). Needs libbpf.so.1; loading needs root.
 import { basename } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import type { Insn } from "../../src/ebpf/instruction.ts";
 import { PseudoLd } from "../../src/ebpf/opcode.ts";
 import type { BpfObject } from "../../src/elf/bpf-object.ts";
 import { loadObject } from "../../src/elf/load-object.ts";
 import { attachTypeId } from "../../src/elf/prog-types.ts";
-import { corpusObjects, fixturePath, KERNEL_REJECTED_REALWORLD, readFixture, realworldObjects } from "./fixtures.ts";
+import { corpusObjects, fixturePath, KERNEL_REJECTED_REALWORLD, readFixture, realworld2Objects, realworldObjects, removeRealworld2Pins } from "./fixtures.ts";
 import { oracleUnavailable, readWithLibbpf, type OracleObject } from "./libbpf-oracle.ts";
 import { readFileSync } from "node:fs";
 
 const unavailable = oracleUnavailable();
+afterAll(removeRealworld2Pins);
 if (unavailable) console.log(`skipping libbpf comparisons: ${unavailable}`);
 const isRoot = process.getuid?.() === 0;
 if (!isRoot) console.log("skipping libbpf load comparisons: loading programs into the kernel needs root");
@@ -25,6 +26,7 @@ const objects = [
   ...["btf_maps.o", "global_data.o", "subprogs.o", "map_in_map.o", "multi_prog.o"].map(fixturePath),
   ...corpusObjects(),
   ...realworldObjects().filter((path) => basename(path) !== KERNEL_REJECTED_REALWORLD),
+  ...realworld2Objects(),
 ];
 
 // libbpf fills a perf event array's missing max_entries when it creates the map, not at open: one per possible CPU

@@ -12,25 +12,21 @@
 //    the map contents beside each object; devmap and cpumap programs, which
 //    BPF_PROG_TEST_RUN refuses, end in exit 2 naming the program;
 //  - run reports every compared packet identical to the host interpreter.
-import { rmSync } from "node:fs";
 import { readFileSync, readdirSync } from "node:fs";
-import { basename, join, resolve } from "node:path";
+import { basename, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadObject } from "../../src/elf/index.ts";
 import { runInProcess } from "../support/cli-in-process.ts";
-import { run, toolMissing } from "./fixtures.ts";
+import { realworld2Dir as dir, realworld2Objects, removeRealworld2Pins, run, toolMissing } from "./fixtures.ts";
 import { libbpfVerdict, oracleUnavailable } from "./libbpf-oracle.ts";
 
-const dir = resolve(import.meta.dirname, "../fixtures/realworld2");
-const objects = readdirSync(dir).filter((f) => f.endsWith(".o")).sort().map((f) => join(dir, f));
+const objects = realworld2Objects();
 const llvmMissing = toolMissing("llvm-objdump");
 if (llvmMissing) console.log(`realworld2: SKIPPING the llvm-objdump comparison: ${llvmMissing}`);
 const kernelMissing = process.getuid?.() !== 0 ? "loading programs into the kernel needs root" : oracleUnavailable();
 if (kernelMissing) console.log(`realworld2: SKIPPING the kernel comparisons (verify verdicts, kernel-check): ${kernelMissing}`);
 
-// libbpf pins these by name when it loads acl6_pinned.o (LIBBPF_PIN_BY_NAME); removed afterwards.
-const PINNED = ["/sys/fs/bpf/rw2_acl6", "/sys/fs/bpf/rw2_acl4"];
-afterAll(() => PINNED.forEach((path) => rmSync(path, { force: true })));
+afterAll(removeRealworld2Pins);
 
 // Map contents each object is checked with: `<object>.<map>.json` beside it.
 function mapArgs(object: string): string[] {
