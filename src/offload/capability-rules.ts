@@ -63,6 +63,11 @@ export const rules = {
     "Linux kernel/bpf/verifier.c check_stack_access_within_bounds; offload-sim keeps such accesses on the host so their fault is the host's",
   ),
   readOnlyMap: rule("read-only-map", "a store into a value of a map the program may only read", "BPF_F_RDONLY_PROG (include/uapi/linux/bpf.h): the interpreter refuses the write"),
+  mapEntryProgram: rule(
+    "map-entry-program",
+    "a program the kernel runs from a devmap or cpumap entry, and a redirect into a map whose entries carry one, run on the host",
+    "Linux kernel/bpf/devmap.c __dev_map_alloc_node and kernel/bpf/cpumap.c __cpu_map_load_bpf_program take an entry's program with attach_drv false, which kernel/bpf/syscall.c bpf_prog_get_ok refuses for a device-bound program; net/core/dev.c dev_xdp_attach ('BPF_XDP_DEVMAP programs can not be attached to a device'); nfp verifier.c nfp_bpf_check_helper_call has no bpf_redirect_map",
+  ),
   stack: rule("stack", "the program's eBPF stack is larger than the card's (what does not fit local memory goes to the thread's scratch window, so local memory is no limit)", "preset offload.stackBytes (nfp verifier.c nfp_bpf_finalize: 'stack too large')"),
   exit: rule("exit", "the program returns a pointer", "offload-sim: the XDP action is the low word of r0"),
 } as const;

@@ -7,7 +7,7 @@ import type { Program } from "../ebpf/index.ts";
 import type { Preset } from "../../hw-model/presets/types.ts";
 import { helperName, helperPrototype, HelperId } from "../helpers/prototypes.ts";
 import { PERF_CTXLEN_MASK, PERF_CURRENT_CPU } from "../maps/flags.ts";
-import { mapTypeName, type MapDef } from "../maps/types.ts";
+import { MapType, mapTypeName, type MapDef } from "../maps/types.ts";
 import * as S from "../verifier/scalar.ts";
 import { describeVal, isPointer, type AbsVal } from "./abstract-value.ts";
 import { STACK_FRAME_BYTES, type AbsState, type VerifierFacts } from "./analysis.ts";
@@ -84,6 +84,25 @@ function mapReasons(def: MapDef, preset: Preset): string[] {
   if (def.valueSize > o.maxValueBytes) reasons.push(`its ${def.valueSize}-byte value is larger than the card's ${o.maxValueBytes}-byte limit`);
   if (def.keySize + def.valueSize > o.maxEntryBytes) reasons.push(`its ${def.keySize + def.valueSize}-byte entry is larger than the card's ${o.maxEntryBytes}-byte limit`);
   return reasons;
+}
+
+// offsetofend(struct bpf_devmap_val, bpf_prog.fd), the same for struct bpf_cpumap_val (include/uapi/linux/bpf.h):
+// a devmap or cpumap whose values reach it carries an entry program (kernel/bpf/devmap.c dev_map_alloc_check).
+const ENTRY_PROGRAM_VALUE_BYTES = 8;
+
+const entriesCarryPrograms = (def: MapDef): boolean =>
+  (def.type === MapType.DEVMAP || def.type === MapType.DEVMAP_HASH || def.type === MapType.CPUMAP) && def.valueSize >= ENTRY_PROGRAM_VALUE_BYTES;
+
+// Why the whole program stays on the host because the kernel runs it from a map entry, or undefined.
+function entryProgramReason(source: OffloadSource): string | undefined {
+  switch (source.expectedAttachType) {
+    case "xdp_devmap":
+      return "it is a devmap entry's program (expected attach type BPF_XDP_DEVMAP): the kernel runs it on the host after a redirect and never attaches it to a device, and a devmap entry refuses a device-bound program";
+    case "xdp_cpumap":
+      return "it is a cpumap entry's program (expected attach type BPF_XDP_CPUMAP): the kernel runs it on the host CPU the packet was redirected to and never attaches it to a device, and a cpumap entry refuses a device-bound program";
+    default:
+      return undefined;
+  }
 }
 
 const samePointerTarget = (a: AbsVal, b: AbsVal): boolean =>
@@ -207,6 +226,14 @@ class Checker {
     const proto = helperPrototype(id);
     const name = helperName(id);
     const short = proto?.name ?? `#${id}`;
+    if (id === HelperId.REDIRECT_MAP) {
+      const target = state.regs[insn.args[0]];
+      const def = target.k === "map" ? this.fe.maps[target.map] : undefined;
+      if (def && entriesCarryPrograms(def)) {
+        this.block(insn, o, "mapEntryProgram", `it redirects into ${mapTypeName(def.type)} '${def.name}', whose ${def.valueSize}-byte values name a program the kernel runs on the host after the redirect`);
+        return;
+      }
+    }
     if (!this.preset.offload.helpers.includes(short)) {
       this.block(insn, o, "helper", `it calls ${name}, which the card does not offer`);
       return;
@@ -381,6 +408,7 @@ export function findBlockers(fe: FrontEnd, preset: Preset): BlockerAnalysis {
   const stackReason =
     stackBytes > stackLimit ? kernelStackReason(calls, stackLimit) : nicFramesBytes > stackLimit ? nicFramesReason(fe, nicFramesBytes, stackLimit) : undefined;
   const tooDeep = stackReason !== undefined;
+  const entryReason = entryProgramReason(fe.source);
 
   // Where each blocked point moves the packet to the host: the point itself in frame 0,
   // the outermost call site for a point inside an inlined function.
@@ -398,7 +426,7 @@ export function findBlockers(fe: FrontEnd, preset: Preset): BlockerAnalysis {
     const old = cuts.get(block);
     if (old === undefined || index < old) cuts.set(block, index);
   };
-  if (tooDeep) cutAt(0, 0);
+  if (tooDeep || entryReason !== undefined) cutAt(0, 0);
   fe.ir.blocks.forEach((block) => {
     if (!fe.analysis.before[block.id]) return;
     const at = (item: IrInsn | IrTerm, index: number, frame: number): void => {
@@ -427,6 +455,18 @@ export function findBlockers(fe: FrontEnd, preset: Preset): BlockerAnalysis {
       reason: `${found.reason}.`.replace(/\.\.$/, "."),
       ruleSource: rules[found.rule].source,
       hostResumePc: found.origin.resumePc,
+    });
+  }
+  if (entryReason !== undefined) {
+    const line = sourceLineAt(fe.source, 0);
+    byPc.set(-2, {
+      pc: 0,
+      disassembly: disassembleAt(insns, 0),
+      ...(line ? { source: line } : {}),
+      rule: "mapEntryProgram",
+      reason: `${entryReason}.`,
+      ruleSource: rules.mapEntryProgram.source,
+      hostResumePc: 0,
     });
   }
   if (stackReason !== undefined) {

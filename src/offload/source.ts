@@ -2,13 +2,15 @@
 // from an ELF object, its function names and BTF line info (for blockers that
 // name the C source line). A BpfProgram from src/elf satisfies this shape.
 import { classify, formatInstruction, type Program } from "../ebpf/index.ts";
-import type { FunctionSpan, LineInfo } from "../elf/index.ts";
+import type { AttachTypeName, FunctionSpan, LineInfo } from "../elf/index.ts";
 
 export interface OffloadSource {
   readonly insns: Program;
   readonly name?: string;
   readonly functions?: readonly FunctionSpan[];
   readonly lineInfo?: readonly LineInfo[];
+  // From the ELF section (SEC("xdp/devmap") is xdp_devmap); absent for bare instructions.
+  readonly expectedAttachType?: AttachTypeName;
 }
 
 export function sourceOf(program: OffloadSource | Program): OffloadSource {
