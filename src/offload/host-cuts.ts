@@ -1,12 +1,14 @@
-// Where packets move to the host. A blocked point is moved earlier when a map
-// value pointer is live there (in a register or spilled on the stack): the
-// host could not tell which value a NIC handle stands for from registers and
-// local memory alone. The point moves back one instruction at a time, and to
-// the end of the immediate dominator at a block's start (and to the call site
-// when it reaches the start of an inlined function), until nothing of the
-// kind is live; the host then redoes the lookup itself. Lookups have no side
-// effects on the hash and array maps the NIC keeps, so this stays exact.
-import { isPointer } from "./abstract-value.ts";
+// Where packets move to the host. A blocked point is moved earlier when a
+// register or spilled stack slot there holds a value whose kind differs between
+// paths (`top`): the exit's location map gives each live register one kind to
+// translate it by (host-resume.ts), and a top one may be a pointer on this
+// packet's path and a scalar on another's, which registers and local memory do
+// not tell apart. The point moves back one instruction at a time, and to the end
+// of the immediate dominator at a block's start (and to the call site when it
+// reaches the start of an inlined function), until nothing of the kind is live.
+// A live map value pointer no longer moves the point: the host resumes with the
+// very value the card's handle stands for (HostHandoff.valueOfHandle, the
+// functional runner's handle table), so nothing has to be looked up again.
 import type { FrontEnd } from "./front-end.ts";
 import { successors, vreg, type IrProgram } from "./ir.ts";
 
@@ -72,21 +74,19 @@ export function hoistHostCuts(fe: FrontEnd, cuts: ReadonlyMap<number, number>): 
     while (ir.frames[f].parent !== undefined && ir.frames[f].parent !== 0) f = ir.frames[f].parent!;
     return f;
   };
-  // Is a map value pointer of frame 0 live before instruction `index` of `block`?
-  const valueLive = (block: number, index: number): boolean => {
+  // Is a register or stack slot of frame 0 whose kind differs between paths live before instruction `index` of `block`?
+  const unknownKindLive = (block: number, index: number): boolean => {
     const state = analysis.before[block]?.[index];
     if (!state) return false;
     const live = liveness.liveBefore(block, index);
     for (let r = 0; r < 10; r++) {
       const v = vreg(0, r);
-      if (live.regs.has(v) && (state.regs[v].k === "value" || state.regs[v].k === "top")) return true;
+      if (live.regs.has(v) && state.regs[v].k === "top") return true;
     }
     for (const [key, fact] of state.slots) {
-      if (key >= 64 || !(isPointer(fact) || fact.k === "top")) continue;
-      if (fact.k === "value" || fact.k === "top") {
-        const byte = (key % 64) * 8;
-        if (((live.stack[0] ?? 0n) >> BigInt(byte)) & 0xffn) return true;
-      }
+      if (key >= 64 || fact.k !== "top") continue;
+      const byte = (key % 64) * 8;
+      if (((live.stack[0] ?? 0n) >> BigInt(byte)) & 0xffn) return true;
     }
     return false;
   };
@@ -98,7 +98,7 @@ export function hoistHostCuts(fe: FrontEnd, cuts: ReadonlyMap<number, number>): 
   for (const [start, startIndex] of cuts) {
     let block = start;
     let index = startIndex;
-    for (let guard = 0; guard < 100_000 && valueLive(block, index); guard++) {
+    for (let guard = 0; guard < 100_000 && unknownKindLive(block, index); guard++) {
       if (ir.blocks[block].frame !== 0) {
         const site = callSites.get(outermost(ir.blocks[block].frame))!;
         block = site.block;
