@@ -47,7 +47,7 @@ export function formatCounterexample(cx: Counterexample, replay: ReplayCommand):
     lines.push("", "first divergence (lock-step: eBPF pc on the host, microcode pc on the NIC):");
     const hostSteps: TraceStep[] = [];
     runHostSide(subject, failing.prepared.packet, failing.prepared.applied.maps, failing.prepared.env, (s) => hostSteps.push(s));
-    if (failing.nic.trace) lines.push(...formatDivergence(firstDivergence(subject.insns, hostSteps, failing.nic.trace, failing.nic.hostResumePc, failing.nic.lowered)).map((l) => `  ${l}`));
+    if (failing.nic.trace) lines.push(...formatDivergence(firstDivergence(subject.insns, hostSteps, failing.nic.trace, failing.nic.hostResumePc, failing.nic.lowered, failing.nic.registerHomes)).map((l) => `  ${l}`));
     else lines.push(`  (no microcode trace: ${failing.nic.traceMissing ?? "the NIC side gives none"})${failing.nic.hostResumePc === undefined ? "" : `; the NIC handed the packet to the host at eBPF pc ${failing.nic.hostResumePc}`}`, ...hostTail(subject.insns, hostSteps).map((l) => `  ${l}`));
   }
   if (subject.object === undefined) {

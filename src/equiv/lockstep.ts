@@ -2,10 +2,15 @@
 // steps against the NIC's microcode steps, grouped by the eBPF instruction
 // each microcode instruction implements. Control flow diverges where the
 // sequences of eBPF pcs differ; when they agree, a value diverges at the
-// first eBPF instruction whose result (the 32-bit halves of the registers it
-// changed on the host) is written by none of its microcode instructions.
+// first eBPF instruction after whose code a register word's home (the NIC
+// register the image says the instruction leaves it in) does not hold the
+// host's value of that word. Words the image gives no register home there
+// (folded constants, spill slots, results another instruction finishes) are
+// looked for among the registers the instruction's code wrote instead.
+import { registerName } from "../../hw-model/isa/register.ts";
 import { classify, formatInstruction, type Program } from "../ebpf/index.ts";
 import { Segment, segmentBase, type TraceStep } from "../interp/index.ts";
+import type { HomeWrite } from "../offload/nic-image.ts";
 import type { MicroStep } from "./nic-target.ts";
 
 // Steps shown before the divergence.
@@ -23,8 +28,8 @@ export interface LockstepRow {
 
 export type Divergence =
   | { readonly kind: "control"; readonly rows: readonly LockstepRow[]; readonly hostPc: number | undefined; readonly nicPc: number | undefined }
-  // `word`: the missing half of the host's new value, in hex.
-  | { readonly kind: "value"; readonly rows: readonly LockstepRow[]; readonly register: string; readonly half: "low" | "high"; readonly word: string }
+  // `word`: the half of the host's new value the NIC lacks, in hex; `home`: the NIC register that should hold it, and what it holds.
+  | { readonly kind: "value"; readonly rows: readonly LockstepRow[]; readonly register: string; readonly half: "low" | "high"; readonly word: string; readonly home?: { readonly name: string; readonly holds: string } }
   | { readonly kind: "none"; readonly rows: readonly LockstepRow[]; readonly handedToHostAt?: number };
 
 interface Group {
@@ -82,20 +87,48 @@ function impliedHigh(value: bigint): boolean {
   return v === BigInt.asUintN(32, v) || BigInt.asUintN(64, BigInt.asIntN(32, v)) === v;
 }
 
+// The register homes an instruction's code writes, by eBPF register: "lo"/"hi" -> NIC register name (spill slots left out).
+function registerHomesAt(homes: ReadonlyMap<number, readonly HomeWrite[]> | undefined, pc: number | undefined): Map<number, { lo?: string; hi?: string }> {
+  const out = new Map<number, { lo?: string; hi?: string }>();
+  for (const w of (pc === undefined ? undefined : homes?.get(pc)) ?? []) {
+    if (w.home.kind !== "reg") continue;
+    out.set(w.reg, { ...out.get(w.reg), [w.half]: registerName(w.home.reg) });
+  }
+  return out;
+}
+
 // `lowered`: the eBPF pcs that have microcode somewhere in the image; a host step at any other pc (an
 // instruction the compiler folded away, such as a copy of the context pointer) has no group to meet.
-export function firstDivergence(insns: Program, hostSteps: readonly TraceStep[], micro: readonly MicroStep[], handedToHostAt?: number, lowered?: ReadonlySet<number>): Divergence {
+// `homes`: the image's registerHomes (where each instruction's code leaves each register word).
+export function firstDivergence(
+  insns: Program,
+  hostSteps: readonly TraceStep[],
+  micro: readonly MicroStep[],
+  handedToHostAt?: number,
+  lowered?: ReadonlySet<number>,
+  homes?: ReadonlyMap<number, readonly HomeWrite[]>,
+): Divergence {
   const groups = groupMicro(micro);
   const rows: LockstepRow[] = [];
   // The NIC's registers as the trace has written them so far: name -> 32-bit value in hex.
   const held = new Map<string, string>();
-  const row = (i: number, group: Group | undefined): LockstepRow => ({
-    ebpfPc: hostSteps[i].pc,
-    text: instructionText(insns, hostSteps[i].pc),
-    host: hostChanges(hostSteps, i).map((c) => `r${c.reg} = ${hex64(c.value)}${group && !looksLikePointer(c.value) ? ` ${whereHeld(c.value, group, held)}` : ""}`),
-    micro: group?.steps ?? [],
-    before: hostSteps[i].regs,
-  });
+  const row = (i: number, group: Group | undefined): LockstepRow => {
+    const exact = registerHomesAt(homes, hostSteps[i].pc);
+    const where = (reg: number, value: bigint): string => {
+      const home = exact.get(reg);
+      if (!group || looksLikePointer(value)) return "";
+      if (!home) return ` ${whereHeld(value, group, held)}`;
+      const word = (name: string | undefined): string => (name === undefined ? "-" : `${name}=${held.get(name) ?? "?"}`);
+      return ` (home lo ${word(home.lo)}, hi ${word(home.hi)})`;
+    };
+    return {
+      ebpfPc: hostSteps[i].pc,
+      text: instructionText(insns, hostSteps[i].pc),
+      host: hostChanges(hostSteps, i).map((c) => `r${c.reg} = ${hex64(c.value)}${where(c.reg, c.value)}`),
+      micro: group?.steps ?? [],
+      before: hostSteps[i].regs,
+    };
+  };
   let g = 0;
   // Leading glue (stage entry) has no eBPF pc.
   while (g < groups.length && groups[g].ebpfPc === undefined) g++;
@@ -113,6 +146,23 @@ export function firstDivergence(insns: Program, hostSteps: readonly TraceStep[],
     if (group.ebpfPc !== hostSteps[i].pc) return { kind: "control", rows: window(rows), hostPc: hostSteps[i].pc, nicPc: group.ebpfPc };
     // The NIC's last group hands this instruction to the host part, which runs it: nothing to compare on the NIC.
     if (g === groups.length - 1 && handedToHostAt === group.ebpfPc) return { kind: "none", rows: window(rows), handedToHostAt };
+    // Every register word this instruction's code leaves in its home must hold the host's value after it.
+    const exact = registerHomesAt(homes, group.ebpfPc);
+    const after = hostSteps[i + 1];
+    if (after !== undefined && after.depth === hostSteps[i].depth) {
+      for (const [reg, home] of exact) {
+        const value = after.regs[reg];
+        if (looksLikePointer(value)) continue;
+        for (const half of ["lo", "hi"] as const) {
+          const name = home[half];
+          const holds = name === undefined ? undefined : held.get(name);
+          const word = hex32(half === "lo" ? value : value >> 32n);
+          if (name !== undefined && holds !== undefined && holds !== word) {
+            return { kind: "value", rows: window(rows), register: `r${reg}`, half: half === "lo" ? "low" : "high", word, home: { name, holds } };
+          }
+        }
+      }
+    }
     // The compiler may finish a result in the next instruction's code (a multiply's high word read later).
     const writtenHere = new Set([...group.steps, ...(groups[g + 1]?.steps ?? [])].flatMap((s) => s.writes.map(writeValue)));
     const inRegisters = new Set([...held.values(), ...writtenHere]);
@@ -120,13 +170,14 @@ export function firstDivergence(insns: Program, hostSteps: readonly TraceStep[],
     const lowWords = group.steps.some((s) => s.writes.length > 0) ? writtenHere : inRegisters;
     for (const change of hostChanges(hostSteps, i)) {
       if (looksLikePointer(change.value)) continue;
+      const home = exact.get(change.reg);
       // A changed high word may also sit in a register kept from before (an operand's high word passed through).
       // A half the compiler knows without a register is not asked for: a zero, or a high half that is the low half's sign.
       const before = hostSteps[i].regs[change.reg];
       const loNeeded = BigInt.asUintN(32, before) !== BigInt.asUintN(32, change.value) && BigInt.asUintN(32, change.value) !== 0n;
       const hiNeeded = BigInt.asUintN(32, before >> 32n) !== BigInt.asUintN(32, change.value >> 32n) && !impliedHigh(change.value);
-      if (loNeeded && !lowWords.has(hex32(change.value))) return { kind: "value", rows: window(rows), register: `r${change.reg}`, half: "low", word: hex32(change.value) };
-      if (hiNeeded && !inRegisters.has(hex32(change.value >> 32n))) {
+      if (loNeeded && home?.lo === undefined && !lowWords.has(hex32(change.value))) return { kind: "value", rows: window(rows), register: `r${change.reg}`, half: "low", word: hex32(change.value) };
+      if (hiNeeded && home?.hi === undefined && !inRegisters.has(hex32(change.value >> 32n))) {
         return { kind: "value", rows: window(rows), register: `r${change.reg}`, half: "high", word: hex32(change.value >> 32n) };
       }
     }
@@ -160,7 +211,9 @@ export function formatDivergence(d: Divergence): string[] {
       break;
     case "value":
       lines.push(
-        d.half === "low"
+        d.home !== undefined
+          ? `the last row's result differs: the host's new ${d.register} has ${d.half} word ${d.word}, but its home ${d.home.name} holds ${d.home.holds}`
+          : d.half === "low"
           ? `the last row's result differs: the host's new ${d.register} has low word ${d.word}, which its microcode wrote to no register`
           : `the last row's result differs: the host's new ${d.register} has high word ${d.word}, which no NIC register holds (a lost carry or sign, or a high word the compiler computes nowhere because nothing uses it)`,
       );

@@ -5,6 +5,7 @@
 // gives the same CaseOutcome as the host interpreter. The real backend is
 // src/equiv/offload-backend.ts (src/offload + hw-model); tests may pass
 // another to check the suite itself.
+import type { HomeWrite } from "../offload/nic-image.ts";
 import type { SimMap } from "../maps/index.ts";
 import type { RunEnvironment } from "./host-side.ts";
 import type { CaseOutcome } from "./outcome.ts";
@@ -33,6 +34,8 @@ export interface NicRun {
   readonly trace?: readonly MicroStep[];
   // The eBPF pcs that have microcode in the image (to line the trace up with the host's steps).
   readonly lowered?: ReadonlySet<number>;
+  // Where each eBPF instruction's code leaves each register word (the image's registerHomes), with the trace.
+  readonly registerHomes?: ReadonlyMap<number, readonly HomeWrite[]>;
   // Why there is no trace when one was asked for.
   readonly traceMissing?: string;
   // Where the NIC handed the packet to the host part (eBPF pc it resumed at), if it did.

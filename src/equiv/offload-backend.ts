@@ -113,7 +113,7 @@ class OffloadTarget implements NicTarget {
     return {
       outcome,
       // A trace cut short at its start cannot be set beside the host's steps.
-      ...(recorded === undefined ? {} : recorded.dropped === 0 ? { trace: recorded.steps, lowered: loweredPcs(this.image) } : { traceMissing: `the NIC ran more than ${MAX_MICRO_STEPS} microcode instructions` }),
+      ...(recorded === undefined ? {} : recorded.dropped === 0 ? { trace: recorded.steps, lowered: loweredPcs(this.image), registerHomes: this.image.registerHomes } : { traceMissing: `the NIC ran more than ${MAX_MICRO_STEPS} microcode instructions` }),
       ...(result.hostExit === undefined ? {} : { hostResumePc: this.image.hostExits[result.hostExit]?.resumePc }),
     };
   }

@@ -8,12 +8,12 @@ import { IMM, NONE, X0 } from "../../hw-model/isa/register.ts";
 import { microprogram, mk, type MicroInsn } from "../../hw-model/isa/instruction.ts";
 import { STACK_FRAME_BYTES } from "./analysis.ts";
 import type { FrontEnd } from "./front-end.ts";
-import type { Origin } from "./ir.ts";
+import { FRAME_POINTER_REG, REGS_PER_FRAME, frameOf, regOf, type Origin } from "./ir.ts";
 import type { HostCutSpec, Lowered } from "./lower.ts";
-import { eliminateDeadCode, microLiveness, vIndex } from "./micro-liveness.ts";
+import { eliminateDeadCode, microLiveness, vIndex, virtualDefs } from "./micro-liveness.ts";
 import { activeMutant } from "./mutants.ts";
 import { isConst, isVirtual, mtermSuccessors, VBASE, type MBlock, type MemTarget, type MInsn, type MTerm, type Src } from "./micro-ir.ts";
-import type { ExitRegister, HostExit, NicStage, RegisterKind, WordLocation } from "./nic-image.ts";
+import type { ExitRegister, HomeWrite, HostExit, NicStage, RegisterKind, WordLocation } from "./nic-image.ts";
 import { allocateRegisters, type Allocation, type Location } from "./regalloc.ts";
 import { HOST_RANDOM_SLOT, frameTop } from "./stack-layout.ts";
 import { homeOf } from "./stack-homes.ts";
@@ -36,6 +36,7 @@ export interface CompiledStages {
   readonly blocks: readonly MBlock[];
   readonly stageOfBlock: readonly number[];
   readonly entries: readonly number[];
+  readonly registerHomes: ReadonlyMap<number, readonly HomeWrite[]>;
 }
 
 export class CodegenError extends Error {}
@@ -144,6 +145,34 @@ function wordLocation(s: Src, location: ReadonlyMap<number, Location>): WordLoca
   const l = location.get(s.reg);
   if (!l) return { kind: "const", value: 0 };
   return l.kind === "reg" ? { kind: "reg", reg: l.reg } : { kind: "lm", offset: l.offset };
+}
+
+// Per eBPF pc, the home words of its own frame's eBPF registers that its code defines (before allocation,
+// so coalescing has not renamed them yet), where the allocator put them. Homes are virtual registers
+// below the first temporary (lower.ts: two per register of every frame).
+function registerHomesOf(blocks: readonly MBlock[], frameCount: number, location: ReadonlyMap<number, Location>): Map<number, HomeWrite[]> {
+  const homesEnd = VBASE + 2 * frameCount * REGS_PER_FRAME;
+  const out = new Map<number, HomeWrite[]>();
+  for (const b of blocks) {
+    for (const i of b.insns) {
+      const origin = i.origin;
+      if (!origin) continue;
+      for (const d of virtualDefs(i)) {
+        if (d >= homesEnd) continue;
+        const v = (d - VBASE) >> 1;
+        const l = location.get(d);
+        if (!l || frameOf(v) !== origin.frame || regOf(v) === FRAME_POINTER_REG) continue;
+        const half = (d - VBASE) & 1 ? "hi" : "lo";
+        const list = out.get(origin.pc) ?? [];
+        const write: HomeWrite = { reg: regOf(v), half, home: l.kind === "reg" ? { kind: "reg", reg: l.reg } : { kind: "lm", offset: l.offset } };
+        const k = list.findIndex((w) => w.reg === write.reg && w.half === half);
+        if (k >= 0) list[k] = write;
+        else list.push(write);
+        out.set(origin.pc, list);
+      }
+    }
+  }
+  return out;
 }
 
 interface Range {
@@ -324,6 +353,7 @@ export function compileStages(fe: FrontEnd, lowered: Lowered, assignment: StageA
     blocks: alloc.blocks,
     stageOfBlock,
     entries,
+    registerHomes: registerHomesOf(blocks, fe.ir.frames.length, alloc.location),
   };
 }
 

@@ -300,7 +300,8 @@ function lowerAlu(ctx: LowerCtx, f: AluInstruction, irBlock: number): void {
   const d = f.dst;
   const s = srcPair(ctx, f);
   if (f.op === "mov") {
-    writePair(ctx, d, f.width === 64 ? s : { lo: s.lo, hi: val(0) });
+    const swapped = activeMutant() === "mov64-swaps-words" && f.width === 64 && f.source === "reg" && ctx.before.regs[f.src].k === "scalar";
+    writePair(ctx, d, f.width === 64 ? (swapped ? { lo: s.hi, hi: s.lo } : s) : { lo: s.lo, hi: val(0) });
     return;
   }
   const a = readPair(ctx, d);

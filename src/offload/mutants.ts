@@ -19,6 +19,9 @@ export const MUTANT_NAMES = [
   "handover-drops-register",
   // A 64-bit atomic add on a map value adds only the low word (lower-memory.ts lowerAtomic).
   "atomic64-as-32",
+  // A 64-bit move of a scalar register writes the source's high word into the destination's low word and the
+  // low word into the high word (lower-alu.ts lowerAlu): one register corrupted, both words still in registers.
+  "mov64-swaps-words",
 ] as const;
 
 export type MutantName = (typeof MUTANT_NAMES)[number];

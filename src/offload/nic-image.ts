@@ -44,6 +44,14 @@ export interface HostExit {
   readonly pointerSlots: readonly { readonly offset: number; readonly kind: RegisterKind }[];
 }
 
+// Where the code of one eBPF instruction leaves a word of an eBPF register of its own frame:
+// the NIC register, or local-memory spill slot, the allocator gave that word's home (loOf/hiOf
+// in micro-ir.ts). The lock-step trace of a counterexample compares exactly these words.
+export interface HomeWrite {
+  readonly reg: number;
+  readonly half: "lo" | "hi";
+  readonly home: Exclude<WordLocation, { readonly kind: "const" }>;
+}
 
 export interface NicStage {
   readonly index: number;
@@ -69,4 +77,7 @@ export interface NicImage {
   readonly localMemoryBytes: number;
   // The NIC part counts its bpf_get_prandom_u32 draws in local memory (HOST_RANDOM_SLOT).
   readonly countsRandomDraws: boolean;
+  // By eBPF pc: the register words its code writes, and their homes. A register absent here is a
+  // constant the compiler folded, dead, or finished by another instruction's code.
+  readonly registerHomes: ReadonlyMap<number, readonly HomeWrite[]>;
 }

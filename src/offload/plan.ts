@@ -456,6 +456,7 @@ function imageOf(source: OffloadSource, lowered: Lowered, compiled: CompiledStag
     pcieTarget: buildTopology(preset).pcieUnit,
     localMemoryBytes: compiled.localMemoryBytes,
     countsRandomDraws: lowered.countsRandomDraws,
+    registerHomes: compiled.registerHomes,
   };
 }
 

@@ -2,8 +2,10 @@
 // code generator's add64-no-carry mutant, in a child process) runs a small
 // program whose only 64-bit add carries out of the low word: the trace must
 // end at that add, found independently in llvm-objdump's listing of the
-// object. And on agreeing runs of every sample program the trace lines up
-// with the host's steps to the end (no divergence is claimed where there is none).
+// object. A build whose 64-bit moves swap words (mov64-swaps-words) is caught at
+// the move llvm-objdump lists, naming the register and the NIC register that is
+// its home in the image. And on agreeing runs of every sample program the trace
+// lines up with the host's steps to the end (no divergence is claimed where there is none).
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -30,6 +32,24 @@ int add_carry(struct xdp_md *ctx)
 	__u64 a = *(__u32 *)(data + 14);
 	__u64 b = *(__u32 *)(data + 18);
 	*(__u64 *)(data + 14) = a + b;
+	return XDP_TX;
+}
+char LICENSE[] SEC("license") = "GPL";
+`;
+
+// A u32 of the packet copied with a 64-bit move and mixed with the copy: the move is the only scalar one.
+const MOVE_WORD_C = `#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+SEC("xdp")
+int copy_word(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *end = (void *)(long)ctx->data_end;
+	if (data + 30 > end)
+		return XDP_PASS;
+	__u64 word = *(__u32 *)(data + 14);
+	__u64 mixed = word * 0x100000001ULL;
+	*(__u64 *)(data + 14) = mixed ^ word;
 	return XDP_TX;
 }
 char LICENSE[] SEC("license") = "GPL";
@@ -70,13 +90,47 @@ describe.skipIf(missing !== undefined)("a broken build's counterexample ends its
     const last = rows[rows.length - 1];
     expect(Number(last[1]), trace).toBe(addPc);
     expect(last[2]).toContain(`${adds[0][2]} += ${adds[0][3]}`);
-    // The host's sum beside the NIC registers holding its halves: the high word (the carry, 1) is in none.
-    expect(last[2]).toMatch(new RegExp(`host: ${adds[0][2]} = 0x00000001[0-9a-f]{8} \\(lo [ab]\\d+, hi in no register\\)`));
+    // The host's sum beside its homes: both high words are zero-extended u32s' (0), so without the carry the high home holds 0.
+    expect(last[2]).toMatch(new RegExp(`host: ${adds[0][2]} = 0x00000001[0-9a-f]{8} \\(home lo [ab]\\d+=0x[0-9a-f]{8}, hi [ab]\\d+=0x00000000\\)`));
+    expect(trace).toMatch(new RegExp(`has high word 0x00000001, but its home [ab]\\d+ holds 0x00000000`));
     // Under it, the microcode of that add, with its register writes.
     const below = trace.slice(trace.indexOf(last[0]) + last[0].length).split("\n").filter((l) => l.trim() !== "");
     expect(below.length).toBeGreaterThan(0);
     for (const l of below) expect(l).toMatch(/^ {6}s\d+ pc +\d+ {2}\S/);
     expect(below.some((l) => /\baddc? [ab]\d+, /.test(l))).toBe(true);
+  });
+});
+
+describe.skipIf(missing !== undefined)("a corrupted register is found in its home", () => {
+  const dir = mkdtempSync(join(tmpdir(), "equiv-homes-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("mov64-swaps-words: the last row is the 64-bit move, naming the register and the NIC register that is its home", { timeout: 120_000 }, () => {
+    writeFileSync(join(dir, "copy_word.c"), MOVE_WORD_C);
+    const built = spawnSync("clang", ["-O2", "-g", "-target", "bpf", `-I/usr/include/${process.arch === "arm64" ? "aarch64" : "x86_64"}-linux-gnu`, "-c", "copy_word.c", "-o", "copy_word.o"], { cwd: dir, encoding: "utf8" });
+    expect(built.status, built.stderr).toBe(0);
+    // llvm-objdump: the u32 load "rA = *(u32 *)(rB + 14)", then the move "rC = rA" (opcode 0xbf: BPF_ALU64 | BPF_MOV | BPF_X).
+    const listing = spawnSync("llvm-objdump", ["-d", join(dir, "copy_word.o")], { encoding: "utf8" }).stdout;
+    const load = /^\s*\d+:\s+61 [0-9a-f ]+\s+(r\d) = \*\(u32 \*\)\(r\d \+ 14\)$/m.exec(listing);
+    expect(load, listing).not.toBeNull();
+    const moves = [...listing.matchAll(/^\s*(\d+):\s+bf [0-9a-f ]+\s+(r\d) = (r\d)$/gm)].filter((m) => m[3] === load![1]);
+    expect(moves.length, listing).toBe(1);
+    const [, movePc, dst, src] = moves[0];
+
+    const run = spawnSync(process.execPath, ["bin/offload-sim.js", "equiv", join(dir, "copy_word.o"), "--runs", "300", "--seed", "1"], {
+      encoding: "utf8",
+      env: { ...process.env, OFFLOAD_SIM_MUTANT: "mov64-swaps-words" },
+      timeout: 100_000,
+    });
+    expect(run.status, run.stdout + run.stderr).toBe(1);
+    const out = run.stdout;
+    const trace = out.slice(out.indexOf("first divergence"), out.indexOf("\n\nreplay:"));
+    // The source is a zero-extended u32: its high word, 0, lands in the destination's low word.
+    expect(trace, out).toMatch(new RegExp(`the host's new ${dst} has low word 0x[0-9a-f]{8}, but its home [ab]\\d+ holds 0x00000000`));
+    const rows = [...trace.matchAll(/^ {2}eBPF pc (\d+): (.*)$/gm)];
+    const last = rows[rows.length - 1];
+    expect(last[1], trace).toBe(movePc);
+    expect(last[2]).toMatch(new RegExp(`^${dst} = ${src}   host: ${dst} = 0x[0-9a-f]{16} \\(home lo [ab]\\d+=0x00000000`));
   });
 });
 
@@ -99,7 +153,8 @@ describe("lock-step traces of agreeing runs line up to the end", () => {
         expect(input.nic.trace).toBeDefined();
         const steps: TraceStep[] = [];
         runHostSide(subject, input.prepared.packet, input.prepared.applied.maps, input.prepared.env, (s) => steps.push(s));
-        const d = firstDivergence(subject.insns, steps, input.nic.trace!, input.nic.hostResumePc, input.nic.lowered);
+        const d = firstDivergence(subject.insns, steps, input.nic.trace!, input.nic.hostResumePc, input.nic.lowered, input.nic.registerHomes);
+        expect(input.nic.registerHomes, "the image says where registers live").toBeDefined();
         expect(d.kind, formatDivergence(d).join("\n")).toBe("none");
       }
     });
