@@ -11,7 +11,7 @@ import { readElf, type ElfFile } from "../../src/elf/elf-file.ts";
 import { ElfError } from "../../src/elf/errors.ts";
 import { formatInspect, inspectObject } from "../../src/elf/inspect.ts";
 import { loadObject } from "../../src/elf/load-object.ts";
-import { corpusObjects, fixtureObjects, fixturePath, realworldDir } from "./fixtures.ts";
+import { corpusObjects, fixtureObjects, fixturePath, realworld2Dir, realworldDir } from "./fixtures.ts";
 import { join } from "node:path";
 
 interface Seed {
@@ -21,7 +21,11 @@ interface Seed {
 }
 
 // Realworld seeds bring CO-RE records (core_parse), initial prog-array slots (tail_chain) and global functions (lb_maps).
-const realworldSeeds = ["core_parse.o", "tail_chain.o", "lb_maps.o"].map((name) => join(realworldDir, name));
+// Realworld seeds: CO-RE, prog-array slots, map-in-map; a statically linked object, one without BTF, one with DWARF only.
+const realworldSeeds = [
+  ...["core_parse.o", "tail_chain.o", "lb_maps.o"].map((name) => join(realworldDir, name)),
+  ...["linked.o", "meta_nobtf.o", "syn_guard.o", "ddos_sets.o"].map((name) => join(realworld2Dir, name)),
+];
 const seeds: Seed[] = [...fixtureObjects().map(fixturePath), ...corpusObjects().slice(0, 6), ...realworldSeeds].map((path) => {
   const bytes = new Uint8Array(readFileSync(path));
   return { name: basename(path), bytes, elf: readElf(bytes, basename(path)) };
