@@ -144,10 +144,13 @@ function executeBinary(env: Env, frame: Frame, form: Extract<ArithmeticInstructi
     reject("EACCES", `R${form.dst} pointer ${ALU_STRING[op]} pointer prohibited`);
   }
   if (src.kind === "ptr" && dst.kind === "scalar") {
+    // The scalar moves a pointer: its value matters from here back (mark_chain_precision).
+    env.precision?.reg(form.dst);
     frame.regs[form.dst] = pointerArithmetic(env, form.dst, op, form.width, src, dst.value, true);
     return;
   }
   if (dst.kind === "ptr" && src.kind === "scalar") {
+    if (form.source === "reg") env.precision?.reg(form.src);
     frame.regs[form.dst] = pointerArithmetic(env, form.dst, op, form.width, dst, src.value, false);
     return;
   }

@@ -33,7 +33,7 @@ export function conditionalJump(env: Env, state: VState, form: JumpCondInstructi
   const src: RegState = form.source === "reg" ? readReg(frame, form.src) : constReg(form.width === 64 ? BigInt(form.imm) : BigInt(form.imm >>> 0));
   const dst = readReg(frame, form.dst);
 
-  if (dst.kind === "scalar" && src.kind === "scalar") return scalarBranch(state, form, dst.value, src.value);
+  if (dst.kind === "scalar" && src.kind === "scalar") return scalarBranch(env, state, form, dst.value, src.value);
 
   const nullCheck = form.width === 64 && form.source === "imm" && form.imm === 0 && (form.op === "jeq" || form.op === "jne");
   if (nullCheck && dst.kind === "ptr" && dst.maybeNull) {
@@ -45,6 +45,9 @@ export function conditionalJump(env: Env, state: VState, form: JumpCondInstructi
   const packetKnown = form.width === 64 ? packetBranchTaken(dst, src, form.op) : undefined;
   if (packetKnown !== undefined) return packetKnown ? { fallthrough: undefined, taken: state } : { fallthrough: state, taken: undefined };
   const known = pointerBranchTaken(dst, src, form);
+  // The scalar compared with a pointer decided the branch by being zero.
+  if (known !== undefined && dst.kind === "scalar") env.precision?.reg(form.dst);
+  if (known !== undefined && src.kind === "scalar" && form.source === "reg") env.precision?.reg(form.src);
   if (known !== undefined) return known ? { fallthrough: undefined, taken: state } : { fallthrough: state, taken: undefined };
 
   const taken = cloneState(state);
@@ -55,10 +58,15 @@ export function conditionalJump(env: Env, state: VState, form: JumpCondInstructi
   return { fallthrough: state, taken };
 }
 
-function scalarBranch(state: VState, form: JumpCondInstruction, a: S.Scalar, b: S.Scalar): BranchStates {
+function scalarBranch(env: Env, state: VState, form: JumpCondInstruction, a: S.Scalar, b: S.Scalar): BranchStates {
   const cmp = CMP[form.op];
   // Like the kernel, decide the branch from the ranges alone (is_scalar_branch_taken); a decided branch teaches nothing.
   const decided = scalarBranchTaken(cmp, form.width, a, b);
+  // The other way was never explored, so both operands' values matter (check_cond_jmp_op).
+  if (decided !== undefined) {
+    env.precision?.reg(form.dst);
+    if (form.source === "reg") env.precision?.reg(form.src);
+  }
   if (decided === true) return { fallthrough: undefined, taken: state };
   if (decided === false) return { fallthrough: state, taken: undefined };
   const taken = cloneState(state);

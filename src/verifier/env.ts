@@ -55,6 +55,8 @@ export interface ResolvedOptions {
 // kernel/bpf/verifier.c: BPF_COMPLEXITY_LIMIT_INSNS and BPF_COMPLEXITY_LIMIT_JMP_SEQ.
 export const COMPLEXITY_LIMIT_INSNS = 1_000_000;
 export const COMPLEXITY_LIMIT_JMP_SEQ = 8192;
+// include/linux/bpf_verifier.h MAX_CALL_FRAMES.
+export const MAX_CALL_FRAMES = 8;
 
 // include/linux/license.h license_is_gpl_compatible.
 const GPL_COMPATIBLE = ["GPL", "GPL v2", "GPL and additional rights", "Dual BSD/GPL", "Dual MIT/GPL", "Dual MPL/GPL"];
@@ -76,6 +78,13 @@ export function resolveOptions(o: VerifyOptions = {}): ResolvedOptions {
   };
 }
 
+// Where a check reports that it depended on a scalar's value (precision.ts): a register of the current frame,
+// or a stack slot of a frame (index in VState.frames; slot 0 = fp-8).
+export interface PrecisionSink {
+  reg(regno: number): void;
+  slot(frame: number, slot: number): void;
+}
+
 export interface Env {
   // The instruction at each slot; undefined for the second slot of an lddw.
   readonly forms: readonly (Instruction | undefined)[];
@@ -87,4 +96,6 @@ export interface Env {
   readonly funcOf: readonly number[];
   readonly opts: ResolvedOptions;
   nextId(): number;
+  // Set by the exploration; absent, nothing is tracked (every scalar is then compared by value).
+  readonly precision?: PrecisionSink;
 }

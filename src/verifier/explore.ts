@@ -11,7 +11,7 @@ import { branchTarget } from "../ebpf/describe.ts";
 import { FRAME_POINTER } from "../ebpf/opcode.ts";
 import { checkWritable, executeAlu, readReg } from "./alu-check.ts";
 import { conditionalJump } from "./branch.ts";
-import { COMPLEXITY_LIMIT_JMP_SEQ } from "./env.ts";
+import { COMPLEXITY_LIMIT_JMP_SEQ, MAX_CALL_FRAMES } from "./env.ts";
 import type { Env } from "./env.ts";
 import { InsnFactAccumulator } from "./facts.ts";
 import { type CallbackRequest, checkHelperCall, helperMemAccess, takesCallback } from "./helper-call.ts";
@@ -23,14 +23,14 @@ import { alignState, kernelInsnText, regText } from "./kernel-text.ts";
 import { type Access, checkMemAccess } from "./mem-access.ts";
 import { useDef } from "./liveness.ts";
 import { statesEqual } from "./prune.ts";
+import { Demand, type HistoryEntry, type LinkedGroup, backtrackEntry, demandOfPrecise, markAllInState, markInState } from "./precision.ts";
 import { NOT_INIT, constReg, isKnownZero, ptrReg, typeName, unknownScalar } from "./reg-state.ts";
 import { Reject, reject } from "./reject.ts";
-import { SLOT_BYTES, cloneState, curFrame, newFrame, stateParts, stateText } from "./state.ts";
+import { SLOT_BYTES, STACK_BYTES, StackByte, byteIndex, cloneState, curFrame, newFrame, stateParts, stateText } from "./state.ts";
 import type { Frame, VState } from "./state.ts";
 import type { RegState } from "./reg-state.ts";
 
-// include/linux/bpf_verifier.h MAX_CALL_FRAMES.
-export const MAX_CALL_FRAMES = 8;
+export { MAX_CALL_FRAMES };
 // kernel/bpf/verifier.c is_state_visited: a state is evicted after more than n + n * hits misses (n = 3).
 const MISS_FACTOR = 3;
 
@@ -38,6 +38,8 @@ interface Checkpoint {
   readonly state: VState;
   readonly pc: number;
   readonly parent: Checkpoint | undefined;
+  // The instructions from the parent checkpoint to this one, newest first.
+  readonly history: HistoryEntry | undefined;
   branches: number;
   hits: number;
   misses: number;
@@ -48,6 +50,8 @@ interface Path {
   pc: number;
   prevPc: number;
   parent: Checkpoint | undefined;
+  // The instructions since the parent checkpoint, newest first.
+  history: HistoryEntry | undefined;
 }
 
 export interface ExploreStats {
@@ -57,8 +61,19 @@ export interface ExploreStats {
   readonly maxStatesPerInsn: number;
 }
 
+// A prune that relied on imprecise scalars: at `pc` the pruned state's registers in `regs` (per frame) and
+// perhaps its stack held values the explored state's facts do not include (fact-taint.ts widens them).
+export interface ImpreciseJoin {
+  readonly pc: number;
+  readonly callsites: readonly number[];
+  readonly callbackFrames: readonly boolean[];
+  readonly regs: readonly number[];
+  readonly stack: boolean;
+}
+
 export interface ExploreOutcome {
   readonly stats: ExploreStats;
+  readonly impreciseJoins: readonly ImpreciseJoin[];
   readonly error?: { readonly pc: number; readonly lines: readonly string[]; readonly errno: string; readonly reasonLine: number };
   readonly visited: Uint8Array;
   readonly facts: (InsnFactAccumulator | undefined)[];
@@ -85,6 +100,8 @@ export function explore(env: Env, liveIn: Uint16Array): ExploreOutcome {
   return new Explorer(env, liveIn).run();
 }
 
+const REG_MASK_ALL = 0x7ff;
+
 class Explorer {
   private readonly pending: Path[] = [];
   private readonly checkpoints: (Checkpoint[] | undefined)[];
@@ -110,11 +127,19 @@ class Explorer {
   // The current path was just taken from the pending stack (its first instruction logs where it came from).
   private justPopped = false;
   private readonly fullLog: LogLine[] = [];
+  private readonly env: Env;
+  // The path being stepped, for the precision demands its checks raise.
+  private current: Path | undefined;
+  private readonly impreciseJoins: ImpreciseJoin[] = [];
+  // CAP_BPF: scalars are precise only on demand; without it the kernel keeps every scalar precise.
+  private readonly tracksPrecision: boolean;
 
   constructor(
-    private readonly env: Env,
+    env: Env,
     private readonly liveIn: Uint16Array,
   ) {
+    this.env = { ...env, precision: { reg: (regno) => this.demandReg(regno), slot: (frame, slot) => this.demandSlot(frame, slot) } };
+    this.tracksPrecision = env.opts.bpfCapable;
     const n = env.forms.length;
     this.checkpoints = new Array(n).fill(undefined);
     this.visited = new Uint8Array(n);
@@ -147,10 +172,11 @@ class Explorer {
   }
 
   private walk(initial: VState, startPc: number): void {
-    let path: Path | undefined = { state: initial, pc: startPc, prevPc: -1, parent: undefined };
+    let path: Path | undefined = { state: initial, pc: startPc, prevPc: -1, parent: undefined, history: undefined };
     this.trace(`${startPc}: ${stateText(initial)}`);
     while (path !== undefined) {
       this.failedPc = path.pc;
+      this.current = path;
       const next = this.step(path);
       if (next === "done") {
         this.finishPath(path);
@@ -204,6 +230,7 @@ class Explorer {
     const log = lines.map((line) => (typeof line === "string" ? line : line()));
     return {
       stats: { processedInsns: this.processed, totalStates: this.totalStates, peakStates: this.peakStates, maxStatesPerInsn: this.maxStatesPerInsn },
+      impreciseJoins: this.impreciseJoins,
       ...(error !== undefined ? { error } : {}),
       visited: this.visited,
       facts: this.facts,
@@ -270,6 +297,7 @@ class Explorer {
     const state = path.state;
     const frame = curFrame(state);
     this.visited[pc] = 1;
+    const entry = this.record(path, form);
     if (env.opts.collectFacts) (this.facts[pc] ??= new InsnFactAccumulator()).add(frame);
     const touchesStack = form.kind === "storeReg" || form.kind === "storeImm" || form.kind === "atomic" || form.kind === "callHelper";
     const before = env.opts.logLevel > 0 ? snapshot(frame, touchesStack) : undefined;
@@ -277,6 +305,7 @@ class Explorer {
     this.trace(text);
     path.prevPc = pc;
     const next = this.execute(path, form);
+    if (entry.stack !== undefined && form.kind !== "load") entry.stack = { ...entry.stack, spill: this.slotIsSpill(path.state, entry.stack.frame, entry.stack.slot) };
     const after = curFrame(path.state);
     if (before !== undefined && next !== "exit" && after.frameNo === before.frameNo) {
       const afterSnap = snapshot(after, touchesStack);
@@ -350,7 +379,7 @@ class Explorer {
         const { fallthrough, taken } = conditionalJump(env, state, form);
         const target = branchTarget(form, pc)!;
         if (fallthrough !== undefined && taken !== undefined) {
-          this.pushPath({ state: taken, pc: target, prevPc: pc, parent: path.parent });
+          this.pushPath({ state: taken, pc: target, prevPc: pc, parent: path.parent, history: path.history });
           path.state = fallthrough;
           path.pc = pc + 1;
         } else if (taken !== undefined) {
@@ -360,7 +389,9 @@ class Explorer {
           path.state = fallthrough;
           path.pc = pc + 1;
         } else {
-          // Neither way is possible: the state itself was impossible (it came from a dead branch).
+          // Neither way is possible: the state itself was impossible (it came from a dead branch), which the
+          // operands' values showed.
+          this.demandOperands(form);
           return "exit";
         }
         return "continue";
@@ -454,7 +485,7 @@ class Explorer {
       callee.regs[2] = caller.regs[3];
     }
     beforeCall.frames.push(callee);
-    this.pushPath({ state: beforeCall, pc: callback.funcPc, prevPc: path.pc, parent: path.parent });
+    this.pushPath({ state: beforeCall, pc: callback.funcPc, prevPc: path.pc, parent: path.parent, history: path.history });
   }
 
   // check_func_call: a new frame with the arguments; the caller's r0-r5 are gone until the callee returns.
@@ -500,7 +531,7 @@ class Explorer {
           return;
         case "mem": {
           // check_mem_reg: NULL passes; otherwise the bytes must be readable and writable.
-          if (isKnownZero(reg)) return;
+          if (isKnownZero(reg)) return this.demandReg(regno);
           if (reg.kind !== "ptr") return invalid(`R${regno} type=${typeName(reg)} expected=fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_`);
           const nonNull = { ...reg, maybeNull: false };
           helperMemAccess(env, state, regno, nonNull, arg.sizeBytes, "read", false);
@@ -543,6 +574,8 @@ class Explorer {
     if (frame.inCallback) {
       // A callback returns 0 (go on) or 1 (stop); then the helper call runs again (prepare_func_exit).
       const r0 = readReg(frame, 0);
+      if (path.history !== undefined) path.history.callbackExit = true;
+      if (r0.kind === "scalar") this.demandReg(0);
       if (r0.kind !== "scalar" || r0.value.smin < 0n || r0.value.smax > 1n) {
         const parts = r0.kind !== "scalar" ? [" unknown scalar value"] : [
           ...(r0.value.smin > S.S64_MIN ? [` smin=${r0.value.smin}`] : []),
@@ -584,6 +617,123 @@ class Explorer {
     }
   }
 
+  // The history entry of the instruction about to run: its frame, the stack slot it reads or writes at a fixed
+  // offset, and for a conditional jump the registers linked with its operands.
+  private record(path: Path, form: Instruction): HistoryEntry {
+    const state = path.state;
+    const entry: HistoryEntry = { pc: path.pc, depth: state.frames.length - 1, prev: path.history };
+    if (this.tracksPrecision) {
+      const base = form.kind === "load" ? form.src : form.kind === "storeReg" || form.kind === "storeImm" || form.kind === "atomic" ? form.dst : -1;
+      if (base >= 0 && (form.kind === "load" || form.kind === "storeReg" || form.kind === "storeImm" || form.kind === "atomic")) {
+        const ref = this.fixedSlot(state, base, form.off);
+        if (ref !== undefined) entry.stack = { ...ref, spill: this.slotIsSpill(state, ref.frame, ref.slot) };
+      }
+      if (form.kind === "jcond") {
+        const frame = curFrame(state);
+        const groups = [frame.regs[form.dst], form.source === "reg" ? frame.regs[form.src] : undefined].flatMap((r) => (r?.kind === "scalar" && r.id !== 0 ? [linkedGroup(state, r.id)] : []));
+        if (groups.length > 0) entry.linked = groups;
+      }
+    }
+    path.history = entry;
+    return entry;
+  }
+
+  // The frame and slot of a fixed-offset stack access through `regno` + off, if it is one.
+  private fixedSlot(state: VState, regno: number, off: number): { frame: number; slot: number } | undefined {
+    const reg = curFrame(state).regs[regno];
+    if (reg.kind !== "ptr" || reg.type !== "stack") return undefined;
+    const fixed = S.constValue(reg.varOff);
+    if (fixed === undefined) return undefined;
+    const abs = Number(BigInt.asIntN(64, fixed)) + reg.off + off;
+    if (abs < -STACK_BYTES || abs >= 0) return undefined;
+    const frame = reg.frameNo ?? state.frames.length - 1;
+    if (frame >= state.frames.length) return undefined;
+    return { frame, slot: Math.floor(byteIndex(abs) / SLOT_BYTES) };
+  }
+
+  private slotIsSpill(state: VState, frame: number, slot: number): boolean {
+    return state.frames[frame]?.stack[slot * SLOT_BYTES + SLOT_BYTES - 1] === StackByte.SPILL;
+  }
+
+  private demandReg(regno: number): void {
+    const path = this.current;
+    if (!this.tracksPrecision || path === undefined) return;
+    const reg = curFrame(path.state).regs[regno];
+    if (reg?.kind !== "scalar") return;
+    const demand = new Demand();
+    demand.addReg(path.state.frames.length - 1, regno);
+    this.demandPrecise(demand, path, true);
+  }
+
+  private demandSlot(frame: number, slot: number): void {
+    const path = this.current;
+    if (!this.tracksPrecision || path === undefined) return;
+    const demand = new Demand();
+    demand.addSlot(frame, slot);
+    this.demandPrecise(demand, path, true);
+  }
+
+  private demandOperands(form: Extract<Instruction, { kind: "jcond" }>): void {
+    this.demandReg(form.dst);
+    if (form.source === "reg") this.demandReg(form.src);
+  }
+
+  // mark_chain_precision: walk the path's instructions backwards from the current one (skipHead: it has not
+  // changed anything yet), then each checkpoint's, marking what is needed in each checkpoint until nothing is new.
+  private demandPrecise(demand: Demand, path: Path, skipHead: boolean): void {
+    let entry = path.history;
+    let cp = path.parent;
+    let nextDepth = path.state.frames.length - 1;
+    let skip = skipHead;
+    for (;;) {
+      for (; entry !== undefined; entry = entry.prev) {
+        if (skip) {
+          skip = false;
+          nextDepth = entry.depth;
+          continue;
+        }
+        if (backtrackEntry(this.env.forms[entry.pc], entry, nextDepth, demand) === "giveUp") return this.markAllPrecise(path);
+        nextDepth = entry.depth;
+        if (demand.isEmpty()) return;
+      }
+      skip = false;
+      if (cp === undefined) return;
+      markInState(cp.state, demand);
+      if (demand.isEmpty()) return;
+      entry = cp.history;
+      cp = cp.parent;
+    }
+  }
+
+  // mark_all_scalars_precise: the fallback when a demand cannot be followed back.
+  private markAllPrecise(path: Path): void {
+    if (!this.tracksPrecision) return;
+    for (let cp = path.parent; cp !== undefined; cp = cp.parent) markAllInState(cp.state);
+  }
+
+  // For the facts: which of cur's registers (per frame) and whether its stack differ from what old covered by value.
+  private noteImpreciseJoin(old: VState, cur: VState, liveMask: (frameIndex: number) => number, pc: number): void {
+    const regs: number[] = [];
+    let stack = false;
+    cur.frames.forEach((frame, f) => {
+      const live = liveMask(f);
+      let mask = 0;
+      frame.regs.forEach((r, regno) => {
+        if (((live >> regno) & 1) === 0) return;
+        const o = old.frames[f].regs[regno];
+        if (o.kind === "scalar" && r.kind === "scalar" && !(o.delta === r.delta && o.id === 0 && r.id === 0 && S.covers(o.value, r.value))) mask |= 1 << regno;
+      });
+      frame.spills.forEach((r, slot) => {
+        const o = old.frames[f].spills[slot];
+        if (o?.kind === "scalar" && r?.kind === "scalar" && !(o.id === 0 && r.id === 0 && S.covers(o.value, r.value))) stack = true;
+      });
+      // A scalar linked by id to a deviating one may be refined differently later: all linked ones deviate too.
+      if (mask !== 0 && frame.regs.some((r) => r.kind === "scalar" && r.id !== 0)) mask = REG_MASK_ALL;
+      regs.push(mask);
+    });
+    this.impreciseJoins.push({ pc, callsites: cur.frames.map((f) => f.callsite), callbackFrames: cur.frames.map((f) => f.inCallback === true), regs, stack });
+  }
+
   // is_state_visited: prune against a finished state that covers this one, detect a loop that cannot end, or checkpoint.
   private isStateVisited(path: Path): boolean {
     const pc = path.pc;
@@ -606,6 +756,8 @@ class Explorer {
         if (statesEqual(cp.state, cur, liveMask, false)) {
           cp.hits++;
           this.noteStackDepth(cur);
+          // The old state's marks are not final while it is explored: every scalar on this path stays precise.
+          this.markAllPrecise(path);
           return true;
         }
       } else if (cp.branches > 0) {
@@ -614,9 +766,13 @@ class Explorer {
         }
         // Inside a loop, checkpoint less often: iterations rarely prune each other.
         if (this.jumps - this.prevJumps < 20 && this.processed - this.prevProcessed < 100) addNew = false;
-      } else if (statesEqual(cp.state, cur, liveMask, false)) {
+      } else if (statesEqual(cp.state, cur, liveMask, false, this.tracksPrecision ? "marked" : "all")) {
         cp.hits++;
         this.noteStackDepth(cur);
+        if (this.tracksPrecision) {
+          if (this.env.opts.collectFacts && !statesEqual(cp.state, cur, liveMask, false)) this.noteImpreciseJoin(cp.state, cur, liveMask, pc);
+          this.demandPrecise(demandOfPrecise(cp.state, liveMask), path, false);
+        }
         return true;
       }
       // A state that keeps missing is dropped from the list (it stays reachable as a parent).
@@ -628,8 +784,9 @@ class Explorer {
       }
     }
     if (!addNew) return false;
-    const cp: Checkpoint = { state: cloneState(cur), pc, parent: path.parent, branches: 1, hits: 0, misses: 0 };
+    const cp: Checkpoint = { state: cloneState(cur), pc, parent: path.parent, history: path.history, branches: 1, hits: 0, misses: 0 };
     path.parent = cp;
+    path.history = undefined;
     list.push(cp);
     this.prevProcessed = this.processed;
     this.prevJumps = this.jumps;
@@ -655,6 +812,21 @@ function widenScalars(old: VState, cur: VState): void {
       if (r?.kind === "scalar" && o?.kind === "scalar" && !S.equalScalars(r.value, o.value)) frame.spills[slot] = unknownScalar;
     });
   });
+}
+
+// Every scalar register and spilled scalar, in any frame, that carries `id` (collect_linked_regs).
+function linkedGroup(state: VState, id: number): LinkedGroup {
+  const regs: { frame: number; regno: number }[] = [];
+  const slots: { frame: number; slot: number }[] = [];
+  state.frames.forEach((f, frame) => {
+    f.regs.forEach((r, regno) => {
+      if (r.kind === "scalar" && r.id === id) regs.push({ frame, regno });
+    });
+    f.spills.forEach((r, slot) => {
+      if (r?.kind === "scalar" && r.id === id && f.stack[slot * SLOT_BYTES + SLOT_BYTES - 1] === StackByte.SPILL) slots.push({ frame, slot });
+    });
+  });
+  return { regs, slots };
 }
 
 function isAncestor(cp: Checkpoint, from: Checkpoint | undefined): boolean {

@@ -76,9 +76,18 @@ export class InsnFactAccumulator {
   }
 
   private usedBytes = 0;
+  // Registers (bit mask) and whether spilled scalars may hold values of a path pruned before reaching here
+  // (fact-taint.ts): their scalar facts are unknown.
+  private forgottenRegs = 0;
+  private forgottenSpills = false;
+
+  forget(regMask: number, spills: boolean): void {
+    this.forgottenRegs |= regMask;
+    this.forgottenSpills ||= spills;
+  }
 
   regFacts(): RegFact[] {
-    return this.regs.map((r) => (r === undefined ? { kind: "not_init" } : factOf(r)));
+    return this.regs.map((r, i) => (r === undefined ? { kind: "not_init" } : factOf(((this.forgottenRegs >> i) & 1) === 1 ? widened(r) : r)));
   }
 
   stackFacts(): StackSlotFact[] {
@@ -89,7 +98,8 @@ export class InsnFactAccumulator {
       const text = Array.from(bytes.subarray(slot * SLOT_BYTES, slot * SLOT_BYTES + SLOT_BYTES), (b) => (b === MIXED_BYTE ? "*" : stackByteChar[b])).join("");
       if (text === "????????") continue;
       const spilled = this.spills[slot];
-      out.push({ offset: -(slot + 1) * SLOT_BYTES, bytes: text, ...(spilled !== undefined && text.includes("r") ? { spilled: factOf(spilled) } : {}) });
+      const shown = spilled !== undefined && this.forgottenSpills ? widened(spilled) : spilled;
+      out.push({ offset: -(slot + 1) * SLOT_BYTES, bytes: text, ...(shown !== undefined && text.includes("r") ? { spilled: factOf(shown) } : {}) });
     }
     return out;
   }
@@ -102,6 +112,9 @@ type AccReg =
   | { kind: "mixed"; types: Set<string> };
 
 const NOT_INIT_ACC: RegState = { kind: "not_init" };
+
+// A scalar's fact with nothing known about its value.
+const widened = (a: AccReg): AccReg => (a.kind === "scalar" ? { kind: "scalar", value: S.unknown } : a);
 
 function accOf(r: RegState): AccReg {
   switch (r.kind) {

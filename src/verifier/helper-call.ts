@@ -144,6 +144,7 @@ function checkArg(env: Env, state: VState, pc: number, p: HelperPrototype, arg: 
     }
     case "ARG_PTR_TO_MEM": {
       if (mayBeNull && isKnownZero(reg)) {
+        env.precision?.reg(regno);
         // NULL is fine only with a size that is zero (checked with the size argument).
         meta.memRegno = regno;
         meta.memIsNull = true;
@@ -163,6 +164,8 @@ function checkArg(env: Env, state: VState, pc: number, p: HelperPrototype, arg: 
     case "ARG_CONST_SIZE":
     case "ARG_CONST_SIZE_OR_ZERO": {
       if (reg.kind !== "scalar") return expected(regno, reg, "scalar");
+      // check_mem_size_reg: the size's range is what makes the access safe.
+      env.precision?.reg(regno);
       checkMemSize(env, state, regno, reg.value, arg.type === "ARG_CONST_SIZE_OR_ZERO", meta);
       return;
     }
@@ -170,6 +173,7 @@ function checkArg(env: Env, state: VState, pc: number, p: HelperPrototype, arg: 
       if (reg.kind !== "scalar") return expected(regno, reg, "scalar");
       const c = S.constValue(reg.value);
       if (c === undefined) reject("EACCES", `R${regno} is not a known constant'`);
+      env.precision?.reg(regno);
       meta.allocSize = Number(c);
       return;
     }
@@ -186,7 +190,7 @@ function checkArg(env: Env, state: VState, pc: number, p: HelperPrototype, arg: 
       meta.callbackPc = reg.funcPc;
       return;
     case "ARG_PTR_TO_STACK":
-      if (mayBeNull && isKnownZero(reg)) return;
+      if (mayBeNull && isKnownZero(reg)) return env.precision?.reg(regno);
       if (reg.kind !== "ptr" || reg.type !== "stack") return expected(regno, reg, "fp");
       return;
     default:
@@ -295,6 +299,8 @@ function constantStackKey(env: Env, state: VState, key: PtrReg, keySize: number)
   for (let k = j; k >= 0 && frame.stack[slot * SLOT_BYTES + k] === StackByte.SPILL; k--) spillBytes++;
   if (spillBytes !== keySize) return undefined;
   const c = S.constValue(spilled.value);
+  // The key's value decides whether the result can be NULL.
+  if (c !== undefined) env.precision?.slot(state.frames.indexOf(frame), slot);
   return c === undefined ? undefined : BigInt.asIntN(64, c);
 }
 

@@ -14,7 +14,7 @@ import * as T from "./tnum.ts";
 import { constReg, ptrReg, scalarReg, typeName, unknownScalar } from "./reg-state.ts";
 import type { PtrReg, RegState } from "./reg-state.ts";
 import { reject } from "./reject.ts";
-import { STACK_BYTES } from "./state.ts";
+import { SLOT_BYTES, STACK_BYTES, StackByte, byteIndex } from "./state.ts";
 import type { Frame, VState } from "./state.ts";
 import { type StackValue, readStackFixed, readStackVar, writeStackFixed, writeStackVar } from "./stack-access.ts";
 
@@ -195,6 +195,9 @@ function stackAccess(ctx: AccessContext, reg: PtrReg, a: Access, off: number): R
     const abs = Number(BigInt.asIntN(64, fixed)) + off;
     if (abs < -STACK_BYTES || abs + a.size > 0) reject("EACCES", `invalid${extra} stack R${a.regno} off=${abs} size=${a.size}`);
     if (a.kind === "write") {
+      // A register's zero written other than as a spill makes STACK_ZERO bytes: the value matters (the kernel
+      // marks it precise, since backtracking does not follow STACK_ZERO).
+      if (!(abs % 8 === 0 && env.opts.bpfCapable) && writesZeroReg(a)) env.precision?.reg(ctx.valueRegno);
       writeStackFixed(owner, abs, a.size, linkSpilled(ctx, a, abs), owner === state.frames[state.frames.length - 1], env.opts);
       return unknownScalar;
     }
@@ -202,12 +205,23 @@ function stackAccess(ctx: AccessContext, reg: PtrReg, a: Access, off: number): R
   }
   const [minOff, maxOff] = varStackRange(reg, off, a.size, a.regno, extra);
   if (a.kind === "write") {
-    const zero = (a.value.kind === "reg" && S.constValue(a.value.reg.kind === "scalar" ? a.value.reg.value : S.unknown) === 0n) || (a.value.kind === "imm" && a.value.imm === 0);
+    const zero = writesZeroReg(a) || (a.value.kind === "imm" && a.value.imm === 0);
+    if (writesZeroReg(a)) env.precision?.reg(ctx.valueRegno);
     writeStackVar(owner, minOff, maxOff, zero, env.opts);
     return unknownScalar;
   }
-  return readStackVar(owner, minOff, maxOff, env.opts);
+  const loaded = readStackVar(owner, minOff, maxOff, env.opts);
+  // A zero read at a variable offset may come from spilled zeros: those spills' values matter.
+  if (loaded.kind === "scalar" && S.constValue(loaded.value) === 0n) {
+    const frameIndex = state.frames.indexOf(owner);
+    for (let slot = Math.floor(byteIndex(maxOff - 1) / SLOT_BYTES); slot <= Math.floor(byteIndex(minOff) / SLOT_BYTES); slot++) {
+      if (owner.stack[slot * SLOT_BYTES + SLOT_BYTES - 1] === StackByte.SPILL) env.precision?.slot(frameIndex, slot);
+    }
+  }
+  return loaded;
 }
+
+const writesZeroReg = (a: Access): boolean => a.value.kind === "reg" && a.value.reg.kind === "scalar" && S.constValue(a.value.reg.value) === 0n;
 
 // check_stack_write_fixed_off: a scalar spilled whole into an aligned slot is linked with its register (one id),
 // so a bounds check on either teaches the other.

@@ -2,9 +2,11 @@
 // stacksafe, check_ids): a state reaching an instruction is safe when an
 // already fully explored state there covers it: every live register and
 // every stack byte of `old` admits what `cur` holds, with ids mapped one to
-// one. Every scalar is treated as precise (this verifier does not backtrack
-// precision marks), which is sound and prunes less than the kernel. In
-// `exact` mode (loop detection) the states must be identical.
+// one. A scalar of `old` that no check after it depended on (not marked
+// precise by precision.ts) accepts any scalar, as the kernel's regsafe does;
+// in "all" mode every scalar is compared by value (a loader without CAP_BPF,
+// whose scalars the kernel keeps precise, and states still being explored).
+// In `exact` mode (loop detection) the states must be identical.
 import * as S from "./scalar.ts";
 import type { PtrReg, RegState } from "./reg-state.ts";
 import { SLOT_BYTES, STACK_BYTES, StackByte } from "./state.ts";
@@ -35,33 +37,47 @@ class IdMap {
 }
 
 // `liveRegs(frameIndex)` gives the mask of registers live in that frame at the state's position.
-export function statesEqual(old: VState, cur: VState, liveRegs: (frameIndex: number) => number, exact: boolean): boolean {
+// Which scalars of the old state are compared by value: those marked precise, or all.
+export type Precision = "marked" | "all";
+
+export function statesEqual(old: VState, cur: VState, liveRegs: (frameIndex: number) => number, exact: boolean, precision: Precision = "all"): boolean {
   if (old.frames.length !== cur.frames.length) return false;
   const ids = new IdMap();
+  const cmp: Compare = { ids, exact, allPrecise: precision === "all" };
   for (let i = 0; i < old.frames.length; i++) {
     if (old.frames[i].callsite !== cur.frames[i].callsite) return false;
-    if (!framesEqual(old.frames[i], cur.frames[i], liveRegs(i), ids, exact)) return false;
+    if (!framesEqual(old.frames[i], cur.frames[i], liveRegs(i), cmp)) return false;
   }
   if (old.refs.length !== cur.refs.length) return false;
   return old.refs.every((r, i) => ids.check(r.id, cur.refs[i].id));
 }
 
-function framesEqual(old: Frame, cur: Frame, live: number, ids: IdMap, exact: boolean): boolean {
-  for (let r = 0; r < old.regs.length; r++) {
-    if (((live >> r) & 1) === 0) continue;
-    if (!regSafe(old.regs[r], cur.regs[r], ids, exact)) return false;
-  }
-  return stackSafe(old, cur, ids, exact);
+interface Compare {
+  readonly ids: IdMap;
+  readonly exact: boolean;
+  readonly allPrecise: boolean;
 }
 
-function regSafe(old: RegState, cur: RegState, ids: IdMap, exact: boolean): boolean {
-  if (exact) return regsExact(old, cur, ids);
+function framesEqual(old: Frame, cur: Frame, live: number, cmp: Compare): boolean {
+  for (let r = 0; r < old.regs.length; r++) {
+    if (((live >> r) & 1) === 0) continue;
+    if (!regSafe(old.regs[r], cur.regs[r], cmp)) return false;
+  }
+  return stackSafe(old, cur, cmp);
+}
+
+function regSafe(old: RegState, cur: RegState, cmp: Compare): boolean {
+  const { ids } = cmp;
+  if (cmp.exact) return regsExact(old, cur, ids);
   switch (old.kind) {
     case "not_init":
       // The old path never read it, so whatever cur holds is never read on the paths old covered.
       return true;
     case "scalar":
-      return cur.kind === "scalar" && old.delta === cur.delta && S.covers(old.value, cur.value) && ids.check(old.id, cur.id);
+      if (cur.kind !== "scalar") return false;
+      // No check after old depended on this value: whatever cur holds passes the same checks.
+      if (!cmp.allPrecise && old.precise !== true) return true;
+      return old.delta === cur.delta && S.covers(old.value, cur.value) && ids.check(old.id, cur.id);
     case "ptr":
       return cur.kind === "ptr" && ptrSafe(old, cur, ids);
   }
@@ -87,7 +103,8 @@ function regsExact(old: RegState, cur: RegState, ids: IdMap): boolean {
 }
 
 // stacksafe: byte by byte; uninitialised (or, for a privileged loader, misc) old bytes accept anything scalar.
-function stackSafe(old: Frame, cur: Frame, ids: IdMap, exact: boolean): boolean {
+function stackSafe(old: Frame, cur: Frame, cmp: Compare): boolean {
+  const { exact } = cmp;
   // Bytes below a frame's deepest access were never touched there: invalid in old accepts anything.
   const limit = Math.min(STACK_BYTES, exact ? Math.max(old.stackDepthBytes, cur.stackDepthBytes) : old.stackDepthBytes);
   for (let i = 0; i < limit; i++) {
@@ -105,7 +122,7 @@ function stackSafe(old: Frame, cur: Frame, ids: IdMap, exact: boolean): boolean 
     }
     if (i % SLOT_BYTES !== SLOT_BYTES - 1 || o !== StackByte.SPILL) continue;
     const slot = Math.floor(i / SLOT_BYTES);
-    if (!regSafe(old.spills[slot] ?? { kind: "not_init" }, cur.spills[slot] ?? { kind: "not_init" }, ids, exact)) return false;
+    if (!regSafe(old.spills[slot] ?? { kind: "not_init" }, cur.spills[slot] ?? { kind: "not_init" }, cmp)) return false;
   }
   return true;
 }

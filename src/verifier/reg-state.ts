@@ -31,6 +31,8 @@ export interface ScalarReg {
   readonly id: number;
   // Set when this register is the shared value plus a constant (`rX = rY; rX += 4`: the kernel's BPF_ADD_CONST).
   readonly delta?: number;
+  // Set only in explored states (checkpoints): a check after this state depended on the value (precision.ts).
+  readonly precise?: boolean;
 }
 
 export interface PtrReg {

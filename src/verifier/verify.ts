@@ -12,6 +12,7 @@ import { checkCfg, layoutProgram } from "./cfg.ts";
 import type { ProgramLayout } from "./cfg.ts";
 import { type Env, type VerifyOptions, resolveOptions } from "./env.ts";
 import { explore } from "./explore.ts";
+import { factTaint } from "./fact-taint.ts";
 import type { ExploreOutcome } from "./explore.ts";
 import type { RegFact, StackSlotFact } from "./facts.ts";
 import { kernelInsnText } from "./kernel-text.ts";
@@ -93,6 +94,7 @@ export function verify(program: Program, maps: readonly MapDef[], options: Verif
   };
   const liveIn = liveRegisters(layout.forms);
   const outcome = explore(env, liveIn);
+  if (opts.collectFacts && outcome.impreciseJoins.length > 0) forgetTainted(layout, outcome);
   let error = outcome.error;
   if (error === undefined) {
     const tooDeep = combinedStackProblem(layout, outcome.stackDepthBytes);
@@ -206,6 +208,14 @@ function liveRegsSection(layout: ProgramLayout, liveIn: Uint16Array, maps: reado
     lines.push(`${String(pc).padStart(7)}: ${mask} (${opcodes[pc].toString(16).padStart(2, "0")}) ${kernelInsnText(form, maps)}`);
   });
   return lines;
+}
+
+// Facts a path pruned on imprecise scalars may contradict become unknown (fact-taint.ts).
+function forgetTainted(layout: ProgramLayout, outcome: ExploreOutcome): void {
+  const taint = factTaint(layout.forms, layout.functions, outcome.impreciseJoins);
+  outcome.facts.forEach((acc, pc) => {
+    if (acc !== undefined && taint.reached[pc] === 1) acc.forget(taint.regsAt[pc], taint.stack);
+  });
 }
 
 function insnFacts(layout: ProgramLayout, liveIn: Uint16Array, outcome: ExploreOutcome): InsnFacts[] {
