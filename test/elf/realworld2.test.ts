@@ -104,6 +104,33 @@ describe("realworld2 objects", () => {
     }
   });
 
+  // The commands realworld.test.ts also runs, kept small: a result, a verdict exit code, or exit 2 with one
+  // line naming the object or program; never a crash or a multi-line failure.
+  describe("every other command ends with a result or one clear line", () => {
+    for (const path of objects) {
+      const name = basename(path);
+      it(name, async () => {
+        for (const program of programsOf(path)) {
+          for (const args of [
+            ["disasm", path, "--prog", program.name],
+            ["offload-check", path, "--prog", program.name],
+            ["partition", path, "--prog", program.name, "--cores", "8"],
+            ["equiv", path, "--prog", program.name, "--runs", "3", "--cores", "8", "--seed", "1", ...mapArgs(path)],
+          ]) {
+            const out = await runInProcess(args);
+            expect(out.crash, `${args.join(" ")} crashed`).toBeUndefined();
+            expect([0, 1, 2], `${args.join(" ")}: ${out.stderr}`).toContain(out.status);
+            if (out.status === 2) {
+              const text = out.stderr.split("\n").filter((line) => line.trim() !== "" && !line.startsWith("offload-sim equiv: seed")).join("\n");
+              expect(text.split("\n"), `${args.join(" ")}: one line`).toHaveLength(1);
+              expect(text.includes(name) || text.includes(program.name), `${args.join(" ")}: names ${name} or ${program.name}: ${text}`).toBe(true);
+            }
+          }
+        }
+      }, 120_000);
+    }
+  });
+
   describe("run finds the offloaded program identical to the host interpreter", () => {
     for (const path of objects) {
       const name = basename(path);
