@@ -101,11 +101,12 @@ export function lookupInto(table: RouteTable, params: Uint8Array, flags: number)
   const familyCode = params[Field.FAMILY];
   if (familyCode !== AF_INET && familyCode !== AF_INET6) return -EAFNOSUPPORT;
   const family = familyCode === AF_INET ? "ipv4" : "ipv6";
+  const destination = readAddress(params, Field.DST, family);
+  // bpf_ipv6_fib_lookup: rt6_need_strict() on either address (multicast, link-local, loopback) is NOT_FWDED, before
+  // any other check, the device lookup included (a missing ifindex still answers NOT_FWDED; Linux 6.18, fib_order.o).
+  if (family === "ipv6" && (needsStrictIpv6(destination) || needsStrictIpv6(readAddress(params, Field.SRC, family)))) return FibResult.NOT_FWDED;
   const ingress = table.devices.find((d) => d.ifindex === view.getUint32(Field.IFINDEX, true));
   if (!ingress) return -Errno.ENODEV;
-  const destination = readAddress(params, Field.DST, family);
-  // bpf_ipv6_fib_lookup: rt6_need_strict() on either address (multicast, link-local, loopback) is NOT_FWDED, before any other check.
-  if (family === "ipv6" && (needsStrictIpv6(destination) || needsStrictIpv6(readAddress(params, Field.SRC, family)))) return FibResult.NOT_FWDED;
   if (!ingress.forwarding) return FibResult.FWD_DISABLED;
   const route = longestMatch(table.routes, destination);
   if (!route) return FibResult.NOT_FWDED;

@@ -74,6 +74,22 @@ describe("bpf_fib_lookup", () => {
     expect(lookupInto(table, p, 0)).toBe(-97);
   });
 
+  // Linux 6.18 through BPF_PROG_TEST_RUN (test/interp/fixtures/fib_order.o): an IPv6 link-local, multicast or
+  // loopback address answers NOT_FWDED even from a device that does not exist; IPv4 and global IPv6 say -ENODEV.
+  it("answers NOT_FWDED for link-local, multicast and loopback IPv6 before looking the device up", () => {
+    const v6 = (src: number[], dst: number[], ifindex: number): Uint8Array => {
+      const p = params(10, dst, ifindex);
+      p.set(src, 16);
+      return p;
+    };
+    const global = [0x20, 0x01, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
+    expect(lookupInto(table, v6([0xfe, 0x80], global, 999), 0)).toBe(FibResult.NOT_FWDED);
+    expect(lookupInto(table, v6(global, [0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1], 999), 0)).toBe(FibResult.NOT_FWDED);
+    expect(lookupInto(table, v6(global, [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1], 999), 0)).toBe(FibResult.NOT_FWDED);
+    expect(lookupInto(table, v6(global, global, 999), 0)).toBe(-19);
+    expect(lookupInto(table, params(2, [224, 0, 0, 1], 999), 0)).toBe(-19);
+  });
+
   it("fills the source address with BPF_FIB_LOOKUP_SRC", () => {
     const p = params(2, [10, 1, 9, 9]);
     expect(lookupInto(table, p, 16)).toBe(FibResult.SUCCESS);

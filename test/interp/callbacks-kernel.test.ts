@@ -27,6 +27,10 @@ describe.skipIf(!kernelAvailable || rootMissing)("helpers with callbacks and pro
     await expectAgreement([`${FIXTURES}/check_mtu.o`, "--packets", "100"]);
   });
 
+  it("fib_order.o: bpf_fib_lookup's IPv6 link-local/multicast/loopback answer comes before the device lookup", async () => {
+    await expectAgreement([`${FIXTURES}/fib_order.o`, "--packets", "5"]);
+  });
+
   it("backend_rings.o: lookups, updates and for_each_map_elem on inner maps reached through maps of maps", async () => {
     await expectAgreement([`${FIXTURES}/backend_rings.o`, "--packets", "300"]);
   });
