@@ -129,7 +129,7 @@ function runCheck(k: KernelSession, request: KernelCheckRequest, environment: Ne
     throw new ObjectSetupError(`${object.fileName}: program ${program.name} is loaded for a ${attach === "xdp_devmap" ? "devmap" : "cpumap"} entry (section ${program.section}), and the kernel's BPF_PROG_TEST_RUN does not run such programs, so there is nothing to compare with.`);
   }
   const setup = loadSources(createObjectMaps(object, k.cpuCount), request.maps ?? []);
-  const load = KernelSide.load(k, object, program.name, setup.writes);
+  const load = KernelSide.load(k, setup.object, program.name, setup.writes);
   if (load.kind === "rejected") {
     return { kind: "rejected", program: program.name, errno: load.error.errnoName, message: load.error.message, verifierLog: load.error.verifierLog ?? "" };
   }

@@ -126,10 +126,27 @@ export function mapIndexNamed(object: BpfObject, name: string, source: string): 
 export function loadMapContent(setup: ObjectMaps, name: string, json: unknown, source: string): ObjectMaps {
   const mapIndex = mapIndexNamed(setup.object, name, source);
   const map = setup.maps[mapIndex];
+  if (map.def.frozen === true && map.def.initialValue !== undefined) return patchFrozenData(setup, mapIndex, json, source);
   const writes: MapWrite[] = [...setup.writes];
   const rest = map.def.type === MapType.PROG_ARRAY ? fillProgramSlots(setup.object, map, mapIndex, json, source, writes) : json;
   recordUpdates(setup.maps, mapIndex, writes, () => loadMapJson(map, rest, source, { mapsByName: mapsByName(setup) }));
   return { ...setup, writes };
+}
+
+// A frozen global-data map (.rodata) takes its contents before it is frozen, as a libbpf skeleton
+// patches `skel->rodata` between open and load: the file's contents become the object's initial
+// value (so the kernel side creates the map with them, and the verifier reads them), and the map
+// is made again from it. No write is recorded: there is nothing to replay on a frozen map.
+function patchFrozenData(setup: ObjectMaps, mapIndex: number, json: unknown, source: string): ObjectMaps {
+  const def = setup.object.maps[mapIndex];
+  const scratch = createMap({ ...def, frozen: false }, { cpus: setup.maps[mapIndex].cpus });
+  loadMapJson(scratch, json, source);
+  const value = scratch.sysLookup(new Uint8Array(def.keySize));
+  if (typeof value === "number") throw new ObjectSetupError(`${source}: map '${def.name}' could not be read back after loading (${errnoName(value)}).`, { file: source });
+  const patched = { ...def, initialValue: value };
+  const object = { ...setup.object, maps: setup.object.maps.map((d, i) => (i === mapIndex ? patched : d)) };
+  const maps = setup.maps.map((m, i) => (i === mapIndex ? createMap(patched, { cpus: m.cpus }) : m));
+  return { object, maps, writes: setup.writes };
 }
 
 export function loadMapFileContent(setup: ObjectMaps, name: string, file: string): ObjectMaps {
