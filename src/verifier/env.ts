@@ -85,6 +85,13 @@ export interface PrecisionSink {
   slot(frame: number, slot: number): void;
 }
 
+// Which stack slots a path reads before writing them (the kernel's REG_LIVE_READ / REG_LIVE_WRITTEN for the
+// stack): a read of bytes [lowOff, highOff) of a frame, and a write of a whole slot.
+export interface StackLivenessSink {
+  read(frame: number, lowOff: number, highOff: number): void;
+  wroteSlot(frame: number, off: number): void;
+}
+
 export interface Env {
   // The instruction at each slot; undefined for the second slot of an lddw.
   readonly forms: readonly (Instruction | undefined)[];
@@ -98,4 +105,5 @@ export interface Env {
   nextId(): number;
   // Set by the exploration; absent, nothing is tracked (every scalar is then compared by value).
   readonly precision?: PrecisionSink;
+  readonly stackLiveness?: StackLivenessSink;
 }

@@ -26,7 +26,7 @@ import { statesEqual } from "./prune.ts";
 import { Demand, type HistoryEntry, type LinkedGroup, backtrackEntry, demandOfPrecise, markAllInState, markInState } from "./precision.ts";
 import { NOT_INIT, constReg, isKnownZero, ptrReg, typeName, unknownScalar } from "./reg-state.ts";
 import { Reject, reject } from "./reject.ts";
-import { SLOT_BYTES, STACK_BYTES, StackByte, byteIndex, cloneState, curFrame, newFrame, stateParts, stateText } from "./state.ts";
+import { SLOT_BYTES, STACK_BYTES, STACK_SLOTS, StackByte, byteIndex, cloneState, curFrame, newFrame, stateParts, stateText } from "./state.ts";
 import type { Frame, VState } from "./state.ts";
 import type { RegState } from "./reg-state.ts";
 
@@ -40,6 +40,10 @@ interface Checkpoint {
   readonly parent: Checkpoint | undefined;
   // The instructions from the parent checkpoint to this one, newest first.
   readonly history: HistoryEntry | undefined;
+  // Stack slots some path after this state read before writing them; slots written whole between the parent
+  // checkpoint and this one (SlotSet layout).
+  readonly slotReads: SlotSet;
+  readonly segmentWrites: SlotSet;
   branches: number;
   hits: number;
   misses: number;
@@ -52,6 +56,8 @@ interface Path {
   parent: Checkpoint | undefined;
   // The instructions since the parent checkpoint, newest first.
   history: HistoryEntry | undefined;
+  // Stack slots this path wrote whole since the parent checkpoint.
+  writes: SlotSet;
 }
 
 export interface ExploreStats {
@@ -68,7 +74,9 @@ export interface ImpreciseJoin {
   readonly callsites: readonly number[];
   readonly callbackFrames: readonly boolean[];
   readonly regs: readonly number[];
+  // A stack slot a later load reads may hold a value old's did not; any slot may hold other bytes than old's.
   readonly stack: boolean;
+  readonly stackFacts: boolean;
 }
 
 export interface ExploreOutcome {
@@ -138,7 +146,11 @@ class Explorer {
     env: Env,
     private readonly liveIn: Uint16Array,
   ) {
-    this.env = { ...env, precision: { reg: (regno) => this.demandReg(regno), slot: (frame, slot) => this.demandSlot(frame, slot) } };
+    this.env = {
+      ...env,
+      precision: { reg: (regno) => this.demandReg(regno), slot: (frame, slot) => this.demandSlot(frame, slot) },
+      stackLiveness: { read: (frame, low, high) => this.stackRead(frame, low, high), wroteSlot: (frame, off) => this.stackWrote(frame, off) },
+    };
     this.tracksPrecision = env.opts.bpfCapable;
     const n = env.forms.length;
     this.checkpoints = new Array(n).fill(undefined);
@@ -172,7 +184,7 @@ class Explorer {
   }
 
   private walk(initial: VState, startPc: number): void {
-    let path: Path | undefined = { state: initial, pc: startPc, prevPc: -1, parent: undefined, history: undefined };
+    let path: Path | undefined = { state: initial, pc: startPc, prevPc: -1, parent: undefined, history: undefined, writes: newSlotSet() };
     this.trace(`${startPc}: ${stateText(initial)}`);
     while (path !== undefined) {
       this.failedPc = path.pc;
@@ -272,11 +284,11 @@ class Explorer {
   private step(path: Path): "done" | "continue" {
     const { env } = this;
     const pc = path.pc;
-    // The kernel prunes states that differ only in imprecise scalars; this verifier treats every scalar as
-    // precise, so it can run out of budget where the kernel does not: no verdict then (the kernel's would be
-    // "BPF program is too large. Processed N insn" only if it ran out too).
+    // This verifier still prunes less than the kernel in places (docs/verifier.md, Deviations), so it can run out
+    // of budget where the kernel does not: no verdict then (the kernel's would be "BPF program is too large.
+    // Processed N insn" only if it ran out too).
     if (++this.processed > env.opts.insnLimit) {
-      throw new VerifierUnsupportedError(pc, `exploring the program took more than the kernel's ${env.opts.insnLimit} instructions (every scalar is tracked as precise here, so the kernel may prune more and accept it)`, env.opts.programName);
+      throw new VerifierUnsupportedError(pc, `exploring the program took more than the kernel's ${env.opts.insnLimit} instructions (this verifier prunes fewer states than the kernel in places, so the kernel may accept it)`, env.opts.programName);
     }
     const popped = this.justPopped;
     this.justPopped = false;
@@ -379,7 +391,7 @@ class Explorer {
         const { fallthrough, taken } = conditionalJump(env, state, form);
         const target = branchTarget(form, pc)!;
         if (fallthrough !== undefined && taken !== undefined) {
-          this.pushPath({ state: taken, pc: target, prevPc: pc, parent: path.parent, history: path.history });
+          this.pushPath({ state: taken, pc: target, prevPc: pc, parent: path.parent, history: path.history, writes: path.writes.slice() });
           path.state = fallthrough;
           path.pc = pc + 1;
         } else if (taken !== undefined) {
@@ -485,7 +497,7 @@ class Explorer {
       callee.regs[2] = caller.regs[3];
     }
     beforeCall.frames.push(callee);
-    this.pushPath({ state: beforeCall, pc: callback.funcPc, prevPc: path.pc, parent: path.parent, history: path.history });
+    this.pushPath({ state: beforeCall, pc: callback.funcPc, prevPc: path.pc, parent: path.parent, history: path.history, writes: path.writes.slice() });
   }
 
   // check_func_call: a new frame with the arguments; the caller's r0-r5 are gone until the callee returns.
@@ -617,6 +629,37 @@ class Explorer {
     }
   }
 
+  // mark_reg_read for the stack: each slot the current path reads before writing it is read in its parent
+  // checkpoint, and up the chain until a checkpoint whose segment wrote the slot whole.
+  private stackRead(frame: number, lowOff: number, highOff: number): void {
+    const path = this.current;
+    if (path === undefined || highOff <= lowOff) return;
+    const first = Math.floor(byteIndex(highOff - 1) / SLOT_BYTES);
+    const last = Math.floor(byteIndex(lowOff) / SLOT_BYTES);
+    for (let slot = first; slot <= last; slot++) this.markRead(path, frame, slot);
+  }
+
+  private markRead(path: Path, frame: number, slot: number): void {
+    if (frame < 0 || frame >= MAX_CALL_FRAMES || slot < 0 || slot >= STACK_SLOTS || hasSlot(path.writes, frame, slot)) return;
+    for (let cp = path.parent; cp !== undefined; cp = cp.parent) {
+      if (hasSlot(cp.slotReads, frame, slot)) return;
+      addSlot(cp.slotReads, frame, slot);
+      if (hasSlot(cp.segmentWrites, frame, slot)) return;
+    }
+  }
+
+  private stackWrote(frame: number, off: number): void {
+    const path = this.current;
+    if (path === undefined || off % SLOT_BYTES !== 0 || frame < 0 || frame >= MAX_CALL_FRAMES) return;
+    addSlot(path.writes, frame, byteIndex(off) / SLOT_BYTES);
+  }
+
+  private propagateReads(reads: SlotSet, path: Path): void {
+    for (let frame = 0; frame < MAX_CALL_FRAMES; frame++) {
+      for (let slot = 0; slot < STACK_SLOTS; slot++) if (hasSlot(reads, frame, slot)) this.markRead(path, frame, slot);
+    }
+  }
+
   // The history entry of the instruction about to run: its frame, the stack slot it reads or writes at a fixed
   // offset, and for a conditional jump the registers linked with its operands.
   private record(path: Path, form: Instruction): HistoryEntry {
@@ -712,9 +755,10 @@ class Explorer {
   }
 
   // For the facts: which of cur's registers (per frame) and whether its stack differ from what old covered by value.
-  private noteImpreciseJoin(old: VState, cur: VState, liveMask: (frameIndex: number) => number, pc: number): void {
+  private noteImpreciseJoin(old: VState, cur: VState, liveMask: (frameIndex: number) => number, pc: number, slotReads: SlotSet): void {
     const regs: number[] = [];
     let stack = false;
+    let stackFacts = false;
     cur.frames.forEach((frame, f) => {
       const live = liveMask(f);
       let mask = 0;
@@ -725,13 +769,18 @@ class Explorer {
       });
       frame.spills.forEach((r, slot) => {
         const o = old.frames[f].spills[slot];
-        if (o?.kind === "scalar" && r?.kind === "scalar" && !(o.id === 0 && r.id === 0 && S.covers(o.value, r.value))) stack = true;
+        const deviates = o?.kind === "scalar" && r?.kind === "scalar" && !(o.id === 0 && r.id === 0 && S.covers(o.value, r.value));
+        if (deviates && hasSlot(slotReads, f, slot)) stack = true;
+        if (deviates) stackFacts = true;
       });
+      // Slots not compared (dead) or accepted as they are may hold other bytes than old's: their facts go too.
+      const bytes = old.frames[f].stack;
+      for (let i = 0; i < bytes.length && !stackFacts; i++) if (bytes[i] !== frame.stack[i]) stackFacts = true;
       // A scalar linked by id to a deviating one may be refined differently later: all linked ones deviate too.
       if (mask !== 0 && frame.regs.some((r) => r.kind === "scalar" && r.id !== 0)) mask = REG_MASK_ALL;
       regs.push(mask);
     });
-    this.impreciseJoins.push({ pc, callsites: cur.frames.map((f) => f.callsite), callbackFrames: cur.frames.map((f) => f.inCallback === true), regs, stack });
+    this.impreciseJoins.push({ pc, callsites: cur.frames.map((f) => f.callsite), callbackFrames: cur.frames.map((f) => f.inCallback === true), regs, stack, stackFacts });
   }
 
   // is_state_visited: prune against a finished state that covers this one, detect a loop that cannot end, or checkpoint.
@@ -766,11 +815,13 @@ class Explorer {
         }
         // Inside a loop, checkpoint less often: iterations rarely prune each other.
         if (this.jumps - this.prevJumps < 20 && this.processed - this.prevProcessed < 100) addNew = false;
-      } else if (statesEqual(cp.state, cur, liveMask, false, this.tracksPrecision ? "marked" : "all")) {
+      } else if (statesEqual(cp.state, cur, liveMask, false, this.tracksPrecision ? "marked" : "all", (frame, slot) => hasSlot(cp.slotReads, frame, slot))) {
         cp.hits++;
         this.noteStackDepth(cur);
+        // propagate_liveness: what the old state's continuation read, this one's reads too.
+        this.propagateReads(cp.slotReads, path);
         if (this.tracksPrecision) {
-          if (this.env.opts.collectFacts && !statesEqual(cp.state, cur, liveMask, false)) this.noteImpreciseJoin(cp.state, cur, liveMask, pc);
+          if (this.env.opts.collectFacts && !statesEqual(cp.state, cur, liveMask, false)) this.noteImpreciseJoin(cp.state, cur, liveMask, pc, cp.slotReads);
           this.demandPrecise(demandOfPrecise(cp.state, liveMask), path, false);
         }
         return true;
@@ -784,9 +835,10 @@ class Explorer {
       }
     }
     if (!addNew) return false;
-    const cp: Checkpoint = { state: cloneState(cur), pc, parent: path.parent, history: path.history, branches: 1, hits: 0, misses: 0 };
+    const cp: Checkpoint = { state: cloneState(cur), pc, parent: path.parent, history: path.history, slotReads: newSlotSet(), segmentWrites: path.writes, branches: 1, hits: 0, misses: 0 };
     path.parent = cp;
     path.history = undefined;
+    path.writes = newSlotSet();
     list.push(cp);
     this.prevProcessed = this.processed;
     this.prevJumps = this.jumps;
@@ -828,6 +880,14 @@ function linkedGroup(state: VState, id: number): LinkedGroup {
   });
   return { regs, slots };
 }
+
+// A set of stack slots per frame: 64 slots as two 32-bit masks at 2 * frame and 2 * frame + 1.
+type SlotSet = Int32Array;
+const newSlotSet = (): SlotSet => new Int32Array(2 * MAX_CALL_FRAMES);
+const hasSlot = (set: SlotSet, frame: number, slot: number): boolean => ((set[2 * frame + (slot >> 5)] >>> (slot & 31)) & 1) === 1;
+const addSlot = (set: SlotSet, frame: number, slot: number): void => {
+  set[2 * frame + (slot >> 5)] |= 1 << (slot & 31);
+};
 
 function isAncestor(cp: Checkpoint, from: Checkpoint | undefined): boolean {
   for (let c = from; c !== undefined; c = c.parent) if (c === cp) return true;

@@ -23,8 +23,10 @@ export interface FactTaint {
   readonly regsAt: Uint16Array;
   // Instructions a pruned path may reach.
   readonly reached: Uint8Array;
-  // Whether a pruned path's stack may hold values the explored states' did not (spilled scalar facts then go).
+  // Whether a pruned path's stack may hold values the explored states' did not, for loads (they are then
+  // tainted), and for the stack's own facts (they then go).
   readonly stack: boolean;
+  readonly stackFacts: boolean;
 }
 
 export function factTaint(forms: readonly (Instruction | undefined)[], functions: readonly FunctionInfo[], joins: readonly ImpreciseJoin[]): FactTaint {
@@ -62,7 +64,7 @@ export function factTaint(forms: readonly (Instruction | undefined)[], functions
     // The stack became tainted: every load reached so far must be looked at again.
     if (changed) for (let pc = 0; pc < n; pc++) if (reached[pc] === 1) work.push(pc);
   }
-  return { regsAt, reached, stack };
+  return { regsAt, reached, stack, stackFacts: stack || joins.some((j) => j.stackFacts) };
 }
 
 interface CallGraph {

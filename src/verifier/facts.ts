@@ -76,8 +76,8 @@ export class InsnFactAccumulator {
   }
 
   private usedBytes = 0;
-  // Registers (bit mask) and whether spilled scalars may hold values of a path pruned before reaching here
-  // (fact-taint.ts): their scalar facts are unknown.
+  // Registers (bit mask) and whether the stack may hold values of a path pruned before reaching here
+  // (fact-taint.ts): their scalar facts are unknown, the stack's bytes '*'.
   private forgottenRegs = 0;
   private forgottenSpills = false;
 
@@ -95,7 +95,7 @@ export class InsnFactAccumulator {
     const bytes = this.bytes;
     if (bytes === undefined) return out;
     for (let slot = 0; slot < this.usedBytes / SLOT_BYTES; slot++) {
-      const text = Array.from(bytes.subarray(slot * SLOT_BYTES, slot * SLOT_BYTES + SLOT_BYTES), (b) => (b === MIXED_BYTE ? "*" : stackByteChar[b])).join("");
+      const text = Array.from(bytes.subarray(slot * SLOT_BYTES, slot * SLOT_BYTES + SLOT_BYTES), (b) => (b === MIXED_BYTE || this.forgottenSpills ? "*" : stackByteChar[b])).join("");
       if (text === "????????") continue;
       const spilled = this.spills[slot];
       const shown = spilled !== undefined && this.forgottenSpills ? widened(spilled) : spilled;

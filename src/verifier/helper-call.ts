@@ -259,6 +259,8 @@ export function helperMemAccess(env: Env, state: VState, regno: number, reg: Ptr
       }
       const depth = Math.ceil(-minOff / SLOT_BYTES) * SLOT_BYTES;
       if (depth > frame.stackDepthBytes) frame.stackDepthBytes = depth;
+      // Liveness: a helper may read what it is given to write (and leave bytes unwritten), so both count as reads.
+      env.stackLiveness?.read(state.frames.indexOf(frame), minOff, maxOff);
       for (let off = minOff; off < maxOff; off++) {
         const i = byteIndex(off);
         if (kind === "read") {

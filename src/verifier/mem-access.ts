@@ -194,13 +194,16 @@ function stackAccess(ctx: AccessContext, reg: PtrReg, a: Access, off: number): R
   if (fixed !== undefined) {
     const abs = Number(BigInt.asIntN(64, fixed)) + off;
     if (abs < -STACK_BYTES || abs + a.size > 0) reject("EACCES", `invalid${extra} stack R${a.regno} off=${abs} size=${a.size}`);
+    const frameIndex = state.frames.indexOf(owner);
     if (a.kind === "write") {
+      if (a.size === SLOT_BYTES) env.stackLiveness?.wroteSlot(frameIndex, abs);
       // A register's zero written other than as a spill makes STACK_ZERO bytes: the value matters (the kernel
       // marks it precise, since backtracking does not follow STACK_ZERO).
       if (!(abs % 8 === 0 && env.opts.bpfCapable) && writesZeroReg(a)) env.precision?.reg(ctx.valueRegno);
       writeStackFixed(owner, abs, a.size, linkSpilled(ctx, a, abs), owner === state.frames[state.frames.length - 1], env.opts);
       return unknownScalar;
     }
+    env.stackLiveness?.read(frameIndex, abs, abs + a.size);
     return readStackFixed(owner, abs, a.size, a.wantValue ?? true, env.opts, env.nextId);
   }
   const [minOff, maxOff] = varStackRange(reg, off, a.size, a.regno, extra);
@@ -210,6 +213,7 @@ function stackAccess(ctx: AccessContext, reg: PtrReg, a: Access, off: number): R
     writeStackVar(owner, minOff, maxOff, zero, env.opts);
     return unknownScalar;
   }
+  env.stackLiveness?.read(state.frames.indexOf(owner), minOff, maxOff);
   const loaded = readStackVar(owner, minOff, maxOff, env.opts);
   // A zero read at a variable offset may come from spilled zeros: those spills' values matter.
   if (loaded.kind === "scalar" && S.constValue(loaded.value) === 0n) {

@@ -40,12 +40,21 @@ class IdMap {
 // Which scalars of the old state are compared by value: those marked precise, or all.
 export type Precision = "marked" | "all";
 
-export function statesEqual(old: VState, cur: VState, liveRegs: (frameIndex: number) => number, exact: boolean, precision: Precision = "all"): boolean {
+// `slotLive(frame, slot)`, when given, says which stack slots of old a later instruction reads; the others are
+// not compared (the kernel's stack liveness).
+export function statesEqual(
+  old: VState,
+  cur: VState,
+  liveRegs: (frameIndex: number) => number,
+  exact: boolean,
+  precision: Precision = "all",
+  slotLive?: (frameIndex: number, slot: number) => boolean,
+): boolean {
   if (old.frames.length !== cur.frames.length) return false;
   const ids = new IdMap();
-  const cmp: Compare = { ids, exact, allPrecise: precision === "all" };
   for (let i = 0; i < old.frames.length; i++) {
     if (old.frames[i].callsite !== cur.frames[i].callsite) return false;
+    const cmp: Compare = { ids, exact, allPrecise: precision === "all", slotLive: exact || slotLive === undefined ? undefined : (slot) => slotLive(i, slot) };
     if (!framesEqual(old.frames[i], cur.frames[i], liveRegs(i), cmp)) return false;
   }
   if (old.refs.length !== cur.refs.length) return false;
@@ -56,6 +65,7 @@ interface Compare {
   readonly ids: IdMap;
   readonly exact: boolean;
   readonly allPrecise: boolean;
+  readonly slotLive: ((slot: number) => boolean) | undefined;
 }
 
 function framesEqual(old: Frame, cur: Frame, live: number, cmp: Compare): boolean {
@@ -108,6 +118,11 @@ function stackSafe(old: Frame, cur: Frame, cmp: Compare): boolean {
   // Bytes below a frame's deepest access were never touched there: invalid in old accepts anything.
   const limit = Math.min(STACK_BYTES, exact ? Math.max(old.stackDepthBytes, cur.stackDepthBytes) : old.stackDepthBytes);
   for (let i = 0; i < limit; i++) {
+    // A slot no later instruction reads before writing it: whatever cur holds there is never seen.
+    if (cmp.slotLive !== undefined && i % SLOT_BYTES === 0 && !cmp.slotLive(i / SLOT_BYTES)) {
+      i += SLOT_BYTES - 1;
+      continue;
+    }
     const o = old.stack[i];
     const c = cur.stack[i];
     if (exact) {

@@ -214,7 +214,7 @@ function liveRegsSection(layout: ProgramLayout, liveIn: Uint16Array, maps: reado
 function forgetTainted(layout: ProgramLayout, outcome: ExploreOutcome): void {
   const taint = factTaint(layout.forms, layout.functions, outcome.impreciseJoins);
   outcome.facts.forEach((acc, pc) => {
-    if (acc !== undefined && taint.reached[pc] === 1) acc.forget(taint.regsAt[pc], taint.stack);
+    if (acc !== undefined && taint.reached[pc] === 1) acc.forget(taint.regsAt[pc], taint.stackFacts);
   });
 }
 
