@@ -34,6 +34,9 @@ function mapArgs(object: string): string[] {
   return readdirSync(dir).filter((f) => f.startsWith(`${stem}.`) && f.endsWith(".json")).flatMap((f) => ["--map", `${f.slice(stem.length + 1, -5)}=${join(dir, f)}`]);
 }
 
+// Mixed traffic for `run` (the default is one UDP flow): both IP versions, VLANs, SYN floods, many flows and sizes.
+const RUN_TRAFFIC = "udp tcp icmp ipv6=30% vlan=10% synflood=10% flows=64 size=64..1518";
+
 // Programs the kernel's BPF_PROG_TEST_RUN refuses to run (net/bpf/test_run.c: devmap and cpumap attach types).
 const NOT_TEST_RUNNABLE = new Set(["xdp_egress", "xdp_on_cpu"]);
 // libbpf fills multi_stage's `stages` slots after loading, so both stages load with any of its programs.
@@ -137,7 +140,7 @@ describe("realworld2 objects", () => {
       for (const program of programsOf(path)) {
         if (NOT_TEST_RUNNABLE.has(program.name)) continue;
         it(`${name} ${program.name}`, async () => {
-          const out = await runInProcess(["run", path, "--prog", program.name, "--cores", "8", "--packets", "1000", ...mapArgs(path)]);
+          const out = await runInProcess(["run", path, "--prog", program.name, "--cores", "8", "--packets", "1000", "--traffic", RUN_TRAFFIC, ...mapArgs(path)]);
           expect(out.status, out.stderr).toBe(0);
           const m = /Equivalence\s+([\d,]+)\/([\d,]+) packets identical, final maps identical/.exec(out.stdout);
           expect(m, out.stdout.slice(-1500)).not.toBeNull();
