@@ -3,7 +3,10 @@
 //  1. against the running kernel: we must never accept what it rejects, and
 //     may reject what it accepts for under 2% of programs;
 //  2. against the host interpreter: a program we accept never faults, on
-//     arbitrary packets and map contents.
+//     arbitrary packets and map contents, and every live register's value at
+//     every step lies in the scalar range the verifier's facts give for that
+//     instruction (facts join the explored states; pruning must not leave a
+//     path's values out of them).
 // Counterexamples print as disassembly (and packet hex).
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
@@ -14,6 +17,7 @@ import { createMap } from "../../src/maps/index.ts";
 import { kernelVerdict } from "../../src/verifier/kernel-verdict.ts";
 import { verify } from "../../src/verifier/index.ts";
 import { runXdp } from "../../src/xdp/index.ts";
+import type { RegFact } from "../../src/verifier/index.ts";
 import { Confusion } from "./confusion.ts";
 import { kernelAvailable } from "./kernel-gate.ts";
 import { GEN_MAPS, type GeneratedProgram, generatedProgram } from "./program-gen.ts";
@@ -21,6 +25,7 @@ import { GEN_MAPS, type GeneratedProgram, generatedProgram } from "./program-gen
 // CI runs at least 5,000 programs against the kernel; VERIFIER_GEN_RUNS overrides (e.g. for a quick local run).
 const KERNEL_RUNS = Number(process.env.VERIFIER_GEN_RUNS ?? 5000);
 const SOUNDNESS_RUNS = Number(process.env.VERIFIER_SOUNDNESS_RUNS ?? 3000);
+const FACT_RUNS = Number(process.env.VERIFIER_FACT_RUNS ?? 1000);
 const MAX_ONLY_OURS_REJECTS = 0.02;
 // kernel/bpf/verifier.c verifier_bug(): an internal inconsistency of the kernel, e.g. "No program to jit"
 // after it inlined a bpf_loop callback in a program with several subprograms (seen on Linux 6.18).
@@ -126,4 +131,50 @@ describe("soundness: programs we accept never fault in the interpreter", () => {
     );
     expect(accepted).toBeGreaterThan(SOUNDNESS_RUNS / 5);
   });
+
+  it(`runs ${FACT_RUNS} generated programs and finds every live scalar inside the verifier's facts at every step`, () => {
+    let checkedSteps = 0;
+    fc.assert(
+      fc.property(generatedProgram, packets, mapContents, (g, inputs, contents) => {
+        if (callsBpfLoop(g.program)) return;
+        const verdict = verify(g.program, GEN_MAPS, { ...quietOptions, collectFacts: true });
+        if (!verdict.accepted) return;
+        const byPc = new Map(verdict.insns.map((i) => [i.pc, i]));
+        for (const packet of inputs) {
+          runXdp(g.program, packet, freshMaps(contents), {
+            maxSteps: INTERPRETER_STEPS,
+            onStep: (step) => {
+              const fact = byPc.get(step.pc);
+              if (fact === undefined) return;
+              for (const r of fact.liveRegs) {
+                const problem = outsideFact(fact.regs[r], step.regs[r]);
+                if (problem !== undefined) {
+                  throw new Error(`at pc ${step.pc} r${r} = ${step.regs[r]} but the facts say ${problem}\n${show(g.program)}\npacket (${packet.length} bytes): ${Buffer.from(packet).toString("hex")}`);
+                }
+                checkedSteps++;
+              }
+            },
+          });
+        }
+      }),
+      { numRuns: FACT_RUNS, seed: Number(process.env.VERIFIER_GEN_SEED ?? 20261125) + 2 },
+    );
+    expect(checkedSteps).toBeGreaterThan(FACT_RUNS);
+  });
+
+  it("the fact check can fail: a value outside a scalar's range is reported", () => {
+    const fact: RegFact = { kind: "scalar", range: { umin: 1n, umax: 7n, smin: 1n, smax: 7n, bitsValue: 0n, bitsMask: 7n } };
+    expect(outsideFact(fact, 3n)).toBeUndefined();
+    expect(outsideFact(fact, 9n)).toBeDefined();
+    expect(outsideFact({ ...fact, range: { ...fact.range, bitsValue: 1n, bitsMask: 6n } }, 2n)).toBeDefined();
+  });
 });
+
+// Why a concrete 64-bit register value is not in a scalar fact (unsigned and signed range, known bits).
+function outsideFact(fact: RegFact, value: bigint): string | undefined {
+  if (fact.kind !== "scalar") return undefined;
+  const r = fact.range;
+  const signed = BigInt.asIntN(64, value);
+  const fits = value >= r.umin && value <= r.umax && signed >= r.smin && signed <= r.smax && (value & ~r.bitsMask & 0xffffffffffffffffn) === r.bitsValue;
+  return fits ? undefined : `u64 [${r.umin}, ${r.umax}], s64 [${r.smin}, ${r.smax}], bits ${r.bitsValue.toString(16)}/${r.bitsMask.toString(16)}`;
+}
