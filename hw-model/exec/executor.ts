@@ -251,7 +251,9 @@ export class Executor implements FirmwareContext {
   }
 
   private poisonAll(): void {
-    this.regs.fill(REGISTER_POISON);
+    // A loop, not fill(): the builtin's call costs more than 48 stores.
+    const regs = this.regs;
+    for (let r = 0; r < REG_COUNT; r++) regs[r] = REGISTER_POISON;
     if (this.lmDirty) {
       this.lm.fill(LOCAL_MEMORY_POISON);
       this.lmDirty = false;
