@@ -820,10 +820,9 @@ class Explorer {
         this.noteStackDepth(cur);
         // propagate_liveness: what the old state's continuation read, this one's reads too.
         this.propagateReads(cp.slotReads, path);
-        if (this.tracksPrecision) {
-          if (this.env.opts.collectFacts && !statesEqual(cp.state, cur, liveMask, false)) this.noteImpreciseJoin(cp.state, cur, liveMask, pc, cp.slotReads);
-          this.demandPrecise(demandOfPrecise(cp.state, liveMask), path, false);
-        }
+        // A prune that needed imprecise scalars or dead slots: the facts after it must allow for this path's values.
+        if (this.env.opts.collectFacts && !statesEqual(cp.state, cur, liveMask, false)) this.noteImpreciseJoin(cp.state, cur, liveMask, pc, cp.slotReads);
+        if (this.tracksPrecision) this.demandPrecise(demandOfPrecise(cp.state, liveMask), path, false);
         return true;
       }
       // A state that keeps missing is dropped from the list (it stays reachable as a parent).
