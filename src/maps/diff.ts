@@ -2,6 +2,7 @@
 // second, removed from it, or changed, each with a readable line. Used by
 // the equivalence checks (host interpreter vs. NIC, simulator vs. kernel).
 
+import { formatIntegerRanges } from "../integer-ranges.ts";
 import { dumpMap } from "./dump.ts";
 import type { DumpEntry, MapDump } from "./dump.ts";
 import type { SimMap } from "./types.ts";
@@ -62,14 +63,7 @@ function differingBytes(a: string, b: string): string {
   if (a.length !== b.length) return "";
   const offsets: number[] = [];
   for (let i = 0; i < a.length; i += 2) if (a.slice(i, i + 2) !== b.slice(i, i + 2)) offsets.push(i / 2);
-  const ranges: string[] = [];
-  for (let i = 0; i < offsets.length; i++) {
-    let j = i;
-    while (j + 1 < offsets.length && offsets[j + 1] === offsets[j] + 1) j++;
-    ranges.push(i === j ? `${offsets[i]}` : `${offsets[i]}-${offsets[j]}`);
-    i = j;
-  }
-  return ranges.length === 0 ? "" : ` (bytes ${ranges.join(", ")} differ)`;
+  return offsets.length === 0 ? "" : ` (bytes ${formatIntegerRanges(offsets)} differ)`;
 }
 
 // One line per difference, or one line saying there is none.

@@ -2,6 +2,7 @@
 // for the first mismatch the packet (hex dump and layers), the two outcomes
 // side by side, the map entries that differ and the interpreter's last
 // instructions; for a program the kernel refuses, the verifier's log.
+import { formatIntegerRanges } from "../integer-ranges.ts";
 import { formatTraceStep } from "../interp/trace.ts";
 import { describePacket } from "../traffic/index.ts";
 import { xdpActionName } from "../xdp/layout.ts";
@@ -38,15 +39,8 @@ function actionSummary(actions: Readonly<Record<string, number>>): string {
 function differingOffsets(a: Uint8Array, b: Uint8Array): string {
   const offsets: number[] = [];
   for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) offsets.push(i);
-  const ranges: string[] = [];
-  for (let i = 0; i < offsets.length; i++) {
-    let j = i;
-    while (j + 1 < offsets.length && offsets[j + 1] === offsets[j] + 1) j++;
-    ranges.push(i === j ? `${offsets[i]}` : `${offsets[i]}-${offsets[j]}`);
-    i = j;
-  }
   const lengths = a.length === b.length ? "" : `lengths ${a.length} and ${b.length}`;
-  return [ranges.length > 0 ? `bytes ${ranges.join(", ")} differ` : "", lengths].filter((s) => s !== "").join("; ") || "identical";
+  return [offsets.length > 0 ? `bytes ${formatIntegerRanges(offsets)} differ` : "", lengths].filter((s) => s !== "").join("; ") || "identical";
 }
 
 const valuesText = (values: readonly Uint8Array[] | undefined): string =>

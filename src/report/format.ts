@@ -1,5 +1,6 @@
 // How the views write numbers: durations with a unit that keeps them short,
 // percentages, rates, core sets as ranges. Shared by terminal, markdown and HTML.
+import { formatIntegerRanges } from "../integer-ranges.ts";
 
 export function formatNs(ns: number | null): string {
   if (ns === null || !Number.isFinite(ns)) return "n/a";
@@ -22,17 +23,7 @@ export const formatGbps = (gbps: number): string => `${gbps.toFixed(2)} Gb/s`;
 export const formatCount = (n: number): string => n.toLocaleString("en-US");
 
 // [0,1,2,3,8,9] -> "0-3, 8-9".
-export function formatCoreSet(cores: readonly number[]): string {
-  const sorted = [...cores].sort((a, b) => a - b);
-  const parts: string[] = [];
-  for (let i = 0; i < sorted.length; i++) {
-    let j = i;
-    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j] + 1) j++;
-    parts.push(i === j ? `${sorted[i]}` : `${sorted[i]}-${sorted[j]}`);
-    i = j;
-  }
-  return parts.join(", ");
-}
+export const formatCoreSet = (cores: readonly number[]): string => formatIntegerRanges(cores);
 
 export const formatRange = (range: readonly [number, number] | null): string => (range === null ? "-" : range[0] === range[1] ? `${range[0]}` : `${range[0]}-${range[1]}`);
 
