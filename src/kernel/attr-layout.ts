@@ -128,6 +128,7 @@ export const MapInfoLayout = {
   max_entries: 16,
   map_flags: 20,
   name: 24,
+  map_extra: 80,
   size: 88,
 } as const;
 

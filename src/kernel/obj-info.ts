@@ -28,6 +28,8 @@ export interface MapInfo {
   readonly maxEntries: number;
   readonly flags: number;
   readonly name: string;
+  // BPF_MAP_CREATE's map_extra as the kernel kept it (a bloom filter's hash-function count); 0 before Linux 5.16.
+  readonly mapExtra: number;
 }
 
 // The info struct the kernel filled, cut to the length it reports in info_len.
@@ -77,5 +79,6 @@ export function mapInfo(native: Native, fd: number, label: string): MapInfo {
     maxEntries: info.getUint32(MapInfoLayout.max_entries, true),
     flags: info.getUint32(MapInfoLayout.map_flags, true),
     name: readCString(bytes.subarray(MapInfoLayout.name, MapInfoLayout.name + BPF_OBJ_NAME_LEN)),
+    mapExtra: info.byteLength >= MapInfoLayout.map_extra + 8 ? Number(info.getBigUint64(MapInfoLayout.map_extra, true)) : 0,
   };
 }

@@ -9,6 +9,7 @@ import { OffloadSimError } from "../errors.ts";
 import { loadBtfFd } from "./btf-load.ts";
 import { KernelError } from "./kernel-error.ts";
 import {
+  bloomContains,
   checkLength,
   createMapFd,
   deleteElem,
@@ -150,6 +151,14 @@ export class KernelSession {
   lookup(map: KernelMap, key: Uint8Array): Uint8Array | undefined {
     this.checkShared(map, "lookup");
     return this.lookupRaw(map, key);
+  }
+
+  // Whether a bloom filter answers "maybe present" for `value` (false: certainly absent).
+  bloomContains(map: KernelMap, value: Uint8Array): boolean {
+    this.checkOpen();
+    if (map.def.type !== MapType.BLOOM_FILTER) throw new OffloadSimError(`${mapLabel(map.def)} is not a bloom filter.`);
+    checkLength("value", value, map.def.valueSize, mapLabel(map.def));
+    return bloomContains(this.native, map.fd, value, mapLabel(map.def));
   }
 
   // Every CPU's value under `key` in a per-CPU map, or undefined when absent.
