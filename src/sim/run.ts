@@ -3,6 +3,7 @@
 // traffic on the NIC model while the host interpreter runs the same packets,
 // and assemble the report's RunResult. Each step is a call into the part that
 // owns it; this module only wires them (DESIGN.md, "The flow of one run").
+import { possibleCpuCount } from "../elf/possible-cpus.ts";
 import { loadPreset, totalCores, type Preset } from "../../hw-model/index.ts";
 import type { BpfObject, BpfProgram } from "../elf/index.ts";
 import type { SimClock } from "../helpers/runtime.ts";
@@ -95,7 +96,7 @@ export function prepareRun(request: RunRequest): PreparedRun {
   if (program.type !== "xdp") {
     throw new SimInputError(`${object.fileName}: program ${program.name} is a ${program.type} program (section ${program.section}); only XDP programs can be offloaded.`);
   }
-  let setup = createObjectMaps(object, 1);
+  let setup = createObjectMaps(object, possibleCpuCount());
   for (const { map, file } of request.maps ?? []) setup = loadMapFileContent(setup, map, file);
   const verifierFacts = verifiedFacts(object, program);
   const traffic = openTraffic(request.traffic, {

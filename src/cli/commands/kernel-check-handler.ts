@@ -1,4 +1,5 @@
 // What `offload-sim kernel-check` does, loaded only when the command runs (see kernel-check.ts for its options).
+import { possibleCpuCount } from "../../elf/possible-cpus.ts";
 import { OffloadSimError } from "../../errors.ts";
 import { kernelOracleAvailability, withKernel } from "../../kernel/index.ts";
 import { readEnvironmentSpec } from "../../oracle/environment-file.ts";
@@ -27,8 +28,9 @@ export async function kernelCheckHandler(args: KernelCheckArgs): Promise<void> {
     if (capture.tooShort > 0) process.stderr.write(`offload-sim: ${capture.tooShort} packets shorter than 14 bytes left out (the kernel refuses them).\n`);
     packets = capture.packets;
   } else {
-    // The address pool comes from the maps as the files fill them (a throw-away copy).
-    let preview = createObjectMaps(object, 1);
+    // The address pool comes from the maps as the files fill them (a throw-away copy), with the
+    // machine's possible CPUs as the kernel's maps will have them (a cpumap entry names one of them).
+    let preview = createObjectMaps(object, possibleCpuCount());
     for (const { map, file } of maps) preview = loadMapFileContent(preview, map, file);
     packets = generatePackets(args.packets, args.seed, poolFromMaps(preview.maps));
   }
