@@ -8,6 +8,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { chartData } from "./chart-data.ts";
 import { formatCount, formatGbps, formatMpps, formatNs, formatPercent } from "./format.ts";
+import { formatOfferedRate } from "./offered-rate.ts";
 import type { Equivalence, Report, RunResult, SweepResult } from "./schema.ts";
 import { STAGE_HEADER, stageCells } from "./stage-table.ts";
 import { equivalenceSentence } from "./terminal.ts";
@@ -108,7 +109,7 @@ ${chartCard("chart-timeline", "A few packets through the stages", true)}
     }),
   )}${offload.hostPart ? `<p>Host: ${escapeHtml(offload.hostPart.description)}</p>` : ""}${offload.maps.length ? `<p class="muted">Maps: ${escapeHtml(offload.maps.map((m) => `${m.map} in ${m.unit} (${formatCount(m.footprintBytes)} B)`).join(", "))}</p>` : ""}</section>`);
   parts.push(`<div class="grid">
-<section class="card"><h2>Traffic</h2><p>${escapeHtml(`${formatCount(sim.packets.offered)} packets, ${traffic}, ${input.traffic.replay === "line-rate" ? "back to back at the line rate" : "at their own timestamps"}; offered ${formatMpps(sim.offeredMpps)}.`)}</p>
+<section class="card"><h2>Traffic</h2><p>${escapeHtml(`${formatCount(sim.packets.offered)} packets, ${traffic}, ${input.traffic.replay === "line-rate" ? "back to back at the line rate" : "at their own timestamps"}; ${formatOfferedRate(sim)}.`)}</p>
 ${table("action-table", ["action", "packets"], Object.entries(sim.actions).sort((a, b) => b[1] - a[1]).map(([a, n]) => [a, formatCount(n)]))}</section>
 <section class="card"><h2>Drops by cause</h2>${sim.drops.length ? table("drop-table", ["cause", "packets", "meaning"], sim.drops.map((d) => [d.cause, formatCount(d.packets), d.description]), [1]) : "<p>No packet was dropped or lost.</p>"}</section>
 </div>`);

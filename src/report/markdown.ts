@@ -1,6 +1,7 @@
 // The markdown view of a report: the same figures as the terminal summary,
 // as headings and tables to paste into an issue or a review.
 import { formatCount, formatGbps, formatMpps, formatNs, formatPercent } from "./format.ts";
+import { formatOfferedRate } from "./offered-rate.ts";
 import type { Report, RunResult, SweepResult } from "./schema.ts";
 import { STAGE_HEADER, stageCells } from "./stage-table.ts";
 import { equivalenceSentence } from "./terminal.ts";
@@ -44,7 +45,7 @@ function runMarkdown(run: RunResult): string[] {
   if (offload.hostPart) lines.push(`On the host: ${offload.hostPart.description}.`, "");
   lines.push("## Traffic and drops", "");
   const traffic = input.traffic.kind === "pcap" ? `capture \`${input.traffic.file}\`` : `generated \`${input.traffic.spec}\``;
-  lines.push(`${formatCount(sim.packets.offered)} packets from ${traffic}; ${formatCount(sim.packets.processed)} processed, ${formatCount(sim.packets.lost)} lost; offered ${formatMpps(sim.offeredMpps)}.`, "");
+  lines.push(`${formatCount(sim.packets.offered)} packets from ${traffic}; ${formatCount(sim.packets.processed)} processed, ${formatCount(sim.packets.lost)} lost; ${formatOfferedRate(sim)}.`, "");
   if (sim.drops.length === 0) lines.push("No packet was dropped or lost.", "");
   else lines.push(...mdTable(["cause", "packets", "meaning"], sim.drops.map((d) => [d.cause, formatCount(d.packets), d.description])), "");
   lines.push("## Utilisation", "");

@@ -7,7 +7,7 @@
 import { check, t, type Infer, type ShapeError } from "./shape.ts";
 
 export const REPORT_SCHEMA = "offload-sim/report";
-export const REPORT_VERSION = 1;
+export const REPORT_VERSION = 2;
 
 const fraction = t.number({ min: 0 });
 const count = t.integer({ min: 0 });
@@ -110,7 +110,8 @@ const bottleneck = t.object({
 const simulation = t.object({
   packets: t.object({ offered: count, processed: count, lost: count }),
   durationNs: ns,
-  offeredMpps: t.number({ min: 0 }),
+  // Arrival rate of the traffic; null when undefined (fewer than two packets, or all arriving at one instant).
+  offeredMpps: t.nullable(t.number({ min: 0 })),
   // Packets per second all ports carry at the line rate, for frames of the mean size processed.
   lineRateMpps: t.number({ min: 0 }),
   throughput: t.object({ mpps: t.number({ min: 0 }), gbps: t.number({ min: 0 }), frameGbps: t.number({ min: 0 }) }),

@@ -2,6 +2,7 @@
 // figure comes from the report (schema.ts); nothing is computed here beyond
 // formatting. Colour only when asked (the CLI asks when stdout is a TTY).
 import { formatCount, formatGbps, formatMpps, formatNs, formatPercent, formatRange, table } from "./format.ts";
+import { formatOfferedRate } from "./offered-rate.ts";
 import type { Equivalence, Report, RunResult, SweepResult } from "./schema.ts";
 import { STAGE_HEADER, stageCells } from "./stage-table.ts";
 
@@ -62,7 +63,7 @@ function runLines(run: RunResult, paint: Paint): string[] {
 
   const traffic = input.traffic.kind === "pcap" ? `capture ${input.traffic.file}` : `generated "${input.traffic.spec}"`;
   const replay = input.traffic.replay === "line-rate" ? `back to back at ${input.ports} × ${input.lineRateGbps} Gb/s` : "at its own timestamps";
-  lines.push(`${label(paint, "Traffic")}${formatCount(sim.packets.offered)} packets, ${traffic}, ${replay} (offered ${formatMpps(sim.offeredMpps)})`);
+  lines.push(`${label(paint, "Traffic")}${formatCount(sim.packets.offered)} packets, ${traffic}, ${replay} (${formatOfferedRate(sim)})`);
   const predicted = offload.predicted ? `; the plan predicted ${formatMpps(offload.predicted.mpps)} (${offload.predicted.bottleneck})` : "";
   lines.push(`${label(paint, "Throughput")}${paint.bold(formatMpps(sim.throughput.mpps))}, ${formatGbps(sim.throughput.gbps)} on the wire (${formatGbps(sim.throughput.frameGbps)} of frames)${predicted}`);
   const l = sim.latencyNs;

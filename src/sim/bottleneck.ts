@@ -23,7 +23,8 @@ export const SATURATED = 0.9;
 export const AT_LINE_RATE = 0.98;
 
 export interface LoadFacts {
-  readonly offeredMpps: number;
+  // null: no rate (fewer than two arrival times), so no claim about the line rate.
+  readonly offeredMpps: number | null;
   readonly lineRateMpps: number;
   readonly lostPackets: number;
 }
@@ -32,14 +33,15 @@ const percent = (u: number): string => `${Math.round(u * 100)} %`;
 
 export function findBottleneck(resources: readonly Resource[], load: LoadFacts): Bottleneck {
   const busiest = resources.reduce<Resource | undefined>((best, r) => (best === undefined || r.utilization > best.utilization ? r : best), undefined);
-  const atLineRate = load.lineRateMpps > 0 && load.offeredMpps >= AT_LINE_RATE * load.lineRateMpps && load.lostPackets === 0;
+  const offeredMpps = load.offeredMpps ?? 0;
+  const atLineRate = load.lineRateMpps > 0 && offeredMpps >= AT_LINE_RATE * load.lineRateMpps && load.lostPackets === 0;
   if (busiest === undefined || busiest.utilization < SATURATED) {
     const busiestText = busiest === undefined ? "" : ` (the busiest, ${busiest.name}, is at ${percent(busiest.utilization)})`;
     if (atLineRate) {
       return {
         resource: "line rate",
         kind: "line-rate",
-        utilization: load.offeredMpps / load.lineRateMpps,
+        utilization: offeredMpps / load.lineRateMpps,
         sentence: `The wire is the limit: the card keeps up with the full line rate and no resource on it is saturated${busiestText}.`,
       };
     }

@@ -298,7 +298,8 @@ function summarize(setup: DriverSetup, result: SimResult, totals: TimingTotals, 
     { name: "egress ports", kind: "egress", utilization: result.egressUtilization },
     { name: "host cores", kind: "host", utilization: result.hostUtilization },
   ];
-  const offeredMpps = result.offeredPps / 1e6;
+  // The timing model answers 0 when no rate exists (fewer than two arrivals, or all at one instant).
+  const offeredMpps = result.offeredPps > 0 ? result.offeredPps / 1e6 : null;
   const meanWireBits = totals.processed > 0 ? (totals.processedWireBytes * 8) / totals.processed : 0;
   const lineRateMpps = meanWireBits > 0 ? ((rateGbps * preset.ports.count) / meanWireBits) * 1e3 : 0;
   const h = totals.latency;

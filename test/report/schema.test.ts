@@ -35,8 +35,9 @@ const sweep: SweepResult = {
 describe("report schema", () => {
   it("names itself and its version", () => {
     expect(report.schema).toBe("offload-sim/report");
-    expect(report.version).toBe(1);
-    expect([REPORT_SCHEMA, REPORT_VERSION]).toEqual(["offload-sim/report", 1]);
+    // Version 2: simulation.offeredMpps became nullable (an undefined rate).
+    expect(report.version).toBe(2);
+    expect([REPORT_SCHEMA, REPORT_VERSION]).toEqual(["offload-sim/report", 2]);
   });
 
   it("accepts a real run's report, also after a JSON round trip", () => {
@@ -70,10 +71,18 @@ describe("report schema", () => {
 
   it("refuses an unknown kind, another version, a bad equivalence status", () => {
     expect(validateReport({ ...clone(), kind: "walk" })[0].path).toBe("$.kind");
-    expect(validateReport({ ...clone(), version: 2 })[0]).toEqual({ path: "$.version", problem: "expected 1, got number 2" });
+    expect(validateReport({ ...clone(), version: 1 })[0]).toEqual({ path: "$.version", problem: "expected 2, got number 1" });
     const r = clone();
     r.run.equivalence.status = "same";
     expect(validateReport(r)[0].path).toBe("$.run.equivalence.status");
+  });
+
+  it("accepts an undefined offered rate (null) and refuses a negative one", () => {
+    const r = clone();
+    r.run.simulation.offeredMpps = null;
+    expect(validateReport(r)).toEqual([]);
+    r.run.simulation.offeredMpps = -1;
+    expect(validateReport(r).map((e) => e.path)).toEqual(["$.run.simulation.offeredMpps"]);
   });
 
   it("refuses a negative count and a fractional packet number", () => {
