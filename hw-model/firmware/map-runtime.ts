@@ -8,7 +8,7 @@
 // same way) or, when the preset says so, as a flat run of values whose element
 // address is computed without a memory read. The layout only counts entries per
 // bucket: that is all the cost depends on.
-import type { BpfMap } from "../../src/maps/types.ts";
+import type { BpfMap, KeyWatcher } from "../../src/maps/types.ts";
 import { MapType } from "../../src/maps/types.ts";
 
 export type MapLayoutKind = "array" | "hash" | "perf_event_array" | "other";
@@ -47,6 +47,7 @@ export class MapRuntime {
   readonly keyScratch: Uint8Array;
   readonly bucketFill: Int32Array;
   private readonly bucketMask: number;
+  private readonly watcher: KeyWatcher | undefined;
 
   // Lookups hash the key and read table entries (false: arrays indexed directly).
   readonly hashed: boolean;
@@ -67,7 +68,19 @@ export class MapRuntime {
     while (buckets * entriesPerBucket < map.def.maxEntries) buckets *= 2;
     this.bucketMask = buckets - 1;
     this.bucketFill = new Int32Array(this.hashed ? buckets : 0);
-    this.syncLayout();
+    this.recount();
+    // A hash map that tells of its keys keeps the counts current whoever changes it (the host part of a
+    // program, the syscall side, an LRU eviction), so nothing needs recounting after the NIC's own changes
+    // or the host's. The last runtime made on a map is the one told; an older one recounts as before.
+    if (this.hashed && "keyWatcher" in map) {
+      this.watcher = { inserted: (key) => this.bucketFill[this.bucketOf(key)]++, removed: (key) => this.bucketFill[this.bucketOf(key)]-- };
+      map.keyWatcher = this.watcher;
+    }
+  }
+
+  // The map tells this runtime of every key change.
+  private watched(): boolean {
+    return this.watcher !== undefined && this.map.keyWatcher === this.watcher;
   }
 
   bucketOf(key: Uint8Array): number {
@@ -80,16 +93,22 @@ export class MapRuntime {
     return this.bucketFill[this.bucketOf(key)] <= this.entriesPerBucket ? 1 : 2;
   }
 
+  // The firmware's own insert and delete (counted by the watcher when the map has one).
   noteInserted(key: Uint8Array): void {
-    if (this.bucketFill.length) this.bucketFill[this.bucketOf(key)]++;
+    if (this.bucketFill.length && !this.watched()) this.bucketFill[this.bucketOf(key)]++;
   }
 
   noteDeleted(key: Uint8Array): void {
-    if (this.bucketFill.length) this.bucketFill[this.bucketOf(key)]--;
+    if (this.bucketFill.length && !this.watched()) this.bucketFill[this.bucketOf(key)]--;
   }
 
-  // Recounts entries per bucket from the map itself (after the map was changed from outside).
+  // Brings the counts up to date after the map was changed from outside (nothing to do when watched).
   syncLayout(): void {
+    if (!this.watched()) this.recount();
+  }
+
+  // Recounts entries per bucket from the map itself.
+  private recount(): void {
     if (this.bucketFill.length === 0) return;
     this.bucketFill.fill(0);
     let key = this.map.getNextKey(undefined);

@@ -85,13 +85,13 @@ function fetchKey(ctx: FirmwareContext, m: MapRuntime, keyAddress: number): Uint
 
 // Charges finding a key in the table: hashing, taking the entry lock, reading the
 // bucket's line (and an overflow entry), comparing keys, releasing the lock.
-function chargeTableSearch(ctx: FirmwareContext, m: MapRuntime, key: Uint8Array, found: boolean): void {
+// `entries`: the table entries the search reads, counted before the operation changed the table.
+function chargeTableSearch(ctx: FirmwareContext, m: MapRuntime, key: Uint8Array, found: boolean, entries = m.entriesRead(key)): void {
   const fw = ctx.params.firmware;
   const keyWords = words(key.length);
   ctx.trace.run(keyWords * fw.hashCyclesPerKeyWord);
   const takes = Math.ceil(fw.lockAtomicsPerOperation / 2);
   for (let i = 0; i < takes; i++) command(ctx, m.target, LOCK_BYTES, MemKind.ATOMIC);
-  const entries = m.entriesRead(key);
   for (let i = 0; i < entries; i++) command(ctx, m.target, fw.hashEntryBytes, MemKind.READ);
   if (found) ctx.trace.run(keyWords * fw.compareCyclesPerKeyWord);
 }
@@ -121,10 +121,11 @@ function mapUpdate(ctx: FirmwareContext, mapIndex: number, keyAddress: number, v
   chargeFetch(ctx, valueAt, def.valueSize);
   const value = valueAt.view.slice();
   const existed = m.map.lookup(key, 0) !== undefined;
+  const entries = m.entriesRead(key);
   // Flags are a 64-bit argument; the routine gets its low word (the kernel's flags all fit in it).
   const err = m.map.update(key, value, flags >>> 0, 0);
   if (m.hashed) {
-    chargeTableSearch(ctx, m, key, existed);
+    chargeTableSearch(ctx, m, key, existed, entries);
     if (err === 0) {
       command(ctx, m.target, ctx.params.firmware.hashEntryBytes, MemKind.WRITE);
       if (!existed) m.noteInserted(key);
@@ -141,9 +142,10 @@ function mapDelete(ctx: FirmwareContext, mapIndex: number, keyAddress: number): 
   const m = mapAt(ctx, mapIndex);
   const key = fetchKey(ctx, m, keyAddress);
   const existed = m.map.lookup(key, 0) !== undefined;
+  const entries = m.entriesRead(key);
   const err = m.map.delete(key);
   if (m.hashed) {
-    chargeTableSearch(ctx, m, key, existed);
+    chargeTableSearch(ctx, m, key, existed, entries);
     if (err === 0 && existed) {
       command(ctx, m.target, ctx.params.firmware.hashEntryBytes, MemKind.WRITE);
       m.noteDeleted(key);

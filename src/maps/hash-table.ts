@@ -8,6 +8,7 @@
 // kernel map without it uses a random seed, so its order differs from ours.
 
 import { bytesEqual } from "./bytes.ts";
+import type { KeyWatcher } from "./types.ts";
 
 export interface HashElem<Payload> {
   readonly key: Uint8Array;
@@ -26,6 +27,8 @@ export class HashBuckets<Payload> {
   private readonly mask: number;
   private readonly hashKey: (key: Uint8Array) => number;
   private elemCount = 0;
+  // Told of each key inserted or removed (not copied by cloneWith).
+  keyWatcher: KeyWatcher | undefined;
 
   // `hashKey` is the kind's hash: jhash for the hash maps, the index itself for devmap_hash.
   constructor(maxEntries: number, hashKey: (key: Uint8Array) => number) {
@@ -63,6 +66,7 @@ export class HashBuckets<Payload> {
     const elem: HashElem<Payload> = { key: key.slice(), hash: this.hashOf(key), payload };
     this.bucketOf(elem.hash).unshift(elem);
     this.elemCount++;
+    this.keyWatcher?.inserted(elem.key);
     return elem;
   }
 
@@ -73,6 +77,7 @@ export class HashBuckets<Payload> {
     if (at < 0) return false;
     bucket.splice(at, 1);
     this.elemCount--;
+    this.keyWatcher?.removed(elem.key);
     return true;
   }
 

@@ -15,7 +15,7 @@ import { Errno } from "./errno.ts";
 import { HashBuckets } from "./hash-table.ts";
 import { jhash } from "./jhash.ts";
 import { UpdateFlag } from "./types.ts";
-import type { Errno as ErrnoValue, MapDef, MapEntry, SimMap } from "./types.ts";
+import type { Errno as ErrnoValue, KeyWatcher, MapDef, MapEntry, SimMap } from "./types.ts";
 import { ValueSlots } from "./value-slots.ts";
 
 // The simulator's seed: the kernel's BPF_F_ZERO_SEED value, used for every hash map.
@@ -125,6 +125,14 @@ export class HashMap extends MapBase implements SimMap {
 
   entries(): readonly MapEntry[] {
     return sortedEntries(this.table, this.perCpu);
+  }
+
+  get keyWatcher(): KeyWatcher | undefined {
+    return this.table.keyWatcher;
+  }
+
+  set keyWatcher(watcher: KeyWatcher | undefined) {
+    this.table.keyWatcher = watcher;
   }
 
   clone(): HashMap {

@@ -19,7 +19,7 @@ import { hashMapHash, presenceError, sortedEntries } from "./hash.ts";
 import { LruLists } from "./lru-list.ts";
 import type { LruNode } from "./lru-list.ts";
 import { UpdateFlag } from "./types.ts";
-import type { Errno as ErrnoValue, MapDef, MapEntry, SimMap } from "./types.ts";
+import type { Errno as ErrnoValue, KeyWatcher, MapDef, MapEntry, SimMap } from "./types.ts";
 import { ValueSlots } from "./value-slots.ts";
 
 interface LruPayload {
@@ -176,6 +176,14 @@ export class LruHashMap extends MapBase implements SimMap {
 
   get count(): number {
     return this.table.count;
+  }
+
+  get keyWatcher(): KeyWatcher | undefined {
+    return this.table.keyWatcher;
+  }
+
+  set keyWatcher(watcher: KeyWatcher | undefined) {
+    this.table.keyWatcher = watcher;
   }
 
   clone(): LruHashMap {

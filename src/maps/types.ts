@@ -63,6 +63,13 @@ export interface MapDef {
 // Result of an operation that can fail the way the kernel fails it: 0 or a negative errno.
 export type Errno = number;
 
+// Told of every key that enters or leaves a hash map's table, whoever changes it (a program, the
+// syscall side, an LRU eviction): the NIC firmware's per-bucket counts follow the map this way.
+export interface KeyWatcher {
+  inserted(key: Uint8Array): void;
+  removed(key: Uint8Array): void;
+}
+
 export interface BpfMap {
   readonly def: MapDef;
   // A live view into the value's storage (the program writes through it), or undefined on a miss.
@@ -104,6 +111,9 @@ export interface BpfMap {
   tailCallTarget?(index: number): number | undefined;
   // The inner map a map-in-map lookup yields, undefined on a miss.
   innerMap?(key: Uint8Array): BpfMap | undefined;
+  // Hash-table kinds: the one watcher of keys entering and leaving (setting it replaces the last;
+  // it is told of changes from then on). Copies of the map do not keep it.
+  keyWatcher?: KeyWatcher | undefined;
   // bpf_ringbuf_* (ringbuf).
   readonly ringbuf?: RingbufOps;
   // bpf_perf_event_output (perf_event_array): flags' low 32 bits select the slot.
