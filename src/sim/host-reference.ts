@@ -52,13 +52,15 @@ export class HostReference {
   run(packet: Uint8Array, port: number, profile: boolean): XdpRunResult {
     if (!profile) return this.sessionOf(port).run(packet);
     const hits = this.hits;
+    const program = this.setup.program;
     this.profiledPackets++;
     return runXdp(this.setup.program, packet, this.setup.maps, {
       ...this.options(port),
       // With onStep the compiled tier hands the run to the reference interpreter.
       tier: "compiled",
       onStep: (step) => {
-        if (step.pc < hits.length) hits[step.pc]++;
+        // Only this program's own instructions: after a tail call, pcs number another program's.
+        if (step.insn === program[step.pc]) hits[step.pc]++;
       },
     });
   }
