@@ -1,4 +1,4 @@
-// kernel-check with a cpumap entry read from a --map file: the entry is accepted
+// kernel-check (and run) with a cpumap entry read from a --map file: the entry is accepted
 // for every CPU the machine may have and refused (ENODEV) past them, as the
 // kernel's cpu_map_update_elem does (kernel/bpf/cpumap.c: !cpu_possible(key_cpu)).
 // The machine's possible CPUs are read here from sysfs, not from the code under test.
@@ -11,6 +11,7 @@ import { MapType } from "../../src/maps/index.ts";
 import { kernelAvailable } from "../kernel/kernel-gate.ts";
 import { u32le } from "../kernel/hand-asm.ts";
 import { runInProcess } from "../support/cli-in-process.ts";
+import { equivalenceCounts } from "../sim/cli-in-process.ts";
 
 const FIXTURES = new URL("../fixtures/realworld2/", import.meta.url).pathname;
 const OBJECT = join(FIXTURES, "multi_stage.o");
@@ -71,5 +72,15 @@ describe.skipIf(!kernelAvailable)("kernel-check --map with a cpumap entry", () =
     const out = await kernelCheck(firstImpossible!);
     expect(out.status).toBe(2);
     expect(out.stderr).toMatch(/map "cpu_steer", entries\[0\]: the update fails with ENODEV/);
+  });
+});
+
+describe("run --map with a cpumap entry", () => {
+  it(`accepts an entry for the last possible CPU (${lastPossible}) and compares every packet`, async () => {
+    const out = await runInProcess(["run", OBJECT, "--prog", "stage_ipv4", "--cores", "2", "--packets", "50", "--map", `cpu_steer=${cpuSteerFile(lastPossible)}`]);
+    expect(out.crash).toBeUndefined();
+    expect(out.stderr).not.toContain("ENODEV");
+    expect(out.status).toBe(0);
+    expect(equivalenceCounts(out.stdout)?.compared).toBe(50);
   });
 });
