@@ -213,6 +213,7 @@ export const helperPrototypes: readonly HelperPrototype[] = [
   proto(HelperId.FOR_EACH_MAP_ELEM, "for_each_map_elem", { args: [mapPtr, callback, stackOrNull, anything] }),
   proto(HelperId.SNPRINTF, "snprintf", {
     args: [uninitMemOrNull, sizeOrZero, { type: "ARG_PTR_TO_CONST_STR" }, readOnlyMemOrNull, sizeOrZero],
+    gplOnly: true,
   }),
   proto(HelperId.TRACE_VPRINTK, "trace_vprintk", { args: [readOnlyMem, size, readOnlyMemOrNull, sizeOrZero], gplOnly: true }),
   proto(HelperId.LOOP, "loop", { args: [anything, callback, stackOrNull, anything] }),

@@ -5,16 +5,17 @@
 // be readable or writable for the size given, and the map must be of a kind
 // the helper works with. Afterwards r1-r5 are dead and r0 holds the result.
 import { type HelperArg, type HelperPrototype, HelperId, helperPrototype } from "../helpers/prototypes.ts";
+import { parseBprintfFormat } from "../helpers/bprintf.ts";
 import type { MapDef } from "../maps/types.ts";
 import { MapType } from "../maps/types.ts";
 import type { Env } from "./env.ts";
 import { readReg } from "./alu-check.ts";
 import { checkMemRegion, checkPacketAccess, frameOf, mapIsReadOnly, varStackRange } from "./mem-access.ts";
-import { tnumText } from "./kernel-text.ts";
+import { kernelInsnText, tnumText } from "./kernel-text.ts";
 import * as S from "./scalar.ts";
 import { NOT_INIT, isKnownZero, ptrReg, typeName, unknownScalar } from "./reg-state.ts";
 import type { PtrReg, RegState } from "./reg-state.ts";
-import { reject } from "./reject.ts";
+import { Reject, reject } from "./reject.ts";
 import { VerifierUnsupportedError } from "./unsupported.ts";
 import { SLOT_BYTES, STACK_BYTES, StackByte, byteIndex, curFrame, forEachReg } from "./state.ts";
 import type { VState } from "./state.ts";
@@ -68,6 +69,7 @@ export function checkHelperCall(env: Env, state: VState, pc: number, helperId: n
   const frame = curFrame(state);
   const meta: CallMeta = {};
   p.args.forEach((arg, i) => checkArg(env, state, pc, p, arg, i + 1, meta));
+  if (helperId === HelperId.SNPRINTF) checkSnprintfCall(env, pc, frame.regs[3] as PtrReg, frame.regs[5]);
   if (meta.releaseRef !== undefined) releaseReference(env, state, meta.releaseRef);
   for (let r = 1; r <= 5; r++) frame.regs[r] = NOT_INIT;
   frame.regs[0] = returnValue(env, state, pc, p, meta);
@@ -189,6 +191,10 @@ function checkArg(env: Env, state: VState, pc: number, p: HelperPrototype, arg: 
       if (reg.off !== 0 || S.constValue(reg.varOff) !== 0n) reject("EINVAL", `R${regno} must point to the start of a function`);
       meta.callbackPc = reg.funcPc;
       return;
+    case "ARG_PTR_TO_CONST_STR":
+      if (reg.kind !== "ptr" || reg.type !== "map_value" || reg.maybeNull) return expected(regno, reg, "map_value");
+      checkConstString(regno, reg);
+      return;
     case "ARG_PTR_TO_STACK":
       if (mayBeNull && isKnownZero(reg)) return env.precision?.reg(regno);
       if (reg.kind !== "ptr" || reg.type !== "stack") return expected(regno, reg, "fp");
@@ -204,6 +210,41 @@ function memPointer(p: HelperPrototype, regno: number, reg: RegState): PtrReg {
   const ptr = reg as PtrReg;
   if ((ptr.type === "pkt" || ptr.type === "pkt_meta") && !p.pktAccess) reject("EACCES", "helper access to the packet is not allowed");
   return ptr;
+}
+
+// check_reg_const_str: a constant string lies in a frozen read-only array map (its value
+// known at load time) at a constant offset, NUL-terminated within the value.
+function checkConstString(regno: number, reg: PtrReg): void {
+  const map = reg.map!;
+  if (!mapIsReadOnly(map.flags) || map.frozen !== true) reject("EACCES", `R${regno} does not point to a readonly map'`);
+  const varOff = S.constValue(reg.varOff);
+  if (varOff === undefined) reject("EACCES", `R${regno} is not a constant address'`);
+  // Only array maps answer map_direct_value_addr.
+  if (map.type !== MapType.ARRAY) reject("EACCES", "no direct value access support for this map type");
+  checkMemRegion(regno, reg, reg.off, map.valueSize - reg.off, map.valueSize, false);
+  // kernel/bpf/arraymap.c array_map_direct_value_addr: only a single-element array has one address.
+  if (map.maxEntries !== 1) reject("ENOTSUPP", "direct value access on string failed");
+  const start = constStringOffset(reg);
+  if (constStringBytes(map).subarray(start).indexOf(0) < 0) reject("EINVAL", "string is not zero-terminated");
+}
+
+const constStringOffset = (reg: PtrReg): number => reg.off + Number(BigInt.asIntN(64, S.constValue(reg.varOff)!));
+// A frozen map that was never written holds zeros.
+const constStringBytes = (map: MapDef): Uint8Array => map.initialValue ?? new Uint8Array(map.valueSize);
+
+// check_bpf_snprintf_call: the data length's known bits make a whole number of u64 arguments, and
+// the constant format is one bpf_bprintf_prepare accepts with that many.
+function checkSnprintfCall(env: Env, pc: number, fmt: PtrReg, dataLen: RegState): void {
+  // The kernel reads var_off.value, the bits known to be set, even of a size that is not constant.
+  const lengthBits = dataLen.kind === "scalar" ? dataLen.value.bits.value : 0n;
+  if (lengthBits % 8n !== 0n) {
+    // The kernel logs no reason: its last line is the call's own.
+    const callText = `${pc}: (${env.opcodes[pc].toString(16)}) ${kernelInsnText(env.forms[pc]!, env.maps)}`;
+    throw new Reject([callText, "(bpf_snprintf's data length in R5 is not a multiple of 8)"], "EINVAL", undefined, 0);
+  }
+  const numArgs = Number(BigInt.asUintN(32, lengthBits / 8n));
+  const format = constStringBytes(fmt.map!).subarray(constStringOffset(fmt));
+  if (parseBprintfFormat(format, numArgs) === undefined) reject("EINVAL", "Invalid format string");
 }
 
 // check_mem_size_reg: the size argument bounds the memory argument before it.

@@ -1,0 +1,18 @@
+# expect: reject
+# message: R3 does not point to a readonly map'
+# map: .data array key=4 value=16 entries=1 init=25640000000000000000000000000000
+# why: a format in a writable (.data) map may change after the check
+ld_pseudo r3, 6, 0
+r1 = 7
+*(u64 *)(r10 - 16) = r1
+r1 = -9
+*(u64 *)(r10 - 8) = r1
+r4 = r10
+r4 += -16
+r5 = 16
+r1 = r10
+r1 += -48
+r2 = 32
+call 165
+r0 = 2
+exit
