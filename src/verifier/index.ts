@@ -4,3 +4,5 @@ export type { FunctionFacts, InsnFacts, RegFact, ScalarRange, StackSlotFact, Ver
 export { verifyOptionsFor } from "./object-options.ts";
 export { VerifierUnsupportedError } from "./unsupported.ts";
 export type { GlobalFunction } from "./env.ts";
+export { loadConflictFor, mapOwnerConflicts, rejectedAtLoad, slotCompanions, usedMaps } from "./map-owners.ts";
+export type { MapOwnerConflict } from "./map-owners.ts";

@@ -10,7 +10,8 @@ export function formatVerdict(name: string, result: VerifierResult, logLevel: 0 
     lines.push(`${name}: accepted; ${stats}`);
   } else {
     const e = result.error!;
-    const where = e.kernelText === "" ? `insn ${e.pc}` : `insn ${e.pc}: ${e.llvmText}`;
+    // A negative pc: the load failed after the verifier accepted the program (map-owners.ts).
+    const where = e.pc < 0 ? "load, after verification" : e.kernelText === "" ? `insn ${e.pc}` : `insn ${e.pc}: ${e.llvmText}`;
     lines.push(`${name}: rejected at ${where}`, ...e.lines.map((line) => `  ${line}`), stats);
   }
   return `${lines.join("\n")}\n`;

@@ -4,7 +4,8 @@ import { loadObject } from "../../elf/index.ts";
 import { OffloadSimError } from "../../errors.ts";
 import type { MapDef } from "../../maps/types.ts";
 import type { Program } from "../../ebpf/instruction.ts";
-import { verify, verifyOptionsFor, VerifierUnsupportedError, type VerifyOptions } from "../../verifier/index.ts";
+import { loadConflictFor, rejectedAtLoad, verify, verifyOptionsFor, VerifierUnsupportedError, type VerifyOptions } from "../../verifier/index.ts";
+import type { BpfObject } from "../../elf/index.ts";
 import { formatVerdict, verdictJson } from "../../verifier/report.ts";
 import type { VerifyArgs } from "./verify.ts";
 import { readInputBytes } from "../../input-file.ts";
@@ -14,6 +15,8 @@ interface Target {
   readonly program: Program;
   readonly maps: readonly MapDef[];
   readonly options: VerifyOptions;
+  // The object an ELF target comes from: the map owners its programs' loads set depend on all of them.
+  readonly object?: BpfObject;
 }
 
 export class VerifyInputError extends OffloadSimError {}
@@ -38,13 +41,22 @@ function targets(path: string, prog: string | undefined): Target[] {
     program: p.insns,
     maps: object.maps,
     options: verifyOptionsFor(object, p),
+    object,
   }));
 }
 
 // The verify command once its arguments are parsed.
 export function verifyHandler(args: VerifyArgs): void {
   const logLevel = args["log-level"] as 0 | 1 | 2;
-  const results = targets(args.object, args.prog).map((t) => ({ name: t.name, result: verifyOrExplain(args.object, t, logLevel) }));
+  const chosen = targets(args.object, args.prog);
+  const verified = chosen.map((t) => ({ name: t.name, result: verifyOrExplain(args.object, t, logLevel) }));
+  // Programs the verifier accepts may still fail to load: maps of programs tie them to their first user.
+  const loadable = verified.filter((r) => r.result.accepted).map((r) => r.name);
+  const results = verified.map((r, i) => {
+    const object = chosen[i].object;
+    const conflict = object !== undefined && r.result.accepted ? loadConflictFor(object, r.name, loadable) : undefined;
+    return conflict === undefined ? r : { name: r.name, result: rejectedAtLoad(r.result, conflict) };
+  });
   if (args.json) {
     process.stdout.write(`${JSON.stringify({ file: args.object, programs: results.map((r) => verdictJson(r.name, r.result, logLevel > 0)) }, null, 2)}\n`);
   } else {
