@@ -208,16 +208,23 @@ class Checker {
       return;
     }
     if (f.kind !== "alu") return;
-    const d = state.regs[f.dst];
     const s: AbsVal = f.source === "reg" ? state.regs[f.src] : { k: "scalar", s: S.constant(immAsU64(f.imm)) };
+    if (f.op === "mov") {
+      // A move writes its destination without reading it: only a 32-bit copy of a pointer source loses bits.
+      if (f.width === 32 && pointerish(s)) this.block(insn, o, "pointerValue", `it truncates a pointer (r${regOf(f.src)}) to 32 bits, whose value differs on the NIC`);
+      return;
+    }
+    const d = state.regs[f.dst];
     if (!pointerish(d) && !pointerish(s)) return;
-    if (f.op === "mov" && f.width === 64) return;
     if (f.width === 64 && (f.op === "add" || f.op === "sub")) {
       if (isPointer(d) && s.k === "scalar" && d.k !== "ctx" && d.k !== "map") return;
       if (f.op === "add" && d.k === "scalar" && isPointer(s) && s.k !== "ctx" && s.k !== "map") return;
       if (f.op === "sub" && samePointerTarget(d, s)) return;
     }
-    this.block(insn, o, "pointerValue", `it ${f.op === "mov" ? "truncates" : "computes with"} a pointer, whose value differs on the NIC`);
+    // The low 32 bits of a difference are the difference of the low 32 bits, the same on both sides.
+    if (f.width === 32 && f.op === "sub" && samePointerTarget(d, s)) return;
+    const operand = pointerish(d) ? `r${regOf(f.dst)}` : `r${regOf(f.src)}`;
+    this.block(insn, o, "pointerValue", `it computes with a pointer (${operand}${f.width === 32 ? ", as a 32-bit value" : ""}), whose value differs on the NIC`);
   }
 
   private checkHelper(insn: IrInsn & { kind: "helper" }, state: AbsState): void {

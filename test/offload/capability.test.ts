@@ -127,6 +127,50 @@ describe("capability rules on small programs", () => {
       exit`)).toEqual([]);
   });
 
+  // The kernel's verifier forbids reading r1-r5 after a call and treats a move as a write of its destination only
+  // (check_alu_op: BPF_MOV marks the destination, and a 32-bit move of a pointer register makes an unknown scalar).
+  it("lets a 32-bit move of a constant overwrite a pointer, and keeps a 32-bit copy of a pointer on the host", () => {
+    // pc 0 data, pc 1 data_end (packet pointers); pc 2 overwrites one, pc 3 copies the other whole, pc 4 truncates it.
+    expect(check(`
+      r6 = *(u32 *)(r1 + 0)
+      r7 = *(u32 *)(r1 + 4)
+      w6 = 1
+      r6 = r7
+      w1 = w6
+      w0 = 2
+      exit`).map((b) => [b.pc, b.rule])).toEqual([[4, "pointerValue"]]);
+  });
+
+  it("lets a 32-bit move of a constant follow a map lookup (r1 held the map, r0 the value pointer)", () => {
+    const map: MapDef = { name: "verdicts", type: MapType.ARRAY, keySize: 4, valueSize: 4, maxEntries: 2, flags: 0 };
+    // Slots: 0 store key, 1-2 key pointer, 3-4 the map (lddw), 5 the call, 6 and 7 the moves of acl6_pinned.o pcs 33, 44.
+    const prog = assemble(`
+      *(u32 *)(r10 - 4) = 0
+      r2 = r10
+      r2 += -4
+      r1 = 0 ll
+      call 1
+      w1 = 1
+      w0 = 2
+      exit`).map((slot, pc) => (pc === 3 ? { ...slot, src: 5 } : slot));
+    expect(checkCapabilities(prog, [map], nfp).blockers).toEqual([]);
+  });
+
+  it("allows the 32-bit length of a packet (data_end - data), but not other 32-bit arithmetic on a pointer", () => {
+    // The low 32 bits of end - data are those of (end mod 2^32) - (data mod 2^32), whatever the addresses.
+    expect(check(`
+      r6 = *(u32 *)(r1 + 0)
+      r7 = *(u32 *)(r1 + 4)
+      w7 -= w6
+      w0 = 2
+      exit`)).toEqual([]);
+    expect(check(`
+      r6 = *(u32 *)(r1 + 0)
+      w6 += 1
+      w0 = 2
+      exit`).map((b) => [b.pc, b.rule])).toEqual([[1, "pointerValue"]]);
+  });
+
   it("refuses context fields the NIC has no status register for, and stores to the context", () => {
     expect(check(`
       r0 = *(u32 *)(r1 + 20)
