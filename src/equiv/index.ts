@@ -6,6 +6,8 @@ import { withKernel } from "../kernel/index.ts";
 import { kernelOracleAvailability } from "../kernel/availability.ts";
 import { EMPTY_ENVIRONMENT, environmentCommands, type NetworkEnvironment } from "../oracle/environment.ts";
 import { enterFreshNetworkNamespace } from "../oracle/host-control.ts";
+import { testRunRefusal } from "../oracle/kernel-check.ts";
+import { selectProgram } from "../oracle/object-setup.ts";
 import { EquivInputError } from "./errors.ts";
 import { KernelBackedSide } from "./kernel-side.ts";
 import type { NicBackend } from "./nic-target.ts";
@@ -85,6 +87,8 @@ export async function runEquivalence(request: EquivRequest): Promise<EquivReport
   const backend = request.backend ?? OffloadBackend.forPreset(preset, { compileTimeoutMs: DEFAULT_COMPILE_TIMEOUT_MS });
   if (backend instanceof OffloadBackend) backend.checkCores(cores);
   const subject = generated ? undefined : subjectFromObject({ objectFile: request.objectFile!, ...(request.program ? { program: request.program } : {}), ...(request.mapFiles ? { mapFiles: request.mapFiles } : {}), ...(request.environment ? { environment: request.environment } : {}) });
+  const refusal = kernel && subject?.object ? testRunRefusal(subject.object, selectProgram(subject.object, subject.programName)) : undefined;
+  if (refusal !== undefined) throw new EquivInputError(refusal);
   const subjects = subject ? fc.constant(subject) : programArbitrary().map(generatedSubject);
   const label = subject ? subject.label : "generated programs";
   const seed = token?.seed ?? request.seed ?? freshSeed();
@@ -109,7 +113,7 @@ export async function runEquivalence(request: EquivRequest): Promise<EquivReport
     const availability = kernelOracleAvailability();
     if (!availability.available) throw new EquivInputError(`--kernel needs the bpf() syscall, which is not available here: ${availability.reason}.`);
     // A fresh network namespace, holding the environment (or nothing): the kernel's fib lookups and devmaps see only it.
-    const namespace = enterFreshNetworkNamespace(environmentCommands(request.environment ?? EMPTY_ENVIRONMENT));
+    const namespace = enterFreshNetworkNamespace(environmentCommands(subject?.environment ?? EMPTY_ENVIRONMENT));
     try {
       return await withKernel((k) => {
         const side = new KernelBackedSide(k);

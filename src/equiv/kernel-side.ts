@@ -18,6 +18,8 @@ import { compareOutcomes, type Difference } from "./compare.ts";
 import type { KernelSide } from "./case.ts";
 import { EquivInputError } from "./errors.ts";
 import { runHostSide, type RunEnvironment } from "./host-side.ts";
+import { NONDETERMINISTIC_HELPERS } from "../oracle/nondeterminism.ts";
+import { bootOffsetNs, taiOffsetNs } from "../oracle/host-control.ts";
 import type { AppliedState } from "./map-state-arbitrary.ts";
 import { kernelComparable, kernelEventTexts } from "./kernel-events.ts";
 import { HOST_CPU } from "./perf-readers.ts";
@@ -25,7 +27,6 @@ import type { CaseOutcome } from "./outcome.ts";
 import type { EquivSubject } from "./subject.ts";
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
-const TIME_HELPERS: ReadonlySet<number> = new Set([HelperId.KTIME_GET_NS, HelperId.KTIME_GET_BOOT_NS]);
 // Maps whose values the kernel reports as object ids (a program's, an inner map's), which name nothing on the host.
 const FD_VALUED_TYPES: ReadonlySet<number> = new Set([MapType.PROG_ARRAY, MapType.ARRAY_OF_MAPS, MapType.HASH_OF_MAPS]);
 
@@ -70,8 +71,11 @@ export class KernelBackedSide implements KernelSide {
       const streams = { perf: perf.map((b) => ({ map: b.map.def.name, records: this.k.readPerfBuffer(b) })), ringbufs: rings.map((r) => ({ map: r.map.def.name, records: ringRecords.get(r.map) ?? [] })) };
       const outcome: CaseOutcome = { side: "kernel", action: run.retval >>> 0, packet: run.packet, maps: this.read(loaded, host, ringRecords), events: kernelEventTexts(streams, host.events) };
       const comparable = (o: CaseOutcome): CaseOutcome => ({ ...o, events: kernelComparable(o.events), maps: o.maps.map(summedPerCpu) });
-      if (!callsHelper(programs, TIME_HELPERS)) return { outcome, differences: compareOutcomes(comparable(host), comparable(outcome)) };
-      const at = (ns: bigint): CaseOutcome => comparable(runHostSide(subject, packet, applied.maps, { ...env, clock: { ...env.clock, startNs: ns } }).outcome);
+      // The random helper left above: what remains of the list is the clocks.
+      if (!callsHelper(programs, NONDETERMINISTIC_HELPERS)) return { outcome, differences: compareOutcomes(comparable(host), comparable(outcome)) };
+      // The kernel's boot and TAI clocks are its monotonic clock plus this machine's offsets.
+      const clock = { ...env.clock, bootOffsetNs: bootOffsetNs(), taiOffsetNs: taiOffsetNs() };
+      const at = (ns: bigint): CaseOutcome => comparable(runHostSide(subject, packet, applied.maps, { ...env, clock: { ...clock, startNs: ns } }).outcome);
       const early = at(beforeNs);
       const late = at(afterNs);
       const vsEarly = compareOutcomes(early, comparable(outcome));

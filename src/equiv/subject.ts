@@ -12,7 +12,7 @@ import type { MapDef, SimMap } from "../maps/index.ts";
 import { createObjectMaps, loadMapFileContent, selectProgram, tailCallPrograms } from "../oracle/object-setup.ts";
 import { readObjectFile } from "../oracle/run-object.ts";
 import type { RouteTable } from "../helpers/fib.ts";
-import { environmentRouteTable, type NetworkEnvironment } from "./environment.ts";
+import { EMPTY_ENVIRONMENT, environmentRouteTable, type NetworkEnvironment } from "./environment.ts";
 import { EquivInputError } from "./errors.ts";
 import { attachPerfReaders } from "./perf-readers.ts";
 import type { StateWrite } from "./map-state-arbitrary.ts";
@@ -28,7 +28,8 @@ export interface EquivSubject {
   readonly baseWrites: readonly StateWrite[];
   readonly tailCalls: ReadonlyMap<number, Program>;
   readonly license: string;
-  // The network bpf_fib_lookup sees (host interpreter and the NIC's host part) and the kernel side builds.
+  // The network bpf_fib_lookup sees (host interpreter and the NIC's host part) and the kernel side builds
+  // (an object's subject always has one: the empty network without --env).
   readonly environment?: NetworkEnvironment;
   readonly routes?: RouteTable;
   // The object, when the subject came from one (the kernel side loads it).
@@ -58,6 +59,8 @@ export function subjectFromObject(request: ObjectSubjectRequest): EquivSubject {
   if (program.type !== "xdp") {
     throw new EquivInputError(`${object.fileName}: program ${program.name} is a ${program.type} program (section ${program.section}); the equivalence suite runs XDP programs.`, { file: object.fileName });
   }
+  // Without --env, the empty network: the kernel side's fresh namespace holds the same (oracle/environment.ts).
+  const environment = request.environment ?? EMPTY_ENVIRONMENT;
   let setup = createObjectMaps(object, 1);
   for (const { map, file } of request.mapFiles ?? defaultMapFiles(request.objectFile, object)) setup = loadMapFileContent(setup, map, file);
   return {
@@ -70,8 +73,10 @@ export function subjectFromObject(request: ObjectSubjectRequest): EquivSubject {
     baseWrites: setup.writes,
     tailCalls: tailCallPrograms(object),
     license: object.license,
-    ...(request.environment ? { environment: request.environment, routes: environmentRouteTable(request.environment, "--env") } : {}),
-    object,
+    environment,
+    routes: environmentRouteTable(environment, request.environment ? "--env" : "the empty network"),
+    // The object as loaded: a --map file for a frozen map (.rodata) patches its initial value.
+    object: setup.object,
     programName: program.name,
   };
 }

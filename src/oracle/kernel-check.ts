@@ -9,7 +9,7 @@
 // thread is pinned to one CPU and moved into a fresh network namespace
 // built from the environment description (host-control.ts); clock and
 // random helpers are bracketed (nondeterminism.ts).
-import type { BpfObject } from "../elf/bpf-object.ts";
+import type { BpfObject, BpfProgram } from "../elf/bpf-object.ts";
 import type { TraceStep } from "../interp/env.ts";
 import { HelperId, helperImplementations, type HelperTable, type RouteTable } from "../helpers/index.ts";
 import type { Program } from "../ebpf/instruction.ts";
@@ -120,14 +120,19 @@ function usesNondeterministicHelpers(object: BpfObject): boolean {
   return object.programs.some((p) => p.insns.some((insn) => insn.opcode === call && insn.src === PseudoCall.HELPER && NONDETERMINISTIC_HELPERS.has(insn.imm)));
 }
 
+// Why the kernel's test run cannot run the program (one sentence), or undefined when it can:
+// net/bpf/test_run.c bpf_prog_test_run_xdp refuses programs loaded for a devmap or cpumap entry (EINVAL).
+export function testRunRefusal(object: BpfObject, program: BpfProgram): string | undefined {
+  const attach = program.expectedAttachType;
+  if (attach !== "xdp_devmap" && attach !== "xdp_cpumap") return undefined;
+  return `${object.fileName}: program ${program.name} is loaded for a ${attach === "xdp_devmap" ? "devmap" : "cpumap"} entry (section ${program.section}), and the kernel's BPF_PROG_TEST_RUN does not run such programs, so there is nothing to compare with.`;
+}
+
 function runCheck(k: KernelSession, request: KernelCheckRequest, environment: NetworkEnvironment, cpu: number): KernelCheckReport {
   const { object } = request;
   const program = selectXdpProgram(object, request.program);
-  const attach = program.expectedAttachType;
-  // net/bpf/test_run.c bpf_prog_test_run_xdp refuses programs loaded for a devmap or cpumap entry (EINVAL).
-  if (attach === "xdp_devmap" || attach === "xdp_cpumap") {
-    throw new ObjectSetupError(`${object.fileName}: program ${program.name} is loaded for a ${attach === "xdp_devmap" ? "devmap" : "cpumap"} entry (section ${program.section}), and the kernel's BPF_PROG_TEST_RUN does not run such programs, so there is nothing to compare with.`);
-  }
+  const refusal = testRunRefusal(object, program);
+  if (refusal !== undefined) throw new ObjectSetupError(refusal);
   const setup = loadSources(createObjectMaps(object, k.cpuCount), request.maps ?? []);
   const load = KernelSide.load(k, setup.object, program.name, setup.writes);
   if (load.kind === "rejected") {

@@ -14,6 +14,7 @@ describe("offload-sim equiv", () => {
     [[], /^offload-sim: equiv needs an object file \(prog\.o\), or --generated for generated programs\.\n$/],
     [["programs/xdp_tailcall.o"], /^offload-sim: programs\/xdp_tailcall\.o holds 2 programs \(.*\); name one with --prog\.\n$/],
     [["programs/xdp_pass.o", "--runs", "0"], /^offload-sim: --runs takes a whole number of cases from 1 up, not 0\.\n$/],
+    [["test/fixtures/realworld2/multi_stage.o", "--prog", "xdp_on_cpu", "--kernel"], /^offload-sim: .*program xdp_on_cpu is loaded for a cpumap entry \(section xdp\/cpumap\), and the kernel's BPF_PROG_TEST_RUN does not run such programs, so there is nothing to compare with\.\n$/],
   ])("refuses %j in one sentence with exit 2", (args, message) => {
     const run = cli(...args);
     expect(run.status).toBe(2);
