@@ -78,8 +78,9 @@ describe("a partly offloadable program", () => {
     const maps = ["vips", "ch_ring", "backends", "lb_config"].flatMap((m) => ["--map", `${m}=${mapFile(`xdp_l4_lb.${m}`)}`]);
     const r = await offloadSimInProcess(["run", program("xdp_l4_lb"), "--cores", "4", "--pcap", capture, ...maps]);
     expect(r.status).toBe(0);
-    // The 12 frames to a virtual IP reach the backend lookup (pc 137, keyed by the ring's map value; the card leaves the
-    // ring lookup before it to the host too, so no map-value pointer crosses).
+    // The 12 frames to a virtual IP reach the backend lookup (pc 137, keyed by the ring's map value) and move to the host
+    // there; the ring lookup before it runs on the card, and the host resumes with the ring value the card's handle
+    // stands for (src/offload/host-cuts.ts).
     expect(r.stdout).toMatch(/because pc 137: its key \(r2\) points at map value/);
     expect(hostShare(r.stdout)).toEqual({ packets: 12, offered: 62 });
     // The generated frames go to 198.19.x.x, no virtual IP: XDP_PASS. Ring row 2 (10.0.0.101:80, every third VIP frame)
