@@ -19,6 +19,7 @@ import { tracePrintk } from "./printk.ts";
 import { spinLock, spinUnlock } from "./lock-helpers.ts";
 import { checkMtu } from "./mtu.ts";
 import { probeReadKernel, probeReadKernelStr } from "./probe-read.ts";
+import { snprintf } from "./snprintf.ts";
 import { strncmp } from "./string-helpers.ts";
 import { strtol, strtoul } from "./strtox.ts";
 import { HelperId } from "./prototypes.ts";
@@ -73,5 +74,6 @@ export const helperImplementations: HelperTable = new Map<number, HelperImplemen
   [HelperId.SPIN_LOCK, spinLock],
   [HelperId.SPIN_UNLOCK, spinUnlock],
   [HelperId.STRNCMP, strncmp],
+  [HelperId.SNPRINTF, snprintf],
   [HelperId.CHECK_MTU, checkMtu],
 ]);
