@@ -16,6 +16,8 @@ const fixtures = join(import.meta.dirname, "fixtures");
 // multi_stage.o with xdp_entry_frags tail-calling through `stages` like xdp_entry does.
 const variant = join(fixtures, "multi_stage_frags.o");
 const original = join(import.meta.dirname, "../fixtures/realworld2/multi_stage.o");
+// A devmap and a cpumap shared by frags-aware and plain programs, a prog array by xdp and xdp/devmap programs.
+const shared = join(fixtures, "shared_prog_maps.o");
 const objectAt = (path: string) => loadObject(new Uint8Array(readFileSync(path)), basename(path));
 
 const bpftool = spawnSync("bpftool", ["version"], { encoding: "utf8" });
@@ -77,4 +79,30 @@ describe.skipIf(kernelMissing !== undefined)("verify's verdict on multi_stage_fr
     expect(rejected).toEqual(failing === undefined ? [] : [failing]);
     expect(ours.status).toBe(failing === undefined ? 0 : 1);
   });
+});
+
+describe.skipIf(kernelMissing !== undefined)("every pair of programs loaded together: our conflicts are the kernel's", () => {
+  for (const path of [variant, shared]) {
+    const object = objectAt(path);
+    const names = object.programs.map((p) => p.name);
+    const pairs = names.flatMap((a, i) => names.slice(i + 1).map((b) => [a, b] as const));
+    it(`${basename(path)}: ${pairs.length} pairs (with the programs the object stores in its prog arrays)`, () => {
+      const disagreements: string[] = [];
+      let refused = 0;
+      for (const [a, b] of pairs) {
+        const set = [...new Set([a, b, ...slotCompanions(object, a).slice(1)])];
+        const kernel = libbpfVerdict(path, set[0], set.slice(1));
+        if (typeof kernel === "string") throw new Error(kernel);
+        const conflicts = mapOwnerConflicts(object, set);
+        if (!kernel.accepted) refused++;
+        if ((conflicts.length === 0) !== kernel.accepted) {
+          disagreements.push(`${set.join(" + ")}: kernel ${kernel.accepted ? "loads them" : "refuses"}, ours ${conflicts.map((c) => c.message).join("; ") || "no conflict"}`);
+        }
+      }
+      expect(disagreements).toEqual([]);
+      // Both outcomes occur, so the agreement is not trivial.
+      expect(refused).toBeGreaterThan(0);
+      expect(refused).toBeLessThan(pairs.length);
+    });
+  }
 });
