@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import { assemble } from "../../src/ebpf/asm.ts";
 import { withKernel } from "../../src/kernel/index.ts";
 import { MapType, type MapDef } from "../../src/maps/types.ts";
+import { conversionCount, parseBprintfFormat } from "../../src/helpers/bprintf.ts";
 import { kernelVerdict } from "../../src/verifier/kernel-verdict.ts";
 import { verify } from "../../src/verifier/index.ts";
 import { kernelAvailable } from "./kernel-gate.ts";
@@ -76,6 +77,20 @@ describe("bpf_snprintf formats (bpf_bprintf_prepare, read by hand)", () => {
     ["a non-ASCII byte", "caf\xe9", 0],
   ])("rejects %s: '%s'", (_what, format, numArgs) => {
     expect(ours(format, numArgs).error?.message).toBe("Invalid format string");
+  });
+});
+
+describe("the format parser on arbitrary bytes", () => {
+  it("answers every input, with no more conversions than arguments and only printable text", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 40 }), fc.integer({ min: 0, max: 12 }), (bytes, numArgs) => {
+        const pieces = parseBprintfFormat(bytes, numArgs);
+        if (pieces === undefined) return;
+        expect(conversionCount(pieces), `format bytes ${Buffer.from(bytes).toString("hex")}`).toBeLessThanOrEqual(numArgs);
+        for (const p of pieces) if (p.kind === "text") expect(p.text, `format bytes ${Buffer.from(bytes).toString("hex")}`).toMatch(/^[\x09-\x0d\x20-\x7e]*$/);
+      }),
+      { numRuns: 2000, seed: 7 },
+    );
   });
 });
 
