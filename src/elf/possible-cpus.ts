@@ -1,35 +1,22 @@
 import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { MapType } from "../maps/types.ts";
+import { countCpuList, POSSIBLE_CPUS_PATH } from "../kernel/possible-cpus.ts";
 
 // libbpf gives a perf event array declared without max_entries one slot per
 // possible CPU (map_set_def_max_entries), counting them from this file as
 // libbpf_num_possible_cpus does; a machine without it falls back to the CPUs
 // Node sees.
-const POSSIBLE_CPUS_FILE = "/sys/devices/system/cpu/possible";
 
 let cached: number | undefined;
-
-// "0-7", "0,2-3": the number of CPUs a cpulist names.
-export function countCpuList(text: string): number | undefined {
-  let count = 0;
-  for (const part of text.trim().split(",")) {
-    const match = /^(\d+)(?:-(\d+))?$/.exec(part);
-    if (!match) return undefined;
-    const first = Number(match[1]);
-    const last = match[2] === undefined ? first : Number(match[2]);
-    if (last < first) return undefined;
-    count += last - first + 1;
-  }
-  return count > 0 ? count : undefined;
-}
 
 export function possibleCpuCount(): number {
   if (cached !== undefined) return cached;
   let fromFile: number | undefined;
   try {
-    fromFile = countCpuList(readFileSync(POSSIBLE_CPUS_FILE, "utf8"));
+    fromFile = countCpuList(readFileSync(POSSIBLE_CPUS_PATH, "utf8"));
   } catch {
+    // Missing or malformed: fall back below (the kernel session, which needs the true count, reads it strictly).
     fromFile = undefined;
   }
   cached = fromFile ?? availableParallelism();

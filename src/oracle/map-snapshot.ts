@@ -11,7 +11,7 @@
 // kernel has no syscall that reads them without consuming them. Nor are bloom
 // filters: the syscall only answers "maybe present" for a value it is given,
 // and the kernel hashes with a random seed.
-import { isDumpableMapType } from "../kernel/index.ts";
+import { isDumpableMapType, isPerCpuMapType } from "../kernel/index.ts";
 import { MapFlag, MapType, type MapDef } from "../maps/index.ts";
 
 export interface MapSnapshot {
@@ -29,8 +29,8 @@ export type Snapshot = readonly { readonly index: number; readonly map: MapSnaps
 export const isKeysOnlyMapType = (type: number): boolean =>
   type === MapType.PROG_ARRAY || type === MapType.ARRAY_OF_MAPS || type === MapType.HASH_OF_MAPS;
 
-export const isPerCpuMapType = (type: number): boolean =>
-  type === MapType.PERCPU_ARRAY || type === MapType.PERCPU_HASH || type === MapType.LRU_PERCPU_HASH;
+// One home for which kinds hold a value per CPU: the kernel binding's (bpf_map_value_size).
+export { isPerCpuMapType };
 
 // Maps a program cannot change: the verifier allows programs no update or delete on
 // devmaps, cpumaps, xskmaps, prog_arrays and maps of maps (check_map_func_compatibility),
@@ -41,7 +41,7 @@ export function isProgramWritable(def: MapDef): boolean {
 }
 
 export function isComparedMapType(type: number): boolean {
-  return type !== MapType.BLOOM_FILTER && isDumpableMapType(type);
+  return isDumpableMapType(type);
 }
 
 export interface EntryDifference {

@@ -2,6 +2,7 @@
 // way `offload-sim exec prog.o` shows it: the maps created and filled from
 // --map files, the packet run, and afterwards the action, the output frame
 // (hex and decoded layer by layer) and which map entries changed.
+import { possibleCpuCount } from "../elf/possible-cpus.ts";
 import type { BpfObject, BpfProgram } from "../elf/bpf-object.ts";
 import { loadObject } from "../elf/load-object.ts";
 import type { RouteTable } from "../helpers/fib.ts";
@@ -38,7 +39,8 @@ export function readObjectFile(path: string): BpfObject {
 export function runObject(request: ObjectRunRequest): ObjectRunReport {
   const { object } = request;
   const program = selectXdpProgram(object, request.program);
-  let setup = createObjectMaps(object, 1);
+  // Per-CPU maps and cpumap entries as the machine's possible CPUs allow, as kernel-check and run make them.
+  let setup = createObjectMaps(object, possibleCpuCount());
   for (const { map, file } of request.mapFiles ?? []) setup = loadMapFileContent(setup, map, file);
   const before = cloneMaps(setup.maps);
   const result = runXdp(program.insns, request.packet, setup.maps, {
