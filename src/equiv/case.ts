@@ -11,15 +11,21 @@ import { accessedKeys } from "./dry-run.ts";
 import { applyMapState, hasHitEdits, mapStateArbitrary, type AppliedState, type MapState } from "./map-state-arbitrary.ts";
 import type { Compiled, NicBackend, NicRun, NicTarget, PlanVariation } from "./nic-target.ts";
 import type { CaseOutcome } from "./outcome.ts";
-import { buildPacket, packetRecipeArbitrary, type PacketRecipe } from "./packet-arbitrary.ts";
+import { buildPacket, damageArbitrary, damagedFrame, packetRecipeArbitrary, type Damage, type PacketRecipe } from "./packet-arbitrary.ts";
+import { EquivInputError } from "./errors.ts";
 import { harvestPool } from "./packet-pool.ts";
 import type { EquivSubject } from "./subject.ts";
 
 import { LOOPBACK_RX_QUEUE } from "../xdp/index.ts";
 
+// Where an input's packet comes from: a recipe, or (equiv --pcap) a frame of the capture, possibly damaged.
+export type PacketSource =
+  | { readonly kind: "generated"; readonly recipe: PacketRecipe }
+  | { readonly kind: "captured"; readonly index: number; readonly damage: Damage };
+
 export interface CaseInput {
   readonly state: MapState;
-  readonly recipe: PacketRecipe;
+  readonly packet: PacketSource;
   readonly randomSeed: number;
   // CLOCK_MONOTONIC when the packet runs.
   readonly nowNs: bigint;
@@ -48,12 +54,19 @@ export interface KernelSide {
 export interface CaseArbitraryOptions {
   // Inputs per case (several amortise compiling a generated program).
   readonly maxInputs: number;
+  // Frames of a capture (equiv --pcap): every input's packet is one of them, possibly damaged, instead of a recipe's.
+  readonly capturedFrames?: number;
 }
 
 // `mapDefs`: the maps every subject has (one object's program, or the generated programs' fixed set), so the
 // map states do not depend on the drawn subject and each part of a case shrinks on its own.
 export function caseArbitrary(subjects: fc.Arbitrary<EquivSubject>, mapDefs: readonly MapDef[], options: CaseArbitraryOptions): fc.Arbitrary<EquivCase> {
-  const input = fc.record({ state: mapStateArbitrary(mapDefs), recipe: packetRecipeArbitrary, randomSeed: fc.nat(), nowNs: fc.oneof(fc.constantFrom(...NOW_EDGES), fc.bigInt({ min: 0n, max: (1n << 64n) - 1n })) });
+  const frames = options.capturedFrames ?? 0;
+  const packet: fc.Arbitrary<PacketSource> =
+    frames > 0
+      ? fc.record({ kind: fc.constant("captured" as const), index: fc.nat({ max: frames - 1 }), damage: damageArbitrary })
+      : packetRecipeArbitrary.map((recipe) => ({ kind: "generated" as const, recipe }));
+  const input = fc.record({ state: mapStateArbitrary(mapDefs), packet, randomSeed: fc.nat(), nowNs: fc.oneof(fc.constantFrom(...NOW_EDGES), fc.bigInt({ min: 0n, max: (1n << 64n) - 1n })) });
   return fc.record({
     subject: subjects,
     plan: fc.record({ coreIndex: fc.nat(), cut: fc.nat() }),
@@ -71,10 +84,23 @@ export interface PreparedInput {
 export function prepareInput(subject: EquivSubject, input: CaseInput): PreparedInput {
   const env = environmentOf(input);
   const first = applyMapState(subject.baseMaps, subject.baseWrites, input.state);
-  const packet = buildPacket(input.recipe, harvestPool(first.maps));
+  const packet = input.packet.kind === "generated" ? buildPacket(input.packet.recipe, harvestPool(first.maps)) : capturedPacket(subject, input.packet.index, input.packet.damage);
   // "hit" edits need the keys the program uses on this packet: a dry run on the state without them finds them.
   const applied = hasHitEdits(input.state) ? applyMapState(subject.baseMaps, subject.baseWrites, input.state, accessedKeys(subject, packet, first.maps, env)) : first;
   return { applied, packet, env };
+}
+
+function capturedPacket(subject: EquivSubject, index: number, damage: Damage): Uint8Array {
+  const frame = subject.capturedFrames?.[index];
+  if (frame === undefined) throw new EquivInputError(`${subject.label}: the case names captured frame ${index}, and the capture given has ${subject.capturedFrames?.length ?? 0}.`);
+  return damagedFrame(frame, damage);
+}
+
+// The case that runs captured frame `index` as it is: the initial maps unedited, no random draws, the clock at one second.
+export function capturedFrameCase(subject: EquivSubject, index: number): EquivCase {
+  const input: CaseInput = { state: subject.mapDefs.map(() => []), packet: { kind: "captured", index, damage: { kind: "none" } }, randomSeed: 0, nowNs: NOW_EDGES[1] };
+  // Successive frames walk through the core counts and stage cuts (both are taken modulo what exists).
+  return { subject, plan: { coreIndex: index, cut: index }, inputs: [input] };
 }
 
 function environmentOf(input: CaseInput): RunEnvironment {

@@ -18,6 +18,8 @@ import { programArbitrary } from "./program-arbitrary.ts";
 import { GENERATED_MAPS } from "./program-compile.ts";
 import { decodeReplayToken } from "./replay-token.ts";
 import { subjectFromObject } from "./subject.ts";
+import { capturedFrameCase } from "./case.ts";
+import { capturePackets } from "../oracle/packet-sources.ts";
 import { DEFAULT_CORES, DEFAULT_RUNS, runSuite, type SuiteResult } from "./suite.ts";
 import { formatCounterexample } from "./counterexample.ts";
 import type { CaseOutcome } from "./outcome.ts";
@@ -44,6 +46,8 @@ export interface EquivRequest {
   // The text of --env, for the replay command.
   readonly environmentSpec?: string;
   readonly generated?: boolean;
+  // A pcap or pcapng capture whose frames the cases run: each once as captured, first, then drawn variations.
+  readonly captureFile?: string;
   readonly runs?: number;
   readonly seed?: number;
   readonly cores?: readonly number[];
@@ -69,6 +73,8 @@ export interface EquivReport {
   readonly replayPrefix: string;
   // With --kernel: cases the kernel side left out, and why (a program drawing random numbers).
   readonly kernelSkipped?: ReadonlyMap<string, number>;
+  // With a capture: its frames, and what turning its packets into XDP frames changed (one sentence each).
+  readonly capture?: { readonly file: string; readonly frames: number; readonly notes: readonly string[] };
 }
 
 export function freshSeed(): number {
@@ -86,14 +92,17 @@ export async function runEquivalence(request: EquivRequest): Promise<EquivReport
   if (!(Number.isInteger(runs) && runs >= 1)) throw new EquivInputError(`--runs takes a whole number of cases from 1 up, not ${runs}.`);
   const backend = request.backend ?? OffloadBackend.forPreset(preset, { compileTimeoutMs: DEFAULT_COMPILE_TIMEOUT_MS });
   if (backend instanceof OffloadBackend) backend.checkCores(cores);
-  const subject = generated ? undefined : subjectFromObject({ objectFile: request.objectFile!, ...(request.program ? { program: request.program } : {}), ...(request.mapFiles ? { mapFiles: request.mapFiles } : {}), ...(request.environment ? { environment: request.environment } : {}) });
+  if (request.captureFile !== undefined && generated) throw new EquivInputError("--pcap gives packets for an object's program, not for --generated programs.");
+  const capture = request.captureFile === undefined ? undefined : readCapture(request.captureFile);
+  const fromObject = generated ? undefined : subjectFromObject({ objectFile: request.objectFile!, ...(request.program ? { program: request.program } : {}), ...(request.mapFiles ? { mapFiles: request.mapFiles } : {}), ...(request.environment ? { environment: request.environment } : {}) });
+  const subject = fromObject && capture ? { ...fromObject, capturedFrames: capture.frames } : fromObject;
   const refusal = kernel && subject?.object ? testRunRefusal(subject.object, selectProgram(subject.object, subject.programName)) : undefined;
   if (refusal !== undefined) throw new EquivInputError(refusal);
   const subjects = subject ? fc.constant(subject) : programArbitrary().map(generatedSubject);
   const label = subject ? subject.label : "generated programs";
   const seed = token?.seed ?? request.seed ?? freshSeed();
   request.onStart?.(seed);
-  const replayPrefix = ["offload-sim equiv", ...(subject ? [request.objectFile!] : []), ...(request.program ? ["--prog", request.program] : []), ...(request.mapFiles ?? []).map((m) => `--map ${m.map}=${m.file}`), ...(request.environmentSpec ? [`--env ${request.environmentSpec}`] : [])].join(" ");
+  const replayPrefix = ["offload-sim equiv", ...(subject ? [request.objectFile!] : []), ...(request.program ? ["--prog", request.program] : []), ...(request.mapFiles ?? []).map((m) => `--map ${m.map}=${m.file}`), ...(request.environmentSpec ? [`--env ${request.environmentSpec}`] : []), ...(request.captureFile ? [`--pcap ${request.captureFile}`] : [])].join(" ");
   const suite = (kernelSide?: KernelBackedSide): SuiteResult =>
     runSuite(subjects, subject ? subject.mapDefs : GENERATED_MAPS, generated, {
       runs: token ? 1 : runs,
@@ -106,6 +115,7 @@ export async function runEquivalence(request: EquivRequest): Promise<EquivReport
       maxInputs: generated ? INPUTS_PER_GENERATED_PROGRAM : 1,
       ...(request.shrink === undefined ? {} : { shrink: request.shrink }),
       ...(request.shrinkBudgetMs === undefined ? {} : { shrinkBudgetMs: request.shrinkBudgetMs }),
+      ...(subject?.capturedFrames ? { capturedFrames: subject.capturedFrames.length, examples: subject.capturedFrames.map((_, i) => capturedFrameCase(subject, i)) } : {}),
     });
   let kernelSkipped: ReadonlyMap<string, number> | undefined;
   const sides = async (): Promise<SuiteResult> => {
@@ -126,10 +136,27 @@ export async function runEquivalence(request: EquivRequest): Promise<EquivReport
   };
   try {
     const result = await sides();
-    return { label, result, preset, cores, kernel, replayPrefix, ...(kernelSkipped && kernelSkipped.size > 0 ? { kernelSkipped } : {}) };
+    return {
+      label,
+      result,
+      preset,
+      cores,
+      kernel,
+      replayPrefix,
+      ...(kernelSkipped && kernelSkipped.size > 0 ? { kernelSkipped } : {}),
+      ...(capture ? { capture: { file: request.captureFile!, frames: capture.frames.length, notes: capture.notes } } : {}),
+    };
   } finally {
     if (backend instanceof OffloadBackend && request.backend === undefined) backend.close();
   }
+}
+
+// The frames of a capture as every command sees them (oracle/packet-sources.ts, through traffic/xdp-frames.ts).
+function readCapture(file: string): { readonly frames: readonly Uint8Array[]; readonly notes: readonly string[] } {
+  const read = capturePackets(file, undefined);
+  const notes = [...read.notes, ...(read.tooShort > 0 ? [`${file}: ${read.tooShort} packets shorter than an Ethernet header left out (the kernel's test run refuses them).`] : [])];
+  if (read.packets.length === 0) throw new EquivInputError(`${file} holds no packet an XDP program could see.`);
+  return { frames: read.packets.map((p) => p.packet), notes };
 }
 
 export function formatEquivReport(report: EquivReport): string {
@@ -139,9 +166,16 @@ export function formatEquivReport(report: EquivReport): string {
   const refused = [...r.refusals].map(([why, n]) => `  ${n} case${n === 1 ? "" : "s"} not run on the NIC: ${why}`);
   return [
     `${report.label}: ${sides} agree on all ${r.casesRun} cases (seed ${r.seed}, cores ${report.cores.join(",")}).`,
+    ...(report.capture ? [captureLine(report.capture.file, report.capture.frames, r.casesRun)] : []),
     ...(r.casesOnNic < r.casesRun ? [`  ${r.casesOnNic} of them ran on the NIC; the plan refused the others:`, ...refused] : []),
     ...[...(report.kernelSkipped ?? [])].map(([why, n]) => `  ${n} case${n === 1 ? "" : "s"} not compared with the kernel: ${why}`),
   ].join("\n") + "\n";
+}
+
+function captureLine(file: string, frames: number, cases: number): string {
+  const asCaptured = Math.min(frames, cases);
+  const drawn = cases - asCaptured;
+  return `  packets from ${file}: ${asCaptured} of its ${frames} frames as captured${drawn > 0 ? `, then ${drawn} cases of its frames with drawn map states, clocks and damage` : ""}`;
 }
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
@@ -169,6 +203,7 @@ export function equivReportJson(report: EquivReport): Record<string, unknown> {
     casesOnNic: r.casesOnNic,
     refusals: Object.fromEntries(r.refusals),
     kernelSkipped: Object.fromEntries(report.kernelSkipped ?? []),
+    capture: report.capture ?? null,
     agreed: r.agreed,
     counterexample:
       cx && failing

@@ -152,7 +152,7 @@ const ipv6Recipe: fc.Arbitrary<L3Recipe> = fc.record({
 const arpRecipe: fc.Arbitrary<L3Recipe> = fc.record({ kind: fc.constant("arp" as const), operation: edge([1, 2], u16), senderIp: ipv4Address, targetIp: ipv4Address });
 const rawRecipe: fc.Arbitrary<L3Recipe> = fc.record({ kind: fc.constant("raw" as const), etherType: edge(ETHER_TYPE_EDGES, u16) });
 
-const damage: fc.Arbitrary<Damage> = fc.oneof(
+export const damageArbitrary: fc.Arbitrary<Damage> = fc.oneof(
   { weight: 12, arbitrary: fc.constant({ kind: "none" as const }) },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant("truncate" as const), keep: fc.nat() }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("flip" as const), at: fc.nat(), mask: fc.integer({ min: 1, max: 0xff }) }) },
@@ -166,7 +166,7 @@ export const packetRecipeArbitrary: fc.Arbitrary<PacketRecipe> = fc.record({
   l3: fc.oneof({ weight: 6, arbitrary: ipv4Recipe }, { weight: 3, arbitrary: ipv6Recipe }, { weight: 1, arbitrary: arpRecipe }, { weight: 1, arbitrary: rawRecipe }),
   payloadBytes: fc.oneof({ weight: 6, arbitrary: fc.nat({ max: SHORT_PAYLOAD_BYTES }) }, { weight: 1, arbitrary: fc.nat({ max: LONG_PAYLOAD_BYTES }) }),
   payloadFirst: u8,
-  damage,
+  damage: damageArbitrary,
 });
 
 function resolve<T>(p: Pick<T>, pool: readonly T[]): T {
@@ -245,6 +245,11 @@ function withL4(b: PacketBuilder, l4: L4Recipe, pool: PacketPool, icmpKind: "icm
 
 // RFC 9293 option kind 1 (no operation), one byte each.
 const tcpNops = (words: number): TcpOption[] => Array.from({ length: words * 4 }, () => ({ kind: "nop" }) as TcpOption);
+
+// A given frame (a captured one) with the damage a recipe could apply, kept within one linear XDP frame.
+export function damagedFrame(frame: Uint8Array, d: Damage): Uint8Array {
+  return clampLength(applyDamage(frame, d));
+}
 
 function applyDamage(frame: Uint8Array, d: Damage): Uint8Array {
   switch (d.kind) {

@@ -32,6 +32,8 @@ export interface EquivSubject {
   // (an object's subject always has one: the empty network without --env).
   readonly environment?: NetworkEnvironment;
   readonly routes?: RouteTable;
+  // The frames of a capture (equiv --pcap, as src/traffic/xdp-frames.ts makes them), which cases' packets come from.
+  readonly capturedFrames?: readonly Uint8Array[];
   // The object, when the subject came from one (the kernel side loads it).
   readonly object?: BpfObject;
   readonly programName?: string;

@@ -31,6 +31,10 @@ export interface SuiteOptions {
   readonly shrink?: boolean;
   // Time shrinking may take before the smallest case found so far is reported.
   readonly shrinkBudgetMs?: number;
+  // Frames of a capture (equiv --pcap): drawn inputs take their packets from them.
+  readonly capturedFrames?: number;
+  // Cases run first, in order, within `runs` (the captured frames as they are); a replay path counts them too.
+  readonly examples?: readonly EquivCase[];
 }
 
 export interface Counterexample {
@@ -65,7 +69,7 @@ export function runSuite(subjects: fc.Arbitrary<EquivSubject>, mapDefs: readonly
   const budgetMs = options.shrinkBudgetMs ?? DEFAULT_SHRINK_BUDGET_MS;
   // Why the host interpreter could not run a case (then the remaining cases pass unrun and the suite has no verdict).
   let uncheckable: string | undefined;
-  const property = fc.property(caseArbitrary(subjects, mapDefs, { maxInputs: options.maxInputs ?? 1 }), (c) => {
+  const property = fc.property(caseArbitrary(subjects, mapDefs, { maxInputs: options.maxInputs ?? 1, ...(options.capturedFrames === undefined ? {} : { capturedFrames: options.capturedFrames }) }), (c) => {
     // Out of shrinking time: every further candidate "passes" unrun, so fast-check keeps the smallest failing case so far.
     if (!searching && Date.now() - firstDifferenceAt > budgetMs) return true;
     if (uncheckable !== undefined) return true;
@@ -88,6 +92,7 @@ export function runSuite(subjects: fc.Arbitrary<EquivSubject>, mapDefs: readonly
     seed: options.seed,
     ...(options.path === undefined ? {} : { path: options.path }),
     ...(options.shrink === false ? { endOnFailure: true } : {}),
+    ...(options.examples === undefined ? {} : { examples: options.examples.map((c): [EquivCase] => [c]) }),
   });
   if (uncheckable !== undefined) {
     throw new EquivUncheckableError(`Cannot check equivalence: the host interpreter, the reference for every side, cannot run this program (${uncheckable}).`);

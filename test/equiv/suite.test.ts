@@ -63,9 +63,11 @@ describe("equivalence suite", () => {
     expect(ttlOf(failing.prepared.packet)).toBe(1);
     expect(failing.differences.map((d) => d.text)).toEqual(["action: host interpreter XDP_PASS, NIC XDP_DROP"]);
     // Shrunk: no VLAN tag, no payload beyond the headers, no damage.
-    expect(failing.input.recipe.vlans).toEqual([]);
-    expect(failing.input.recipe.payloadBytes).toBe(0);
-    expect(failing.input.recipe.damage).toEqual({ kind: "none" });
+    const source = failing.input.packet;
+    if (source.kind !== "generated") throw new Error(`a generated packet was expected, not ${source.kind}`);
+    expect(source.recipe.vlans).toEqual([]);
+    expect(source.recipe.payloadBytes).toBe(0);
+    expect(source.recipe.damage).toEqual({ kind: "none" });
   });
 
   it("prints the counterexample readably: differences, plan, packet by layer and in hex, maps, outcomes, replay command", () => {

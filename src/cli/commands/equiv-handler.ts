@@ -14,6 +14,7 @@ export async function equivHandler(args: EquivArgs): Promise<void> {
     ...(args.prog === undefined ? {} : { program: args.prog }),
     ...(args.map === undefined ? {} : { mapFiles: args.map.map(parseMapAssignment) }),
     ...(args.env === undefined ? {} : { environment: readEnvironmentSpec(args.env), environmentSpec: args.env }),
+    ...(args.pcap === undefined ? {} : { captureFile: args.pcap }),
     generated: args.generated,
     ...(args.runs === undefined ? {} : { runs: args.runs }),
     ...(args.seed === undefined ? {} : { seed: args.seed }),
@@ -26,6 +27,7 @@ export async function equivHandler(args: EquivArgs): Promise<void> {
       if (!args.json) process.stderr.write(`offload-sim equiv: seed ${seed}\n`);
     },
   });
+  for (const note of report.capture?.notes ?? []) process.stderr.write(`offload-sim: ${note}\n`);
   process.stdout.write(args.json ? `${JSON.stringify(equivReportJson(report), null, 2)}\n` : formatEquivReport(report));
   if (!report.result.agreed) process.exitCode = 1;
 }

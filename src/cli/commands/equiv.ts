@@ -1,5 +1,5 @@
 // `offload-sim equiv prog.o [--prog NAME] [--runs N] [--seed S] [--cores LIST]
-// [--preset NAME] [--kernel] [--json] [--replay TOKEN]`, or `offload-sim equiv
+// [--preset NAME] [--pcap FILE] [--kernel] [--json] [--replay TOKEN]`, or `offload-sim equiv
 // --generated` for generated programs: property-based equivalence of the NIC
 // (the generated microcode on hw-model, with the host part), the host
 // interpreter and, with --kernel, the real kernel. Exit 0 when every case
@@ -21,6 +21,7 @@ export interface EquivArgs {
   shrink: boolean;
   map?: string[];
   env?: string;
+  pcap?: string;
 }
 
 export const equivCommand: CommandModule<object, EquivArgs> = {
@@ -36,6 +37,7 @@ export const equivCommand: CommandModule<object, EquivArgs> = {
       .option("preset", { type: "string", describe: "card preset (default nfp-4000)" })
       .option("map", { type: "string", array: true, describe: "name=file.json: initial contents of a map (repeatable; default the sample's programs/maps files)" })
       .option("env", { type: "string", describe: "network for bpf_fib_lookup and devmaps: FILE or FILE#NAME (e.g. programs/expectations.json#router-netns)" })
+      .option("pcap", { type: "string", describe: "run the packets of a pcap/pcapng capture: each frame once as captured, then drawn variations of them" })
       .option("kernel", { type: "boolean", default: false, describe: "also run every case through the kernel's BPF_PROG_TEST_RUN" })
       .option("generated", { type: "boolean", default: false, describe: "generated XDP programs instead of an object's program" })
       .option("shrink", { type: "boolean", default: true, describe: "shrink the first difference to a small case (--no-shrink prints it as found)" })
