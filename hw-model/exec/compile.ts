@@ -15,8 +15,8 @@
 // interpreter (the function returns that pc), which then faults or goes on at
 // the exact instruction. Programs are compiled once per code array and
 // parameters, and the generated function is shared by every executor.
-import { Op } from "../isa/opcode.ts";
-import { F_A, F_B, F_C, F_D, F_IMM, F_N, F_OP, F_X, STRIDE } from "../isa/instruction.ts";
+import { Flag, Op } from "../isa/opcode.ts";
+import { F_A, F_B, F_C, F_D, F_FLAGS, F_IMM, F_N, F_OP, F_X, STRIDE } from "../isa/instruction.ts";
 import { IMM, NONE, X0 } from "../isa/register.ts";
 import { Csr } from "../isa/csr.ts";
 import { OFFSET_MASK, Region, REGION_SHIFT, packetAddress } from "./address.ts";
@@ -238,6 +238,16 @@ function build(code: Int32Array, params: ExecParams): CompiledStage | null {
       }
       case Op.MEM_RD:
       case Op.MEM_WR:
+        // The common case (packet memory, nothing in flight) through the executor's fast path; anything
+        // else, faults included, through memCommand, as the interpreter runs it.
+        if (a >= 0 && a < X0) {
+          const flags = field(pc, F_FLAGS);
+          const address = `(${rd(a, 0)} + ${lit(imm)}) | 0`;
+          emit(`${setCount} if (!ex.packetMemCommand(${pc}, cycles, ${address}, ${cf}, ${d}, ${x}, ${(flags & Flag.LE) !== 0}, ${(flags & Flag.SWAP) !== 0}, ${o === Op.MEM_WR})) ex.memCommand(${pc}, cycles); cycles = 0;`);
+          return;
+        }
+        emit(`${setCount} ex.memCommand(${pc}, cycles); cycles = 0;`);
+        return;
       case Op.MEM_ADD:
       case Op.MEM_TADD:
       case Op.MEM_TAS:

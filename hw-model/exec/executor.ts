@@ -437,6 +437,38 @@ export class Executor implements FirmwareContext {
     return this.fault(pc, `local-memory ${access} of ${width} bytes at ${addr} is outside the thread's ${this.lm.length} bytes`);
   }
 
+  // mem_rd / mem_wr of packet memory from compiled code, the instruction's fields decoded at compile
+  // time: memCommand's work for its most common case. Returns false, having changed nothing, when the
+  // case is any other (another region, out of bounds, a signal or transfer register in flight): the
+  // caller then runs memCommand, which handles it or faults with its message.
+  packetMemCommand(pc: number, cycles: number, address: number, bytes: number, xk: number, sig: number, le: boolean, swap: boolean, write: boolean): boolean {
+    if (((this.sigPending >>> sig) & 1) !== 0 || address >>> REGION_SHIFT !== Region.PACKET) return false;
+    const off = address & OFFSET_MASK;
+    const p = this.packet;
+    if (off < p.metaStart || off + bytes > p.dataEnd) return false;
+    const words = bytes < 4 ? 1 : bytes >> 2;
+    if (xk < X0 || xk - X0 + words > XFER_REGS || (this.xferBusy & (((1 << words) - 1) << (xk - X0))) !== 0) return false;
+    this.pcNow = pc;
+    const regs = this.regs;
+    if (write) storeWords(p.buffer, off, bytes, le, regs, xk);
+    else {
+      for (let w = 0; w < words; w++) regs[xk + w] = 0;
+      loadWords(p.buffer, off, bytes, le, regs, xk);
+    }
+    const trace = this.trace;
+    trace.run(cycles);
+    trace.mem(off + bytes <= this.params.ctmPacketBytes ? TARGET_PACKET_HEAD : TARGET_PACKET_TAIL, bytes, write ? MemKind.WRITE : MemKind.READ, sig);
+    if (swap) trace.wait(1 << sig);
+    else {
+      this.sigPending |= 1 << sig;
+      for (let w = 0; w < words; w++) {
+        this.xferBusy |= 1 << (xk - X0 + w);
+        this.xferSignal[xk - X0 + w] = sig;
+      }
+    }
+    return true;
+  }
+
   memCommand(pc: number, cycles: number): void {
     this.pcNow = pc;
     const code = this.currentCode;
