@@ -25,6 +25,7 @@ export function accessedKeys(subject: EquivSubject, packet: Uint8Array, maps: re
     random: seededRandom(env.randomSeed),
     clock: env.clock,
     ...(subject.routes ? { routes: subject.routes } : {}),
+    ...(subject.currentPidTgid === undefined ? {} : { currentPidTgid: subject.currentPidTgid }),
     rx: { ingressIfindex: env.ingressIfindex, rxQueueIndex: 0, egressIfindex: 0 },
   });
   return keys;

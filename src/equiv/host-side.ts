@@ -29,6 +29,7 @@ export function runHostSide(subject: EquivSubject, packet: Uint8Array, initialMa
     random: seededRandom(env.randomSeed),
     clock: env.clock,
     ...(subject.routes ? { routes: subject.routes } : {}),
+    ...(subject.currentPidTgid === undefined ? {} : { currentPidTgid: subject.currentPidTgid }),
     rx: { ingressIfindex: env.ingressIfindex, rxQueueIndex: 0, egressIfindex: 0 },
     ...(onStep ? { onStep } : {}),
   });

@@ -5,7 +5,7 @@ import fc from "fast-check";
 import { withKernel } from "../kernel/index.ts";
 import { kernelOracleAvailability } from "../kernel/availability.ts";
 import { EMPTY_ENVIRONMENT, environmentCommands, type NetworkEnvironment } from "../oracle/environment.ts";
-import { enterFreshNetworkNamespace } from "../oracle/host-control.ts";
+import { currentPidTgid, enterFreshNetworkNamespace } from "../oracle/host-control.ts";
 import { testRunRefusal } from "../oracle/kernel-check.ts";
 import { selectProgram } from "../oracle/object-setup.ts";
 import { EquivInputError } from "./errors.ts";
@@ -95,7 +95,8 @@ export async function runEquivalence(request: EquivRequest): Promise<EquivReport
   if (request.captureFile !== undefined && generated) throw new EquivInputError("--pcap gives packets for an object's program, not for --generated programs.");
   const capture = request.captureFile === undefined ? undefined : readCapture(request.captureFile);
   const fromObject = generated ? undefined : subjectFromObject({ objectFile: request.objectFile!, ...(request.program ? { program: request.program } : {}), ...(request.mapFiles ? { mapFiles: request.mapFiles } : {}), ...(request.environment ? { environment: request.environment } : {}) });
-  const subject = fromObject && capture ? { ...fromObject, capturedFrames: capture.frames } : fromObject;
+  // With --kernel the host sides name the task the kernel's test run runs in, as kernel-check does.
+  const subject = fromObject ? { ...fromObject, ...(capture ? { capturedFrames: capture.frames } : {}), ...(kernel ? { currentPidTgid: currentPidTgid() } : {}) } : undefined;
   const refusal = kernel && subject?.object ? testRunRefusal(subject.object, selectProgram(subject.object, subject.programName)) : undefined;
   if (refusal !== undefined) throw new EquivInputError(refusal);
   const subjects = subject ? fc.constant(subject) : programArbitrary().map(generatedSubject);

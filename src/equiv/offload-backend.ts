@@ -105,6 +105,7 @@ class OffloadTarget implements NicTarget {
       randomSeed: env.randomSeed,
       clock: env.clock,
       ...(this.subject.routes ? { routes: this.subject.routes } : {}),
+      ...(this.subject.currentPidTgid === undefined ? {} : { currentPidTgid: this.subject.currentPidTgid }),
       programs: this.subject.tailCalls,
       ...(recorder ? { instructionHook: recorder.hook } : {}),
     });

@@ -34,6 +34,9 @@ export interface EquivSubject {
   readonly routes?: RouteTable;
   // The frames of a capture (equiv --pcap, as src/traffic/xdp-frames.ts makes them), which cases' packets come from.
   readonly capturedFrames?: readonly Uint8Array[];
+  // What bpf_get_current_pid_tgid answers on the host and the NIC's host part: with --kernel, the task the kernel's
+  // test run runs in (oracle/host-control.ts currentPidTgid); otherwise undefined (0, no task).
+  readonly currentPidTgid?: bigint;
   // The object, when the subject came from one (the kernel side loads it).
   readonly object?: BpfObject;
   readonly programName?: string;

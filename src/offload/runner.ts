@@ -24,6 +24,8 @@ export interface NicRunOptions {
   readonly programs?: ReadonlyMap<number, Program>;
   readonly clock?: SimClock;
   readonly routes?: RouteTable;
+  // What bpf_get_current_pid_tgid answers on the host (default 0: no task).
+  readonly currentPidTgid?: bigint;
   readonly maxSteps?: number;
   // Keep a copy of each packet's work trace (for a timing replay).
   readonly keepTrace?: boolean;
@@ -117,6 +119,7 @@ export class NicRunner {
         ...(this.options.programs ? { programs: this.options.programs } : {}),
         ...(this.options.clock ? { clock: this.options.clock } : {}),
         ...(this.options.routes ? { routes: this.options.routes } : {}),
+        ...(this.options.currentPidTgid === undefined ? {} : { currentPidTgid: this.options.currentPidTgid }),
       },
       this.options.maxSteps === undefined ? {} : { maxSteps: this.options.maxSteps },
     );

@@ -1,7 +1,7 @@
 // What the kernel side of `equiv --kernel` starts from must be what the host
 // and the NIC start from: the same network for bpf_fib_lookup (the empty one
 // without --env), the same object (with --map patches of .rodata), the same
-// clocks (CLOCK_TAI too); and a program the kernel's test run refuses is
+// clocks (CLOCK_TAI too), the same task for bpf_get_current_pid_tgid; and a program the kernel's test run refuses is
 // refused up front, with the sentence kernel-check gives.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -91,6 +91,11 @@ describe.skipIf(!kernelAvailable)("NIC, host and kernel start alike", () => {
       kernel: true,
       backend,
     });
+    expect(report.result.agreed, formatEquivReport(report)).toBe(true);
+  });
+
+  it("task_clock.o: bpf_get_current_pid_tgid names, on the host sides too, the task the kernel's test run runs in", { timeout: 120_000 }, async () => {
+    const report = await runEquivalence({ objectFile: "test/interp/fixtures/task_clock.o", runs: 5, seed: 1, cores: [1, 8], kernel: true, backend });
     expect(report.result.agreed, formatEquivReport(report)).toBe(true);
   });
 
