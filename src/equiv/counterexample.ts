@@ -27,12 +27,14 @@ export function formatCounterexample(cx: Counterexample, replay: ReplayCommand):
   const { report } = cx;
   const subject = cx.case.subject;
   const failing = report.inputs[report.inputs.length - 1];
-  const against = failing.differences.some((d) => d.side === "nic") ? "the NIC" : "the kernel";
+  const against = failing.differences.length === 0 ? "a side" : failing.differences.some((d) => d.side === "nic") ? "the NIC" : "the kernel";
   const lines: string[] = [];
   lines.push(`DIFFERENCE: ${against} and the host interpreter disagree on ${subject.label}`);
   lines.push(`  found after ${cx.casesBefore} agreeing case${cx.casesBefore === 1 ? "" : "s"}, shrunk ${cx.shrinks} time${cx.shrinks === 1 ? "" : "s"}`);
   lines.push("", "what differs:");
   for (const d of failing.differences) lines.push(`  ${d.text}`);
+  // The report comes from running the shrunk case once more (with traces); a side that is not deterministic may then agree.
+  if (failing.differences.length === 0) lines.push("  nothing, when the case ran again for this report: a side's outcome on it varies from run to run (replay it to see it differ again)");
   lines.push("", `plan: ${report.variation.cores} core${report.variation.cores === 1 ? "" : "s"}, stage cut #${report.variation.cut}`);
   if (report.target) for (const l of report.target.planLines) lines.push(`  ${l}`);
   else if (report.refused) lines.push(`  not offloaded: ${report.refused}`);

@@ -88,6 +88,16 @@ describe("equivalence suite", () => {
     expect(text).toContain(`replay:\n  offload-sim equiv ${PASS_OBJECT} --replay ${result.counterexample!.token}\n`);
   });
 
+  it("says so when the shrunk case agreed on the run that made the report (a side that is not deterministic)", () => {
+    const subject = subjectFromObject({ objectFile: PASS_OBJECT });
+    const result = runSuite(fc.constant(subject), subject.mapDefs, false, { ...options, backend: interpreterBackend(dropsTtlOne) });
+    const cx = result.counterexample!;
+    const inputs = cx.report.inputs.map((input) => ({ ...input, differences: [] }));
+    const text = formatCounterexample({ ...cx, report: { ...cx.report, inputs } }, { prefix: `offload-sim equiv ${PASS_OBJECT}` });
+    expect(text).toMatch(/^DIFFERENCE: a side and the host interpreter disagree on xdp_pass\.o: xdp_pass\n/);
+    expect(text).toContain("what differs:\n  nothing, when the case ran again for this report: a side's outcome on it varies from run to run (replay it to see it differ again)\n");
+  });
+
   it("replays exactly the shrunk case from its token", () => {
     const subject = subjectFromObject({ objectFile: PASS_OBJECT });
     const first = runSuite(fc.constant(subject), subject.mapDefs, false, { ...options, backend: interpreterBackend(dropsTtlOne) });
