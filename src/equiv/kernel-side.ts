@@ -62,10 +62,13 @@ export class KernelBackedSide implements KernelSide {
         if (map.def.type === MapType.PERF_EVENT_ARRAY) perf.push(this.k.openPerfBuffer(map));
         else if (map.def.type === MapType.RINGBUF) rings.push(this.k.openRingbuf(map));
       }
-      this.write(subject, loaded, applied);
+      // The state written and the test run on the host's CPU: an LRU map's free lists are per CPU, so which
+      // key an insert evicts depends on the CPU of the update (the model makes both on CPU 0); a perf output
+      // to an explicit slot lands where the host's does.
+      this.onHostCpu(() => this.write(subject, loaded, applied));
       const testRun = () => this.k.testRunXdp(loaded.program, { packet, ingressIfindex: env.ingressIfindex });
       const beforeNs = process.hrtime.bigint();
-      const run = perf.length > 0 ? this.onHostCpu(testRun) : testRun();
+      const run = this.onHostCpu(testRun);
       const afterNs = process.hrtime.bigint();
       const ringRecords = new Map(rings.map((r) => [r.map, this.k.ringbufRecords(r)]));
       const streams = { perf: perf.map((b) => ({ map: b.map.def.name, records: this.k.readPerfBuffer(b) })), ringbufs: rings.map((r) => ({ map: r.map.def.name, records: ringRecords.get(r.map) ?? [] })) };
@@ -89,8 +92,8 @@ export class KernelBackedSide implements KernelSide {
     }
   }
 
-  // The test run on the host's CPU, so a perf output to an explicit slot lands where the host's does; where
-  // the thread may not run there, on any CPU (a BPF_F_CURRENT_CPU output still finds its reader).
+  // `body` on the host's CPU (see check); where the thread may not run there, on any CPU (a
+  // BPF_F_CURRENT_CPU output still finds its reader).
   private onHostCpu<T>(body: () => T): T {
     try {
       return this.k.onCpu(HOST_CPU, body);
@@ -130,7 +133,11 @@ export class KernelBackedSide implements KernelSide {
       switch (w.kind) {
         case "update":
           if (map.shape.perCpu) {
-            const values = Array.from({ length: map.shape.slots }, (_, cpu) => (cpu === 0 ? w.value.slice(0, map.shape.valueSize) : new Uint8Array(map.shape.valueSize)));
+            // The model's syscall value: one 8-byte-aligned slot per CPU it simulates (the machine's possible CPUs).
+            const stride = Math.ceil(map.shape.valueSize / 8) * 8;
+            const values = Array.from({ length: map.shape.slots }, (_, cpu) =>
+              (cpu + 1) * stride <= w.value.length ? w.value.slice(cpu * stride, cpu * stride + map.shape.valueSize) : new Uint8Array(map.shape.valueSize),
+            );
             this.k.updatePerCpu(map, w.key, values, w.flags);
           } else {
             this.k.update(map, w.key, w.value, w.flags === UpdateFlag.ANY ? UpdateFlag.ANY : w.flags);

@@ -6,6 +6,7 @@
 // side (sysUpdate / sysDelete), as user space would make it, and is recorded
 // so the kernel side can replay exactly the same writes. Shrinking drops
 // edits, so a counterexample ends on the smallest state that still differs.
+import { isPerCpuMapType } from "../kernel/index.ts";
 import fc from "fast-check";
 import { MapType, UpdateFlag, type MapDef, type MapEntry, type SimMap } from "../maps/index.ts";
 import { LPM_PREFIXLEN_BYTES } from "../maps/lpm-trie.ts";
@@ -197,7 +198,7 @@ function arrayIndex(bytes: Uint8Array, maxEntries: number): Uint8Array {
 
 // Per-CPU maps take every CPU's value through the syscall, each rounded up to 8 bytes.
 function syscallValueOf(map: SimMap, value: Uint8Array): Uint8Array {
-  if (map.def.type !== MapType.PERCPU_HASH && map.def.type !== MapType.LRU_PERCPU_HASH && map.def.type !== MapType.PERCPU_ARRAY) return value;
+  if (!isPerCpuMapType(map.def.type)) return value;
   const stride = Math.ceil(value.length / 8) * 8;
   const out = new Uint8Array(stride * map.cpus);
   for (let cpu = 0; cpu < map.cpus; cpu++) out.set(value, cpu * stride);

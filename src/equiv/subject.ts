@@ -11,6 +11,7 @@ import type { BpfObject, FunctionSpan, LineInfo } from "../elf/index.ts";
 import type { MapDef, SimMap } from "../maps/index.ts";
 import { createObjectMaps, loadMapFileContent, selectProgram, tailCallPrograms } from "../oracle/object-setup.ts";
 import { readObjectFile } from "../oracle/run-object.ts";
+import { possibleCpuCount } from "../elf/possible-cpus.ts";
 import type { RouteTable } from "../helpers/fib.ts";
 import { EMPTY_ENVIRONMENT, environmentRouteTable, type NetworkEnvironment } from "./environment.ts";
 import { EquivInputError } from "./errors.ts";
@@ -66,7 +67,8 @@ export function subjectFromObject(request: ObjectSubjectRequest): EquivSubject {
   }
   // Without --env, the empty network: the kernel side's fresh namespace holds the same (oracle/environment.ts).
   const environment = request.environment ?? EMPTY_ENVIRONMENT;
-  let setup = createObjectMaps(object, 1);
+  // Per-CPU maps and LRU lists for the machine's possible CPUs, as the kernel side and kernel-check make them.
+  let setup = createObjectMaps(object, possibleCpuCount());
   for (const { map, file } of request.mapFiles ?? defaultMapFiles(request.objectFile, object)) setup = loadMapFileContent(setup, map, file);
   return {
     label: `${basename(request.objectFile)}: ${program.name}`,
