@@ -301,8 +301,12 @@ export interface GeneratedProgram {
 // `mapValues: false` leaves out everything that hands the program a pointer into a map value
 // (lookups, direct value access): where such a pointer lands in memory, runs of one machine and
 // fresh machines differ by design (CompiledSession keeps its address space).
-export function programArbitrary(mode: ProgramMode, options: { readonly mapValues?: boolean } = {}): fc.Arbitrary<GeneratedProgram> {
+// `definedAfterCalls: true` writes r1-r5 after every helper call: the calling convention leaves them
+// undefined there (the verifier refuses a read), so a program that reads them may differ between any
+// two implementations, the NIC's firmware calls among them. The interpreter tiers must agree even then.
+export function programArbitrary(mode: ProgramMode, options: { readonly mapValues?: boolean; readonly definedAfterCalls?: boolean } = {}): fc.Arbitrary<GeneratedProgram> {
   const maps = (options.mapValues ?? true) ? 1 : 0;
+  const defined = options.definedAfterCalls === true;
   const item = fc.oneof(
     { weight: 6, arbitrary: aluItem },
     { weight: 3, arbitrary: branchItem },
@@ -320,7 +324,15 @@ export function programArbitrary(mode: ProgramMode, options: { readonly mapValue
   );
   return fc
     .tuple(fc.array(value64, { minLength: 9, maxLength: 9 }), fc.array(item, { minLength: 1, maxLength: 20 }), fc.array(aluItem, { maxLength: 4 }), fc.boolean())
-    .map(([registers, items, calleeItems, recursive]) => ({ mode, registers, main: assemble(mode, registers, items, calleeItems, recursive) }));
+    .map(([registers, items, calleeItems, recursive]) => ({ mode, registers, main: assemble(mode, registers, defined ? items.map(redefineAfterCalls) : items, calleeItems, recursive) }));
+}
+
+const isHelperCall = (i: Insn): boolean => i.opcode === (Class.JMP | JmpOp.CALL) && i.src === PseudoCall.HELPER;
+
+// A slots item that calls a helper, followed by constants in r1-r5.
+function redefineAfterCalls(item: Item): Item {
+  if (item.kind !== "slots" || !item.slots.some(isHelperCall)) return item;
+  return slots(...item.slots, ...[1, 2, 3, 4, 5].map((r) => mov64(r, r)));
 }
 
 // Lays the items out: prologue, body, epilogue, then the callee of every {kind: "call"}.

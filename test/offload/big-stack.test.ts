@@ -142,7 +142,7 @@ describe("generated programs on a card with little local memory", () => {
   it("agree with the interpreter on 1 to 3 stages, and many keep stack bytes in the scratch window", () => {
     let split = 0;
     fc.assert(
-      fc.property(programArbitrary("xdp"), fc.array(packetArb, { minLength: 1, maxLength: 3 }), fc.integer({ min: 1, max: 3 }), (generated, packets, stages) => {
+      fc.property(programArbitrary("xdp", { definedAfterCalls: true }), fc.array(packetArb, { minLength: 1, maxLength: 3 }), fc.integer({ min: 1, max: 3 }), (generated, packets, stages) => {
         const program = generated.main;
         const maps = freshMaps();
         const plan = planOffload(program, maps.map((m) => m.def), tight, { cores: 4, stages });
