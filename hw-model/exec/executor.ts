@@ -15,7 +15,7 @@ import { IMM, NONE, REG_COUNT, X0, XFER_REGS, registerName } from "../isa/regist
 import { Csr } from "../isa/csr.ts";
 import type { ExecParams } from "./params.ts";
 import { EndKind, TARGET_PACKET_HEAD, TARGET_PACKET_TAIL, TraceWriter, type EndKindCode } from "./trace.ts";
-import { MemKind, TARGET_THREAD_SCRATCH } from "./trace.ts";
+import { MemKind, TARGET_THREAD_SCRATCH, type MemKindCode } from "./trace.ts";
 import { PacketState } from "./packet.ts";
 import { HANDLE_MASK, HANDLE_SHIFT, MAX_HANDLES, OFFSET_MASK, Region, REGION_SHIFT, VALUE_OFFSET_MASK, hexAddress, packetAddress, valueAddress } from "./address.ts";
 import { FW_SIGNAL, MicrocodeFault, TARGET_LOCAL, callRoutine, type FirmwareContext, type Located, type PerfEvent } from "../firmware/routines.ts";
@@ -455,9 +455,16 @@ export class Executor implements FirmwareContext {
       for (let w = 0; w < words; w++) regs[xk + w] = 0;
       loadWords(p.buffer, off, bytes, le, regs, xk);
     }
+    this.issued(cycles, off + bytes <= this.params.ctmPacketBytes ? TARGET_PACKET_HEAD : TARGET_PACKET_TAIL, bytes, write ? MemKind.WRITE : MemKind.READ, sig, xk, words, swap);
+    return true;
+  }
+
+  // A memory command's record in the trace (after `cycles` of issue), and its signal: waited for at once
+  // (swap), or in flight with its transfer registers busy until a wait.
+  private issued(cycles: number, target: number, bytes: number, kind: MemKindCode, sig: number, xk: number, words: number, swap: boolean): void {
     const trace = this.trace;
     trace.run(cycles);
-    trace.mem(off + bytes <= this.params.ctmPacketBytes ? TARGET_PACKET_HEAD : TARGET_PACKET_TAIL, bytes, write ? MemKind.WRITE : MemKind.READ, sig);
+    trace.mem(target, bytes, kind, sig);
     if (swap) trace.wait(1 << sig);
     else {
       this.sigPending |= 1 << sig;
@@ -466,14 +473,12 @@ export class Executor implements FirmwareContext {
         this.xferSignal[xk - X0 + w] = sig;
       }
     }
-    return true;
   }
 
   memCommand(pc: number, cycles: number): void {
     this.pcNow = pc;
     const code = this.currentCode;
     const regs = this.regs;
-    const trace = this.trace;
     const at = pc * STRIDE;
     const op = code[at + F_OP];
     const xk = code[at + F_D];
@@ -531,17 +536,7 @@ export class Executor implements FirmwareContext {
         }
       }
     }
-    trace.run(cycles);
-    trace.mem(this.resTarget, bytes, op === Op.MEM_RD ? MemKind.READ : op === Op.MEM_WR ? MemKind.WRITE : MemKind.ATOMIC, sig);
-    if (flags & Flag.SWAP) {
-      trace.wait(1 << sig);
-    } else {
-      this.sigPending |= 1 << sig;
-      for (let w = 0; w < words; w++) {
-        this.xferBusy |= 1 << (xk - X0 + w);
-        this.xferSignal[xk - X0 + w] = sig;
-      }
-    }
+    this.issued(cycles, this.resTarget, bytes, op === Op.MEM_RD ? MemKind.READ : op === Op.MEM_WR ? MemKind.WRITE : MemKind.ATOMIC, sig, xk, words, (flags & Flag.SWAP) !== 0);
   }
 
   ctxArb(pc: number, cycles: number): void {
