@@ -2,6 +2,7 @@ import { LDDW } from "../ebpf/opcode.ts";
 import type { Program } from "../ebpf/instruction.ts";
 import { MapType } from "../maps/types.ts";
 import type { BpfObject, Relocation, RelocationTarget } from "./bpf-object.ts";
+import type { KernelBtf } from "./kernel-btf.ts";
 
 // A summary of a loaded object for people: what `offload-sim inspect` prints.
 
@@ -71,7 +72,7 @@ export function instructionCount(insns: Program, slots = insns.length): number {
 // KERNEL_VERSION(a, b, c) = (a << 16) + (b << 8) + c, as in <linux/version.h>.
 const kernelVersionText = (code: number): string => `${code >>> 16}.${(code >>> 8) & 0xff}.${code & 0xff}`;
 
-function targetText(target: RelocationTarget): string {
+function targetText(target: RelocationTarget, kernel: KernelBtf | undefined): string {
   switch (target.kind) {
     case "map":
       return `map #${target.mapIndex} ${target.mapName}`;
@@ -81,10 +82,16 @@ function targetText(target: RelocationTarget): string {
       return `call ${target.functionName}`;
     case "subprog-address":
       return `address of ${target.functionName}`;
-    case "kfunc":
-      return `kfunc ${target.name} (unresolved)`;
-    case "ksym":
-      return `ksym ${target.name} (unresolved)`;
+    case "kfunc": {
+      if (!kernel) return `kfunc ${target.name} (unresolved: no kernel BTF)`;
+      const func = kernel.findFunc(target.name);
+      return func ? `kfunc ${target.name} = btf_id ${func.btfId}: ${func.prototype}` : `kfunc ${target.name} (not in the kernel BTF at ${kernel.path})`;
+    }
+    case "ksym": {
+      if (!kernel) return `ksym ${target.name} (unresolved: no kernel BTF)`;
+      const variable = kernel.findVar(target.name);
+      return variable ? `ksym ${target.name} = btf_id ${variable.btfId}: ${variable.typeText}` : `ksym ${target.name} (no variable of that name in the kernel BTF at ${kernel.path})`;
+    }
     default: {
       const unreachable: never = target;
       return String(unreachable);
@@ -92,7 +99,8 @@ function targetText(target: RelocationTarget): string {
   }
 }
 
-export function inspectObject(obj: BpfObject): InspectReport {
+// `kernel`: the kernel BTF kfunc and __ksym references are resolved against (shown unresolved without it).
+export function inspectObject(obj: BpfObject, kernel?: KernelBtf): InspectReport {
   return {
     file: obj.fileName,
     byteOrder: obj.littleEndian ? "little-endian" : "big-endian",
@@ -123,7 +131,7 @@ export function inspectObject(obj: BpfObject): InspectReport {
       program: r.program,
       type: r.type,
       symbol: r.symbol,
-      target: targetText(r.target),
+      target: targetText(r.target, kernel),
     })),
     coreRelocations: (obj.coreRelocations ?? []).map((c) => ({
       section: c.section,
