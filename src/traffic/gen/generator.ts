@@ -16,10 +16,12 @@ import { ETHERNET_HEADER_BYTES } from "../packet/ethernet.ts";
 import { IcmpType, Icmpv6Type } from "../packet/icmp.ts";
 import { IPV6_HEADER_BYTES } from "../packet/ipv6.ts";
 import type { ChecksumChoice } from "../packet/layer.ts";
+import { TCP_MIN_HEADER_BYTES } from "../packet/tcp.ts";
 import { VLAN_TAG_BYTES } from "../packet/vlan.ts";
 import { flowAt, type Flow } from "./flows.ts";
 import { Prng } from "./prng.ts";
-import { MAX_GENERATED_FRAME_BYTES, drawFrameBytes } from "./size-distribution.ts";
+import { FlowTemplate } from "./flow-template.ts";
+import { MAX_GENERATED_FRAME_BYTES, drawFrameBytes, largestFrameBytes } from "./size-distribution.ts";
 import { parseTrafficSpec, type TrafficSpec } from "./traffic-spec.ts";
 import { FCS_BYTES, MIN_FRAME_BYTES, wireBits } from "./wire-time.ts";
 import { ZipfSampler } from "./zipf.ts";
@@ -56,6 +58,8 @@ const TTL = 64;
 const HOP_LIMIT = 64;
 // A SYN flood's frames are minimum-size: the headers, padded to 60 captured bytes.
 const MIN_CAPTURED_FRAME_BYTES = MIN_FRAME_BYTES - FCS_BYTES;
+// The longest headers a generated frame has: Ethernet, a VLAN tag, IPv6, TCP without options.
+const LARGEST_HEADER_BYTES = ETHERNET_HEADER_BYTES + VLAN_TAG_BYTES + IPV6_HEADER_BYTES + TCP_MIN_HEADER_BYTES;
 const EPHEMERAL_PORT_BASE = 49152;
 const EPHEMERAL_PORT_COUNT = 16384;
 // IPv4 first octets for spoofed SYN sources: 1-223 (unicast classes A-C), without 127 (loopback).
@@ -70,69 +74,135 @@ const FLOW_CACHE_SLOTS = 16_384;
 
 export function generateTraffic(specOrText: TrafficSpec | string, options: GenerateOptions = {}): Iterable<GeneratedPacket> {
   const spec = typeof specOrText === "string" ? parseTrafficSpec(specOrText) : specOrText;
-  const packetCount = options.packets ?? spec.packetCount ?? DEFAULT_PACKET_COUNT;
-  const seed = BigInt(options.seed ?? spec.seed ?? DEFAULT_SEED);
-  const startNs = options.startNs ?? 0n;
   return {
-    [Symbol.iterator]: () => packets(spec, packetCount, seed, startNs),
+    [Symbol.iterator]: () => packets(spec, options),
   };
 }
 
-function* packets(spec: TrafficSpec, packetCount: number, seed: bigint, startNs: bigint): Generator<GeneratedPacket> {
-  const prng = new Prng(seed);
-  const seedKey = prng.nextUint32();
-  const zipf = spec.popularity.kind === "zipf" ? new ZipfSampler(spec.flowCount, spec.popularity.exponent) : undefined;
-  const rate = BigInt(spec.rateBitsPerSecond);
-  const victim = flowAt(spec, seedKey, 0);
-  const flows = new Array<Flow | undefined>(FLOW_CACHE_SLOTS).fill(undefined);
-  const flowOf = (flowIndex: number): Flow => {
-    const slot = flowIndex % FLOW_CACHE_SLOTS;
-    const known = flows[slot];
-    if (known !== undefined && known.index === flowIndex) return known;
-    const flow = flowAt(spec, seedKey, flowIndex);
-    flows[slot] = flow;
-    return flow;
-  };
-  let wireBitsBefore = 0n;
-  for (let index = 0; index < packetCount; index++) {
-    const synFlood = spec.synFloodShare > 0 && prng.nextFloat() < spec.synFloodShare;
-    const frameBytes = synFlood ? MIN_FRAME_BYTES : drawFrameBytes(spec.size, prng);
-    const flowIndex = synFlood ? undefined : zipf !== undefined ? zipf.sample(prng) - 1 : prng.nextBelow(spec.flowCount);
-    const malformation = spec.malformedShare > 0 && prng.nextFloat() < spec.malformedShare ? MALFORMATIONS[prng.nextBelow(MALFORMATIONS.length)] : undefined;
-    const data =
-      flowIndex === undefined
-        ? synFloodFrame(victim, prng, malformation)
-        : flowFrame(flowOf(flowIndex), frameBytes, index, prng, malformation);
+function* packets(spec: TrafficSpec, options: GenerateOptions): Generator<GeneratedPacket> {
+  const cursor = new TrafficCursor(spec, options);
+  const scratch = new Uint8Array(cursor.maxFrameBytes);
+  for (let length = cursor.next(scratch); length >= 0; length = cursor.next(scratch)) {
     yield {
-      index,
-      timestampNs: startNs + (wireBitsBefore * NANOSECONDS_PER_SECOND) / rate,
-      data,
-      originalLength: data.length,
+      index: cursor.index,
+      timestampNs: cursor.timestampNs(),
+      data: scratch.slice(0, length),
+      originalLength: length,
       linkType: LinkType.ETHERNET,
       interfaceId: 0,
       sectionIndex: 0,
-      flowIndex,
-      synFlood,
-      malformation,
+      flowIndex: cursor.flowIndex,
+      synFlood: cursor.synFlood,
+      malformation: cursor.malformation,
     };
-    wireBitsBefore += BigInt(wireBits(data.length));
   }
+}
+
+// Wire bits summed as a plain number up to here, then carried into a bigint: exact, and no bigint per packet.
+const WIRE_BITS_CARRY = 2 ** 52;
+
+// The generator one packet at a time, each frame written into a buffer the caller owns (and may reuse):
+// generateTraffic's packets without an array or object per packet. The fields describe the packet last written.
+export class TrafficCursor {
+  readonly packetCount: number;
+  // The largest frame next() writes: the buffer it is given must hold this many bytes.
+  readonly maxFrameBytes: number;
+  index = -1;
+  flowIndex: number | undefined = undefined;
+  synFlood = false;
+  malformation: Malformation | undefined = undefined;
+  private readonly prng: Prng;
+  private readonly seedKey: number;
+  private readonly zipf: ZipfSampler | undefined;
+  private readonly rate: bigint;
+  private readonly startNs: bigint;
+  private readonly victim: Flow;
+  private readonly templates = new Array<FlowTemplate | undefined>(FLOW_CACHE_SLOTS).fill(undefined);
+  // Wire bits of the packets before the next one (wireBitsLow + wireBitsHigh), and before the one last written.
+  private wireBitsLow = 0;
+  private wireBitsHigh = 0n;
+  private lastBitsLow = 0;
+  private lastBitsHigh = 0n;
+
+  constructor(
+    private readonly spec: TrafficSpec,
+    options: GenerateOptions = {},
+  ) {
+    this.packetCount = options.packets ?? spec.packetCount ?? DEFAULT_PACKET_COUNT;
+    this.prng = new Prng(BigInt(options.seed ?? spec.seed ?? DEFAULT_SEED));
+    this.startNs = options.startNs ?? 0n;
+    this.seedKey = this.prng.nextUint32();
+    this.zipf = spec.popularity.kind === "zipf" ? new ZipfSampler(spec.flowCount, spec.popularity.exponent) : undefined;
+    this.rate = BigInt(spec.rateBitsPerSecond);
+    this.victim = flowAt(spec, this.seedKey, 0);
+    this.maxFrameBytes = Math.max(largestFrameBytes(spec.size) - FCS_BYTES, LARGEST_HEADER_BYTES, MIN_CAPTURED_FRAME_BYTES);
+  }
+
+  // Writes the next packet's frame into `into` and returns its length; -1 when all packets were written.
+  next(into: Uint8Array): number {
+    if (this.index + 1 >= this.packetCount) return -1;
+    const index = ++this.index;
+    const { spec, prng } = this;
+    const synFlood = spec.synFloodShare > 0 && prng.nextFloat() < spec.synFloodShare;
+    const frameBytes = synFlood ? MIN_FRAME_BYTES : drawFrameBytes(spec.size, prng);
+    const flowIndex = synFlood ? undefined : this.zipf !== undefined ? this.zipf.sample(prng) - 1 : prng.nextBelow(spec.flowCount);
+    const malformation = spec.malformedShare > 0 && prng.nextFloat() < spec.malformedShare ? MALFORMATIONS[prng.nextBelow(MALFORMATIONS.length)] : undefined;
+    const length =
+      flowIndex === undefined ? copyInto(into, synFloodFrame(this.victim, prng, malformation)) : this.flowFrame(into, this.templateOf(flowIndex), frameBytes, index, malformation);
+    this.synFlood = synFlood;
+    this.flowIndex = flowIndex;
+    this.malformation = malformation;
+    this.lastBitsLow = this.wireBitsLow;
+    this.lastBitsHigh = this.wireBitsHigh;
+    this.wireBitsLow += wireBits(length);
+    if (this.wireBitsLow >= WIRE_BITS_CARRY) {
+      this.wireBitsHigh += BigInt(this.wireBitsLow);
+      this.wireBitsLow = 0;
+    }
+    return length;
+  }
+
+  // When the packet last written starts on the wire, if every frame before it was sent back to back at the spec's rate.
+  timestampNs(): bigint {
+    return this.startNs + ((this.lastBitsHigh + BigInt(this.lastBitsLow)) * NANOSECONDS_PER_SECOND) / this.rate;
+  }
+
+  // Flows remembered direct-mapped by index (a flow is a pure function of its index), with their frame templates.
+  private templateOf(flowIndex: number): FlowTemplate {
+    const slot = flowIndex % FLOW_CACHE_SLOTS;
+    const known = this.templates[slot];
+    if (known !== undefined && known.flow.index === flowIndex) return known;
+    const flow = flowAt(this.spec, this.seedKey, flowIndex);
+    const template = new FlowTemplate(flow, flowBuilder(flow, 0, {}), linkHeaderBytes(flow));
+    this.templates[slot] = template;
+    return template;
+  }
+
+  private flowFrame(into: Uint8Array, template: FlowTemplate, frameBytes: number, index: number, malformation: Malformation | undefined): number {
+    const flow = template.flow;
+    const prng = this.prng;
+    if (malformation === undefined || malformation === "truncated") {
+      const capturedBytes = Math.max(frameBytes - FCS_BYTES, template.headerBytes);
+      if (capturedBytes > into.length) throw new RangeError(`a ${capturedBytes}-byte frame does not fit a ${into.length}-byte buffer`);
+      const length = template.write(into, index, capturedBytes - template.headerBytes, tcpSequence(flow, index));
+      return malformation === "truncated" ? truncatedLength(linkHeaderBytes(flow), length, prng) : length;
+    }
+    const capturedBytes = Math.max(frameBytes - FCS_BYTES, template.headerBytes);
+    const builder = flowBuilder(flow, index, malformed(malformation, flow, capturedBytes, prng));
+    return copyInto(into, builder.payload(capturedBytes - template.headerBytes, index).build());
+  }
+}
+
+function copyInto(into: Uint8Array, frame: Uint8Array): number {
+  if (frame.length > into.length) throw new RangeError(`a ${frame.length}-byte frame does not fit a ${into.length}-byte buffer`);
+  into.set(frame, 0);
+  return frame.length;
 }
 
 interface Overrides {
   readonly ipLength?: number;
   readonly ipChecksum?: ChecksumChoice;
   readonly transportChecksum?: ChecksumChoice;
-}
-
-function flowFrame(flow: Flow, frameBytes: number, index: number, prng: Prng, malformation: Malformation | undefined): Uint8Array {
-  const plain = flowBuilder(flow, index, {});
-  const capturedBytes = Math.max(frameBytes - FCS_BYTES, plain.headerLength());
-  const payloadBytes = capturedBytes - plain.headerLength();
-  const builder =
-    malformation === undefined || malformation === "truncated" ? plain : flowBuilder(flow, index, malformed(malformation, flow, capturedBytes, prng));
-  const frame = builder.payload(payloadBytes, index).build();
-  return malformation === "truncated" ? truncate(frame, linkHeaderBytes(flow), frame.length, prng) : frame;
 }
 
 function flowBuilder(flow: Flow, index: number, overrides: Overrides): PacketBuilder {
@@ -188,8 +258,12 @@ function linkHeaderBytes(flow: { vlanId: number | undefined }): number {
 }
 
 // Cuts the frame after its link-layer header and before the end of the IP packet (padding after it would hide the cut).
+function truncatedLength(linkBytes: number, ipPacketEnd: number, prng: Prng): number {
+  return prng.nextInRange(linkBytes + 1, ipPacketEnd - 1);
+}
+
 function truncate(frame: Uint8Array, linkBytes: number, ipPacketEnd: number, prng: Prng): Uint8Array {
-  return frame.slice(0, prng.nextInRange(linkBytes + 1, ipPacketEnd - 1));
+  return frame.slice(0, truncatedLength(linkBytes, ipPacketEnd, prng));
 }
 
 function synFloodFrame(victim: Flow, prng: Prng, malformation: Malformation | undefined): Uint8Array {

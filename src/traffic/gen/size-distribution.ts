@@ -41,6 +41,18 @@ export function drawFrameBytes(distribution: SizeDistribution, prng: Prng): numb
   }
 }
 
+// The largest frame the distribution draws.
+export function largestFrameBytes(distribution: SizeDistribution): number {
+  switch (distribution.kind) {
+    case "fixed":
+      return distribution.frameBytes;
+    case "uniform":
+      return distribution.maxFrameBytes;
+    case "imix":
+      return Math.max(...SIMPLE_IMIX.map((entry) => entry.frameBytes));
+  }
+}
+
 export function formatSizeDistribution(distribution: SizeDistribution): string {
   switch (distribution.kind) {
     case "fixed":

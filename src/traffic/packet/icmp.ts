@@ -10,7 +10,9 @@ import { IpProtocol } from "./protocol-numbers.ts";
 import { checksumWithPseudoHeader, enclosingIp, verifyWithPseudoHeader } from "./transport-checksum.ts";
 
 export const ICMP_HEADER_BYTES = 8;
-const CHECKSUM_AT = 2;
+// Where the checksum field is, from the start of the header.
+export const ICMP_CHECKSUM_AT = 2;
+const CHECKSUM_AT = ICMP_CHECKSUM_AT;
 
 export const IcmpType = {
   ECHO_REPLY: 0,

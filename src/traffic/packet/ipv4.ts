@@ -23,7 +23,9 @@ const FLAG_DONT_FRAGMENT = 0x4000;
 const FLAG_MORE_FRAGMENTS = 0x2000;
 const FRAGMENT_OFFSET_MASK = 0x1fff;
 const FRAGMENT_UNIT_BYTES = 8;
-const CHECKSUM_AT = 10;
+// Where the checksum field is, from the start of the header.
+export const IPV4_CHECKSUM_AT = 10;
+const CHECKSUM_AT = IPV4_CHECKSUM_AT;
 
 export interface Ipv4Options {
   readonly src: AddressInput;

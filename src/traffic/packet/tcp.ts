@@ -11,7 +11,9 @@ import { checksumWithPseudoHeader, enclosingIp, verifyWithPseudoHeader } from ".
 
 export const TCP_MIN_HEADER_BYTES = 20;
 const TCP_MAX_OPTION_BYTES = 40;
-const CHECKSUM_AT = 16;
+// Where the checksum field is, from the start of the header.
+export const TCP_CHECKSUM_AT = 16;
+const CHECKSUM_AT = TCP_CHECKSUM_AT;
 
 export const TcpFlag = {
   FIN: 0x01,

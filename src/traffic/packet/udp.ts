@@ -9,7 +9,9 @@ import { IpProtocol, VXLAN_UDP_PORT } from "./protocol-numbers.ts";
 import { checksumWithPseudoHeader, enclosingIp, verifyWithPseudoHeader } from "./transport-checksum.ts";
 
 export const UDP_HEADER_BYTES = 8;
-const CHECKSUM_AT = 6;
+// Where the checksum field is, from the start of the header.
+export const UDP_CHECKSUM_AT = 6;
+const CHECKSUM_AT = UDP_CHECKSUM_AT;
 const NO_CHECKSUM = 0;
 
 export interface UdpOptions {
