@@ -42,6 +42,7 @@ export function instantiateObject(k: KernelSession, object: BpfObject, options: 
       program.name,
       k.tryLoadProgram({
         program: program.insns,
+        externs: program.externs,
         mapFds,
         name: program.name,
         progType: program.typeId,

@@ -12,6 +12,9 @@
 // check_abnormal_return), and only BTF func info can mark a subprogram global
 // (verified once, on its own). `btf` passes that func info.
 import type { Program } from "../ebpf/instruction.ts";
+import type { ExternRef } from "../elf/bpf-object.ts";
+import { resolveKernelExterns } from "../elf/kernel-btf-externs.ts";
+import { readKernelBtf } from "../elf/kernel-btf.ts";
 import { Errno } from "../maps/errno.ts";
 import { FuncInfoLayout, ProgLoadAttr } from "./attr-layout.ts";
 import { invoke, kernelObjectName, readCString, setObjectName, setPointer, withArena, type BpfOutcome } from "./bpf-call.ts";
@@ -44,6 +47,8 @@ export interface ProgramLoadSpec {
   readonly progFlags?: number; // ProgFlag bits
   readonly logLevel?: VerifierLogLevel; // default 1
   readonly btf?: ProgramBtf;
+  // kfunc calls and __ksym loads (BpfProgram.externs): patched with the running kernel's BTF ids before loading.
+  readonly externs?: readonly ExternRef[];
 }
 
 export interface LoadOutcome {
@@ -57,7 +62,8 @@ const INITIAL_LOG_BYTES = 64 * 1024;
 const MAX_LOG_BYTES = (0xffffffff >>> 2) - 1;
 
 export function loadProgramFd(native: Native, spec: ProgramLoadSpec, label: string): LoadOutcome {
-  const insns = programImage(spec.program, spec.mapFds ?? []);
+  const program = spec.externs?.length ? resolveKernelExterns(spec.program, spec.externs, readKernelBtf()) : spec.program;
+  const insns = programImage(program, spec.mapFds ?? []);
   const logLevel = spec.logLevel ?? LogLevel.BASIC;
   let logBytes = logLevel === LogLevel.OFF ? 0 : INITIAL_LOG_BYTES;
   for (;;) {

@@ -5,6 +5,7 @@ import type { Program } from "../ebpf/instruction.ts";
 import { KernelSession, ProgFlag, verifierVerdictLine } from "../kernel/index.ts";
 import type { KernelHandle } from "../kernel/index.ts";
 import type { MapDef } from "../maps/types.ts";
+import type { ExternRef } from "../elf/bpf-object.ts";
 
 export interface KernelVerdict {
   readonly accepted: boolean;
@@ -25,6 +26,8 @@ export interface KernelVerdictOptions {
   readonly strictAlignment?: boolean;
   // Maps already created in the session (one fd per MapDef, in order), reused instead of fresh ones.
   readonly mapFds?: readonly number[];
+  // kfunc calls and __ksym loads, resolved against the running kernel's BTF when loading.
+  readonly externs?: readonly ExternRef[];
 }
 
 const PROCESSED = /^processed (\d+) insns/m;
@@ -39,7 +42,7 @@ export function kernelVerdict(session: KernelSession, program: Program, maps: re
       return map.fd;
     });
     const btf = opts.functions !== undefined && opts.functions.length > 1 ? session.funcInfoBtf(opts.functions) : undefined;
-    const verdict = session.tryLoadProgram({ program, mapFds, name: "verify", license: opts.license ?? "GPL", logLevel: opts.logLevel ?? 1, ...(btf ? { btf } : {}), ...(opts.strictAlignment ? { progFlags: ProgFlag.STRICT_ALIGNMENT } : {}) });
+    const verdict = session.tryLoadProgram({ program, mapFds, ...(opts.externs?.length ? { externs: opts.externs } : {}), name: "verify", license: opts.license ?? "GPL", logLevel: opts.logLevel ?? 1, ...(btf ? { btf } : {}), ...(opts.strictAlignment ? { progFlags: ProgFlag.STRICT_ALIGNMENT } : {}) });
     // Some kernel messages lack their newline, which glues them to the statistics line.
     const log = (verdict.accepted ? verdict.program.verifierLog : verdict.error.verifierLog).replace(/([^\n])(processed \d+ insns)/, "$1\n$2");
     if (verdict.accepted) opened.push(verdict.program);

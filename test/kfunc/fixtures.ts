@@ -2,10 +2,12 @@
 // clang (or without the kernel's BTF) the tests that need them are skipped
 // with the reason printed.
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { BpfObject } from "../../src/elf/bpf-object.ts";
 import { DEFAULT_KERNEL_BTF_PATH } from "../../src/elf/kernel-btf.ts";
+import { loadObject } from "../../src/elf/load-object.ts";
 
 const fixtureDir = join(import.meta.dirname, "..", "fixtures", "kfunc");
 const outDir = mkdtempSync(join(tmpdir(), "kfunc-fixtures-"));
@@ -50,4 +52,10 @@ let dumpText: string | undefined;
 function bpftoolDump(): string {
   dumpText ??= execFileSync("bpftool", ["btf", "dump", "file", DEFAULT_KERNEL_BTF_PATH], { maxBuffer: 1 << 30 }).toString();
   return dumpText;
+}
+
+// The object compiled from test/fixtures/kfunc/<name>.c, loaded.
+export function loadFixture(name: string): BpfObject {
+  const path = compileFixture(name);
+  return loadObject(new Uint8Array(readFileSync(path)), path);
 }
