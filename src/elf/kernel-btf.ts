@@ -48,6 +48,8 @@ export interface KernelBtf {
   readonly path: string;
   readonly btf: Btf;
   findFunc(name: string): KernelFunc | undefined;
+  // The FUNC with this id (what an assembled `call kfunc N` carries), if it is one.
+  findFuncById(btfId: number): KernelFunc | undefined;
   findVar(name: string): KernelVar | undefined;
 }
 
@@ -90,6 +92,10 @@ export function indexKernelBtf(path: string, btf: Btf): KernelBtf {
     findFunc: (name) => {
       const id = funcs.get(name);
       return id === undefined ? undefined : kernelFunc(btf, btfType(btf, id, `kfunc ${name}`));
+    },
+    findFuncById: (btfId) => {
+      const type = btf.types[btfId];
+      return type?.kind === "func" ? kernelFunc(btf, type) : undefined;
     },
     findVar: (name) => {
       const id = vars.get(name);

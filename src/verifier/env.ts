@@ -1,6 +1,7 @@
 // What every step of the verifier reads: the program's instructions, its
 // maps, the options, and the counters it shares (ids, log).
 import type { Instruction } from "../ebpf/describe.ts";
+import type { ExternRef } from "../elf/bpf-object.ts";
 import type { FunctionSignature } from "../elf/func-signatures.ts";
 import type { MapDef } from "../maps/types.ts";
 import type { FunctionInfo } from "./cfg.ts";
@@ -30,6 +31,9 @@ export interface VerifyOptions {
   readonly collectFacts?: boolean;
   // kernel/bpf/verifier.c BPF_COMPLEXITY_LIMIT_INSNS.
   readonly insnLimit?: number;
+  // kfunc calls by pc (BpfProgram.externs), checked against this kernel BTF (default /sys/kernel/btf/vmlinux).
+  readonly externs?: readonly ExternRef[];
+  readonly kernelBtfPath?: string;
 }
 
 export interface GlobalFunction {
@@ -50,6 +54,8 @@ export interface ResolvedOptions {
   readonly btfFuncInfo: boolean;
   readonly globalFunctions: ReadonlyMap<number, GlobalFunction>;
   readonly programName?: string;
+  readonly kfuncNames: ReadonlyMap<number, string>;
+  readonly kernelBtfPath?: string;
 }
 
 // kernel/bpf/verifier.c: BPF_COMPLEXITY_LIMIT_INSNS and BPF_COMPLEXITY_LIMIT_JMP_SEQ.
@@ -75,6 +81,8 @@ export function resolveOptions(o: VerifyOptions = {}): ResolvedOptions {
     // Without BTF func info the kernel knows no linkage: every subprogram is checked inline.
     globalFunctions: new Map(o.btfFuncInfo ? (o.globalFunctions ?? []).map((f) => [f.startPc, f] as const) : []),
     ...(o.programName !== undefined ? { programName: o.programName } : {}),
+    kfuncNames: new Map((o.externs ?? []).filter((e) => e.kind === "kfunc").map((e) => [e.pc, e.name] as const)),
+    ...(o.kernelBtfPath !== undefined ? { kernelBtfPath: o.kernelBtfPath } : {}),
   };
 }
 

@@ -29,6 +29,7 @@ import { Reject, reject } from "./reject.ts";
 import { SLOT_BYTES, STACK_BYTES, STACK_SLOTS, StackByte, byteIndex, cloneState, curFrame, newFrame, stateParts, stateText } from "./state.ts";
 import type { Frame, VState } from "./state.ts";
 import type { RegState } from "./reg-state.ts";
+import { checkKfuncCall } from "./kfunc-call.ts";
 
 export { MAX_CALL_FRAMES };
 // kernel/bpf/verifier.c is_state_visited: a state is evicted after more than n + n * hits misses (n = 3).
@@ -421,7 +422,10 @@ class Explorer {
         this.callLocal(path, branchTarget(form, pc)!);
         return "continue";
       case "callKfunc":
-        throw new VerifierUnsupportedError(pc, `a kernel function call (btf_id ${form.btfId}) needs the kernel's BTF, which this verifier does not read`, env.opts.programName);
+        this.jumps++;
+        checkKfuncCall(env, state, pc, form.btfId);
+        path.pc = pc + 1;
+        return "continue";
       case "callx":
         return reject("EINVAL", "BPF_CALL uses reserved fields");
       case "exit":

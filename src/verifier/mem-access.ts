@@ -17,6 +17,7 @@ import { reject } from "./reject.ts";
 import { SLOT_BYTES, STACK_BYTES, StackByte, byteIndex } from "./state.ts";
 import type { Frame, VState } from "./state.ts";
 import { type StackValue, readStackFixed, readStackVar, writeStackFixed, writeStackVar } from "./stack-access.ts";
+import { kernelStructAccess } from "./kfunc-struct-access.ts";
 
 // include/linux/bpf_verifier.h BPF_MAX_VAR_OFF; include/linux/bpf.h MAX_PACKET_OFF; NET_IP_ALIGN on x86.
 export const BPF_MAX_VAR_OFF = 1 << 29;
@@ -82,6 +83,10 @@ export function checkMemAccess(ctx: AccessContext, a: Access): RegState {
       if (a.kind === "write") return reject("EACCES", `write to change key R${a.regno} not allowed`);
       checkMemRegion(a.regno, reg, off, a.size, reg.map!.keySize, false);
       loaded = unknownScalar;
+      break;
+    case "btf_id":
+      loaded = kernelStructAccess(env, a.regno, reg, off, a.size, a.kind);
+      if (a.kind === "write") checkLeak(ctx, "mem");
       break;
     case "map_ptr":
       // The kernel lets programs read struct bpf_map fields through BTF, which this verifier does not have.

@@ -13,5 +13,6 @@ export function verifyOptionsFor(object: BpfObject, program: BpfProgram): Verify
     btfFuncInfo: (object.btf?.funcInfoCount ?? 0) > 0,
     globalFunctions: program.functions.filter((f) => f.global === true).map((f) => ({ name: f.name, startPc: f.startPc, ...(f.signature ? { signature: f.signature } : {}) })),
     programName: program.name,
+    ...(program.externs.length > 0 ? { externs: program.externs } : {}),
   };
 }

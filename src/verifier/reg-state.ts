@@ -18,7 +18,8 @@ export type PtrType =
   | "map_key" // PTR_TO_MAP_KEY: the key a bpf_for_each_map_elem callback is given
   | "ringbuf_mem" // PTR_TO_MEM | MEM_RINGBUF
   | "mem" // PTR_TO_MEM: a global function's pointer argument, `memSize` bytes
-  | "func"; // PTR_TO_FUNC
+  | "func" // PTR_TO_FUNC
+  | "btf_id"; // PTR_TO_BTF_ID: a kernel struct (`kernelStruct`) a kfunc returned or a field of one pointed at
 
 export interface NotInitReg {
   readonly kind: "not_init";
@@ -52,6 +53,8 @@ export interface PtrReg {
   readonly memSize?: number;
   readonly refObjId?: number;
   readonly funcPc?: number;
+  // btf_id: the kernel BTF struct pointed at; trusted (PTR_TRUSTED or referenced) when a kfunc acquired it.
+  readonly kernelStruct?: { readonly btfId: number; readonly name: string; readonly bytes: number; readonly trusted: boolean };
 }
 
 export type RegState = NotInitReg | ScalarReg | PtrReg;
