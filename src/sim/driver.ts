@@ -7,17 +7,18 @@
 // at a time from the capture or the generator, and a packet is forgotten once
 // it has left the card and the host has run it. What is held at any time is the
 // packets in flight on the card, so memory stays flat however long the run.
-import { cyclesPerNs, loadImage, simulate, wireBytes, type HostStage, type LoadedImage, type NicImage, type PacketRecord, type Preset, type SimPacket, type SimResult } from "../../hw-model/index.ts";
+import { cyclesPerNs, loadImage, simulate, wireBytes, type HostStage, type LoadedImage, type NicImage, type PacketRecord, type Preset, type SimResult } from "../../hw-model/index.ts";
 import type { SimMap } from "../maps/index.ts";
 import type { HostPartReport } from "../offload/for-run.ts";
 import type { Equivalence, Mismatch, Simulation, TimelinePacket } from "../report/schema.ts";
 import { describePacket } from "../traffic/index.ts";
 import { findBottleneck, type Resource } from "./bottleneck.ts";
 import { SimInputError } from "./errors.ts";
-import { FIRST_PORT_IFINDEX, HostReference, type HostReferenceSetup } from "./host-reference.ts";
+import { HostReference, type HostReferenceSetup } from "./host-reference.ts";
 import { compareMaps, type MapComparison } from "./map-compare.ts";
 import { actionName, compareOutcomes, hostOutcome, nicOutcome, plainlyIdentical, toHex } from "./packet-compare.ts";
-import { scheduleOnPorts, type ScheduledPacket } from "./port-scheduler.ts";
+import { InOrder } from "./in-order.ts";
+import { FeedPacket, PacketFeed } from "./packet-feed.ts";
 import { TimingTotals } from "./timing-totals.ts";
 import type { TrafficPacket } from "./traffic-source.ts";
 
@@ -89,15 +90,16 @@ export function driveSimulation(setup: DriverSetup, traffic: Iterable<TrafficPac
   const check = new EquivalenceTally();
   const timeline = new TimelineSample(timelineCount, setup.expectedPackets);
 
-  // Packets read and not yet run on the host, and records that wait for an earlier packet's.
-  const waiting = new Map<number, ScheduledPacket>();
-  const finished = new Map<number, PacketRecord>();
-  let nextForHost = 0;
-
+  const feed = new PacketFeed(traffic, preset, ports, rateGbps, setup.onProgress, PROGRESS_EVERY_PACKETS);
   // The host runs the packets in the order the card admitted them, which is the order simulate() got them.
   const runHost = (record: PacketRecord): void => {
-    const packet = waiting.get(record.id)!;
-    waiting.delete(record.id);
+    checkOnHost(record, feed.packet(record.id));
+    feed.release(record.id);
+  };
+  // Records that finish before an earlier packet's wait for it.
+  const inOrder = new InOrder<PacketRecord>(runHost);
+
+  const checkOnHost = (record: PacketRecord, packet: FeedPacket): void => {
     if (record.result === undefined) {
       check.notRun++;
       return;
@@ -126,35 +128,20 @@ export function driveSimulation(setup: DriverSetup, traffic: Iterable<TrafficPac
   const onPacket = (record: PacketRecord): void => {
     totals.notePacket(record, wireBytes(preset, record.bytes));
     if (record.result?.outcome.kind === "host") hostPartPackets++;
-    timeline.offer(record, waiting.get(record.id)?.index ?? record.id);
-    finished.set(record.id, record);
-    for (let next = finished.get(nextForHost); next !== undefined; next = finished.get(nextForHost)) {
-      finished.delete(nextForHost);
-      runHost(next);
-      nextForHost++;
-    }
+    timeline.offer(record, feed.packet(record.id).index);
+    inOrder.add(record);
   };
 
   // Packets go to simulate() in arrival order; simulate() numbers them in that order (record.id).
-  let read = 0;
-  const onProgress = setup.onProgress;
-  function* packets(): Generator<SimPacket> {
-    for (const packet of scheduleOnPorts(traffic, preset, ports, rateGbps)) {
-      waiting.set(read++, packet);
-      yield { data: packet.data, port: packet.port, ingressIfindex: FIRST_PORT_IFINDEX + packet.port, rxQueueIndex: 0, arrivalNs: packet.arrivalNs };
-      if (onProgress && read % PROGRESS_EVERY_PACKETS === 0) onProgress(read);
-    }
-  }
-
-  const result = simulate(preset, loaded, packets(), {
+  const result = simulate(preset, loaded, { [Symbol.iterator]: () => feed }, {
     seed: setup.seed,
     rateGbps,
     keepRecords: false,
     ...(host ? { host } : {}),
     onPacket,
   });
-  if (read === 0) throw new SimInputError("the traffic holds no packets.");
-  onProgress?.(read);
+  if (feed.read === 0) throw new SimInputError("the traffic holds no packets.");
+  setup.onProgress?.(feed.read);
 
   const maps = setup.check ? setup.nicMaps.map((nicMap, i) => compareMaps(nicMap, setup.reference.maps[i])) : [];
   const stages = stageTotals(setup.image, result, totals);

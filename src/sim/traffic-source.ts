@@ -27,6 +27,7 @@ import {
   type CaptureReader,
   type TrafficSpec,
 } from "../traffic/index.ts";
+import { TrafficCursor } from "../traffic/gen/generator.ts";
 import type { TrafficSource } from "../report/schema.ts";
 
 export type TrafficChoice = { readonly kind: "pcap"; readonly file: string } | { readonly kind: "generator"; readonly spec: string };
@@ -41,6 +42,17 @@ export interface TrafficStream extends Iterable<TrafficPacket> {
   readonly source: TrafficSource;
   // Packets the stream will yield, when known in advance (a generator; a capture is not counted ahead).
   readonly expectedPackets: number | undefined;
+  // The same packets written into buffers the caller owns and reuses (the generator's: no array per packet).
+  frames?(): FrameReader;
+}
+
+export interface FrameReader {
+  // The longest frame readInto writes: the buffers given must hold this many bytes.
+  readonly maxFrameBytes: number;
+  // Writes the next frame into `into` and returns its length, or -1 after the last.
+  readInto(into: Uint8Array): number;
+  // The arrival of the frame last read (as TrafficPacket's).
+  readonly arrivalNs: number | undefined;
 }
 
 // Packets a generated run has when neither --packets nor the spec's count= says.
@@ -122,7 +134,8 @@ function generatorStream(text: string, options: TrafficOptions): TrafficStream {
   const spec: TrafficSpec = text.trim() === "" ? DEFAULT_SPEC : parseTrafficSpec(text);
   const packets = options.packetLimit ?? spec.packetCount ?? DEFAULT_RUN_PACKETS;
   const timestamps = namesRate(text);
-  const generated = generateTraffic(spec, { packets, ...(options.seed === undefined ? {} : { seed: options.seed }) });
+  const generateOptions = { packets, ...(options.seed === undefined ? {} : { seed: options.seed }) };
+  const generated = generateTraffic(spec, generateOptions);
   return {
     // The spec as the user wrote it: the formatted form always names a rate, which would misstate the replay.
     source: { kind: "generator", spec: text.trim() === "" ? DEFAULT_SPEC_TEXT : text.trim(), replay: timestamps ? "timestamps" : "line-rate" },
@@ -131,6 +144,19 @@ function generatorStream(text: string, options: TrafficOptions): TrafficStream {
       for (const packet of generated) {
         yield { data: packet.data, arrivalNs: timestamps ? Number(packet.timestampNs) : undefined };
       }
+    },
+    frames(): FrameReader {
+      const cursor = new TrafficCursor(spec, generateOptions);
+      const reader = {
+        maxFrameBytes: cursor.maxFrameBytes,
+        arrivalNs: undefined as number | undefined,
+        readInto(into: Uint8Array): number {
+          const length = cursor.next(into);
+          if (timestamps && length >= 0) reader.arrivalNs = Number(cursor.timestampNs());
+          return length;
+        },
+      };
+      return reader;
     },
   };
 }
