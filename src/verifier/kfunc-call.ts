@@ -115,21 +115,18 @@ function checkStructArg(entry: KfuncEntry, func: KernelFunc, i: number, regno: n
 function checkMemSizeArgs(env: Env, state: VState, i: number, regno: number, reg: RegState): void {
   const frame = curFrame(state);
   const sizeReg = readReg(frame, regno + 1);
-  const pair = (): never => reject("EACCES", `arg#${i} arg#${i + 1} memory, len pair leads to invalid memory access`);
   if (sizeReg.kind !== "scalar") return reject("EACCES", `R${regno + 1} type=${typeName(sizeReg)} expected=scalar`);
   const size = sizeReg.value;
   env.precision?.reg(regno + 1);
-  if (size.smin < 0n) {
-    reject("EACCES", `R${regno + 1} min value is negative, either use unsigned or 'var &= const'`);
-  }
-  if (size.umax >= BigInt(BPF_MAX_VAR_SIZ)) reject("EACCES", `R${regno + 1} unbounded memory access, use 'var &= const' or 'if (var < const)'`);
-  if (reg.kind !== "ptr" || !MEM_TYPES.has(reg.type)) return pair();
-  const bytes = Number(size.umax);
   try {
+    if (size.smin < 0n) reject("EACCES", `R${regno + 1} min value is negative, either use unsigned or 'var &= const'`);
+    if (size.umax >= BigInt(BPF_MAX_VAR_SIZ)) reject("EACCES", `R${regno + 1} unbounded memory access, use 'var &= const' or 'if (var < const)'`);
+    if (reg.kind !== "ptr" || !MEM_TYPES.has(reg.type)) reject("EACCES", `R${regno} type=${typeName(reg)} expected=fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_`);
+    const bytes = Number(size.umax);
     helperMemAccess(env, state, regno, reg as PtrReg, bytes, "read", true);
     helperMemAccess(env, state, regno, reg as PtrReg, bytes, "write", true);
   } catch (failure) {
-    // The kernel logs the access's own reason, then the pair line.
+    // The kernel logs the check's own reason, then the pair line.
     if (failure instanceof Reject) reject(failure.errno, ...failure.lines, `arg#${i} arg#${i + 1} memory, len pair leads to invalid memory access`);
     throw failure;
   }

@@ -32,13 +32,26 @@ export function announceSkip(what: string, reason: string): void {
 if (!clangAvailable) announceSkip("KFUNC TESTS NEEDING CLANG", "clang is not installed");
 if (!kernelBtfAvailable) announceSkip("KFUNC TESTS NEEDING THE KERNEL BTF", `${DEFAULT_KERNEL_BTF_PATH} does not exist`);
 
-// Compiles test/fixtures/kfunc/<name>.c into a temporary object and returns its path.
-export function compileFixture(name: string): string {
+// Compiles test/fixtures/kfunc/<name>.c (with -D defines) into a temporary object and returns its path.
+export function compileFixture(name: string, defines: Readonly<Record<string, number>> = {}): string {
   const out = join(outDir, `${name}.o`);
   if (!existsSync(out)) {
-    execFileSync("clang", ["-O2", "-g", "-target", "bpf", "-I/usr/include/x86_64-linux-gnu", "-c", join(fixtureDir, `${name}.c`), "-o", out]);
+    const flags = Object.entries(defines).map(([key, value]) => `-D${key}=${value}`);
+    execFileSync("clang", ["-O2", "-g", "-target", "bpf", "-I/usr/include/x86_64-linux-gnu", ...flags, "-c", join(fixtureDir, `${name}.c`), "-o", out]);
   }
   return out;
+}
+
+// A member's byte offset and the struct's size in the kernel BTF, as bpftool prints them.
+export function bpftoolMember(structName: string, member: string): { offsetBytes: number; structBytes: number } {
+  const dump = bpftoolDump();
+  const head = new RegExp(`^\\[\\d+\\] STRUCT '${structName}' size=(\\d+) vlen=(\\d+)$`, "m").exec(dump);
+  if (!head) throw new Error(`bpftool shows no struct ${structName}`);
+  const lines = dump.slice(head.index).split("\n").slice(1, 1 + Number(head[2]));
+  const line = lines.find((l) => l.trim().startsWith(`'${member}' `));
+  const bits = line && /bits_offset=(\d+)/.exec(line);
+  if (!bits) throw new Error(`bpftool shows no member ${member} in struct ${structName}`);
+  return { offsetBytes: Number(bits[1]) / 8, structBytes: Number(head[1]) };
 }
 
 // What bpftool (an independent BTF reader) says the id of the kernel FUNC or VAR `name` is.
@@ -55,7 +68,7 @@ function bpftoolDump(): string {
 }
 
 // The object compiled from test/fixtures/kfunc/<name>.c, loaded.
-export function loadFixture(name: string): BpfObject {
-  const path = compileFixture(name);
+export function loadFixture(name: string, defines: Readonly<Record<string, number>> = {}): BpfObject {
+  const path = compileFixture(name, defines);
   return loadObject(new Uint8Array(readFileSync(path)), path);
 }
