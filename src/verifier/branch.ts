@@ -80,18 +80,21 @@ export function scalarBranchTaken(cmp: CmpName, width: 32 | 64, a: S.Scalar, b: 
   const w32 = width === 32;
   const ta = w32 ? T.subreg(a.bits) : a.bits;
   const tb = w32 ? T.subreg(b.bits) : b.bits;
-  const [umin1, umax1, smin1, smax1] = w32 ? [a.u32min, a.u32max, a.s32min, a.s32max] : [a.umin, a.umax, a.smin, a.smax];
-  const [umin2, umax2, smin2, smax2] = w32 ? [b.u32min, b.u32max, b.s32min, b.s32max] : [b.umin, b.umax, b.smin, b.smax];
-  const disjoint = (): boolean =>
-    umin1 > umax2 || umax1 < umin2 || smin1 > smax2 || smax1 < smin2 ||
-    (!w32 && (a.u32min > b.u32max || a.u32max < b.u32min || a.s32min > b.s32max || a.s32max < b.s32min));
+  const umin1 = w32 ? a.u32min : a.umin;
+  const umax1 = w32 ? a.u32max : a.umax;
+  const smin1 = w32 ? a.s32min : a.smin;
+  const smax1 = w32 ? a.s32max : a.smax;
+  const umin2 = w32 ? b.u32min : b.umin;
+  const umax2 = w32 ? b.u32max : b.umax;
+  const smin2 = w32 ? b.s32min : b.smin;
+  const smax2 = w32 ? b.s32max : b.smax;
   switch (cmp) {
     case "eq":
       if (T.isConst(ta) && T.isConst(tb)) return ta.value === tb.value;
-      return disjoint() ? false : undefined;
+      return disjoint(w32, a, b) ? false : undefined;
     case "ne":
       if (T.isConst(ta) && T.isConst(tb)) return ta.value !== tb.value;
-      return disjoint() ? true : undefined;
+      return disjoint(w32, a, b) ? true : undefined;
     case "set": {
       // Whichever operand is the constant is the mask.
       const [t1, t2] = T.isConst(tb) ? [ta, tb] : [tb, ta];
@@ -119,28 +122,36 @@ export function scalarBranchTaken(cmp: CmpName, width: 32 | 64, a: S.Scalar, b: 
   }
 }
 
+// No value lies in both operands' ranges (of the compared width; 64-bit also by their low halves).
+function disjoint(w32: boolean, a: S.Scalar, b: S.Scalar): boolean {
+  if (w32) return a.u32min > b.u32max || a.u32max < b.u32min || a.s32min > b.s32max || a.s32max < b.s32min;
+  return a.umin > b.umax || a.umax < b.umin || a.smin > b.smax || a.smax < b.smin ||
+    a.u32min > b.u32max || a.u32max < b.u32min || a.s32min > b.s32max || a.s32max < b.s32min;
+}
+
 // Write the refined operands back, and into every register sharing their id (sync_linked_regs).
 // A refinement found impossible leaves the operands unknown, as the kernel's reg_bounds_sanity_check
 // does: the kernel keeps exploring such a branch, so this verifier must too.
 function applyRefinement(state: VState, form: JumpCondInstruction, refined: [S.Scalar, S.Scalar] | undefined): void {
   const [a, b] = refined ?? [S.unknown, S.unknown];
+  setRefined(state, form.dst, a);
+  if (form.source === "reg") setRefined(state, form.src, b);
+}
+
+function setRefined(state: VState, regno: number, value: S.Scalar): void {
   const frame = curFrame(state);
-  const set = (regno: number, value: S.Scalar): void => {
-    const old = frame.regs[regno];
-    if (old.kind !== "scalar") return;
-    frame.regs[regno] = scalarReg(value, old.id, old.delta);
-    if (old.id === 0) return;
-    const known = old.delta ?? 0;
-    forEachReg(state, (r, replace) => {
-      if (r.kind !== "scalar" || r.id !== old.id || r === frame.regs[regno]) return;
-      const delta = r.delta ?? 0;
-      // A register that is the shared value plus another constant gets the refined value shifted by the difference.
-      const shifted = delta === known ? value : S.alu("add", 64, value, S.constant(BigInt(delta - known)));
-      replace(scalarReg(shifted, r.id, r.delta));
-    });
-  };
-  set(form.dst, a);
-  if (form.source === "reg") set(form.src, b);
+  const old = frame.regs[regno];
+  if (old.kind !== "scalar") return;
+  frame.regs[regno] = scalarReg(value, old.id, old.delta);
+  if (old.id === 0) return;
+  const known = old.delta ?? 0;
+  forEachReg(state, (r, replace) => {
+    if (r.kind !== "scalar" || r.id !== old.id || r === frame.regs[regno]) return;
+    const delta = r.delta ?? 0;
+    // A register that is the shared value plus another constant gets the refined value shifted by the difference.
+    const shifted = delta === known ? value : S.alu("add", 64, value, S.constant(BigInt(delta - known)));
+    replace(scalarReg(shifted, r.id, r.delta));
+  });
 }
 
 // mark_ptr_or_null_regs: every copy of a nullable pointer (same id) becomes NULL (scalar 0) or a valid

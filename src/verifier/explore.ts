@@ -22,7 +22,8 @@ import * as S from "./scalar.ts";
 import { alignState, kernelInsnText, regText } from "./kernel-text.ts";
 import { type Access, checkMemAccess } from "./mem-access.ts";
 import { useDef } from "./liveness.ts";
-import { statesEqual } from "./prune.ts";
+import { lastMismatch, regCovers, statesEqual } from "./prune.ts";
+import { type SlotSet, addSlot, hasSlot, newSlotSet } from "./slot-set.ts";
 import { Demand, type HistoryEntry, type LinkedGroup, backtrackEntry, demandOfPrecise, markAllInState, markInState } from "./precision.ts";
 import { NOT_INIT, constReg, isKnownZero, ptrReg, typeName, unknownScalar } from "./reg-state.ts";
 import { Reject, reject } from "./reject.ts";
@@ -48,6 +49,11 @@ interface Checkpoint {
   branches: number;
   hits: number;
   misses: number;
+  // A register of the current frame (live here) that did not cover a later state's, and that register of this
+  // state then: a state whose register it does not cover cannot be covered by this one (prune.ts regCovers).
+  // Read before the state itself, it turns most failing comparisons away without walking the state.
+  guardRegno: number;
+  guardReg: RegState | undefined;
 }
 
 interface Path {
@@ -142,6 +148,8 @@ class Explorer {
   private readonly impreciseJoins: ImpreciseJoin[] = [];
   // CAP_BPF: scalars are precise only on demand; without it the kernel keeps every scalar precise.
   private readonly tracksPrecision: boolean;
+  // is_state_visited's live register mask per frame of the state it compares (rewritten on every call).
+  private readonly liveMasks = new Int32Array(MAX_CALL_FRAMES);
 
   constructor(
     env: Env,
@@ -312,15 +320,23 @@ class Explorer {
     this.visited[pc] = 1;
     const entry = this.record(path, form);
     if (env.opts.collectFacts) (this.facts[pc] ??= new InsnFactAccumulator()).add(frame);
+    path.prevPc = pc;
+    const next = env.opts.logLevel > 0 ? this.executeLogged(path, form, frame) : this.execute(path, form);
+    if (entry.stack !== undefined && form.kind !== "load") entry.stack = { ...entry.stack, spill: this.slotIsSpill(path.state, entry.stack.frame, entry.stack.slot) };
+    return next === "exit" ? "done" : "continue";
+  }
+
+  // execute, with the instruction's log line and what it changed (kept out of step: closures cost on every instruction).
+  private executeLogged(path: Path, form: Instruction, frame: Frame): "exit" | "continue" {
+    const { env } = this;
+    const pc = path.pc;
     const touchesStack = form.kind === "storeReg" || form.kind === "storeImm" || form.kind === "atomic" || form.kind === "callHelper";
-    const before = env.opts.logLevel > 0 ? snapshot(frame, touchesStack) : undefined;
+    const before = snapshot(frame, touchesStack);
     const text = (): string => `${pc}: (${opcodeHex(this.env, pc)}) ${kernelInsnText(form, env.maps)}`;
     this.trace(text);
-    path.prevPc = pc;
     const next = this.execute(path, form);
-    if (entry.stack !== undefined && form.kind !== "load") entry.stack = { ...entry.stack, spill: this.slotIsSpill(path.state, entry.stack.frame, entry.stack.slot) };
     const after = curFrame(path.state);
-    if (before !== undefined && next !== "exit" && after.frameNo === before.frameNo) {
+    if (next !== "exit" && after.frameNo === before.frameNo) {
       const afterSnap = snapshot(after, touchesStack);
       this.replaceLastTrace(() => {
         const { use, def } = useDef(form);
@@ -328,7 +344,7 @@ class Explorer {
         return changed === "" ? text() : `${alignState(text())} ${changed}`;
       });
     }
-    return next === "exit" ? "done" : "continue";
+    return next;
   }
 
   private replaceLastTrace(line: LogLine): void {
@@ -677,8 +693,16 @@ class Explorer {
       }
       if (form.kind === "jcond") {
         const frame = curFrame(state);
-        const groups = [frame.regs[form.dst], form.source === "reg" ? frame.regs[form.src] : undefined].flatMap((r) => (r?.kind === "scalar" && r.id !== 0 ? [linkedGroup(state, r.id)] : []));
-        if (groups.length > 0) entry.linked = groups;
+        const dst = frame.regs[form.dst];
+        const src = form.source === "reg" ? frame.regs[form.src] : undefined;
+        const dstLinked = dst.kind === "scalar" && dst.id !== 0;
+        const srcLinked = src?.kind === "scalar" && src.id !== 0;
+        if (dstLinked || srcLinked) {
+          const groups: LinkedGroup[] = [];
+          if (dstLinked) groups.push(linkedGroup(state, dst.id));
+          if (srcLinked) groups.push(linkedGroup(state, src.id));
+          entry.linked = groups;
+        }
       }
     }
     path.history = entry;
@@ -759,12 +783,12 @@ class Explorer {
   }
 
   // For the facts: which of cur's registers (per frame) and whether its stack differ from what old covered by value.
-  private noteImpreciseJoin(old: VState, cur: VState, liveMask: (frameIndex: number) => number, pc: number, slotReads: SlotSet): void {
+  private noteImpreciseJoin(old: VState, cur: VState, liveMask: ArrayLike<number>, pc: number, slotReads: SlotSet): void {
     const regs: number[] = [];
     let stack = false;
     let stackFacts = false;
     cur.frames.forEach((frame, f) => {
-      const live = liveMask(f);
+      const live = liveMask[f];
       let mask = 0;
       frame.regs.forEach((r, regno) => {
         if (((live >> regno) & 1) === 0) return;
@@ -787,15 +811,28 @@ class Explorer {
     this.impreciseJoins.push({ pc, callsites: cur.frames.map((f) => f.callsite), callbackFrames: cur.frames.map((f) => f.inCallback === true), regs, stack, stackFacts });
   }
 
+  // statesEqual(cp.state, cur) as pruning asks it, first through the checkpoint's guard register.
+  private coveredBy(cp: Checkpoint, cur: VState, top: number, liveMask: Int32Array): boolean {
+    const precision = this.tracksPrecision ? "marked" : "all";
+    if (cp.guardReg !== undefined && cp.state.frames.length === cur.frames.length && !regCovers(cp.guardReg, cur.frames[top].regs[cp.guardRegno], precision)) return false;
+    if (statesEqual(cp.state, cur, liveMask, false, precision, cp.slotReads)) return true;
+    // A live register of the current frame: live at this pc whatever the state (the guard depends on that).
+    if (lastMismatch.frame === top) {
+      cp.guardRegno = lastMismatch.regno;
+      cp.guardReg = cp.state.frames[top].regs[lastMismatch.regno];
+    }
+    return false;
+  }
+
   // is_state_visited: prune against a finished state that covers this one, detect a loop that cannot end, or checkpoint.
   private isStateVisited(path: Path): boolean {
     const pc = path.pc;
     const cur = path.state;
-    const liveMask = (frameIndex: number): number => {
-      if (frameIndex === cur.frames.length - 1) return this.liveIn[pc] | (1 << FRAME_POINTER);
-      // A caller's registers matter from its return point; r0-r5 are rewritten by then.
-      return (this.liveIn[cur.frames[frameIndex + 1].callsite + 1] & ~0x3f) | (1 << FRAME_POINTER);
-    };
+    const liveMask = this.liveMasks;
+    const top = cur.frames.length - 1;
+    liveMask[top] = this.liveIn[pc] | (1 << FRAME_POINTER);
+    // A caller's registers matter from its return point; r0-r5 are rewritten by then.
+    for (let f = 0; f < top; f++) liveMask[f] = (this.liveIn[cur.frames[f + 1].callsite + 1] & ~0x3f) | (1 << FRAME_POINTER);
     const callbackSite = this.callbackSites[pc] === 1;
     let addNew = callbackSite || (this.processed - this.prevProcessed >= 8 && this.jumps - this.prevJumps >= 2);
     const list = (this.checkpoints[pc] ??= []);
@@ -819,7 +856,7 @@ class Explorer {
         }
         // Inside a loop, checkpoint less often: iterations rarely prune each other.
         if (this.jumps - this.prevJumps < 20 && this.processed - this.prevProcessed < 100) addNew = false;
-      } else if (statesEqual(cp.state, cur, liveMask, false, this.tracksPrecision ? "marked" : "all", (frame, slot) => hasSlot(cp.slotReads, frame, slot))) {
+      } else if (this.coveredBy(cp, cur, top, liveMask)) {
         cp.hits++;
         this.noteStackDepth(cur);
         // propagate_liveness: what the old state's continuation read, this one's reads too.
@@ -838,7 +875,7 @@ class Explorer {
       }
     }
     if (!addNew) return false;
-    const cp: Checkpoint = { state: cloneState(cur), pc, parent: path.parent, history: path.history, slotReads: newSlotSet(), segmentWrites: path.writes, branches: 1, hits: 0, misses: 0 };
+    const cp: Checkpoint = { state: cloneState(cur), pc, parent: path.parent, history: path.history, slotReads: newSlotSet(), segmentWrites: path.writes, branches: 1, hits: 0, misses: 0, guardRegno: -1, guardReg: undefined };
     path.parent = cp;
     path.history = undefined;
     path.writes = newSlotSet();
@@ -883,14 +920,6 @@ function linkedGroup(state: VState, id: number): LinkedGroup {
   });
   return { regs, slots };
 }
-
-// A set of stack slots per frame: 64 slots as two 32-bit masks at 2 * frame and 2 * frame + 1.
-type SlotSet = Int32Array;
-const newSlotSet = (): SlotSet => new Int32Array(2 * MAX_CALL_FRAMES);
-const hasSlot = (set: SlotSet, frame: number, slot: number): boolean => ((set[2 * frame + (slot >> 5)] >>> (slot & 31)) & 1) === 1;
-const addSlot = (set: SlotSet, frame: number, slot: number): void => {
-  set[2 * frame + (slot >> 5)] |= 1 << (slot & 31);
-};
 
 function isAncestor(cp: Checkpoint, from: Checkpoint | undefined): boolean {
   for (let c = from; c !== undefined; c = c.parent) if (c === cp) return true;

@@ -52,13 +52,22 @@ const MIXED_BYTE = 0xff;
 // The accumulated join of the states seen at one instruction (kept cheap: it runs on every visit).
 export class InsnFactAccumulator {
   private readonly regs: (AccReg | undefined)[] = [];
+  // The register objects joined on the last visit.
+  private readonly lastRegs: (RegState | undefined)[] = [];
   private bytes: Uint8Array | undefined;
   private readonly spills: (AccReg | undefined)[] = [];
   private visits = 0;
 
   add(frame: Frame): void {
     const first = this.visits === 0;
-    for (let i = 0; i < frame.regs.length; i++) this.regs[i] = joinReg(this.regs[i], frame.regs[i], first);
+    const seen = this.lastRegs;
+    for (let i = 0; i < frame.regs.length; i++) {
+      const r = frame.regs[i];
+      // Joined already on an earlier visit: the join is idempotent, joining it again changes nothing.
+      if (r === seen[i] && !first) continue;
+      this.regs[i] = joinReg(this.regs[i], r, first);
+      seen[i] = r;
+    }
     const used = Math.min(STACK_SLOTS * SLOT_BYTES, Math.ceil(frame.stackDepthBytes / SLOT_BYTES) * SLOT_BYTES);
     if (first) {
       this.bytes = frame.stack.slice();
@@ -146,7 +155,8 @@ function joinReg(acc: AccReg | undefined, r: RegState, first: boolean): AccReg {
       break;
     case "scalar":
       if (r.kind === "scalar") {
-        if (r.value !== acc.value) acc.value = S.join(acc.value, r.value);
+        // A value the join already covers leaves it as it is (S.join is the hull of ranges and the tnum union).
+        if (r.value !== acc.value && !S.covers(acc.value, r.value)) acc.value = S.join(acc.value, r.value);
         return acc;
       }
       break;
@@ -154,13 +164,13 @@ function joinReg(acc: AccReg | undefined, r: RegState, first: boolean): AccReg {
       if (r.kind === "ptr" && acc.type === ptrTypeName(r.type, r.maybeNull) && acc.mapName === r.map?.name && acc.frameNo === r.frameNo) {
         acc.offMin = Math.min(acc.offMin, r.off);
         acc.offMax = Math.max(acc.offMax, r.off);
-        if (r.varOff !== acc.varOff) acc.varOff = S.join(acc.varOff, r.varOff);
+        if (r.varOff !== acc.varOff && !S.covers(acc.varOff, r.varOff)) acc.varOff = S.join(acc.varOff, r.varOff);
         if (acc.packetRange !== undefined) acc.packetRange = Math.min(acc.packetRange, r.range);
         return acc;
       }
       break;
     case "mixed":
-      for (const t of typeOf(accOf(r))) acc.types.add(t);
+      acc.types.add(r.kind === "ptr" ? ptrTypeName(r.type, r.maybeNull) : r.kind);
       return acc;
   }
   return { kind: "mixed", types: new Set([...typeOf(acc), ...typeOf(accOf(r))]) };

@@ -242,10 +242,10 @@ export function markAllInState(state: VState): void {
 }
 
 // propagate_precision: what an old state needed precise, the state pruned against it needs too (live registers only).
-export function demandOfPrecise(old: VState, liveRegs: (frameIndex: number) => number): Demand {
+export function demandOfPrecise(old: VState, liveRegs: ArrayLike<number>): Demand {
   const demand = new Demand();
   old.frames.forEach((frame, f) => {
-    const live = liveRegs(f);
+    const live = liveRegs[f];
     frame.regs.forEach((r, regno) => {
       if (r.kind === "scalar" && r.precise === true && ((live >> regno) & 1) === 1) demand.addReg(f, regno);
     });

@@ -61,12 +61,16 @@ export type RegState = NotInitReg | ScalarReg | PtrReg;
 
 export const NOT_INIT: NotInitReg = { kind: "not_init" };
 
-export const scalarReg = (value: Scalar, id = 0, delta?: number): ScalarReg => (delta === undefined ? { kind: "scalar", value, id } : { kind: "scalar", value, id, delta });
+// Every register object of a kind has all its fields, in one order (absent ones undefined): the hot loops that
+// read them (pruning, facts) then meet one object shape per kind, not one per combination of fields.
+export const scalarReg = (value: Scalar, id = 0, delta?: number): ScalarReg => ({ kind: "scalar", value, id, delta, precise: undefined });
 export const unknownScalar: ScalarReg = scalarReg(S.unknown);
 export const constReg = (value: bigint): ScalarReg => scalarReg(S.constant(value));
 
+const ZERO_OFFSET = S.constant(0n);
+
 export function ptrReg(type: PtrType, fields: Partial<Omit<PtrReg, "kind" | "type">> = {}): PtrReg {
-  return { kind: "ptr", type, maybeNull: false, off: 0, varOff: S.constant(0n), id: 0, range: 0, ...fields };
+  return { kind: "ptr", type, maybeNull: false, off: 0, varOff: ZERO_OFFSET, id: 0, range: 0, map: undefined, frameNo: undefined, memSize: undefined, refObjId: undefined, funcPc: undefined, kernelStruct: undefined, ...fields };
 }
 
 export const isPacketPtr = (r: RegState): r is PtrReg => r.kind === "ptr" && (r.type === "pkt" || r.type === "pkt_meta");
@@ -86,14 +90,15 @@ export function typeName(r: RegState): string {
 }
 
 export function ptrTypeName(type: PtrType, maybeNull: boolean): string {
-  const suffix = maybeNull ? "_or_null" : "";
-  switch (type) {
-    case "stack":
-      return `fp${suffix}`;
-    default:
-      return `${type}${suffix}`;
-  }
+  return maybeNull ? NULLABLE_NAMES[type] : NAMES[type];
 }
+
+const nameOf = (type: PtrType, maybeNull: boolean): string => `${type === "stack" ? "fp" : type}${maybeNull ? "_or_null" : ""}`;
+// Every PtrType once (the compiler checks the list is complete).
+const PTR_TYPES = Object.keys({ ctx: 0, pkt: 0, pkt_meta: 0, pkt_end: 0, stack: 0, map_value: 0, map_ptr: 0, map_key: 0, ringbuf_mem: 0, mem: 0, func: 0, btf_id: 0 } satisfies Record<PtrType, 0>) as PtrType[];
+// The names made once (the facts ask for them on every visit).
+const NAMES = Object.fromEntries(PTR_TYPES.map((t) => [t, nameOf(t, false)])) as Record<PtrType, string>;
+const NULLABLE_NAMES = Object.fromEntries(PTR_TYPES.map((t) => [t, nameOf(t, true)])) as Record<PtrType, string>;
 
 // The pointer's offset from its base as one scalar: fixed part plus variable part.
 export const totalOffset = (r: PtrReg): Scalar => S.alu("add", 64, r.varOff, S.constant(BigInt(r.off)));

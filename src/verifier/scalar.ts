@@ -93,15 +93,22 @@ export function contains(s: Scalar, value: bigint): boolean {
 export function sync(s: Scalar): Scalar {
   let r = s;
   for (let round = 0; round < 2; round++) {
-    r = boundsFromBits(r);
-    r = deduce32(r);
-    r = deduce64(r);
-    r = deduce64From32(r);
-    r = deduceMixed(r);
-    r = bitsFromBounds(r);
+    const next = syncRound(r);
+    // A round that changes nothing would change nothing the next time either (the steps read only the fields).
+    if (sameFields(next, r)) return boundsFromBits(next);
+    r = next;
   }
   return boundsFromBits(r);
 }
+
+function syncRound(s: Scalar): Scalar {
+  return bitsFromBounds(deduceMixed(deduce64From32(deduce64(deduce32(boundsFromBits(s))))));
+}
+
+const sameFields = (a: Scalar, b: Scalar): boolean =>
+  a.umin === b.umin && a.umax === b.umax && a.smin === b.smin && a.smax === b.smax &&
+  a.u32min === b.u32min && a.u32max === b.u32max && a.s32min === b.s32min && a.s32max === b.s32max &&
+  a.bits.value === b.bits.value && a.bits.mask === b.bits.mask;
 
 function boundsFromBits(s: Scalar): Scalar {
   const { value, mask } = s.bits;

@@ -55,6 +55,7 @@ export function newFrame(frameNo: number, callsite: number, funcIndex: number): 
     stack: new Uint8Array(STACK_BYTES),
     spills: new Array<RegState | undefined>(STACK_SLOTS).fill(undefined),
     stackDepthBytes: 0,
+    inCallback: false,
   };
 }
 

@@ -109,6 +109,13 @@ describe("tnum", () => {
       }
   });
 
+  it("isSubsetOf holds exactly when every member of a is a member of b", () => {
+    // Low 3 bits each 0, 1 or unknown, with the high bits clear or all set (members differ above bit 2 too).
+    const tiny = [...allTnums(3, 0n), ...allTnums(3, U64 & ~7n)];
+    for (const a of tiny)
+      for (const b of tiny) expect(T.isSubsetOf(a, b)).toBe(members(a).every((x) => T.contains(b, x)));
+  });
+
   it("prints in the kernel's (value; mask) form", () => {
     expect(T.format(T.tnum(0x10n, 0x0fn))).toBe("(0x10; 0xf)");
   });
