@@ -42,6 +42,13 @@ interface Frame {
   next: number; // the function's own slot to look at next
 }
 
+// The externs of each linked instruction array, for code that is handed the bare
+// instructions (a Program) rather than the BpfProgram that lists them.
+const externsByProgram = new WeakMap<readonly Insn[], readonly ExternRef[]>();
+
+// The kfunc calls and __ksym loads of a program this loader linked (by pc), if it linked it.
+export const linkedExterns = (insns: readonly Insn[]): readonly ExternRef[] | undefined => externsByProgram.get(insns);
+
 export function linkProgram(entry: ProgramSource, input: LinkInput): LinkedCode {
   const out: Insn[] = [];
   const placed = new Map<ProgramSource, number>(); // function -> its first pc in `out`
@@ -122,6 +129,7 @@ export function linkProgram(entry: ProgramSource, input: LinkInput): LinkedCode 
   }
   const functions = order.map((fn) => ({ name: fn.name, startPc: placed.get(fn) ?? 0, slots: fn.insns.length }));
   const lineInfo = input.btfExt && lineInfoFor(order, placed, input.btfExt);
+  if (externs.length > 0) externsByProgram.set(out, externs);
   return { insns: out, functions, externs, ...(lineInfo && lineInfo.length > 0 ? { lineInfo } : {}) };
 }
 

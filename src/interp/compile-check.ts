@@ -156,8 +156,7 @@ function jumpFlow(insn: Insn, pc: number): Flow {
         const bad = badRegisters(insn, { readDst: true });
         return bad ? refused(bad) : afterCall;
       }
-      if (insn.src === PseudoCall.HELPER || insn.src === PseudoCall.LOCAL) return afterCall;
-      if (insn.src === PseudoCall.KFUNC) return ends;
+      if (insn.src === PseudoCall.HELPER || insn.src === PseudoCall.LOCAL || insn.src === PseudoCall.KFUNC) return afterCall;
       return refused(`call with unknown source ${insn.src}`);
     case JmpOp.EXIT:
       return is32 ? refused("exit exists only in class JMP") : ends;

@@ -28,7 +28,9 @@ import {
 import { lddwValue, type Insn, type Program } from "../ebpf/instruction.ts";
 import { mapHandleAddress } from "../helpers/map-handles.ts";
 import { helperName, helperPrototype } from "../helpers/prototypes.ts";
-import type { CallbackLoop, CallbackStep, HelperOutcome, RunEvent } from "../helpers/runtime.ts";
+import { linkedExterns } from "../elf/link-program.ts";
+import { kfuncImplementations } from "../helpers/kfunc-implementations.ts";
+import type { CallbackLoop, CallbackStep, HelperImplementation, HelperOutcome, RunEvent } from "../helpers/runtime.ts";
 import { alu32, alu64, byteOrder } from "./alu.ts";
 import { DEFAULT_MAX_STEPS, type RunEnv, type RunOptions, type RunResult } from "./env.ts";
 import { isMemoryAccessError, memoryFault, type Fault } from "./fault.ts";
@@ -185,6 +187,8 @@ function call(machine: Machine, frame: Frame, insn: Insn, pc: number): Step {
       return callLocal(machine, frame, pc + 1 + insn.imm, pc);
     case PseudoCall.KFUNC: {
       const name = externName(machine, frame, pc, "kfunc");
+      const implementation = name === undefined ? undefined : kfuncImplementations.get(name);
+      if (implementation) return runHelper(machine, frame, implementation, insn.imm, pc);
       const what = name ? `kernel function ${name}` : `kernel function with BTF id ${insn.imm}`;
       return failed({
         kind: "kfunc",
@@ -199,10 +203,11 @@ function call(machine: Machine, frame: Frame, insn: Insn, pc: number): Step {
   }
 }
 
-// The name the ELF loader gave a kernel symbol at pc of the main program.
+// The name the ELF loader gave a kernel symbol at pc: from the run's externs (main program), or
+// from the loader's own record of the linked program the frame runs (a tail-called one too).
 function externName(machine: Machine, frame: Frame, pc: number, kind: "kfunc" | "ksym"): string | undefined {
-  if (frame.program !== machine.main) return undefined;
-  return machine.externs.find((e) => e.pc === pc && e.kind === kind)?.name;
+  const given = frame.program === machine.main ? machine.externs.find((e) => e.pc === pc && e.kind === kind)?.name : undefined;
+  return given ?? linkedExterns(frame.program)?.find((e) => e.pc === pc && e.kind === kind)?.name;
 }
 
 // callx: the register holds either a function address (from ld_imm64 pseudo-func)
@@ -247,6 +252,11 @@ function callHelper(machine: Machine, frame: Frame, id: number, pc: number): Ste
       : `pc ${pc}: unknown helper id ${id}`;
     return failed({ kind: "unknown-helper", pc, helperId: id, message });
   }
+  return runHelper(machine, frame, implementation, id, pc);
+}
+
+// A helper's or a kfunc's implementation called with r1..r5; what it returns decides what follows.
+function runHelper(machine: Machine, frame: Frame, implementation: HelperImplementation, id: number, pc: number): Step {
   const regs = frame.regs;
   const outcome: HelperOutcome = implementation({ pc, id, args: [regs[1], regs[2], regs[3], regs[4], regs[5]], machine });
   switch (outcome.kind) {

@@ -19,9 +19,12 @@ export const Errno = {
   EINVAL: 22,
   ERANGE: 34,
   ENOSPC: 28,
+  ENONET: 64,
+  EPROTO: 71,
   EOVERFLOW: 75,
   ENOTSOCK: 88,
   EOPNOTSUPP: 95,
+  EAFNOSUPPORT: 97,
   // Kernel-internal "operation not supported" that bpf() still returns to user space.
   ENOTSUPP: 524,
 } as const;

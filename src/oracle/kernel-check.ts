@@ -10,7 +10,7 @@
 // built from the environment description (host-control.ts); clock and
 // random helpers are bracketed (nondeterminism.ts).
 import type { BpfObject, BpfProgram } from "../elf/bpf-object.ts";
-import type { TraceStep } from "../interp/env.ts";
+import type { ExternName, TraceStep } from "../interp/env.ts";
 import { HelperId, helperImplementations, type HelperTable, type RouteTable } from "../helpers/index.ts";
 import type { Program } from "../ebpf/instruction.ts";
 import { Class, JmpOp, PseudoCall } from "../ebpf/opcode.ts";
@@ -176,16 +176,16 @@ function runCheck(k: KernelSession, request: KernelCheckRequest, environment: Ne
     // A dry run tells, without touching the maps, whether this packet reaches a clock or random helper.
     const dryCalls = noCalls();
     if (nondeterministic) {
-      runXdp(program.insns, testPacket.packet, sim.maps.map(dryRunView), { programs, routes, cpu, currentPidTgid: task, helpers: recordingHelpers(helpers, dryCalls), clock: frozenClock(run.startNs, bootOffsetNs, taiOffsetNs) });
+      runXdp(program.insns, testPacket.packet, sim.maps.map(dryRunView), { programs, externs: program.externs, routes, cpu, currentPidTgid: task, helpers: recordingHelpers(helpers, dryCalls), clock: frozenClock(run.startNs, bootOffsetNs, taiOffsetNs) });
     }
     const candidates: Candidate[] = [];
     if (dryCalls.time || dryCalls.random) {
       bracketed++;
       const copy = cloneMaps(sim.maps);
-      candidates.push(interpret(program.insns, testPacket.packet, copy, { programs, routes, cpu, helpers, clockNs: run.startNs, bootOffsetNs, taiOffsetNs, task, seed: RANDOM_SEEDS[0], traceSteps }));
-      candidates.push(interpret(program.insns, testPacket.packet, [...sim.maps], { programs, routes, cpu, helpers, clockNs: run.endNs, bootOffsetNs, taiOffsetNs, task, seed: RANDOM_SEEDS[1], traceSteps }));
+      candidates.push(interpret(program.insns, testPacket.packet, copy, { programs, externs: program.externs, routes, cpu, helpers, clockNs: run.startNs, bootOffsetNs, taiOffsetNs, task, seed: RANDOM_SEEDS[0], traceSteps }));
+      candidates.push(interpret(program.insns, testPacket.packet, [...sim.maps], { programs, externs: program.externs, routes, cpu, helpers, clockNs: run.endNs, bootOffsetNs, taiOffsetNs, task, seed: RANDOM_SEEDS[1], traceSteps }));
     } else {
-      candidates.push(interpret(program.insns, testPacket.packet, [...sim.maps], { programs, routes, cpu, helpers, clockNs: run.startNs, bootOffsetNs, taiOffsetNs, task, seed: RANDOM_SEEDS[0], traceSteps }));
+      candidates.push(interpret(program.insns, testPacket.packet, [...sim.maps], { programs, externs: program.externs, routes, cpu, helpers, clockNs: run.startNs, bootOffsetNs, taiOffsetNs, task, seed: RANDOM_SEEDS[0], traceSteps }));
     }
     const verdict = judge(kernelOutcome, kernelMaps, candidates, sim);
     if (verdict.kind === "mismatch") {
@@ -237,6 +237,8 @@ interface Candidate {
 }
 
 interface InterpretOptions {
+  // kfunc calls by pc, so the interpreter runs the ones it implements.
+  readonly externs: readonly ExternName[];
   readonly programs: ReadonlyMap<number, Program>;
   readonly routes: RouteTable;
   readonly cpu: number;
@@ -256,6 +258,7 @@ function interpret(insns: Program, packet: Uint8Array, maps: SimMap[], options: 
   const trace: TraceStep[] = [];
   const result = runXdp(insns, packet, maps.map((map, i) => trackingView(map, touches[i])), {
     programs: options.programs,
+    externs: options.externs,
     routes: options.routes,
     cpu: options.cpu,
     currentPidTgid: options.task,
