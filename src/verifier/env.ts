@@ -5,6 +5,7 @@ import type { ExternRef } from "../elf/bpf-object.ts";
 import type { FunctionSignature } from "../elf/func-signatures.ts";
 import type { MapDef } from "../maps/types.ts";
 import type { FunctionInfo } from "./cfg.ts";
+import { refuseKsymLoads } from "./kfunc-call.ts";
 
 export interface VerifyOptions {
   // kernel/bpf/verifier.c env->allow_ptr_leaks and allow_uninit_stack: true for a CAP_PERFMON (root) loader.
@@ -68,6 +69,7 @@ export const MAX_CALL_FRAMES = 8;
 const GPL_COMPATIBLE = ["GPL", "GPL v2", "GPL and additional rights", "Dual BSD/GPL", "Dual MIT/GPL", "Dual MPL/GPL"];
 
 export function resolveOptions(o: VerifyOptions = {}): ResolvedOptions {
+  refuseKsymLoads(o.externs, o.programName);
   return {
     allowPtrLeaks: o.allowPtrLeaks ?? true,
     bpfCapable: o.bpfCapable ?? true,

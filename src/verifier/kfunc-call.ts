@@ -28,6 +28,13 @@ const MEM_TYPES = new Set(["stack", "pkt", "pkt_meta", "map_value", "ringbuf_mem
 const isSizeParam = (p: KernelParam | undefined): boolean => p !== undefined && (p.name.endsWith("__sz") || p.name.endsWith("__szk")) && (p.type.kind === "int" || p.type.kind === "enum");
 const isNullableParam = (p: KernelParam): boolean => p.name.endsWith("__nullable") || p.name.endsWith("__opt");
 
+// A __ksym variable load: the loader leaves it as a plain ld_imm64 (the kernel would see a typed
+// kernel pointer), so a program with one gets no verdict rather than a verdict on the wrong program.
+export function refuseKsymLoads(externs: readonly { readonly kind: string; readonly name: string; readonly pc: number }[] | undefined, programName?: string): void {
+  const ksym = externs?.find((e) => e.kind === "ksym");
+  if (ksym) throw new VerifierUnsupportedError(ksym.pc, `the __ksym variable ${ksym.name} is not modelled by our verifier`, programName);
+}
+
 export function checkKfuncCall(env: Env, state: VState, pc: number, btfId: number): void {
   const func = resolve(env, pc, btfId);
   const entry = kfuncEntry(func.name);

@@ -78,3 +78,14 @@ describe.runIf(ready && kernelAvailable)("conntrack kfuncs: the kernel agrees", 
     });
   });
 });
+
+describe("__ksym variables", () => {
+  it("a program loading one gets no verdict, naming it (test/fixtures/elf/externs.c)", async () => {
+    const { loadObject } = await import("../../src/elf/load-object.ts");
+    const { readFileSync } = await import("node:fs");
+    const path = new URL("../fixtures/elf/externs.o", import.meta.url);
+    const obj = loadObject(new Uint8Array(readFileSync(path)), "externs.o");
+    const program = obj.programs.find((p) => p.name === "uses_kernel_symbols")!;
+    expect(() => verify(program.insns, obj.maps, verifyOptionsFor(obj, program))).toThrow("the __ksym variable bpf_prog_active is not modelled by our verifier");
+  });
+});
