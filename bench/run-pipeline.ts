@@ -5,7 +5,7 @@
 // kept (the machine is shared: CPU time, not wall time, and the minimum is
 // the least disturbed). With --split, one more profiled run per sample and
 // tree (node --cpu-prof) says where the time went (bench/profile-split.ts).
-//   node bin/run-ts.js bench/run-pipeline.ts [BASE_TREE] [--packets N] [--rounds R] [--split]
+//   node bin/run-ts.js bench/run-pipeline.ts [BASE_TREE] [--packets N] [--rounds R] [--split] [--samples 0,2]
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -17,13 +17,15 @@ const option = (name: string): string | undefined => {
   const at = args.indexOf(name);
   return at >= 0 ? args[at + 1] : undefined;
 };
-const flagged = new Set(["--packets", "--rounds"]);
+const flagged = new Set(["--packets", "--rounds", "--samples"]);
 const positional = args.filter((a, i) => !a.startsWith("--") && !(i > 0 && flagged.has(args[i - 1])));
 const here = resolve(new URL("..", import.meta.url).pathname);
 const trees = positional[0] === undefined ? [["this tree", here]] : [["base", resolve(positional[0])], ["new", here]];
 const packets = Number(option("--packets") ?? 200_000);
 const rounds = Number(option("--rounds") ?? 3);
 const split = args.includes("--split");
+// Which of SAMPLES to run (their indexes), all by default.
+const chosen = option("--samples")?.split(",").map(Number);
 
 // The samples: a trivial rewrite, a map-heavy counter, a load balancer that parses L3/L4; default and mixed traffic.
 const MIXED = "udp tcp flows=10000 size=64..1500";
@@ -55,7 +57,7 @@ function runChild(tree: string, sample: (typeof SAMPLES)[number], nodeFlags: rea
 
 const us = (f: Figures): number => (f.cpuSeconds * 1e6) / packets;
 console.log(`whole run, ${packets.toLocaleString("en-US")} packets, 8 cores of nfp-4000, CPU µs per packet (min of ${rounds} rounds, load, verify and plan included)`);
-for (const sample of SAMPLES) {
+for (const sample of SAMPLES.filter((_, i) => chosen === undefined || chosen.includes(i))) {
   const best = new Map<string, Figures>();
   for (let round = 0; round < rounds; round++) {
     for (const [name, tree] of trees) {
