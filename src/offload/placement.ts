@@ -22,12 +22,21 @@ export interface MapPlacement {
   readonly reason: string;
 }
 
+// The bytes hw-model's MapRuntime.footprintBytes() gives the map when the image is loaded: a hashed
+// map keeps one entry line per bucket of a power-of-two table with room for max_entries keys.
 export function footprintBytes(def: MapDef, preset: Preset): number {
   const fw = preset.firmware;
   const kind = layoutKindOf(def.type);
   if (kind === "perf_event_array") return 0;
   const hashed = kind !== "array" || fw.arraysUseHashTable;
-  return hashed ? def.maxEntries * fw.hashEntryBytes : def.maxEntries * def.valueSize;
+  return hashed ? Math.max(def.maxEntries, bucketCount(def.maxEntries, fw.hashEntriesPerBucket)) * fw.hashEntryBytes : def.maxEntries * def.valueSize;
+}
+
+// The firmware table's buckets: the smallest power of two holding max_entries at entriesPerBucket each.
+function bucketCount(maxEntries: number, entriesPerBucket: number): number {
+  let buckets = 1;
+  while (buckets * entriesPerBucket < maxEntries) buckets *= 2;
+  return buckets;
 }
 
 // `used`: map index -> expected accesses per packet (only maps the NIC uses are placed).
