@@ -193,8 +193,12 @@ export function buildIr(source: OffloadSource): IrProgram {
         case "callHelper":
           body.push({ kind: "helper", helperId: renamed.helperId >>> 0, args: [1, 2, 3, 4, 5].map((r) => vreg(frame, r)), ret: vreg(frame, 0), origin });
           break;
-        case "callKfunc":
-          body.push({ kind: "opaque", form: renamed, origin, reason: "calls a kernel function (kfunc)" });
+        case "callKfunc": {
+          // The NIC firmware has no kfuncs: the call runs on the host.
+          const name = source.externs?.find((e) => e.kind === "kfunc" && e.pc === pc)?.name;
+          body.push({ kind: "opaque", form: renamed, origin, reason: name ? `calls the kernel function ${name} (a kfunc; the NIC firmware has none)` : "calls a kernel function (kfunc)" });
+          break;
+        }
           break;
         case "callx":
           body.push({ kind: "opaque", form: renamed, origin, reason: "calls through a register (callx)" });

@@ -93,7 +93,8 @@ export function hostStageOf(image: NicImage, maps: readonly BpfMap[], preset: Pr
       const start = hostStart(image, handoff, random, (handle) => handoff.valueOfHandle(handle));
       const rx = { ingressIfindex: handoff.ingressIfindex, rxQueueIndex: handoff.rxQueueIndex, egressIfindex: 0 };
       const input = { kind: "xdp" as const, buffer: start.buffer, rx };
-      const result = run(image.source.insns, { maps, programs, input, random: start.random, resume: start.resume, ...(clock ? { clock } : {}) });
+      const externs = image.source.externs ?? [];
+      const result = run(image.source.insns, { maps, programs, input, externs, random: start.random, resume: start.resume, ...(clock ? { clock } : {}) });
       const action = result.kind === "exit" ? Number(BigInt.asUintN(32, result.r0)) : XdpAction.ABORTED;
       const report: HostPartReport = { events: result.events, ...(result.kind === "fault" ? { fault: { pc: result.pc, message: result.message } } : {}) };
       return { action, data: packetBytes(start.buffer), costNs: preset.host.passCostNs, report };

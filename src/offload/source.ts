@@ -3,6 +3,7 @@
 // name the C source line). A BpfProgram from src/elf satisfies this shape.
 import { classify, formatInstruction, type Program } from "../ebpf/index.ts";
 import type { AttachTypeName, FunctionSpan, LineInfo } from "../elf/index.ts";
+import type { ExternRef } from "../elf/bpf-object.ts";
 
 export interface OffloadSource {
   readonly insns: Program;
@@ -11,6 +12,8 @@ export interface OffloadSource {
   readonly lineInfo?: readonly LineInfo[];
   // From the ELF section (SEC("xdp/devmap") is xdp_devmap); absent for bare instructions.
   readonly expectedAttachType?: AttachTypeName;
+  // kfunc calls and __ksym loads by pc (BpfProgram.externs), to name them in blockers.
+  readonly externs?: readonly ExternRef[];
 }
 
 export function sourceOf(program: OffloadSource | Program): OffloadSource {
