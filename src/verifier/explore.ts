@@ -27,7 +27,7 @@ import { type SlotSet, addSlot, hasSlot, newSlotSet } from "./slot-set.ts";
 import { Demand, type HistoryEntry, type LinkedGroup, backtrackEntry, demandOfPrecise, markAllInState, markInState } from "./precision.ts";
 import { NOT_INIT, constReg, isKnownZero, ptrReg, typeName, unknownScalar } from "./reg-state.ts";
 import { Reject, reject } from "./reject.ts";
-import { SLOT_BYTES, STACK_BYTES, STACK_SLOTS, StackByte, byteIndex, cloneState, curFrame, newFrame, stateParts, stateText } from "./state.ts";
+import { SLOT_BYTES, STACK_BYTES, STACK_SLOTS, StackByte, byteIndex, cloneState, curFrame, newFrame, ownStack, stateParts, stateText } from "./state.ts";
 import type { Frame, VState } from "./state.ts";
 import type { RegState } from "./reg-state.ts";
 import { checkKfuncCall } from "./kfunc-call.ts";
@@ -150,6 +150,8 @@ class Explorer {
   private readonly tracksPrecision: boolean;
   // is_state_visited's live register mask per frame of the state it compares (rewritten on every call).
   private readonly liveMasks = new Int32Array(MAX_CALL_FRAMES);
+  // The demand of one check's precision walk (demandPrecise never nests).
+  private readonly scratchDemand = new Demand();
 
   constructor(
     env: Env,
@@ -731,7 +733,8 @@ class Explorer {
     if (!this.tracksPrecision || path === undefined) return;
     const reg = curFrame(path.state).regs[regno];
     if (reg?.kind !== "scalar") return;
-    const demand = new Demand();
+    const demand = this.scratchDemand;
+    demand.clear();
     demand.addReg(path.state.frames.length - 1, regno);
     this.demandPrecise(demand, path, true);
   }
@@ -739,7 +742,8 @@ class Explorer {
   private demandSlot(frame: number, slot: number): void {
     const path = this.current;
     if (!this.tracksPrecision || path === undefined) return;
-    const demand = new Demand();
+    const demand = this.scratchDemand;
+    demand.clear();
     demand.addSlot(frame, slot);
     this.demandPrecise(demand, path, true);
   }
@@ -901,7 +905,10 @@ function widenScalars(old: VState, cur: VState): void {
     });
     frame.spills.forEach((r, slot) => {
       const o = before.spills[slot];
-      if (r?.kind === "scalar" && o?.kind === "scalar" && !S.equalScalars(r.value, o.value)) frame.spills[slot] = unknownScalar;
+      if (r?.kind === "scalar" && o?.kind === "scalar" && !S.equalScalars(r.value, o.value)) {
+        ownStack(frame);
+        frame.spills[slot] = unknownScalar;
+      }
     });
   });
 }

@@ -52,8 +52,9 @@ const MIXED_BYTE = 0xff;
 // The accumulated join of the states seen at one instruction (kept cheap: it runs on every visit).
 export class InsnFactAccumulator {
   private readonly regs: (AccReg | undefined)[] = [];
-  // The register objects joined on the last visit.
+  // The register and spilled register objects joined on the last visit.
   private readonly lastRegs: (RegState | undefined)[] = [];
+  private readonly lastSpills: (RegState | undefined)[] = [];
   private bytes: Uint8Array | undefined;
   private readonly spills: (AccReg | undefined)[] = [];
   private visits = 0;
@@ -79,7 +80,12 @@ export class InsnFactAccumulator {
     this.usedBytes = Math.max(this.usedBytes, used);
     for (let slot = 0; slot < used / SLOT_BYTES; slot++) {
       const spilled = frame.spills[slot];
-      if (spilled !== undefined || this.spills[slot] !== undefined) this.spills[slot] = joinReg(this.spills[slot], spilled ?? NOT_INIT_ACC, this.spills[slot] === undefined);
+      const acc = this.spills[slot];
+      if (spilled === undefined && acc === undefined) continue;
+      const joined = spilled ?? NOT_INIT_ACC;
+      if (acc !== undefined && joined === this.lastSpills[slot]) continue;
+      this.spills[slot] = joinReg(acc, joined, acc === undefined);
+      this.lastSpills[slot] = joined;
     }
     this.visits++;
   }
@@ -156,7 +162,8 @@ function joinReg(acc: AccReg | undefined, r: RegState, first: boolean): AccReg {
     case "scalar":
       if (r.kind === "scalar") {
         // A value the join already covers leaves it as it is (S.join is the hull of ranges and the tnum union).
-        if (r.value !== acc.value && !S.covers(acc.value, r.value)) acc.value = S.join(acc.value, r.value);
+        // Nothing is left to learn once the join knows nothing (S.unknown covers every scalar).
+        if (acc.value !== S.unknown && r.value !== acc.value && !S.covers(acc.value, r.value)) acc.value = S.join(acc.value, r.value);
         return acc;
       }
       break;

@@ -17,7 +17,7 @@ import { NOT_INIT, isKnownZero, ptrReg, typeName, unknownScalar } from "./reg-st
 import type { PtrReg, RegState } from "./reg-state.ts";
 import { Reject, reject } from "./reject.ts";
 import { VerifierUnsupportedError } from "./unsupported.ts";
-import { SLOT_BYTES, STACK_BYTES, StackByte, byteIndex, curFrame, forEachReg } from "./state.ts";
+import { SLOT_BYTES, STACK_BYTES, StackByte, byteIndex, curFrame, forEachReg, ownStack } from "./state.ts";
 import type { VState } from "./state.ts";
 
 // include/uapi/linux/bpf.h: __BPF_FUNC_MAX_ID in Linux 6.18 (the last helper, cgrp_storage_delete, is 211).
@@ -309,6 +309,7 @@ export function helperMemAccess(env: Env, state: VState, regno: number, reg: Ptr
           continue;
         }
         // The helper may write any byte: spills there are lost, zeros are no longer known.
+        ownStack(frame);
         const slot = Math.floor(i / SLOT_BYTES);
         if (frame.stack[slot * SLOT_BYTES + SLOT_BYTES - 1] === StackByte.SPILL) {
           for (let j = 0; j < SLOT_BYTES; j++) if (frame.stack[slot * SLOT_BYTES + j] === StackByte.SPILL) frame.stack[slot * SLOT_BYTES + j] = StackByte.MISC;

@@ -17,7 +17,7 @@ import type { Instruction } from "../ebpf/describe.ts";
 import { FRAME_POINTER } from "../ebpf/opcode.ts";
 import { MAX_CALL_FRAMES } from "./env.ts";
 import type { RegState, ScalarReg } from "./reg-state.ts";
-import { SLOT_BYTES, STACK_SLOTS, StackByte } from "./state.ts";
+import { SLOT_BYTES, STACK_SLOTS, StackByte, ownStack } from "./state.ts";
 import type { VState } from "./state.ts";
 
 const bit = (r: number): number => 1 << r;
@@ -81,6 +81,10 @@ export class Demand {
     this.regs[frame] = 0;
     this.slots[2 * frame] = 0;
     this.slots[2 * frame + 1] = 0;
+  }
+  clear(): void {
+    this.regs.fill(0);
+    this.slots.fill(0);
   }
   isEmpty(): boolean {
     for (let f = 0; f < MAX_CALL_FRAMES; f++) if (this.regs[f] !== 0 || this.hasSlots(f)) return false;
@@ -228,7 +232,10 @@ export function markInState(state: VState, demand: Demand): void {
       if (!demand.hasSlot(f, slot)) continue;
       const spilled = frame.stack[slot * SLOT_BYTES + SLOT_BYTES - 1] === StackByte.SPILL ? frame.spills[slot] : undefined;
       if (spilled?.kind !== "scalar" || spilled.precise === true) demand.clearSlot(f, slot);
-      else frame.spills[slot] = precise(spilled);
+      else {
+        ownStack(frame);
+        frame.spills[slot] = precise(spilled);
+      }
     }
   }
 }

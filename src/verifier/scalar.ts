@@ -27,6 +27,13 @@ export const U32_MAX = (1n << 32n) - 1n;
 export const S32_MIN = -(1n << 31n);
 export const S32_MAX = (1n << 31n) - 1n;
 
+// Constants of the bit manipulations below, made once.
+const SIGN64 = 1n << 63n;
+const SIGN32 = 1n << 31n;
+const LOW63 = ~SIGN64 & U64_MAX;
+const LOW31 = ~SIGN32 & U32_MAX;
+const HIGH32 = ~U32_MAX & U64_MAX;
+
 const s64 = (x: bigint): bigint => BigInt.asIntN(64, x);
 const u64 = (x: bigint): bigint => BigInt.asUintN(64, x);
 const s32 = (x: bigint): bigint => BigInt.asIntN(32, x);
@@ -113,18 +120,18 @@ const sameFields = (a: Scalar, b: Scalar): boolean =>
 function boundsFromBits(s: Scalar): Scalar {
   const { value, mask } = s.bits;
   const lo = T.subreg(s.bits);
-  const sign64 = 1n << 63n;
-  const sign32 = 1n << 31n;
+  const sign64 = SIGN64;
+  const sign32 = SIGN32;
   return {
     bits: s.bits,
     umin: max(s.umin, value),
     umax: min(s.umax, value | mask),
     smin: max(s.smin, s64(value | (mask & sign64))),
-    smax: min(s.smax, s64(value | (mask & ~sign64 & U64_MAX))),
+    smax: min(s.smax, s64(value | (mask & LOW63))),
     u32min: max(s.u32min, lo.value),
     u32max: min(s.u32max, lo.value | lo.mask),
     s32min: max(s.s32min, s32(lo.value | (lo.mask & sign32))),
-    s32max: min(s.s32max, s32(lo.value | (lo.mask & ~sign32 & U32_MAX))),
+    s32max: min(s.s32max, s32(lo.value | (lo.mask & LOW31))),
   };
 }
 
@@ -185,7 +192,7 @@ function deduce64(s: Scalar): Scalar {
 // When the high 32 bits are the same at both ends of the unsigned range, the low half's range applies directly.
 function deduce64From32(s: Scalar): Scalar {
   if (s.umin >> 32n !== s.umax >> 32n) return s;
-  const hi = s.umin & ~U32_MAX & U64_MAX;
+  const hi = s.umin & HIGH32;
   const umin = max(s.umin, hi | s.u32min);
   const umax = min(s.umax, hi | s.u32max);
   return { ...s, umin, umax };
@@ -195,7 +202,7 @@ function deduce64From32(s: Scalar): Scalar {
 // 64-bit bounds; and a 64-bit value inside the s32 range whose low half is non-negative is that low half.
 function deduceMixed(s: Scalar): Scalar {
   if (isEmpty(s)) return s;
-  const hi = ~U32_MAX & U64_MAX;
+  const hi = HIGH32;
   let umin = max(s.umin, (s.umin & hi) | s.u32min);
   let umax = min(s.umax, (s.umax & hi) | s.u32max);
   let smin = max(s.smin, s64((u64(s.smin) & hi) | s.u32min));

@@ -9,7 +9,7 @@ import * as S from "./scalar.ts";
 import { NOT_INIT, constReg, isKnownZero, scalarReg, unknownScalar } from "./reg-state.ts";
 import type { RegState } from "./reg-state.ts";
 import { reject } from "./reject.ts";
-import { SLOT_BYTES, StackByte, byteIndex } from "./state.ts";
+import { SLOT_BYTES, StackByte, byteIndex, ownStack } from "./state.ts";
 import type { Frame } from "./state.ts";
 import type { ResolvedOptions } from "./env.ts";
 
@@ -23,6 +23,7 @@ function touch(f: Frame, lowestOff: number): void {
 
 // A spill of `size` bytes occupies the top bytes of its slot; the rest of the slot becomes misc (zero and invalid stay).
 function saveSpill(f: Frame, slot: number, value: RegState, size: number): void {
+  ownStack(f);
   f.spills[slot] = value;
   const base = slot * SLOT_BYTES;
   for (let j = SLOT_BYTES - 1; j >= 0; j--) {
@@ -58,6 +59,7 @@ export function writeStackFixed(f: Frame, off: number, size: number, value: Stac
   }
   const zero = (value.kind === "reg" && isKnownZero(value.reg)) || (value.kind === "imm" && value.imm === 0);
   const base = slot * SLOT_BYTES;
+  ownStack(f);
   // A plain write into a slot holding a spill turns the spill's other bytes into misc.
   if (f.stack[base + SLOT_BYTES - 1] === StackByte.SPILL) {
     for (let j = 0; j < SLOT_BYTES; j++) if (f.stack[base + j] === StackByte.SPILL) f.stack[base + j] = StackByte.MISC;
@@ -83,6 +85,7 @@ export function readStackFixed(f: Frame, off: number, size: number, wantValue: b
         // A 32-bit fill of a 32-bit spill links the register with the slot (the kernel gives the slot an id first).
         if (opts.bpfCapable && size === 4 && spillSize === 4 && width <= 32 && nextId !== undefined && (spilled.id === 0 || spilled.delta !== undefined) && !S.isConstant(spilled.value)) {
           const linked = scalarReg(spilled.value, nextId());
+          ownStack(f);
           f.spills[slot] = linked;
           return linked;
         }
@@ -115,6 +118,7 @@ export function readStackFixed(f: Frame, off: number, size: number, wantValue: b
 // A write at an offset known only as a range [minOff, maxOff): every byte it may touch becomes misc (zero stays zero for a zero write).
 export function writeStackVar(f: Frame, minOff: number, maxOff: number, writingZero: boolean, opts: ResolvedOptions): void {
   touch(f, minOff);
+  ownStack(f);
   for (let off = minOff; off < maxOff; off++) {
     const i = byteIndex(off);
     const slot = Math.floor(i / SLOT_BYTES);

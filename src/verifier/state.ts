@@ -32,6 +32,9 @@ export interface Frame {
   stackDepthBytes: number;
   // A callback frame (bpf_loop): its exit goes back to the helper call, which may call it again.
   inCallback?: boolean;
+  // `stack` and `spills` may be shared with a clone of this frame (copy-on-write): every write to them goes
+  // through ownStack first.
+  stackShared?: boolean;
 }
 
 export interface Reference {
@@ -56,15 +59,23 @@ export function newFrame(frameNo: number, callsite: number, funcIndex: number): 
     spills: new Array<RegState | undefined>(STACK_SLOTS).fill(undefined),
     stackDepthBytes: 0,
     inCallback: false,
+    stackShared: false,
   };
 }
 
-export const cloneFrame = (f: Frame): Frame => ({
-  ...f,
-  regs: f.regs.slice(),
-  stack: f.stack.slice(),
-  spills: f.spills.slice(),
-});
+// The clone shares the stack bytes and spills until one of the two frames writes them (ownStack).
+export function cloneFrame(f: Frame): Frame {
+  f.stackShared = true;
+  return { ...f, regs: f.regs.slice() };
+}
+
+// Before writing `f.stack` or `f.spills`: a frame that may share them gets its own copies.
+export function ownStack(f: Frame): void {
+  if (!f.stackShared) return;
+  f.stack = f.stack.slice();
+  f.spills = f.spills.slice();
+  f.stackShared = false;
+}
 
 export const cloneState = (s: VState): VState => ({ frames: s.frames.map(cloneFrame), refs: s.refs.slice() });
 
@@ -76,7 +87,12 @@ export function forEachReg(s: VState, visit: (r: RegState, set: (next: RegState)
     for (let i = 0; i < f.regs.length; i++) visit(f.regs[i], (next) => (f.regs[i] = next));
     for (let k = 0; k < f.spills.length; k++) {
       const spilled = f.spills[k];
-      if (spilled !== undefined) visit(spilled, (next) => (f.spills[k] = next));
+      if (spilled !== undefined) {
+        visit(spilled, (next) => {
+          ownStack(f);
+          f.spills[k] = next;
+        });
+      }
     }
   }
 }

@@ -24,11 +24,17 @@ export const isUnknown = (a: Tnum): boolean => a.mask === U64;
 export const contains = (a: Tnum, x: bigint): boolean => (wrap(x) & ~a.mask & U64) === a.value;
 export const equals = (a: Tnum, b: Tnum): boolean => a.value === b.value && a.mask === b.mask;
 
+// The number of binary digits of x (0 < x < 2^64), as x.toString(2).length counts them.
+function bitLength(x: bigint): number {
+  const high = Number(x >> 32n);
+  return high !== 0 ? 64 - Math.clz32(high) : 32 - Math.clz32(Number(x));
+}
+
 // The smallest tnum containing every value in [min, max] (unsigned).
 export function tnumRange(min: bigint, max: bigint): Tnum {
   const chi = wrap(min) ^ wrap(max);
   if (chi === 0n) return tnumConst(min);
-  const bits = BigInt(chi.toString(2).length);
+  const bits = BigInt(bitLength(chi));
   if (bits > 63n) return tnumUnknown;
   const delta = (1n << bits) - 1n;
   return tnum(min & ~delta, delta);
@@ -133,16 +139,21 @@ export function union(a: Tnum, b: Tnum): Tnum {
 }
 
 // Keep only the low `bytes` bytes (a zero-extending load or a 32-bit op).
+// The masks of the low 0..8 bytes.
+const LOW_BYTES = Array.from({ length: 9 }, (_, bytes) => (1n << BigInt(bytes * 8)) - 1n);
+
 export function cast(a: Tnum, bytes: number): Tnum {
-  const keep = bytes >= 8 ? U64 : (1n << BigInt(bytes * 8)) - 1n;
+  const keep = bytes >= 8 ? U64 : LOW_BYTES[bytes];
   return { value: a.value & keep, mask: a.mask & keep };
 }
 
 export const subreg = (a: Tnum): Tnum => cast(a, 4);
 
 // Replace the low 32 bits of a with those of b.
+const HIGH32 = ~U32 & U64;
+
 export function withSubreg(a: Tnum, b: Tnum): Tnum {
-  const hi = ~U32 & U64;
+  const hi = HIGH32;
   return { value: (a.value & hi) | (b.value & U32), mask: (a.mask & hi) | (b.mask & U32) };
 }
 
