@@ -73,9 +73,7 @@ export class InsnFactAccumulator {
     if (first) {
       this.bytes = frame.stack.slice();
     } else {
-      const bytes = this.bytes!;
-      const limit = Math.max(used, this.usedBytes);
-      for (let i = 0; i < limit; i++) if (bytes[i] !== frame.stack[i]) bytes[i] = MIXED_BYTE;
+      markMixed(this.bytes!, frame.stack, Math.max(used, this.usedBytes));
     }
     this.usedBytes = Math.max(this.usedBytes, used);
     for (let slot = 0; slot < used / SLOT_BYTES; slot++) {
@@ -117,6 +115,21 @@ export class InsnFactAccumulator {
       out.push({ offset: -(slot + 1) * SLOT_BYTES, bytes: text, ...(shown !== undefined && text.includes("r") ? { spilled: factOf(shown) } : {}) });
     }
     return out;
+  }
+}
+
+// Every byte of `bytes[0, limit)` that differs from `stack`'s becomes MIXED_BYTE. Four bytes are compared at a
+// time where the arrays allow it (both start their buffers at a multiple of 4, limit a multiple of 8).
+function markMixed(bytes: Uint8Array, stack: Uint8Array, limit: number): void {
+  if (bytes.byteOffset % 4 !== 0 || stack.byteOffset % 4 !== 0 || limit % 4 !== 0) {
+    for (let i = 0; i < limit; i++) if (bytes[i] !== stack[i]) bytes[i] = MIXED_BYTE;
+    return;
+  }
+  const words = new Uint32Array(bytes.buffer, bytes.byteOffset, limit / 4);
+  const stackWords = new Uint32Array(stack.buffer, stack.byteOffset, limit / 4);
+  for (let w = 0; w < words.length; w++) {
+    if (words[w] === stackWords[w]) continue;
+    for (let i = 4 * w; i < 4 * w + 4; i++) if (bytes[i] !== stack[i]) bytes[i] = MIXED_BYTE;
   }
 }
 
