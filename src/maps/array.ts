@@ -142,6 +142,11 @@ export class ArrayMap extends MapBase implements SimMap {
     return list;
   }
 
+  // Every slot's bytes as stored (value_size rounded up to 8, per-CPU slots side by side): a live view, not a copy.
+  storedBytes(): Uint8Array {
+    return this.storage;
+  }
+
   clone(): ArrayMap {
     return new ArrayMap(this.def, this.cpus, this.perCpu, this.storage.slice());
   }

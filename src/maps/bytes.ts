@@ -22,9 +22,8 @@ export function readU32(bytes: Uint8Array, offset = 0): number {
 }
 
 export function u32Bytes(value: number): Uint8Array {
-  const bytes = new Uint8Array(4);
-  new DataView(bytes.buffer).setUint32(0, value >>> 0, true);
-  return bytes;
+  const v = value >>> 0;
+  return Uint8Array.of(v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, v >>> 24);
 }
 
 export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {

@@ -35,7 +35,22 @@ function sameEntry(a: DumpEntry, b: DumpEntry): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
+const sameStrings = (a: readonly string[] | undefined, b: readonly string[] | undefined): boolean =>
+  a === b || (a !== undefined && b !== undefined && a.length === b.length && a.every((x, i) => x === b[i]));
+
+// The common case found without building keyed tables: the same entries in the same order.
+function sameListing(before: MapDump, after: MapDump): boolean {
+  if (!sameStrings(before.values, after.values) || !sameStrings(before.records, after.records)) return false;
+  if (before.entries === after.entries) return true;
+  if (before.entries.length !== after.entries.length) return false;
+  return before.entries.every((a, i) => {
+    const b = after.entries[i];
+    return a.key === b.key && a.value === b.value && a.map === b.map && sameStrings(a.percpu, b.percpu);
+  });
+}
+
 export function diffDumps(before: MapDump, after: MapDump): MapDiff {
+  if (sameListing(before, after)) return { map: before.map, identical: true, added: [], removed: [], changed: [] };
   const left = keyedEntries(before);
   const right = keyedEntries(after);
   const added = [...right.values()].filter((entry) => !left.has(entry.key));

@@ -5,6 +5,7 @@
 // map, queues and stacks as their values oldest first, ring buffers as the
 // submitted records not yet consumed. loadMapJson reads the same format back.
 
+import { ArrayMap } from "./array.ts";
 import { toHex } from "./bytes.ts";
 import { RingbufMap } from "./ringbuf.ts";
 import { MapType, mapTypeName } from "./types.ts";
@@ -57,7 +58,26 @@ export function dumpMap(map: SimMap): MapDump {
     return { ...header, entries: [], values: map.entries().map((entry) => toHex(entry.value ?? new Uint8Array(0))) };
   }
   if (map instanceof RingbufMap) return { ...header, entries: [], records: map.pendingRecords().map(toHex) };
+  if (map instanceof ArrayMap && map.def.maxEntries >= CACHED_ARRAY_ENTRIES) return cachedArrayDump(map, () => ({ ...header, entries: map.entries().map(dumpEntry) }));
   return { ...header, entries: map.entries().map(dumpEntry) };
+}
+
+// Arrays this large have their dumps remembered: a dump lists every index, and the
+// equivalence checks dump the same big, mostly unchanged array (a consistent-hash
+// ring of 262,148 slots) on every side of every case. A dump is plain readonly data,
+// so arrays with the same definition, CPU count and stored bytes share one.
+const CACHED_ARRAY_ENTRIES = 4096;
+const CACHED_DUMPS_PER_DEF = 4;
+const arrayDumps = new WeakMap<object, { readonly cpus: number; readonly bytes: Uint8Array; readonly dump: MapDump }[]>();
+
+function cachedArrayDump(map: ArrayMap, make: () => MapDump): MapDump {
+  const stored = map.storedBytes();
+  const known = arrayDumps.get(map.def) ?? [];
+  const hit = known.find((c) => c.cpus === map.cpus && Buffer.compare(c.bytes, stored) === 0);
+  if (hit !== undefined) return hit.dump;
+  const dump = make();
+  arrayDumps.set(map.def, [{ cpus: map.cpus, bytes: stored.slice(), dump }, ...known].slice(0, CACHED_DUMPS_PER_DEF));
+  return dump;
 }
 
 // The dump as JSON text, one entry per line.
