@@ -18,6 +18,7 @@ import { seededRandom } from "../helpers/runtime.ts";
 import type { KernelSession } from "../kernel/index.ts";
 import { cloneMaps, UpdateFlag, type SimMap } from "../maps/index.ts";
 import { runXdp, type XdpRunResult } from "../xdp/index.ts";
+import { mapsRunMayWrite } from "../offload/written-maps.ts";
 import { dryRunView } from "./dry-run-map.ts";
 import { environmentCommands, environmentRouteTable, EMPTY_ENVIRONMENT, type NetworkEnvironment } from "./environment.ts";
 import { bootOffsetNs as measuredBootOffsetNs, currentPidTgid, enterFreshNetworkNamespace, pinToCpu, taiOffsetNs as measuredTaiOffsetNs } from "./host-control.ts";
@@ -139,6 +140,7 @@ function runCheck(k: KernelSession, request: KernelCheckRequest, environment: Ne
     return { kind: "rejected", program: program.name, errno: load.error.errnoName, message: load.error.message, verifierLog: load.error.verifierLog ?? "" };
   }
   const kernel = load.side;
+  kernel.readOnlyExcept(mapsRunMayWrite(object.programs.map((p) => p.insns), object.programs.indexOf(program), object.maps));
   const sim = new TrackedMaps([...setup.maps]);
   const routes = environmentRouteTable(environment);
   const programs = tailCallPrograms(object);

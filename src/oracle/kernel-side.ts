@@ -3,8 +3,8 @@
 // same writes the interpreter's maps received replayed in the same order,
 // test runs of the chosen program, and the maps read back after each run.
 // Reading is by BPF_MAP_LOOKUP_BATCH where the map kind has it (else key by
-// key), and a map whose bytes did not change since the last read is not
-// parsed again.
+// key), a map whose bytes did not change since the last read is not parsed
+// again, and a map the program cannot change is read once.
 import type { BpfObject } from "../elf/bpf-object.ts";
 import { OffloadSimError } from "../errors.ts";
 import { KernelError, instantiateObject, type KernelMap, type KernelObjectInstance, type KernelProgram, type KernelSession, type XdpTestRunResult } from "../kernel/index.ts";
@@ -36,6 +36,8 @@ interface MapReading {
 
 export class KernelSide {
   private readonly readings: (MapReading | undefined)[];
+  // The maps the program can change (src/offload/written-maps.ts); undefined: any of them.
+  private mayChange: ReadonlySet<number> | undefined;
 
   private constructor(
     private readonly k: KernelSession,
@@ -114,6 +116,11 @@ export class KernelSide {
     this.readings[mapIndex] = undefined;
   }
 
+  // After this, a map the program cannot change is read once and not again after each run (a setEntry reads it again).
+  readOnlyExcept(mayChange: ReadonlySet<number> | undefined): void {
+    this.mayChange = mayChange;
+  }
+
   // Every compared map's contents, and which of them changed since the previous call.
   snapshot(): { readonly snapshot: Snapshot; readonly changed: ReadonlySet<number> } {
     const native = loadNative();
@@ -121,7 +128,8 @@ export class KernelSide {
     const snapshot = this.instance.maps.flatMap((map, index) => {
       if (!isComparedMapType(map.def.type)) return [];
       const previous = this.readings[index];
-      if (previous !== undefined && !isProgramWritable(map.def)) return [{ index, map: this.mapSnapshot(map, previous) }];
+      const fixed = !isProgramWritable(map.def) || (this.mayChange !== undefined && !this.mayChange.has(index));
+      if (previous !== undefined && fixed) return [{ index, map: this.mapSnapshot(map, previous) }];
       const raw = native instanceof Error || isKeysOnlyMapType(map.def.type) ? undefined : lookupBatch(native, map);
       let reading: MapReading;
       if (raw !== undefined && previous?.raw !== undefined && sameEntries(raw, previous.raw)) {
