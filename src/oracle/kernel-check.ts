@@ -140,7 +140,8 @@ function runCheck(k: KernelSession, request: KernelCheckRequest, environment: Ne
     return { kind: "rejected", program: program.name, errno: load.error.errnoName, message: load.error.message, verifierLog: load.error.verifierLog ?? "" };
   }
   const kernel = load.side;
-  kernel.readOnlyExcept(mapsRunMayWrite(object.programs.map((p) => p.insns), object.programs.indexOf(program), object.maps));
+  const mayChange = mapsRunMayWrite(object.programs.map((p) => p.insns), object.programs.indexOf(program), object.maps);
+  kernel.readOnlyExcept(mayChange);
   const sim = new TrackedMaps([...setup.maps]);
   const routes = environmentRouteTable(environment);
   const programs = tailCallPrograms(object);
@@ -189,7 +190,7 @@ function runCheck(k: KernelSession, request: KernelCheckRequest, environment: Ne
     } else {
       candidates.push(interpret(program.insns, testPacket.packet, [...sim.maps], { programs, externs: program.externs, routes, cpu, helpers, clockNs: run.startNs, bootOffsetNs, taiOffsetNs, task, seed: RANDOM_SEEDS[0], traceSteps }));
     }
-    const verdict = judge(kernelOutcome, kernelMaps, candidates, sim);
+    const verdict = judge(kernelOutcome, kernelMaps, candidates, sim, mayChange);
     if (verdict.kind === "mismatch") {
       const chosen = candidates[0];
       const mismatch: Mismatch = {
@@ -294,13 +295,14 @@ type Verdict =
 
 // Does the kernel's outcome match a candidate run? With one candidate: exactly. With two (the
 // bracketing runs): one of them, except in the bytes where the two differ.
-function judge(kernel: SideOutcome, kernelMaps: { snapshot: Snapshot; changed: ReadonlySet<number> }, candidates: readonly Candidate[], sim: TrackedMaps): Verdict {
+// `mayChange`: the maps the program can change (undefined: any); a lookup in one it cannot change changes nothing.
+function judge(kernel: SideOutcome, kernelMaps: { snapshot: Snapshot; changed: ReadonlySet<number> }, candidates: readonly Candidate[], sim: TrackedMaps, mayChange: ReadonlySet<number> | undefined): Verdict {
   if (candidates.length === 1) {
     const [only] = candidates;
     sim.adopt(only.maps, only.touches);
     // Maps neither side changed were equal after the previous packet and still are.
     const changed = new Set(kernelMaps.changed);
-    only.touches.forEach((t, i) => (t.all || t.keys.size > 0) && changed.add(i));
+    only.touches.forEach((t, i) => (t.all || t.keys.size > 0) && (mayChange === undefined || mayChange.has(i)) && changed.add(i));
     const maps = compareSnapshots(kernelMaps.snapshot, sim.snapshot(), NO_MASK, changed);
     const same = sameOutcome(kernel, only.outcome, undefined) && maps.length === 0;
     return same ? { kind: "agree", chosen: only, reconcile: [] } : { kind: "mismatch", maps };
