@@ -159,8 +159,8 @@ export function withSubreg(a: Tnum, b: Tnum): Tnum {
 
 // True when every value of `a` is also a value of `b` (a is at least as precise).
 // (a's unknown bits and the bits where a's and b's values differ must all be unknown in b; values and masks are
-// 64-bit unsigned with value & mask = 0.)
-export const isSubsetOf = (a: Tnum, b: Tnum): boolean => (b.mask | a.mask | (a.value ^ b.value)) === b.mask;
+// 64-bit unsigned with value & mask = 0; a fully unknown b, the usual case in a join, needs no arithmetic.)
+export const isSubsetOf = (a: Tnum, b: Tnum): boolean => a === b || b.mask === U64 || (b.mask | a.mask | (a.value ^ b.value)) === b.mask;
 
 export function isAligned(a: Tnum, size: number): boolean {
   return ((a.value | a.mask) & BigInt(size - 1)) === 0n;
