@@ -411,7 +411,7 @@ function hostPart(preset: Preset, blockers: readonly Blocker[], image: NicImage,
     // The exit a blocker is behind: its own resume pc, or the nearest earlier one it was moved back to.
     const at = [...resumePcs].reverse().find((pc) => pc <= b.hostResumePc) ?? resumePcs[0];
     const moved = at !== b.hostResumePc ? ` (host work behind the exit at pc ${at})` : "";
-    byResume.set(at, [...(byResume.get(at) ?? []), `pc ${b.pc}: ${b.reason}${moved}`]);
+    byResume.set(at, [...(byResume.get(at) ?? []), `pc ${b.pc}: ${b.reason.replace(/\.$/, "")}${moved}`]);
   }
   const exits = resumePcs.map((resumePc) => ({ pc: resumePc, resumePc, reasons: byResume.get(resumePc) ?? ["a blocked instruction further on"] }));
   const first = exits[0].resumePc;
