@@ -64,9 +64,21 @@ export function newFrame(frameNo: number, callsite: number, funcIndex: number): 
 }
 
 // The clone shares the stack bytes and spills until one of the two frames writes them (ownStack).
+// Every field written out in newFrame's order (the compiler checks none is missing), so that frames have one shape.
 export function cloneFrame(f: Frame): Frame {
   f.stackShared = true;
-  return { ...f, regs: f.regs.slice() };
+  const clone = {
+    frameNo: f.frameNo,
+    callsite: f.callsite,
+    funcIndex: f.funcIndex,
+    regs: f.regs.slice(),
+    stack: f.stack,
+    spills: f.spills,
+    stackDepthBytes: f.stackDepthBytes,
+    inCallback: f.inCallback === true,
+    stackShared: true,
+  } satisfies Required<Frame>;
+  return clone;
 }
 
 // Before writing `f.stack` or `f.spills`: a frame that may share them gets its own copies.
