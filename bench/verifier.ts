@@ -1,4 +1,4 @@
-// `node --expose-gc bin/run-ts.js bench/verifier.ts [--ms N] [--repeat N] [--base DIR] [--no-kernel] [OBJ.o ...]`:
+// `node [--expose-gc] bin/run-ts.js bench/verifier.ts [--ms N] [--repeat N] [--base DIR] [--no-kernel] [OBJ.o ...]`:
 // the verifier's speed on every sample program (programs/*.o, then any objects named): instructions
 // processed per CPU second, states kept, and beside them the kernel verifier's own "processed N insns"
 // for the same program (from its log; verified_insns from BPF_OBJ_GET_INFO agrees).
@@ -80,7 +80,8 @@ if (availability.available) {
 }
 
 // CPU milliseconds of one call (after a full collection when node runs with --expose-gc, so that one call's
-// garbage is not collected on the next one's time).
+// garbage is not collected on the next one's time; on this machine that made the small programs' figures
+// noisier, not steadier, so docs/verifier.md reports runs without it).
 const collect = (globalThis as { gc?: () => void }).gc;
 function cpuMs(run: () => void): number {
   collect?.();
