@@ -25,6 +25,7 @@ import { kernelComparable, kernelEventTexts } from "./kernel-events.ts";
 import { HOST_CPU } from "./perf-readers.ts";
 import type { CaseOutcome } from "./outcome.ts";
 import type { EquivSubject } from "./subject.ts";
+import { mapsRunMayWrite } from "../offload/written-maps.ts";
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
 // Maps whose values the kernel reports as object ids (a program's, an inner map's), which name nothing on the host.
@@ -72,7 +73,8 @@ export class KernelBackedSide implements KernelSide {
       const afterNs = process.hrtime.bigint();
       const ringRecords = new Map(rings.map((r) => [r.map, this.k.ringbufRecords(r)]));
       const streams = { perf: perf.map((b) => ({ map: b.map.def.name, records: this.k.readPerfBuffer(b) })), ringbufs: rings.map((r) => ({ map: r.map.def.name, records: ringRecords.get(r.map) ?? [] })) };
-      const outcome: CaseOutcome = { side: "kernel", action: run.retval >>> 0, packet: run.packet, maps: this.read(loaded, host, ringRecords), events: kernelEventTexts(streams, host.events) };
+      const fixed = this.unchangeable(subject, programs, loaded);
+      const outcome: CaseOutcome = { side: "kernel", action: run.retval >>> 0, packet: run.packet, maps: this.read(loaded, host, ringRecords, fixed), events: kernelEventTexts(streams, host.events) };
       const comparable = (o: CaseOutcome): CaseOutcome => ({ ...o, events: kernelComparable(o.events), maps: o.maps.map(summedPerCpu) });
       // The random helper left above: what remains of the list is the clocks.
       if (!callsHelper(programs, NONDETERMINISTIC_HELPERS)) return { outcome, differences: compareOutcomes(comparable(host), comparable(outcome)) };
@@ -160,11 +162,25 @@ export class KernelBackedSide implements KernelSide {
     }
   }
 
+  // The maps none of the subject's programs can change (src/offload/written-maps.ts), worked out once per subject.
+  private readonly fixedMaps = new WeakMap<EquivSubject, ReadonlySet<number>>();
+
+  private unchangeable(subject: EquivSubject, programs: readonly Program[], loaded: Loaded): ReadonlySet<number> {
+    const known = this.fixedMaps.get(subject);
+    if (known !== undefined) return known;
+    const mayChange = mapsRunMayWrite(programs, 0, loaded.maps.map((m) => m.def));
+    const fixed = new Set(mayChange === undefined ? [] : loaded.maps.map((_, i) => i).filter((i) => !mayChange.has(i)));
+    this.fixedMaps.set(subject, fixed);
+    return fixed;
+  }
+
   // Each map as a src/maps dump: ring buffers hold the records read from their pages; maps user space cannot
-  // read (or the host cannot compare) are taken from the host's outcome.
-  private read(loaded: Loaded, host: CaseOutcome, ringRecords: ReadonlyMap<KernelMap, readonly Uint8Array[]>): MapDump[] {
+  // read (or the host cannot compare), and maps the program cannot change (`fixed`: they hold what both sides
+  // were given; a 262,148-slot array read back key by key costs seconds a case), are taken from the host's outcome.
+  private read(loaded: Loaded, host: CaseOutcome, ringRecords: ReadonlyMap<KernelMap, readonly Uint8Array[]>, fixed: ReadonlySet<number>): MapDump[] {
     return loaded.maps.map((map, i) => {
       const hostDump = host.maps[i];
+      if (fixed.has(i)) return hostDump;
       const records = ringRecords.get(map);
       if (records !== undefined && hostDump !== undefined) return { ...hostDump, records: records.map(hex) };
       const comparable = isDumpableMapType(map.def.type) && !FD_VALUED_TYPES.has(map.def.type);

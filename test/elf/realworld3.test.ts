@@ -15,7 +15,8 @@
 //  - verify's verdict is the kernel's through libbpf (root only); the kernel
 //    accepts every program, and where our verifier does not yet, the test says
 //    which gap (it.fails: it turns red once the gap is closed);
-//  - kernel-check agrees with BPF_PROG_TEST_RUN on every packet (root only);
+//  - kernel-check agrees with BPF_PROG_TEST_RUN on every packet, and equiv --kernel
+//    on a few cases (root only);
 //  - run reports every compared packet identical to the host interpreter;
 //  - disasm, offload-check, partition and equiv end with a result or one line.
 import { readFileSync, readdirSync } from "node:fs";
@@ -119,6 +120,18 @@ describe("realworld3 objects", () => {
           expect(out.stdout).toMatch(/^AGREE: /);
         }, 60_000);
       }
+    }
+  });
+
+  // The two with the largest maps: the ring (262,148 slots) and the tail-called programs' conntrack.
+  describe.skipIf(kernelMissing !== undefined)("equiv --kernel: NIC, host and kernel agree", () => {
+    for (const [file, program] of [["l4_balancer.o", "balancer_ingress"], ["tail_datapath.o", "dp_entry"]]) {
+      it(`${file} ${program}`, async () => {
+        const path = join(dir, file);
+        const out = await runInProcess(["equiv", path, "--prog", program, "--runs", "3", "--kernel", "--cores", "8", "--seed", "1", ...mapArgs(path)]);
+        expect(out.status, out.stdout + out.stderr).toBe(0);
+        expect(out.stdout).toContain("NIC (nfp-4000) vs host interpreter vs kernel agree on all 3 cases");
+      }, 60_000);
     }
   });
 
