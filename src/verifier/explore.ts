@@ -35,6 +35,8 @@ import { checkKfuncCall } from "./kfunc-call.ts";
 export { MAX_CALL_FRAMES };
 // kernel/bpf/verifier.c is_state_visited: a state is evicted after more than n + n * hits misses (n = 3).
 const MISS_FACTOR = 3;
+// Number.MAX_SAFE_INTEGER: integers up to it are doubles exactly.
+const MAX_EXACT_DOUBLE = BigInt(Number.MAX_SAFE_INTEGER);
 
 interface Checkpoint {
   readonly state: VState;
@@ -54,6 +56,12 @@ interface Checkpoint {
   // Read before the state itself, it turns most failing comparisons away without walking the state.
   guardRegno: number;
   guardReg: RegState | undefined;
+  // When the guard register is a scalar compared by value whose known bits are a constant below 2^53 (without a
+  // delta): that constant, which a covered register's bits must equal (tnum subset); NaN otherwise. Kept in the checkpoint itself, so the
+  // usual rejection reads nothing of the old state.
+  guardConst: number;
+  // state.frames.length (fixed for a checkpoint).
+  readonly frameCount: number;
 }
 
 interface Path {
@@ -686,7 +694,8 @@ class Explorer {
   // offset, and for a conditional jump the registers linked with its operands.
   private record(path: Path, form: Instruction): HistoryEntry {
     const state = path.state;
-    const entry: HistoryEntry = { pc: path.pc, depth: state.frames.length - 1, prev: path.history };
+    // Every field present from the start: the precision walk then reads entries of one shape.
+    const entry: HistoryEntry = { pc: path.pc, depth: state.frames.length - 1, prev: path.history, stack: undefined, linked: undefined, callbackExit: undefined };
     if (this.tracksPrecision) {
       const base = form.kind === "load" ? form.src : form.kind === "storeReg" || form.kind === "storeImm" || form.kind === "atomic" ? form.dst : -1;
       if (base >= 0 && (form.kind === "load" || form.kind === "storeReg" || form.kind === "storeImm" || form.kind === "atomic")) {
@@ -818,12 +827,21 @@ class Explorer {
   // statesEqual(cp.state, cur) as pruning asks it, first through the checkpoint's guard register.
   private coveredBy(cp: Checkpoint, cur: VState, top: number, liveMask: Int32Array): boolean {
     const precision = this.tracksPrecision ? "marked" : "all";
-    if (cp.guardReg !== undefined && cp.state.frames.length === cur.frames.length && !regCovers(cp.guardReg, cur.frames[top].regs[cp.guardRegno], precision)) return false;
+    if (cp.guardReg !== undefined && cp.frameCount === cur.frames.length) {
+      const reg = cur.frames[top].regs[cp.guardRegno];
+      const c = cp.guardConst;
+      // regSafe of a precise constant: cur must be a scalar without a delta whose known bits are that constant.
+      if (c === c && (reg.kind !== "scalar" || reg.delta !== undefined || reg.value.bits.mask !== 0n || !(c <= reg.value.bits.value && reg.value.bits.value <= c))) return false;
+      if (!regCovers(cp.guardReg, reg, precision)) return false;
+    }
     if (statesEqual(cp.state, cur, liveMask, false, precision, cp.slotReads)) return true;
     // A live register of the current frame: live at this pc whatever the state (the guard depends on that).
     if (lastMismatch.frame === top) {
+      const guard = cp.state.frames[top].regs[lastMismatch.regno];
       cp.guardRegno = lastMismatch.regno;
-      cp.guardReg = cp.state.frames[top].regs[lastMismatch.regno];
+      cp.guardReg = guard;
+      const value = guard.kind === "scalar" && guard.delta === undefined && (precision === "all" || guard.precise === true) ? S.constValue(guard.value) : undefined;
+      cp.guardConst = value !== undefined && value <= MAX_EXACT_DOUBLE ? Number(value) : NaN;
     }
     return false;
   }
@@ -879,7 +897,7 @@ class Explorer {
       }
     }
     if (!addNew) return false;
-    const cp: Checkpoint = { state: cloneState(cur), pc, parent: path.parent, history: path.history, slotReads: newSlotSet(), segmentWrites: path.writes, branches: 1, hits: 0, misses: 0, guardRegno: -1, guardReg: undefined };
+    const cp: Checkpoint = { state: cloneState(cur), pc, parent: path.parent, history: path.history, slotReads: newSlotSet(), segmentWrites: path.writes, branches: 1, hits: 0, misses: 0, guardRegno: -1, guardReg: undefined, guardConst: NaN, frameCount: cur.frames.length };
     path.parent = cp;
     path.history = undefined;
     path.writes = newSlotSet();
