@@ -123,6 +123,9 @@ function ptrSafe(old: PtrReg, cur: PtrReg): boolean {
   if (old.type !== cur.type || old.maybeNull !== cur.maybeNull || old.off !== cur.off) return false;
   if (old.map !== cur.map || old.frameNo !== cur.frameNo || old.memSize !== cur.memSize || old.funcPc !== cur.funcPc) return false;
   if (old.varOff !== cur.varOff && !S.covers(old.varOff, cur.varOff)) return false;
+  // Kernel struct pointers (a kfunc's result) are the same only for the same struct and trust
+  // (a trusted pointer may be passed where an untrusted one may not).
+  if (old.kernelStruct !== cur.kernelStruct && (old.kernelStruct?.btfId !== cur.kernelStruct?.btfId || old.kernelStruct?.trusted !== cur.kernelStruct?.trusted)) return false;
   if ((old.type === "pkt" || old.type === "pkt_meta") && old.range > cur.range) return false;
   if (!ids.check(old.id, cur.id)) return false;
   return ids.check(old.refObjId ?? 0, cur.refObjId ?? 0);
