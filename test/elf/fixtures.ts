@@ -40,3 +40,15 @@ export const removeRealworld2Pins = (): void => ["/sys/fs/bpf/rw2_acl6", "/sys/f
 
 // The one realworld object the kernel rejects (a global function dereferences its argument unchecked).
 export const KERNEL_REJECTED_REALWORLD = "global_arg_unchecked.o";
+
+// Instructions per function as llvm-objdump disassembles them (local LBB labels belong to the function before them).
+export function objdumpCounts(path: string): Map<string, number> {
+  const counts = new Map<string, number>();
+  let current: string | undefined;
+  for (const line of run("llvm-objdump", ["-d", "--no-show-raw-insn", path]).split("\n")) {
+    const header = /^[0-9a-f]+ <(.+)>:$/.exec(line);
+    if (header) current = header[1].startsWith("LBB") ? current : header[1];
+    else if (current !== undefined && /^\s+\d+:\s/.test(line)) counts.set(current, (counts.get(current) ?? 0) + 1);
+  }
+  return counts;
+}

@@ -17,7 +17,7 @@ import { basename, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadObject } from "../../src/elf/index.ts";
 import { runInProcess } from "../support/cli-in-process.ts";
-import { realworld2Dir as dir, realworld2Objects, removeRealworld2Pins, run, toolMissing } from "./fixtures.ts";
+import { realworld2Dir as dir, realworld2Objects, removeRealworld2Pins, objdumpCounts, toolMissing } from "./fixtures.ts";
 import { libbpfVerdict, oracleUnavailable } from "./libbpf-oracle.ts";
 
 const objects = realworld2Objects();
@@ -44,16 +44,6 @@ const COMPANIONS: Readonly<Record<string, readonly string[]>> = { "multi_stage.o
 
 const programsOf = (path: string) => loadObject(new Uint8Array(readFileSync(path)), basename(path)).programs;
 
-function objdumpCounts(path: string): Map<string, number> {
-  const counts = new Map<string, number>();
-  let current: string | undefined;
-  for (const line of run("llvm-objdump", ["-d", "--no-show-raw-insn", path]).split("\n")) {
-    const header = /^[0-9a-f]+ <(.+)>:$/.exec(line);
-    if (header) current = header[1].startsWith("LBB") ? current : header[1];
-    else if (current !== undefined && /^\s+\d+:\s/.test(line)) counts.set(current, (counts.get(current) ?? 0) + 1);
-  }
-  return counts;
-}
 
 describe("realworld2 objects", () => {
   it("are all here", () => {

@@ -24,7 +24,7 @@ import { basename, join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadObject } from "../../src/elf/index.ts";
 import { runInProcess } from "../support/cli-in-process.ts";
-import { run, toolMissing } from "./fixtures.ts";
+import { objdumpCounts, toolMissing } from "./fixtures.ts";
 import { libbpfVerdict, oracleUnavailable } from "./libbpf-oracle.ts";
 
 const dir = resolve(import.meta.dirname, "../fixtures/realworld3");
@@ -60,16 +60,6 @@ const RUN_TRAFFIC = "udp tcp icmp ipv6=30% vlan=10% synflood=10% flows=64 size=6
 
 const programsOf = (path: string) => loadObject(new Uint8Array(readFileSync(path)), basename(path)).programs;
 
-function objdumpCounts(path: string): Map<string, number> {
-  const counts = new Map<string, number>();
-  let current: string | undefined;
-  for (const line of run("llvm-objdump", ["-d", "--no-show-raw-insn", path]).split("\n")) {
-    const header = /^[0-9a-f]+ <(.+)>:$/.exec(line);
-    if (header) current = header[1].startsWith("LBB") ? current : header[1];
-    else if (current !== undefined && /^\s+\d+:\s/.test(line)) counts.set(current, (counts.get(current) ?? 0) + 1);
-  }
-  return counts;
-}
 
 describe("realworld3 objects", () => {
   it("are all here, and large", () => {
