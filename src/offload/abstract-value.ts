@@ -31,6 +31,8 @@ export const constant = (v: bigint): AbsVal => ({ k: "scalar", s: S.constant(v) 
 export const ZERO_OFFSET = S.constant(0n);
 
 export const isPointer = (v: AbsVal): boolean => v.k === "ctx" || v.k === "stack" || v.k === "packet" || v.k === "value" || v.k === "map";
+// A pointer, or a value that is one on some path (its bytes differ between host and NIC).
+export const mayBePointer = (v: AbsVal): boolean => isPointer(v) || v.k === "top";
 
 export function joinScalar(a: Scalar, b: Scalar): Scalar {
   return S.sync({

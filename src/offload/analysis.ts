@@ -16,6 +16,7 @@ import {
   constant,
   isPointer,
   joinVal,
+  mayBePointer,
   meetScalar,
   sameVal,
   scalar,
@@ -53,6 +54,9 @@ export interface Analysis {
 }
 
 const slotKey = (frame: number, off: number): number => frame * SLOTS_PER_FRAME + Math.floor((off + STACK_FRAME_BYTES) / 8);
+export const slotFrame = (key: number): number => Math.floor(key / SLOTS_PER_FRAME);
+// The offset from the frame's top of the slot's first byte.
+export const slotOffset = (key: number): number => (key % SLOTS_PER_FRAME) * 8 - STACK_FRAME_BYTES;
 
 // As the interpreter starts: r1 the context, r10 the frame pointer, every other register 0.
 function entryState(regCount: number): AbsState {
@@ -74,7 +78,10 @@ function joinState(old: AbsState, next: AbsState, widen: boolean): AbsState {
   for (const [k, v] of old.slots) {
     const w = next.slots.get(k);
     if (w !== undefined) slots.set(k, merge(v, w));
+    else if (mayBePointer(v)) slots.set(k, TOP);
   }
+  // A pointer spilled on one path only: the slot's bytes may be a pointer's, which host exits and partial accesses must know.
+  for (const [k, w] of next.slots) if (!old.slots.has(k) && mayBePointer(w)) slots.set(k, TOP);
   return { regs, slots };
 }
 
@@ -123,12 +130,12 @@ class Interpreter {
 
   private clobberSlots(frame: number, from: number | undefined, bytes: number): void {
     for (const key of [...this.slots.keys()]) {
-      if (Math.floor(key / SLOTS_PER_FRAME) !== frame) continue;
+      if (slotFrame(key) !== frame) continue;
       if (from === undefined) {
         this.slots.delete(key);
         continue;
       }
-      const slotStart = (key % SLOTS_PER_FRAME) * 8 - STACK_FRAME_BYTES;
+      const slotStart = slotOffset(key);
       if (slotStart < from + bytes && from < slotStart + 8) this.slots.delete(key);
     }
   }
@@ -260,22 +267,17 @@ class Interpreter {
     const proto = helperPrototype(insn.helperId);
     const frame = frameOf(insn.ret);
     // Memory the helper may write: stack slots it covers lose what they held.
-    proto?.args.forEach((arg, i) => {
-      if (i >= insn.args.length) return;
-      const writes = arg.flags?.includes("MEM_WRITE") || arg.flags?.includes("MEM_UNINIT");
-      const p = r[insn.args[i]];
-      if (!writes || p.k !== "stack") return;
-      const size = arg.sizeBytes ?? sizeArg(r, insn.args[i + 1]);
-      this.clobberSlots(p.frame, size === undefined ? undefined : stackOffset(p, 0), size ?? 0);
-    });
+    for (const w of helperStackWrites(insn, r)) this.clobberSlots(w.frame, w.at, w.bytes);
     if (insn.helperId === HelperId.MAP_LOOKUP_ELEM || insn.helperId === HelperId.MAP_LOOKUP_PERCPU_ELEM) {
       const m = r[insn.args[0]];
       r[insn.ret] = m.k === "map" ? { k: "value", map: m.map, off: ZERO_OFFSET, maybeNull: true } : TOP;
     } else if (proto && proto.ret.type !== "RET_INTEGER" && proto.ret.type !== "RET_VOID") r[insn.ret] = TOP;
     else r[insn.ret] = UNKNOWN;
+    // Packet pointers are no longer valid pointers (the kernel makes them unknown scalars), yet their
+    // values are still addresses, which differ on the NIC: TOP keeps any use of them off the card.
     if (changesPacketData(insn.helperId)) {
-      for (let i = 0; i < r.length; i++) if (r[i].k === "packet") r[i] = UNKNOWN;
-      for (const [k, v] of this.slots) if (v.k === "packet") this.slots.set(k, UNKNOWN);
+      for (let i = 0; i < r.length; i++) if (r[i].k === "packet") r[i] = TOP;
+      for (const [k, v] of this.slots) if (v.k === "packet") this.slots.set(k, TOP);
     }
     void frame;
   }
@@ -319,6 +321,20 @@ function pointerDifference(p: AbsVal, q: AbsVal): Scalar | undefined {
 }
 
 const isOffsetPointer = (v: AbsVal): v is AbsVal & { off: Scalar } => v.k === "stack" || v.k === "packet" || v.k === "value";
+
+// Stack memory a helper may write through its arguments: `at` undefined when the offset or size is not known.
+export function helperStackWrites(insn: IrInsn & { kind: "helper" }, regs: readonly AbsVal[]): { frame: number; at: number | undefined; bytes: number }[] {
+  const out: { frame: number; at: number | undefined; bytes: number }[] = [];
+  helperPrototype(insn.helperId)?.args.forEach((arg, i) => {
+    if (i >= insn.args.length) return;
+    const writes = arg.flags?.includes("MEM_WRITE") || arg.flags?.includes("MEM_UNINIT");
+    const p = regs[insn.args[i]];
+    if (!writes || p.k !== "stack") return;
+    const size = arg.sizeBytes ?? sizeArg(regs, insn.args[i + 1]);
+    out.push({ frame: p.frame, at: size === undefined ? undefined : stackOffset(p, 0), bytes: size ?? 0 });
+  });
+  return out;
+}
 
 function sizeArg(regs: readonly AbsVal[], v: VReg | undefined): number | undefined {
   if (v === undefined) return undefined;

@@ -9,13 +9,14 @@ import { helperName, helperPrototype, HelperId } from "../helpers/prototypes.ts"
 import { PERF_CTXLEN_MASK, PERF_CURRENT_CPU } from "../maps/flags.ts";
 import { MapType, mapTypeName, type MapDef } from "../maps/types.ts";
 import * as S from "../verifier/scalar.ts";
-import { describeVal, isPointer, type AbsVal } from "./abstract-value.ts";
+import { describeVal, isPointer, mayBePointer, type AbsVal } from "./abstract-value.ts";
 import { STACK_FRAME_BYTES, type AbsState, type VerifierFacts } from "./analysis.ts";
 import { MapFlag } from "../maps/flags.ts";
 import { rules, type RuleId } from "./capability-rules.ts";
 import { frontEnd, type FrontEnd } from "./front-end.ts";
 import { FRAME_POINTER_REG, frameOf, regOf, type IrInsn, type IrTerm, type Origin } from "./ir.ts";
 import { helperRoute } from "./lower-helpers.ts";
+import { pointerBytesProblem } from "./pointer-bytes.ts";
 import { deepestCallChain, KERNEL_STACK_GRANULE_BYTES, type CallChainStack } from "./stack-depth.ts";
 import { RESERVED_BYTES } from "./stack-layout.ts";
 import { contextCsr } from "./lower-memory.ts";
@@ -108,7 +109,7 @@ function entryProgramReason(source: OffloadSource): string | undefined {
 const samePointerTarget = (a: AbsVal, b: AbsVal): boolean =>
   (a.k === "packet" && b.k === "packet") || (a.k === "stack" && b.k === "stack" && a.frame === b.frame) || (a.k === "value" && b.k === "value" && a.map === b.map);
 
-const pointerish = (v: AbsVal): boolean => isPointer(v) || v.k === "top";
+const pointerish = mayBePointer;
 
 // Why an access of `bytes` at base + off may leave the 512-byte frame, or undefined when it cannot.
 function stackBoundsProblem(base: AbsVal & { k: "stack" }, off: number, bytes: number): string | undefined {
@@ -309,6 +310,11 @@ class Checker {
     }
   }
 
+  private checkPointerBytes(insn: IrInsn, state: AbsState): void {
+    const problem = pointerBytesProblem(insn, state, this.fe.maps, this.fe.ir.frames.length, regOf);
+    if (problem) this.block(insn, insn.origin, "pointerValue", problem);
+  }
+
   private checkTerm(term: IrTerm, state: AbsState): void {
     if (term.kind === "stop") {
       this.block(term, term.origin, "instruction", term.reason);
@@ -342,10 +348,12 @@ class Checker {
             return;
           case "helper":
             this.checkHelper(insn, state);
+            this.checkPointerBytes(insn, state);
             return;
           case "op":
             this.checkMemory(insn, state);
             this.checkAlu(insn, state);
+            this.checkPointerBytes(insn, state);
             return;
           case "call":
             return;

@@ -9,7 +9,9 @@
 // A live map value pointer no longer moves the point: the host resumes with the
 // very value the card's handle stands for (HostHandoff.valueOfHandle, the
 // functional runner's handle table), so nothing has to be looked up again.
+import { slotFrame, slotOffset } from "./analysis.ts";
 import type { FrontEnd } from "./front-end.ts";
+import { byteRange } from "./liveness.ts";
 import { successors, vreg, type IrProgram } from "./ir.ts";
 
 // Immediate dominators (Cooper, Harvey, Kennedy: "A Simple, Fast Dominance Algorithm").
@@ -84,9 +86,8 @@ export function hoistHostCuts(fe: FrontEnd, cuts: ReadonlyMap<number, number>): 
       if (live.regs.has(v) && state.regs[v].k === "top") return true;
     }
     for (const [key, fact] of state.slots) {
-      if (key >= 64 || fact.k !== "top") continue;
-      const byte = (key % 64) * 8;
-      if (((live.stack[0] ?? 0n) >> BigInt(byte)) & 0xffn) return true;
+      if (slotFrame(key) !== 0 || fact.k !== "top") continue;
+      if ((live.stack[0] ?? 0n) & byteRange(slotOffset(key), 8)) return true;
     }
     return false;
   };

@@ -5,7 +5,7 @@
 // HostCutSpec so the runner can rebuild the host's state.
 import { Op } from "../../hw-model/isa/opcode.ts";
 import * as S from "../verifier/scalar.ts";
-import { isPointer, type AbsVal } from "./abstract-value.ts";
+import { mayBePointer, type AbsVal } from "./abstract-value.ts";
 import type { AbsState } from "./analysis.ts";
 import type { FrontEnd } from "./front-end.ts";
 import { FRAME_POINTER_REG, REGS_PER_FRAME, vreg, type IrInsn, type Origin } from "./ir.ts";
@@ -25,7 +25,7 @@ import { MBuilder, VBASE, isConst, val, type MBlock, type MTerm, type Src } from
 import { HOST_CUT_SLOT, HOST_DATA_SLOT, HOST_RANDOM_SLOT, type StackLayout } from "./stack-layout.ts";
 import { Csr } from "../../hw-model/isa/csr.ts";
 import { bytesToZero } from "./stack-init.ts";
-import { STACK_FRAME_BYTES } from "./analysis.ts";
+import { STACK_FRAME_BYTES, slotFrame, slotOffset } from "./analysis.ts";
 
 // Zeroes the words of a frame that hold bytes read before they are written: lm_st in local
 // memory, one mem_wr of zero words per run of words in the scratch window.
@@ -186,8 +186,8 @@ export function lowerProgram(fe: FrontEnd, cuts: ReadonlyMap<number, number>, ho
     }
     const pointerSlots: { offset: number; fact: AbsVal }[] = [];
     for (const [key, fact] of state.slots) {
-      if (key >= 64 || !(isPointer(fact) || fact.k === "top")) continue;
-      pointerSlots.push({ offset: (key % 64) * 8 - 512, fact });
+      if (slotFrame(key) !== 0 || !mayBePointer(fact)) continue;
+      pointerSlots.push({ offset: slotOffset(key), fact });
     }
     const id = hostCuts.length;
     // When the NIC ran nothing, the host's own zeroed stack is the right one.
