@@ -310,8 +310,8 @@ class Checker {
     }
   }
 
-  private checkPointerBytes(insn: IrInsn, state: AbsState): void {
-    const problem = pointerBytesProblem(insn, state, this.fe.maps, this.fe.ir.frames.length, regOf);
+  private checkPointerBytes(insn: IrInsn, state: AbsState, liveAfter: (frame: number) => bigint): void {
+    const problem = pointerBytesProblem(insn, state, this.fe.maps, this.fe.ir.frames.length, regOf, liveAfter);
     if (problem) this.block(insn, insn.origin, "pointerValue", problem);
   }
 
@@ -342,18 +342,19 @@ class Checker {
       if (!states) continue;
       block.insns.forEach((insn, i) => {
         const state = states[i];
+        const liveAfter = (frame: number): bigint => this.fe.liveness.liveBefore(block.id, i + 1).stack[frame] ?? 0n;
         switch (insn.kind) {
           case "opaque":
             this.block(insn, insn.origin, "instruction", `it ${insn.reason}`);
             return;
           case "helper":
             this.checkHelper(insn, state);
-            this.checkPointerBytes(insn, state);
+            this.checkPointerBytes(insn, state, liveAfter);
             return;
           case "op":
             this.checkMemory(insn, state);
             this.checkAlu(insn, state);
-            this.checkPointerBytes(insn, state);
+            this.checkPointerBytes(insn, state, liveAfter);
             return;
           case "call":
             return;

@@ -43,8 +43,27 @@ const wholeSlot = (at: number | undefined, bytes: number): boolean => at !== und
 
 const place = (at: number | undefined): string => (at === undefined ? "a variable stack offset" : `stack offset ${at}`);
 
+// The whole 8-byte slots `mask` has bytes in.
+function slotsOf(mask: bigint): bigint {
+  let out = 0n;
+  for (let off = -STACK_FRAME_BYTES; off < 0; off += 8) {
+    const slot = byteRange(off, 8);
+    if (mask & slot) out |= slot;
+  }
+  return out;
+}
+
 // Why this instruction must run on the host because of a spilled pointer's bytes, or undefined.
-export function pointerBytesProblem(insn: IrInsn, state: AbsState, maps: readonly MapDef[], frames: number, reg: (v: number) => number): string | undefined {
+// `liveAfter(frame)`: the frame's stack bytes still read after the instruction; a store that tears a
+// pointer whose remaining bytes nothing reads (clang reusing a dead spill slot) is harmless.
+export function pointerBytesProblem(
+  insn: IrInsn,
+  state: AbsState,
+  maps: readonly MapDef[],
+  frames: number,
+  reg: (v: number) => number,
+  liveAfter: (frame: number) => bigint,
+): string | undefined {
   if (insn.kind === "op") {
     const f = insn.form;
     if (f.kind !== "load" && f.kind !== "storeImm" && f.kind !== "storeReg") return undefined;
@@ -52,11 +71,15 @@ export function pointerBytesProblem(insn: IrInsn, state: AbsState, maps: readonl
     if (base.k !== "stack") return undefined;
     const at = stackOffset(base, f.off);
     const whole = wholeSlot(at, f.sizeBytes);
-    if (f.kind === "storeReg" && !whole && mayBePointer(state.regs[f.src])) {
+    const reach = touched(base, f.off, f.sizeBytes);
+    const live = liveAfter(base.frame);
+    if (f.kind === "storeReg" && !whole && mayBePointer(state.regs[f.src]) && (reach & live) !== 0n) {
       return `it stores a pointer (r${reg(f.src)}) as ${f.sizeBytes} bytes at ${place(at)}, not as a whole 8-byte slot, so the bytes left there differ on the NIC`;
     }
-    const hit = touched(base, f.off, f.sizeBytes) & pointerBytes(state, base.frame);
+    const hit = reach & pointerBytes(state, base.frame);
     if (hit === 0n || whole) return undefined;
+    const certain = at === undefined ? 0n : byteRange(at, f.sizeBytes);
+    if (f.kind !== "load" && (slotsOf(hit) & ~certain & live) === 0n) return undefined;
     const what = f.kind === "load" ? `reads ${f.sizeBytes} bytes at ${place(at)}` : `writes ${f.sizeBytes} bytes at ${place(at)}`;
     return `it ${what}, part of a pointer spilled at stack offset ${firstSlot(hit)}, whose bytes differ on the NIC`;
   }
@@ -69,12 +92,9 @@ export function pointerBytesProblem(insn: IrInsn, state: AbsState, maps: readonl
   // A helper writing part of a pointer's slot would leave the NIC's bytes in the rest of it.
   for (const w of helperStackWrites(insn, state.regs)) {
     const written = w.at === undefined ? ALL_BYTES : byteRange(w.at, w.bytes);
-    const pointers = pointerBytes(state, w.frame);
-    for (let slot = 0; slot < STACK_FRAME_BYTES; slot += 8) {
-      const bytes = byteRange(slot - STACK_FRAME_BYTES, 8);
-      if ((pointers & bytes) === 0n || (written & bytes) === 0n) continue;
-      if (w.at === undefined || (written & bytes) !== bytes) return `the helper writes part of a pointer spilled at stack offset ${slot - STACK_FRAME_BYTES}, whose other bytes differ on the NIC`;
-    }
+    const certain = w.at === undefined ? 0n : written;
+    const torn = slotsOf(written & pointerBytes(state, w.frame)) & ~certain & liveAfter(w.frame);
+    if (torn !== 0n) return `the helper writes part of a pointer spilled at stack offset ${firstSlot(torn)}, whose other bytes differ on the NIC`;
   }
   return undefined;
 }

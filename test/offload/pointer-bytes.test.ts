@@ -75,6 +75,24 @@ describe("bytes of a spilled pointer", () => {
     });
   }
 
+  // clang reuses the stack slot of a spill that is no longer needed for narrower data.
+  it("runs narrow stores over a pointer's slot on the NIC once nothing reads the pointer's other bytes", () => {
+    const program = assemble(`
+      r6 = *(u32 *)(r1 + 0)
+      *(u64 *)(r10 - 8) = r6
+      r6 = *(u64 *)(r10 - 8)
+      r0 = *(u8 *)(r6 + 0)
+      *(u32 *)(r10 - 8) = r0
+      *(u16 *)(r10 - 4) = 7
+      r0 = *(u32 *)(r10 - 8)
+      r0 &= 3
+      exit`);
+    expect(checkCapabilities(program, [], nfp).blockers.map((b) => b.pc)).not.toContain(4);
+    expect(checkCapabilities(program, [], nfp).blockers.map((b) => b.pc)).not.toContain(6);
+    const cmp = expectSame(program, compileSingle(program), packet);
+    expect(cmp.nicRun.hostExit).toBeUndefined();
+  });
+
   it("still runs a whole 8-byte spill and reload of a pointer on the NIC", () => {
     const program = assemble(`
       r6 = *(u32 *)(r1 + 0)
