@@ -128,6 +128,9 @@ export const MapInfoLayout = {
   max_entries: 16,
   map_flags: 20,
   name: 24,
+  btf_id: 64,
+  btf_key_type_id: 68,
+  btf_value_type_id: 72,
   map_extra: 80,
   size: 88,
 } as const;

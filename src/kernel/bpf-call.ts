@@ -4,7 +4,7 @@
 import { Errno } from "../maps/errno.ts";
 import { KernelError, type KernelErrorDetails } from "./kernel-error.ts";
 import { NativeArena, type Native, type NativeBlock } from "./native.ts";
-import { BPF_OBJ_NAME_LEN } from "./uapi.ts";
+import { BPF_OBJ_NAME_LEN, BpfCmd, PROG_LOAD_ATTEMPTS } from "./uapi.ts";
 
 export type BpfOutcome = { readonly ok: true; readonly result: number } | { readonly ok: false; readonly errno: number };
 
@@ -23,9 +23,27 @@ export function withArena<T>(native: Native, body: (arena: NativeArena) => T): T
   }
 }
 
+// Every bpf() command goes through here. The kernel answers BPF_PROG_LOAD with EAGAIN when the
+// verifier was interrupted by a signal; libbpf then issues the same load again, PROG_LOAD_ATTEMPTS
+// (5) times in all (tools/lib/bpf/bpf.c, sys_bpf_prog_load). It retries no other command on EAGAIN.
 export function invoke(native: Native, command: BpfCommand, attr: NativeBlock): BpfOutcome {
-  const { result, errno } = native.bpf(command.cmd, attr, command.attrSize);
-  return result >= 0 ? { ok: true, result } : { ok: false, errno };
+  return withEagainRetries(command.cmd, () => {
+    const { result, errno } = native.bpf(command.cmd, attr, command.attrSize);
+    return result >= 0 ? { ok: true, result } : { ok: false, errno };
+  });
+}
+
+// How many times libbpf issues a command that keeps failing with EAGAIN (1: no retry).
+export function eagainAttempts(cmd: number): number {
+  return cmd === BpfCmd.PROG_LOAD ? PROG_LOAD_ATTEMPTS : 1;
+}
+
+// Calls `syscall` until it succeeds, fails with another errno, or the command's attempts are used up.
+export function withEagainRetries(cmd: number, syscall: () => BpfOutcome): BpfOutcome {
+  const attempts = eagainAttempts(cmd);
+  let outcome = syscall();
+  for (let attempt = 1; attempt < attempts && !outcome.ok && outcome.errno === Errno.EAGAIN; attempt++) outcome = syscall();
+  return outcome;
 }
 
 // What the kernel is known to require when it answers a command with EINVAL, which says nothing by itself.

@@ -5,7 +5,7 @@ import { MapType, type MapDef } from "../maps/types.ts";
 import { OffloadSimError } from "../errors.ts";
 import { Errno } from "../maps/errno.ts";
 import { MapCreateAttr, MapElemAttr } from "./attr-layout.ts";
-import { expectOk, invoke, kernelObjectName, setObjectName, setPointer, withArena } from "./bpf-call.ts";
+import { expectOk, invoke, kernelObjectName, setObjectName, setPointer, withArena, type BpfOutcome } from "./bpf-call.ts";
 import type { Native, NativeArena, NativeBlock } from "./native.ts";
 import { BpfCmd, PER_CPU_VALUE_ALIGN } from "./uapi.ts";
 
@@ -52,7 +52,48 @@ export function valueShape(def: MapDef, cpuCount: number): ValueShape {
   return { perCpu: true, valueSize: def.valueSize, slotStride, slots: cpuCount, syscallValueBytes: slotStride * cpuCount };
 }
 
-export function createMapFd(native: Native, def: MapDef, innerMapFd: number | undefined, label: string): number {
+// A map's BTF as BPF_MAP_CREATE takes it: a loaded BTF object and the key and value type ids in it.
+export interface MapBtf {
+  readonly btfFd: number;
+  readonly keyTypeId: number;
+  readonly valueTypeId: number;
+}
+
+// Map types libbpf creates without BTF even when the object describes their key and value
+// (tools/lib/bpf/libbpf.c, bpf_object__create_map): the kernel has no use for it there.
+const mapTypesWithoutBtf: ReadonlySet<number> = new Set([
+  MapType.PERF_EVENT_ARRAY,
+  MapType.CGROUP_ARRAY,
+  MapType.STACK_TRACE,
+  MapType.ARRAY_OF_MAPS,
+  MapType.HASH_OF_MAPS,
+  MapType.DEVMAP,
+  MapType.DEVMAP_HASH,
+  MapType.CPUMAP,
+  MapType.XSKMAP,
+  MapType.SOCKMAP,
+  MapType.SOCKHASH,
+  MapType.QUEUE,
+  MapType.STACK,
+  MapType.RINGBUF,
+]);
+
+// The BTF libbpf would pass for this map: none for the types above or when no type id is known.
+export function btfForMapType(type: number, btf: MapBtf | undefined): MapBtf | undefined {
+  if (btf === undefined || mapTypesWithoutBtf.has(type)) return undefined;
+  return btf.keyTypeId === 0 && btf.valueTypeId === 0 ? undefined : btf;
+}
+
+// Creates the map as libbpf does: with its BTF when it has some, and when the kernel refuses
+// the map with BTF (a kernel without BTF for that map type, say), once more without it.
+export function createMapFd(native: Native, def: MapDef, innerMapFd: number | undefined, label: string, btf?: MapBtf): number {
+  const withBtf = btfForMapType(def.type, btf);
+  const first = createOnce(native, def, innerMapFd, withBtf);
+  if (first.ok || withBtf === undefined) return expectOk(first, { command: "BPF_MAP_CREATE", object: label, einvalHint: createHint(def) });
+  return expectOk(createOnce(native, def, innerMapFd, undefined), { command: "BPF_MAP_CREATE", object: label, einvalHint: createHint(def) });
+}
+
+function createOnce(native: Native, def: MapDef, innerMapFd: number | undefined, btf: MapBtf | undefined): BpfOutcome {
   return withArena(native, (arena) => {
     const attr = arena.alloc(MapCreateAttr.size);
     attr.view.setUint32(MapCreateAttr.map_type, def.type, true);
@@ -62,12 +103,13 @@ export function createMapFd(native: Native, def: MapDef, innerMapFd: number | un
     attr.view.setUint32(MapCreateAttr.map_flags, def.flags >>> 0, true);
     attr.view.setUint32(MapCreateAttr.inner_map_fd, innerMapFd ?? 0, true);
     attr.view.setBigUint64(MapCreateAttr.map_extra, BigInt(def.mapExtra ?? 0), true);
+    if (btf !== undefined) {
+      attr.view.setUint32(MapCreateAttr.btf_fd, btf.btfFd, true);
+      attr.view.setUint32(MapCreateAttr.btf_key_type_id, btf.keyTypeId, true);
+      attr.view.setUint32(MapCreateAttr.btf_value_type_id, btf.valueTypeId, true);
+    }
     setObjectName(attr, MapCreateAttr.map_name, kernelObjectName(def.name));
-    return expectOk(invoke(native, { cmd: BpfCmd.MAP_CREATE, attrSize: MapCreateAttr.size }, attr), {
-      command: "BPF_MAP_CREATE",
-      object: label,
-      einvalHint: createHint(def),
-    });
+    return invoke(native, { cmd: BpfCmd.MAP_CREATE, attrSize: MapCreateAttr.size }, attr);
   });
 }
 

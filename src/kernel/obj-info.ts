@@ -30,6 +30,10 @@ export interface MapInfo {
   readonly name: string;
   // BPF_MAP_CREATE's map_extra as the kernel kept it (a bloom filter's hash-function count); 0 before Linux 5.16.
   readonly mapExtra: number;
+  // The BTF object the map was created with (0: none) and its key and value type ids there.
+  readonly btfId: number;
+  readonly btfKeyTypeId: number;
+  readonly btfValueTypeId: number;
 }
 
 // The info struct the kernel filled, cut to the length it reports in info_len.
@@ -80,5 +84,8 @@ export function mapInfo(native: Native, fd: number, label: string): MapInfo {
     flags: info.getUint32(MapInfoLayout.map_flags, true),
     name: readCString(bytes.subarray(MapInfoLayout.name, MapInfoLayout.name + BPF_OBJ_NAME_LEN)),
     mapExtra: info.byteLength >= MapInfoLayout.map_extra + 8 ? Number(info.getBigUint64(MapInfoLayout.map_extra, true)) : 0,
+    btfId: info.getUint32(MapInfoLayout.btf_id, true),
+    btfKeyTypeId: info.getUint32(MapInfoLayout.btf_key_type_id, true),
+    btfValueTypeId: info.getUint32(MapInfoLayout.btf_value_type_id, true),
   };
 }

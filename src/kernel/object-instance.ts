@@ -3,11 +3,12 @@
 // .rodata frozen), every autoloaded program loaded against those maps, and the
 // prog_array slots filled. Loading never throws for a rejected program: each
 // program's verdict is kept, so a caller can compare it with our verifier's.
+import { readFileSync, statSync } from "node:fs";
 import type { BpfObject, BpfProgram } from "../elf/bpf-object.ts";
 import { attachTypeId } from "../elf/prog-types.ts";
 import { OffloadSimError } from "../errors.ts";
 import { isDumpableMapType } from "./map-commands.ts";
-import type { KernelMap, KernelSession, LoadVerdict, MapDump } from "./session.ts";
+import type { KernelMap, KernelSession, LoadVerdict, MapDump, ObjectMapBtf } from "./session.ts";
 import type { VerifierLogLevel } from "./uapi.ts";
 
 // A program placed in a prog_array slot once everything is loaded (libbpf does this
@@ -23,6 +24,9 @@ export interface InstantiateOptions {
   readonly progArraySlots?: readonly ProgArraySlot[];
   // Load these programs only (by name); default: every program with autoload set.
   readonly programs?: readonly string[];
+  // The object file's bytes, for its .BTF (maps whose values hold a bpf_spin_lock, a bpf_timer
+  // or kptrs need it). Default: the file object.fileName names, when it can be read.
+  readonly objectBytes?: Uint8Array;
 }
 
 export interface KernelObjectInstance {
@@ -30,10 +34,29 @@ export interface KernelObjectInstance {
   // Index i is the kernel map for object.maps[i], the index the program's map references use.
   readonly maps: readonly KernelMap[];
   readonly verdicts: ReadonlyMap<string, LoadVerdict>;
+  // Why the maps were created without the object's BTF, when they were.
+  readonly btfProblem?: string;
 }
 
 export function instantiateObject(k: KernelSession, object: BpfObject, options: InstantiateOptions = {}): KernelObjectInstance {
-  const maps = object.maps.map((def) => k.createMap(def));
+  const bytes = options.objectBytes ?? readObjectFile(object.fileName);
+  const btf = bytes === undefined ? { problem: `${object.fileName} could not be read again for its .BTF.` } : k.loadObjectBtf(bytes, object.fileName);
+  try {
+    return instantiateWith(k, object, options, "handle" in btf ? btf : undefined, "problem" in btf ? btf.problem : undefined);
+  } finally {
+    // Maps and programs hold their own references to the BTF object; the fd is needed no longer.
+    if ("handle" in btf) k.release(btf.handle);
+  }
+}
+
+function instantiateWith(
+  k: KernelSession,
+  object: BpfObject,
+  options: InstantiateOptions,
+  btf: ObjectMapBtf | undefined,
+  btfProblem: string | undefined,
+): KernelObjectInstance {
+  const maps = object.maps.map((def) => k.createMap(def, btf === undefined ? {} : { btf }));
   const mapFds = maps.map((map) => map.fd);
   const wanted = options.programs === undefined ? object.programs.filter((p) => p.autoload) : options.programs.map((name) => programNamed(object, name));
   const verdicts = new Map<string, LoadVerdict>();
@@ -54,7 +77,7 @@ export function instantiateObject(k: KernelSession, object: BpfObject, options: 
       }),
     );
   }
-  const instance = { object, maps, verdicts };
+  const instance = { object, maps, verdicts, ...(btfProblem === undefined ? {} : { btfProblem }) };
   for (const slot of options.progArraySlots ?? []) {
     const verdict = verdicts.get(slot.program);
     if (verdict === undefined || !verdict.accepted) {
@@ -74,6 +97,15 @@ export function kernelMapNamed(instance: KernelObjectInstance, name: string): Ke
 // The content of every map user space can read, by map name, e.g. to compare with the interpreter's after a run.
 export function dumpMaps(k: KernelSession, instance: KernelObjectInstance): ReadonlyMap<string, MapDump> {
   return new Map(instance.maps.filter((map) => isDumpableMapType(map.def.type)).map((map) => [map.def.name, k.dumpMap(map)]));
+}
+
+// The object file again, when object.fileName names a readable file (the CLI loads objects by path).
+function readObjectFile(fileName: string): Uint8Array | undefined {
+  try {
+    return statSync(fileName).isFile() ? new Uint8Array(readFileSync(fileName)) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function programNamed(object: BpfObject, name: string): BpfProgram {

@@ -21,7 +21,7 @@ import { invoke, kernelObjectName, readCString, setObjectName, setPointer, withA
 import { KernelError } from "./kernel-error.ts";
 import type { Native } from "./native.ts";
 import { programImage } from "./program-image.ts";
-import { BpfCmd, LogLevel, ProgType, type VerifierLogLevel } from "./uapi.ts";
+import { BpfCmd, LogLevel, MAX_LOG_BYTES, ProgType, type VerifierLogLevel } from "./uapi.ts";
 
 // One record of BTF func info: the subprogram starting at instruction `insnOff` has BTF type `typeId` (a BTF_KIND_FUNC).
 export interface FuncInfo {
@@ -58,8 +58,6 @@ export interface LoadOutcome {
 
 // First log buffer: enough for the log of most small programs at level 1.
 const INITIAL_LOG_BYTES = 64 * 1024;
-// The kernel refuses log_size >= UINT_MAX >> 2 (kernel/bpf/log.c, bpf_verifier_log_attr_valid).
-const MAX_LOG_BYTES = (0xffffffff >>> 2) - 1;
 
 export function loadProgramFd(native: Native, spec: ProgramLoadSpec, label: string): LoadOutcome {
   const program = spec.externs?.length ? resolveKernelExterns(spec.program, spec.externs, readKernelBtf()) : spec.program;

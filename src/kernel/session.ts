@@ -29,6 +29,7 @@ import { mapRingbuf, pendingRingbufRecords, unmapRingbuf, type RingbufMapping } 
 import { MapType } from "../maps/types.ts";
 import { staticFuncBtf, type FunctionStart } from "./func-btf.ts";
 import { loadProgramFd, type ProgramBtf, type ProgramLoadSpec } from "./prog-load.ts";
+import { prepareObjectBtf, type MapBtfIds, type ObjectBtf } from "./object-btf.ts";
 import { testRunRaw, testRunXdp, type RawTestRunInput, type RawTestRunResult, type XdpTestRunInput, type XdpTestRunResult } from "./test-run.ts";
 import { ProgType } from "./uapi.ts";
 
@@ -95,6 +96,15 @@ export interface CreateMapOptions {
   // For array/hash-of-maps: an existing inner map to use as the template. Without it, a
   // template is created from def.inner and closed once the outer map exists.
   readonly innerMapFd?: number;
+  // The object's BTF (loadObjectBtf): the map, and a template made from def.inner, are created
+  // with the type ids found there under their names, as libbpf creates them.
+  readonly btf?: ObjectMapBtf;
+}
+
+// An object's BTF loaded in the kernel, and the type ids of its maps by MapDef name (object-btf.ts).
+export interface ObjectMapBtf {
+  readonly handle: KernelBtf;
+  readonly mapTypeIds: ReadonlyMap<string, MapBtfIds>;
 }
 
 // The kernel oracle cannot be used here (no Linux, no koffi, unknown architecture).
@@ -130,12 +140,14 @@ export class KernelSession {
     let innerMapFd = options.innerMapFd;
     let template: KernelMap | undefined;
     if (innerMapFd === undefined && def.inner !== undefined) {
-      template = this.createMap(def.inner);
+      template = this.createMap(def.inner, options.btf === undefined ? {} : { btf: options.btf });
       innerMapFd = template.fd;
     }
+    const ids = options.btf?.mapTypeIds.get(def.name);
+    const btf = ids === undefined || options.btf === undefined ? undefined : { btfFd: options.btf.handle.fd, ...ids };
     let map: KernelMap;
     try {
-      const fd = this.own(createMapFd(this.native, def, innerMapFd, mapLabel(def)));
+      const fd = this.own(createMapFd(this.native, def, innerMapFd, mapLabel(def), btf));
       map = { kind: "map", fd, def, shape: valueShape(def, this.cpuCount) };
     } finally {
       if (template !== undefined) this.release(template);
@@ -240,6 +252,27 @@ export class KernelSession {
   loadBtf(blob: Uint8Array, label = "BTF"): KernelBtf {
     this.checkOpen();
     return { kind: "btf", fd: this.own(loadBtfFd(this.native, blob, label)) };
+  }
+
+  // An object's own BTF, fixed up as libbpf does and loaded, for creating its maps (and
+  // loading its programs) with it; the reason it cannot be, as libbpf too goes on without BTF
+  // when the kernel refuses it and nothing needs it.
+  loadObjectBtf(objectBytes: Uint8Array, fileName: string): ObjectMapBtf | { readonly problem: string } {
+    this.checkOpen();
+    let prepared: ObjectBtf | undefined;
+    try {
+      prepared = prepareObjectBtf(objectBytes, fileName);
+    } catch (error) {
+      if (error instanceof OffloadSimError) return { problem: error.message };
+      throw error;
+    }
+    if (prepared === undefined) return { problem: `${fileName} has no little-endian .BTF section.` };
+    try {
+      return { handle: this.loadBtf(prepared.blob, `the .BTF of ${fileName}`), mapTypeIds: prepared.mapTypeIds };
+    } catch (error) {
+      if (error instanceof KernelError) return { problem: error.message };
+      throw error;
+    }
   }
 
   // BTF func info naming each function of a program (see func-btf.ts), for programs

@@ -60,6 +60,10 @@ export const TestRunFlag = {
 export const LogLevel = { OFF: 0, BASIC: 1, VERBOSE: 2, STATS: 4 } as const;
 export type VerifierLogLevel = 0 | 1 | 2;
 
+// The largest verifier or BTF log buffer: the kernel refuses log_size >= UINT_MAX >> 2
+// (kernel/bpf/log.c, bpf_verifier_log_attr_valid).
+export const MAX_LOG_BYTES = (0xffffffff >>> 2) - 1;
+
 // Object names (map_name, prog_name) are char[16] including the terminating NUL.
 export const BPF_OBJ_NAME_LEN = 16;
 
@@ -67,3 +71,6 @@ export const BPF_OBJ_NAME_LEN = 16;
 // lookup or update moves round_up(value_size, 8) bytes for each of them
 // (kernel/bpf/syscall.c, bpf_map_value_size).
 export const PER_CPU_VALUE_ALIGN = 8;
+
+// BPF_PROG_LOAD calls libbpf makes while the kernel answers EAGAIN (tools/lib/bpf/libbpf_internal.h).
+export const PROG_LOAD_ATTEMPTS = 5;
