@@ -15,7 +15,7 @@ import { COMPLEXITY_LIMIT_JMP_SEQ, MAX_CALL_FRAMES } from "./env.ts";
 import type { Env } from "./env.ts";
 import { InsnFactAccumulator } from "./facts.ts";
 import { type CallbackRequest, checkHelperCall, helperMemAccess, takesCallback } from "./helper-call.ts";
-import { helperPrototype } from "../helpers/prototypes.ts";
+import { HelperId, helperPrototype } from "../helpers/prototypes.ts";
 import type { GlobalFunction } from "./env.ts";
 import { VerifierUnsupportedError } from "./unsupported.ts";
 import * as S from "./scalar.ts";
@@ -27,7 +27,7 @@ import { type SlotSet, addSlot, hasSlot, newSlotSet } from "./slot-set.ts";
 import { Demand, type HistoryEntry, type LinkedGroup, backtrackEntry, demandOfPrecise, markAllInState, markInState } from "./precision.ts";
 import { NOT_INIT, constReg, isKnownZero, ptrReg, typeName, unknownScalar } from "./reg-state.ts";
 import { Reject, reject } from "./reject.ts";
-import { SLOT_BYTES, STACK_BYTES, STACK_SLOTS, StackByte, byteIndex, cloneState, curFrame, newFrame, ownStack, stateParts, stateText } from "./state.ts";
+import { SLOT_BYTES, STACK_BYTES, STACK_SLOTS, StackByte, byteIndex, cloneState, curFrame, emptyState, newFrame, ownStack, stateParts, stateText } from "./state.ts";
 import type { Frame, VState } from "./state.ts";
 import type { RegState } from "./reg-state.ts";
 import { checkKfuncCall } from "./kfunc-call.ts";
@@ -188,7 +188,7 @@ class Explorer {
   // The program from its first instruction, then (as kernels since 6.8 do) every global function a call
   // reached, each from its prototype, until no new one is reached.
   run(): ExploreOutcome {
-    const initial: VState = { frames: [newFrame(0, -1, 0)], refs: [] };
+    const initial = emptyState(newFrame(0, -1, 0));
     curFrame(initial).regs[1] = ptrReg("ctx");
     try {
       this.walk(initial, 0);
@@ -235,7 +235,7 @@ class Explorer {
 
   // btf_prepare_func_args / do_check_common for a global subprogram: each argument register as its prototype says.
   private globalEntryState(global: GlobalFunction, funcIndex: number): VState {
-    const state: VState = { frames: [newFrame(0, -1, funcIndex)], refs: [] };
+    const state = emptyState(newFrame(0, -1, funcIndex));
     const regs = curFrame(state).regs;
     (global.signature?.args ?? []).forEach((arg, i) => {
       switch (arg.kind) {
@@ -438,6 +438,8 @@ class Explorer {
       case "callHelper": {
         this.jumps++;
         const beforeCall = this.callbackSites[pc] ? cloneState(state) : undefined;
+        // check_helper_call: how many times bpf_loop's callback is explored depends on r1, which is therefore precise.
+        if (beforeCall !== undefined && form.helperId === HelperId.LOOP) this.demandReg(1);
         const callback = checkHelperCall(env, state, pc, form.helperId);
         if (callback !== undefined && beforeCall !== undefined) this.scheduleCallback(path, beforeCall, callback);
         path.pc = pc + 1;
@@ -510,9 +512,18 @@ class Explorer {
 
   // push_callback_call: besides going on after the helper (the callback called zero times), explore one call of
   // the callback from the state before the helper; its exit comes back to the helper call, which schedules the next.
+  // bpf_loop's callback is called at most r1 times: once that many calls are explored on a path, no more is.
   private scheduleCallback(path: Path, beforeCall: VState, callback: CallbackRequest): void {
-    if (beforeCall.frames.length >= MAX_CALL_FRAMES) reject("E2BIG", `the call stack of ${beforeCall.frames.length + 1} frames is too deep`);
     const caller = curFrame(beforeCall);
+    const goOn = curFrame(path.state);
+    if (callback.helperId === HelperId.LOOP && !(BigInt(caller.callbackDepth) < maxValue(caller.regs[1]))) {
+      goOn.callbackDepth = 0;
+      return;
+    }
+    if (beforeCall.frames.length >= MAX_CALL_FRAMES) reject("E2BIG", `the call stack of ${beforeCall.frames.length + 1} frames is too deep`);
+    caller.callbackDepth++;
+    goOn.callbackDepth = 0;
+    beforeCall.callbackUnrollDepth++;
     const callee = newFrame(beforeCall.frames.length, path.pc, this.env.funcOf[callback.funcPc]);
     callee.inCallback = true;
     if (callback.map !== undefined) {
@@ -862,9 +873,10 @@ class Explorer {
       const cp = list[i];
       if (cp.branches > 0 && callbackSite) {
         // Another call of the callback from a state already being explored adds nothing (bpf_loop is bounded at
-        // run time). Scalars that changed between the calls are widened to unknown so that the iteration
-        // converges, as the kernel's ignoring of imprecise scalars makes it converge.
-        if (!statesEqual(cp.state, cur, liveMask, false) && isAncestor(cp, path.parent)) widenScalars(cp.state, cur);
+        // run time). Scalars that changed between the calls and that no check has needed so far (not precise in
+        // the old state) are widened to unknown so that the iteration converges, as the kernel's ignoring of
+        // imprecise scalars makes it converge; a precise one (a counter used as an offset) is followed call by call.
+        if (!statesEqual(cp.state, cur, liveMask, false) && isAncestor(cp, path.parent)) widenScalars(cp.state, cur, this.tracksPrecision);
         if (statesEqual(cp.state, cur, liveMask, false)) {
           cp.hits++;
           this.noteStackDepth(cur);
@@ -873,7 +885,8 @@ class Explorer {
           return true;
         }
       } else if (cp.branches > 0) {
-        if (statesEqual(cp.state, cur, liveMask, true) && isAncestor(cp, path.parent)) {
+        // A state of another call of a callback is no loop: bpf_loop ends after a bounded number of calls.
+        if (cp.state.callbackUnrollDepth === cur.callbackUnrollDepth && statesEqual(cp.state, cur, liveMask, true) && isAncestor(cp, path.parent)) {
           throw new Reject([`infinite loop detected at insn ${pc}`, `cur state: ${stateText(cur)}`, `old state: ${stateText(cp.state)}`], "EINVAL", undefined, 0);
         }
         // Inside a loop, checkpoint less often: iterations rarely prune each other.
@@ -912,18 +925,26 @@ class Explorer {
   }
 }
 
-// Every scalar (register or spilled) that differs between an earlier state and the current one becomes unknown.
-function widenScalars(old: VState, cur: VState): void {
+// A register's largest unsigned value (a pointer's: that of its variable offset), as bpf_loop's count is read.
+function maxValue(reg: RegState): bigint {
+  if (reg.kind === "scalar") return reg.value.umax;
+  if (reg.kind === "ptr") return reg.varOff.umax;
+  return 0n;
+}
+
+// Every scalar (register or spilled) that differs between an earlier state and the current one becomes unknown,
+// unless (with precision tracking) the earlier state's is precise.
+function widenScalars(old: VState, cur: VState, keepPrecise: boolean): void {
   if (old.frames.length !== cur.frames.length) return;
+  const widens = (o: RegState | undefined, r: RegState | undefined): boolean =>
+    r?.kind === "scalar" && o?.kind === "scalar" && !(keepPrecise && o.precise === true) && !S.equalScalars(r.value, o.value);
   cur.frames.forEach((frame, i) => {
     const before = old.frames[i];
     frame.regs.forEach((r, regno) => {
-      const o = before.regs[regno];
-      if (r.kind === "scalar" && o.kind === "scalar" && !S.equalScalars(r.value, o.value)) frame.regs[regno] = unknownScalar;
+      if (widens(before.regs[regno], r)) frame.regs[regno] = unknownScalar;
     });
     frame.spills.forEach((r, slot) => {
-      const o = before.spills[slot];
-      if (r?.kind === "scalar" && o?.kind === "scalar" && !S.equalScalars(r.value, o.value)) {
+      if (widens(before.spills[slot], r)) {
         ownStack(frame);
         frame.spills[slot] = unknownScalar;
       }
@@ -1013,8 +1034,8 @@ function scratchedParts(regMask: number, before: FrameSnapshot, after: FrameSnap
     after.spills.forEach((spilled, slot) => {
       if (spilled !== before.spills![slot]) slots.add(slot);
     });
-    const frame: Frame = { frameNo: after.frameNo, callsite: -1, funcIndex: 0, regs: [], stack: after.stack, spills: after.spills.slice(), stackDepthBytes: 0 };
-    parts.push(...stateParts({ frames: [frame], refs: [] }, 0, { regs: new Set(), slots }));
+    const frame: Frame = { frameNo: after.frameNo, callsite: -1, funcIndex: 0, regs: [], stack: after.stack, spills: after.spills.slice(), stackDepthBytes: 0, callbackDepth: 0 };
+    parts.push(...stateParts(emptyState(frame), 0, { regs: new Set(), slots }));
   }
   return (after.frameNo && parts.length === 1 ? [] : parts).join(" ");
 }

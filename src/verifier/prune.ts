@@ -87,6 +87,8 @@ export function statesEqual(old: VState, cur: VState, liveRegs: ArrayLike<number
 }
 
 function framesEqual(old: Frame, cur: Frame, live: number, slotLive: SlotSet | undefined, frameIndex: number): boolean {
+  // func_states_equal: a state that explored more calls of a bpf_loop callback does not cover one that explored fewer.
+  if (old.callbackDepth > cur.callbackDepth) return false;
   const oldRegs = old.regs;
   const curRegs = cur.regs;
   for (let r = 0; r < oldRegs.length; r++) {

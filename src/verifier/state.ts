@@ -32,6 +32,9 @@ export interface Frame {
   stackDepthBytes: number;
   // A callback frame (bpf_loop): its exit goes back to the helper call, which may call it again.
   inCallback?: boolean;
+  // How many calls of the callback this frame's bpf_loop has had explored on this path (the kernel's
+  // bpf_func_state.callback_depth): no further call once it reaches the loop count's maximum.
+  callbackDepth: number;
   // `stack` and `spills` may be shared with a clone of this frame (copy-on-write): every write to them goes
   // through ownStack first.
   stackShared?: boolean;
@@ -45,6 +48,9 @@ export interface Reference {
 export interface VState {
   frames: Frame[];
   refs: Reference[];
+  // Callback calls scheduled on the way to this state (bpf_verifier_state.callback_unroll_depth): two states of
+  // different calls of a callback are never one loop that cannot end.
+  callbackUnrollDepth: number;
 }
 
 export function newFrame(frameNo: number, callsite: number, funcIndex: number): Frame {
@@ -59,6 +65,7 @@ export function newFrame(frameNo: number, callsite: number, funcIndex: number): 
     spills: new Array<RegState | undefined>(STACK_SLOTS).fill(undefined),
     stackDepthBytes: 0,
     inCallback: false,
+    callbackDepth: 0,
     stackShared: false,
   };
 }
@@ -76,6 +83,7 @@ export function cloneFrame(f: Frame): Frame {
     spills: f.spills,
     stackDepthBytes: f.stackDepthBytes,
     inCallback: f.inCallback === true,
+    callbackDepth: f.callbackDepth,
     stackShared: true,
   } satisfies Required<Frame>;
   return clone;
@@ -89,7 +97,9 @@ export function ownStack(f: Frame): void {
   f.stackShared = false;
 }
 
-export const cloneState = (s: VState): VState => ({ frames: s.frames.map(cloneFrame), refs: s.refs.slice() });
+export const cloneState = (s: VState): VState => ({ frames: s.frames.map(cloneFrame), refs: s.refs.slice(), callbackUnrollDepth: s.callbackUnrollDepth });
+
+export const emptyState = (entry: Frame): VState => ({ frames: [entry], refs: [], callbackUnrollDepth: 0 });
 
 export const curFrame = (s: VState): Frame => s.frames[s.frames.length - 1];
 
