@@ -14,7 +14,7 @@ export { Executor, REGISTER_POISON, LOCAL_MEMORY_POISON, type ExecImage, type Pa
 export type { ExecParams, FirmwareCosts } from "./exec/params.ts";
 export { TraceWriter, describeTrace } from "./exec/trace.ts";
 export { FW_SIGNAL, type PerfEvent } from "./firmware/routines.ts";
-export { MapRuntime } from "./firmware/map-runtime.ts";
+export { MapRuntime, mapFootprintBytes, tableBucketCount, type TableLayout } from "./firmware/map-runtime.ts";
 export { loadPreset, loadPresetFile, parsePreset, presetNames, PRESET_DIR } from "./presets/load.ts";
 export { presetSchema } from "./presets/schema.ts";
 export type { Preset, MemoryKind } from "./presets/types.ts";

@@ -5,7 +5,7 @@
 // one island and hold packets and rings, so only IMEM and EMEM take maps: IMEM
 // for the hottest maps that fit, EMEM behind its cache for the rest.
 import type { Preset, MemoryKind } from "../../hw-model/presets/types.ts";
-import { layoutKindOf } from "../../hw-model/firmware/map-runtime.ts";
+import { mapFootprintBytes } from "../../hw-model/firmware/map-runtime.ts";
 import { buildTopology } from "../../hw-model/timing/topology.ts";
 import type { MapDef } from "../maps/types.ts";
 import { OffloadError } from "./errors.ts";
@@ -22,21 +22,9 @@ export interface MapPlacement {
   readonly reason: string;
 }
 
-// The bytes hw-model's MapRuntime.footprintBytes() gives the map when the image is loaded: a hashed
-// map keeps one entry line per bucket of a power-of-two table with room for max_entries keys.
+// The bytes the map occupies when the image is loaded: hw-model's rule, which its MapRuntime follows too.
 export function footprintBytes(def: MapDef, preset: Preset): number {
-  const fw = preset.firmware;
-  const kind = layoutKindOf(def.type);
-  if (kind === "perf_event_array") return 0;
-  const hashed = kind !== "array" || fw.arraysUseHashTable;
-  return hashed ? Math.max(def.maxEntries, bucketCount(def.maxEntries, fw.hashEntriesPerBucket)) * fw.hashEntryBytes : def.maxEntries * def.valueSize;
-}
-
-// The firmware table's buckets: the smallest power of two holding max_entries at entriesPerBucket each.
-function bucketCount(maxEntries: number, entriesPerBucket: number): number {
-  let buckets = 1;
-  while (buckets * entriesPerBucket < maxEntries) buckets *= 2;
-  return buckets;
+  return mapFootprintBytes(def, preset.firmware);
 }
 
 // `used`: map index -> expected accesses per packet (only maps the NIC uses are placed).
