@@ -113,6 +113,13 @@ export function prepareRun(request: RunRequest): PreparedRun {
 }
 
 export function runOffloadSim(request: RunRequest, offload: (r: OffloadRequest) => PlannedOffload = planAndGenerate): RunResult {
+  const { prepared, planned, driver } = simulateRun(request, offload);
+  return assembleRunResult(request, prepared, planned, driver);
+}
+
+// The run's steps without the report: what runOffloadSim assembles, for callers that need figures the
+// report keeps only in prose (the sweep: how many packets the host part ran).
+export function simulateRun(request: RunRequest, offload: (r: OffloadRequest) => PlannedOffload = planAndGenerate): { prepared: PreparedRun; planned: PlannedOffload; driver: DriverResult } {
   const prepared = prepareRun(request);
   const { preset, object, program } = prepared;
   const planned = offload({ preset, object, program, maps: prepared.nicMaps, cores: request.cores, profile: prepared.profile, verifierFacts: prepared.verifierFacts, clock: RUN_CLOCK });
@@ -134,7 +141,7 @@ export function runOffloadSim(request: RunRequest, offload: (r: OffloadRequest) 
     },
     prepared.traffic,
   );
-  return assembleRunResult(request, prepared, planned, driver);
+  return { prepared, planned, driver };
 }
 
 export function assembleRunResult(request: RunRequest, prepared: PreparedRun, planned: PlannedOffload, driver: DriverResult): RunResult {

@@ -3,7 +3,8 @@
 // sweep's own thread; either way it is the same call.
 import { OffloadSimError } from "../errors.ts";
 import type { RunResult, SweepPoint } from "../report/schema.ts";
-import { runOffloadSim, type RunRequest } from "./run.ts";
+import { assembleRunResult, simulateRun, type RunRequest } from "./run.ts";
+import type { HostHandoff } from "./scaling.ts";
 
 // What crosses to a worker: plain data only.
 export type PointRequest = Omit<RunRequest, "onProgress" | "cores" | "traffic"> & {
@@ -12,12 +13,16 @@ export type PointRequest = Omit<RunRequest, "onProgress" | "cores" | "traffic"> 
   readonly spec: string;
 };
 
-export type PointOutcome = { readonly kind: "point"; readonly point: SweepPoint; readonly program: string } | { readonly kind: "failure"; readonly message: string; readonly badInput: boolean };
+export type PointOutcome =
+  | { readonly kind: "point"; readonly point: SweepPoint; readonly program: string; readonly handoff: HostHandoff | null }
+  | { readonly kind: "failure"; readonly message: string; readonly badInput: boolean };
 
 export function runPoint(request: PointRequest): PointOutcome {
   try {
-    const run = runOffloadSim({ ...request, traffic: { kind: "generator", spec: request.spec } });
-    return { kind: "point", point: sweepPointOf(run, request.frameBytes), program: run.input.program };
+    const runRequest = { ...request, traffic: { kind: "generator" as const, spec: request.spec } };
+    const { prepared, planned, driver } = simulateRun(runRequest);
+    const run = assembleRunResult(runRequest, prepared, planned, driver);
+    return { kind: "point", point: sweepPointOf(run, request.frameBytes), program: run.input.program, handoff: handoffOf(run, driver.hostPartPackets) };
   } catch (error) {
     if (error instanceof OffloadSimError) return { kind: "failure", message: error.message, badInput: true };
     return { kind: "failure", message: `internal error: ${error instanceof Error ? error.message : String(error)}`, badInput: false };
@@ -45,5 +50,19 @@ export function sweepPointOf(run: RunResult, frameBytes: number): SweepPoint {
     lost: sim.packets.lost,
     busiestMemoryUnit: busiestUnit ? { name: busiestUnit.name, utilization: busiestUnit.utilization } : null,
     busiestStageCores: busiestStage ? { stage: busiestStage.index, utilization: busiestStage.simulated.coreUtilization } : null,
+  };
+}
+
+// What the card passed to the host part at this point (null when the whole program is on the card).
+export function handoffOf(run: RunResult, hostPackets: number): HostHandoff | null {
+  const hostPart = run.offload.hostPart;
+  if (hostPart === null) return null;
+  return {
+    hostPackets,
+    packets: run.simulation.packets.processed,
+    hostRange: hostPart.ebpfRange,
+    instructions: run.program.instructions,
+    reasons: run.offload.reasons,
+    hostCoresUtilization: run.simulation.paths.host,
   };
 }

@@ -8,7 +8,7 @@ import type { SweepPoint, SweepResult } from "../report/schema.ts";
 import { parseTrafficSpec } from "../traffic/index.ts";
 import { SimInputError } from "./errors.ts";
 import { DEFAULT_PRESET, DEFAULT_SEED, type RunRequest } from "./run.ts";
-import { analyseScaling } from "./scaling.ts";
+import { analyseScaling, type HostHandoff } from "./scaling.ts";
 import { runPoint, type PointOutcome, type PointRequest } from "./sweep-point.ts";
 import { runInWorkers } from "./worker-pool.ts";
 
@@ -88,7 +88,14 @@ export async function runSweep(request: SweepRequest): Promise<SweepResult> {
   const program = outcomes.find((o) => o.kind === "point")?.program ?? request.program ?? "";
   const points: SweepPoint[] = [];
   const failures: { cores: number; frameBytes: number; message: string }[] = [];
-  outcomes.forEach((o, i) => (o.kind === "point" ? points.push(o.point) : failures.push({ cores: jobs[i].cores, frameBytes: jobs[i].frameBytes, message: o.message })));
+  const handoffs = new Map<SweepPoint, HostHandoff | null>();
+  outcomes.forEach((o, i) => {
+    if (o.kind === "failure") failures.push({ cores: jobs[i].cores, frameBytes: jobs[i].frameBytes, message: o.message });
+    else {
+      points.push(o.point);
+      handoffs.set(o.point, o.handoff);
+    }
+  });
   // Every point failing the same way is one problem with the input, not a sweep result.
   const first = outcomes[0];
   if (points.length === 0 && first?.kind === "failure") {
@@ -110,7 +117,7 @@ export async function runSweep(request: SweepRequest): Promise<SweepResult> {
       workers,
     },
     points,
-    scaling: sizes.map((size) => analyseScaling(size, points.filter((p) => p.frameBytes === size))),
+    scaling: sizes.map((size) => analyseScaling(size, points.filter((p) => p.frameBytes === size), (p) => handoffs.get(p))),
     failures,
   };
 }

@@ -6,5 +6,5 @@ import { demoRun } from "./demo-run.ts";
 
 export function handle(request: PointRequest): PointOutcome {
   const run = demoRun({ cores: request.cores, spec: request.spec, packets: request.packetLimit ?? 2_000, check: request.check });
-  return { kind: "point", point: sweepPointOf(run, request.frameBytes), program: run.input.program };
+  return { kind: "point", point: sweepPointOf(run, request.frameBytes), program: run.input.program, handoff: null };
 }

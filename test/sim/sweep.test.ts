@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { SweepPoint } from "../../src/report/schema.ts";
 import { validateReport } from "../../src/report/schema.ts";
 import { sweepReport } from "../../src/report/build.ts";
-import { analyseScaling } from "../../src/sim/scaling.ts";
+import { analyseScaling, type HostHandoff } from "../../src/sim/scaling.ts";
 import { parseNumberList, runSweep, specForSize } from "../../src/sim/sweep.ts";
 import { SimInputError } from "../../src/sim/errors.ts";
 
@@ -71,6 +71,54 @@ describe("scaling analysis", () => {
   });
 });
 
+describe("scaling analysis of a program whose packets go to the host", () => {
+  // 1,000 packets, 990 of them run by a host part at eBPF 9-157 of 158 instructions, kept there by two blockers.
+  const handoff = (hostPackets: number): HostHandoff => ({
+    hostPackets,
+    packets: 1_000,
+    hostRange: [9, 157],
+    instructions: 158,
+    reasons: ["pc 9: map 'counters': map type percpu_array is not offloadable.", "pc 13: it stores into a value of map 'counters'."],
+    hostCoresUtilization: 0.43,
+  });
+  const stageBound = (cores: number, mpps: number): SweepPoint =>
+    point(cores, mpps, { kind: "stage-cores", resource: "stage 0 cores", utilization: 0.93, sentence: "The cores of stage 0 are busy 93 % of the time issuing instructions: more cores for that stage, or a shorter stage, would raise throughput." }, { busiestStageCores: { stage: 0, utilization: 0.93 } });
+
+  it("tells a user to offload the program's work, not to give the card stage more cores", () => {
+    const s = analyseScaling(64, [stageBound(1, 1.7), stageBound(4, 6.6)], () => handoff(990));
+    expect(s.stopsAtCores).toBeNull();
+    expect(s.sentence).not.toContain("more cores for that stage");
+    expect(s.sentence).toContain("99 % of the packets (990 of 1,000) left the card for the host part, which runs eBPF 9-157 of its 158 instructions");
+    expect(s.sentence).toContain("only pass packets up");
+    expect(s.sentence).toContain("host cores (busy 43 %)");
+    expect(s.sentence).toContain("`offload-sim offload-check` lists all 2 reasons, the first being pc 9: map 'counters': map type percpu_array is not offloadable.");
+    expect(s.sentence).toContain("Otherwise run it as XDP on the host");
+  });
+
+  it("says so where the curve stops at a card stage too", () => {
+    const a = point(4, 20, {}, { busiestStageCores: { stage: 0, utilization: 0.5 } });
+    const b = point(8, 20.5, { kind: "stage-cores", resource: "stage 0 cores", utilization: 0.99 }, { busiestStageCores: { stage: 0, utilization: 0.99 } });
+    const s = analyseScaling(64, [a, b], (p) => (p === b ? handoff(1_000) : null));
+    expect(s).toMatchObject({ stopsAtCores: 4, limit: "stage" });
+    expect(s.sentence).toContain("Stops scaling at 4 cores (20.00 Mpps; 20.50 Mpps at 8): at 8 cores, all 1,000 packets left the card for the host part");
+    expect(s.sentence).not.toContain("cannot be replicated");
+  });
+
+  it("keeps a limit off the card's stages and adds the advice after it", () => {
+    const s = analyseScaling(64, [point(4, 20, {}), point(8, 21, { kind: "host", resource: "host cores", utilization: 0.97 })], () => handoff(1_000));
+    expect(s).toMatchObject({ stopsAtCores: 4, limit: "host" });
+    expect(s.sentence).toContain("the host cores are saturated (97 %) by what is passed up or left on the host. At 8 cores, all 1,000 packets left the card");
+    expect(s.sentence).toContain("To offload the program");
+  });
+
+  it("leaves the card's advice alone when most packets stay on the card", () => {
+    const plain = analyseScaling(64, [stageBound(1, 1.7), stageBound(4, 6.6)]);
+    const s = analyseScaling(64, [stageBound(1, 1.7), stageBound(4, 6.6)], () => handoff(500));
+    expect(s).toEqual(plain);
+    expect(s.sentence).toContain("more cores for that stage");
+  });
+});
+
 describe("sweep", () => {
   it("runs the grid in two worker threads and reads the curves", async () => {
     const result = await runSweep({ objectFile: "proto-count.o", cores: [1, 2, 4], frameSizes: [64, 512], spec: "mix=udp:1,tcp:1 flows=16", packets: 400, check: true, workers: 2, pointModule: demoPoint });
@@ -98,6 +146,20 @@ describe("sweep", () => {
       [1, "partial", "identical"],
       [2, "partial", "identical"],
     ]);
+    // xdp_udp_guard.c reads its allowlist (.rodata, which the card cannot give) for every IPv4 UDP datagram:
+    // every generated packet goes to the host, and the advice is about that, not about the card stage's cores.
+    const [sentence] = result.scaling.map((s) => s.sentence);
+    expect(sentence).toContain("all 200 packets left the card for the host part");
+    expect(sentence).toContain("`offload-sim offload-check` lists all");
+    expect(sentence).toContain("'.rodata'");
+    expect(sentence).not.toContain("more cores for that stage");
+  });
+
+  it("gives the card's advice when xdp_udp_guard's packets stay on the card (TCP is passed before the allowlist)", async () => {
+    const objectFile = new URL("../../programs/xdp_udp_guard.o", import.meta.url).pathname;
+    const result = await runSweep({ objectFile, cores: [1, 2], spec: "tcp flows=8", packets: 200, check: false, workers: 1 });
+    expect(result.points.map((p) => p.offload)).toEqual(["partial", "partial"]);
+    expect(result.scaling[0].sentence).not.toContain("host part");
   });
 
   it("sets each frame size into the spec", () => {
