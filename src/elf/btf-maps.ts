@@ -30,6 +30,7 @@ interface MapFields {
   pinning: number;
   mapExtra: number;
   inner?: MapDef;
+  spinLockOffsetBytes?: number;
 }
 
 export function readBtfMaps(elf: ElfFile, section: ElfSection, btf: Btf | undefined): PlacedMap[] {
@@ -114,6 +115,7 @@ function readFields(elf: ElfFile, section: ElfSection, btf: Btf, mapName: string
         const pointer = btfType(btf, member.type, `the ${member.name} of map '${mapName}'`);
         if (pointer.kind !== "ptr") throw fail(`${member.name} is BTF ${pointer.kind}, expected a pointer to the ${member.name} type`);
         setSize(member.name === "key" ? "keySize" : "valueSize", resolveSize(btf, pointer.sizeOrType, `the ${member.name} type of map '${mapName}'`));
+        if (member.name === "value") fields.spinLockOffsetBytes = spinLockOffset(btf, pointer.sizeOrType, `the value type of map '${mapName}'`);
         break;
       }
       case "values":
@@ -167,6 +169,28 @@ function readValues(
   fields.inner = toMapDef(innerName, readFields(elf, section, btf, innerName, target, true));
 }
 
+// sizeof(struct bpf_spin_lock) bits; a member's offset with kind_flag keeps the bitfield size in its top 8 bits.
+const BITS_PER_BYTE = 8;
+const MEMBER_OFFSET_BITS_MASK = 0xffffff;
+// Nested structs followed at most this deep (the kernel's btf_find_nested_struct bounds its recursion too).
+const MAX_NESTED_STRUCT_DEPTH = 8;
+
+// Where a value struct holds its `struct bpf_spin_lock`, in bytes: a member of that type, or one of a struct
+// member's members (kernel/bpf/btf.c btf_find_struct_field); undefined when it has none.
+function spinLockOffset(btf: Btf, typeId: number, what: string, depth = 0): number | undefined {
+  const type = skipModsAndTypedefs(btf, typeId, what);
+  if (type.kind !== "struct" || depth > MAX_NESTED_STRUCT_DEPTH) return undefined;
+  for (const member of type.members ?? []) {
+    const memberType = skipModsAndTypedefs(btf, member.type, what);
+    if (memberType.kind !== "struct") continue;
+    const offsetBytes = (type.kindFlag ? member.offset & MEMBER_OFFSET_BITS_MASK : member.offset) / BITS_PER_BYTE;
+    if (memberType.name === "bpf_spin_lock") return offsetBytes;
+    const nested = spinLockOffset(btf, memberType.id, what, depth + 1);
+    if (nested !== undefined) return offsetBytes + nested;
+  }
+  return undefined;
+}
+
 // An integer attribute: a pointer to an array whose element count is the value.
 function intField(btf: Btf, member: BtfMember, fail: (problem: string) => Error): number {
   const pointer = skipModsAndTypedefs(btf, member.type, `attribute '${member.name}'`);
@@ -198,5 +222,6 @@ function toMapDef(name: string, f: MapFields): MapDef {
     ...(f.inner ? { inner: f.inner } : {}),
     ...(f.pinning !== LIBBPF_PIN_NONE ? { pinning: f.pinning } : {}),
     ...(f.mapExtra !== 0 ? { mapExtra: f.mapExtra } : {}),
+    ...(f.spinLockOffsetBytes !== undefined ? { spinLockOffsetBytes: f.spinLockOffsetBytes } : {}),
   };
 }

@@ -8,7 +8,7 @@ import { helperName } from "./prototypes.ts";
 import { misuse, returns, type HelperCall, type HelperOutcome } from "./runtime.ts";
 
 // sizeof(struct bpf_spin_lock) (include/uapi/linux/bpf.h).
-const SPIN_LOCK_BYTES = 4;
+export const SPIN_LOCK_BYTES = 4;
 
 function lockArgument(call: HelperCall): HelperOutcome {
   const address = call.args[0];

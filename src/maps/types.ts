@@ -58,6 +58,9 @@ export interface MapDef {
   // Set for .data/.rodata/.bss maps made from an object's global variables.
   readonly initialValue?: Uint8Array;
   readonly frozen?: boolean;
+  // Byte offset of the `struct bpf_spin_lock` in the value, from the value's BTF type (the kernel's
+  // btf_record spin_lock_off); absent when the value has none or the map has no BTF value type.
+  readonly spinLockOffsetBytes?: number;
 }
 
 // Result of an operation that can fail the way the kernel fails it: 0 or a negative errno.

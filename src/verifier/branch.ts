@@ -15,6 +15,7 @@ import { MapType, type MapDef } from "../maps/types.ts";
 import { constReg, ptrReg, scalarReg } from "./reg-state.ts";
 import type { PtrReg, PtrType, RegState } from "./reg-state.ts";
 import { reject } from "./reject.ts";
+import { mayPointToSpinLock } from "./spin-lock.ts";
 import { cloneState, curFrame, forEachReg } from "./state.ts";
 import type { VState } from "./state.ts";
 
@@ -162,7 +163,8 @@ function markPtrOrNull(state: VState, ptr: PtrReg, isNull: boolean): void {
     if (r.kind !== "ptr" || !r.maybeNull || r.id !== id) return;
     if (isNull) replace(constReg(0n));
     else if (r.type === "map_value" && isMapOfMaps(r.map)) replace(ptrReg("map_ptr", { map: r.map!.inner ?? r.map }));
-    else replace({ ...r, maybeNull: false, id: 0 });
+    // The id is no longer needed, except by a pointer bpf_spin_unlock may compare with the one that locked.
+    else replace({ ...r, maybeNull: false, id: r.type === "map_value" && mayPointToSpinLock(r.map) ? r.id : 0 });
   });
   if (isNull && ptr.refObjId !== undefined) state.refs = state.refs.filter((ref) => ref.id !== ptr.refObjId);
 }

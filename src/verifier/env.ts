@@ -23,6 +23,9 @@ export interface VerifyOptions {
   // The loader passes BTF func info for the program's functions (libbpf does for clang objects with BTF);
   // without it the kernel refuses callbacks and tail calls inside subprograms.
   readonly btfFuncInfo?: boolean;
+  // The maps are created with their BTF value types (libbpf does for an object with .BTF), so the kernel knows
+  // which values hold a bpf_spin_lock (MapDef.spinLockOffsetBytes); without it bpf_spin_lock is refused.
+  readonly mapValueBtf?: boolean;
   // Subprograms whose BTF linkage is global (BpfProgram.functions with `global`): the kernel checks
   // each call against the prototype and verifies the function once, on its own, after the program.
   readonly globalFunctions?: readonly GlobalFunction[];
@@ -53,6 +56,7 @@ export interface ResolvedOptions {
   readonly collectFacts: boolean;
   readonly insnLimit: number;
   readonly btfFuncInfo: boolean;
+  readonly mapValueBtf: boolean;
   readonly globalFunctions: ReadonlyMap<number, GlobalFunction>;
   readonly programName?: string;
   readonly kfuncNames: ReadonlyMap<number, string>;
@@ -80,6 +84,7 @@ export function resolveOptions(o: VerifyOptions = {}): ResolvedOptions {
     collectFacts: o.collectFacts ?? true,
     insnLimit: o.insnLimit ?? COMPLEXITY_LIMIT_INSNS,
     btfFuncInfo: o.btfFuncInfo ?? false,
+    mapValueBtf: o.mapValueBtf ?? false,
     // Without BTF func info the kernel knows no linkage: every subprogram is checked inline.
     globalFunctions: new Map(o.btfFuncInfo ? (o.globalFunctions ?? []).map((f) => [f.startPc, f] as const) : []),
     ...(o.programName !== undefined ? { programName: o.programName } : {}),

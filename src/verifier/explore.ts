@@ -31,6 +31,7 @@ import { SLOT_BYTES, STACK_BYTES, STACK_SLOTS, StackByte, byteIndex, cloneState,
 import type { Frame, VState } from "./state.ts";
 import type { RegState } from "./reg-state.ts";
 import { checkKfuncCall } from "./kfunc-call.ts";
+import { checkCallWhileLocked, checkExitWhileLocked, checkGlobalCallWhileLocked } from "./spin-lock.ts";
 
 export { MAX_CALL_FRAMES };
 // kernel/bpf/verifier.c is_state_visited: a state is evicted after more than n + n * hits misses (n = 3).
@@ -438,6 +439,7 @@ class Explorer {
       case "callHelper": {
         this.jumps++;
         const beforeCall = this.callbackSites[pc] ? cloneState(state) : undefined;
+        checkCallWhileLocked(state, form.helperId === HelperId.SPIN_UNLOCK);
         // check_helper_call: how many times bpf_loop's callback is explored depends on r1, which is therefore precise.
         if (beforeCall !== undefined && form.helperId === HelperId.LOOP) this.demandReg(1);
         const callback = checkHelperCall(env, state, pc, form.helperId);
@@ -451,6 +453,7 @@ class Explorer {
         return "continue";
       case "callKfunc":
         this.jumps++;
+        checkCallWhileLocked(state, false);
         checkKfuncCall(env, state, pc, form.btfId);
         path.pc = pc + 1;
         return "continue";
@@ -564,6 +567,7 @@ class Explorer {
   private callGlobal(path: Path, global: GlobalFunction, target: number): void {
     const { env } = this;
     const state = path.state;
+    checkGlobalCallWhileLocked(state);
     const caller = curFrame(state);
     const index = env.funcOf[target];
     const signature = global.signature;
@@ -624,6 +628,8 @@ class Explorer {
     const state = path.state;
     const frame = curFrame(state);
     this.noteStackDepth(state);
+    // check_resource_leak: only the outermost frame's exit may not hold the lock.
+    if (state.frames.length === 1) checkExitWhileLocked(state);
     if (frame.inCallback) {
       // A callback returns 0 (go on) or 1 (stop); then the helper call runs again (prepare_func_exit).
       const r0 = readReg(frame, 0);

@@ -16,6 +16,7 @@ import * as S from "./scalar.ts";
 import { NOT_INIT, isKnownZero, ptrReg, typeName, unknownScalar } from "./reg-state.ts";
 import type { PtrReg, RegState } from "./reg-state.ts";
 import { Reject, reject } from "./reject.ts";
+import { checkLockUntouched, mayPointToSpinLock, processSpinLock } from "./spin-lock.ts";
 import { VerifierUnsupportedError } from "./unsupported.ts";
 import { SLOT_BYTES, STACK_BYTES, StackByte, byteIndex, curFrame, forEachReg, ownStack } from "./state.ts";
 import type { VState } from "./state.ts";
@@ -95,7 +96,8 @@ function returnValue(env: Env, state: VState, pc: number, p: HelperPrototype, me
         return ptrReg("map_value", { map, maybeNull: true, id: env.nextId() });
       }
       const elide = p.id === HelperId.MAP_LOOKUP_ELEM && meta.constKey !== undefined && meta.constKey >= 0n && meta.constKey < BigInt(map.maxEntries);
-      return ptrReg("map_value", { map, maybeNull: !elide, id: elide ? 0 : env.nextId() });
+      // A value that may hold a lock is told apart by its id, which bpf_spin_unlock compares.
+      return ptrReg("map_value", { map, maybeNull: !elide, id: elide && !mayPointToSpinLock(map) ? 0 : env.nextId() });
     }
     case "RET_PTR_TO_MEM": {
       // The kernel numbers the nullable result and then the reference; both end up as the reference's id.
@@ -195,6 +197,11 @@ function checkArg(env: Env, state: VState, pc: number, p: HelperPrototype, arg: 
       if (reg.kind !== "ptr" || reg.type !== "map_value" || reg.maybeNull) return expected(regno, reg, "map_value");
       checkConstString(regno, reg);
       return;
+    case "ARG_PTR_TO_SPIN_LOCK":
+      // spin_lock_types: a map value (or an allocated object, which XDP programs cannot have).
+      if (reg.kind !== "ptr" || reg.type !== "map_value" || reg.maybeNull) return expected(regno, reg, "map_value, ptr_");
+      processSpinLock(env, state, regno, reg, p.id === HelperId.SPIN_LOCK, pc);
+      return;
     case "ARG_PTR_TO_STACK":
       if (mayBeNull && isKnownZero(reg)) return env.precision?.reg(regno);
       if (reg.kind !== "ptr" || reg.type !== "stack") return expected(regno, reg, "fp");
@@ -275,6 +282,7 @@ export function helperMemAccess(env: Env, state: VState, regno: number, reg: Ptr
       const map = reg.map!;
       if (kind === "write" && mapIsReadOnly(map.flags)) reject("EACCES", `write into map forbidden, value_size=${map.valueSize} off=${reg.off} size=${size}`);
       checkMemRegion(regno, reg, reg.off, size, map.valueSize, zeroOk);
+      checkLockUntouched(reg, reg.off, size);
       return;
     }
     case "ringbuf_mem":

@@ -14,6 +14,7 @@ import * as T from "./tnum.ts";
 import { constReg, ptrReg, scalarReg, typeName, unknownScalar } from "./reg-state.ts";
 import type { PtrReg, RegState } from "./reg-state.ts";
 import { reject } from "./reject.ts";
+import { checkLockUntouched } from "./spin-lock.ts";
 import { SLOT_BYTES, STACK_BYTES, StackByte, byteIndex } from "./state.ts";
 import type { Frame, VState } from "./state.ts";
 import { type StackValue, readStackFixed, readStackVar, writeStackFixed, writeStackVar } from "./stack-access.ts";
@@ -271,6 +272,7 @@ function mapValueAccess(ctx: AccessContext, reg: PtrReg, a: Access, off: number)
     if (mapIsReadOnly(map.flags)) reject("EACCES", `write into map forbidden, value_size=${map.valueSize} off=${off} size=${a.size}`);
   }
   checkMemRegion(a.regno, reg, off, a.size, map.valueSize, false);
+  checkLockUntouched(reg, off, a.size);
   if (a.kind === "read") {
     const fixed = S.constValue(reg.varOff);
     // bpf_map_direct_read: a frozen read-only map's bytes are known constants.

@@ -83,7 +83,11 @@ export function statesEqual(old: VState, cur: VState, liveRegs: ArrayLike<number
   for (let i = 0; i < frames; i++) if (!framesEqual(old.frames[i], cur.frames[i], liveRegs[i], live, i)) return false;
   if (old.refs.length !== cur.refs.length) return false;
   for (let i = 0; i < old.refs.length; i++) if (!ids.check(old.refs[i].id, cur.refs[i].id)) return false;
-  return true;
+  // refsafe: the same lock held (same map, ids mapped as the registers' are), or none.
+  const oldLock = old.lock;
+  const curLock = cur.lock;
+  if (oldLock === curLock) return true;
+  return oldLock !== undefined && curLock !== undefined && oldLock.map === curLock.map && ids.check(oldLock.id, curLock.id);
 }
 
 function framesEqual(old: Frame, cur: Frame, live: number, slotLive: SlotSet | undefined, frameIndex: number): boolean {

@@ -9,6 +9,7 @@ import { FRAME_POINTER, REG_COUNT } from "../ebpf/opcode.ts";
 import { NOT_INIT, ptrReg } from "./reg-state.ts";
 import type { PtrReg, RegState } from "./reg-state.ts";
 import { regText } from "./kernel-text.ts";
+import type { HeldLock } from "./spin-lock.ts";
 
 // kernel/bpf/core.c MAX_BPF_STACK; include/linux/bpf.h BPF_REG_SIZE.
 export const STACK_BYTES = 512;
@@ -51,6 +52,8 @@ export interface VState {
   // Callback calls scheduled on the way to this state (bpf_verifier_state.callback_unroll_depth): two states of
   // different calls of a callback are never one loop that cannot end.
   callbackUnrollDepth: number;
+  // The bpf_spin_lock this path holds (spin-lock.ts).
+  lock: HeldLock | undefined;
 }
 
 export function newFrame(frameNo: number, callsite: number, funcIndex: number): Frame {
@@ -97,9 +100,9 @@ export function ownStack(f: Frame): void {
   f.stackShared = false;
 }
 
-export const cloneState = (s: VState): VState => ({ frames: s.frames.map(cloneFrame), refs: s.refs.slice(), callbackUnrollDepth: s.callbackUnrollDepth });
+export const cloneState = (s: VState): VState => ({ frames: s.frames.map(cloneFrame), refs: s.refs.slice(), callbackUnrollDepth: s.callbackUnrollDepth, lock: s.lock });
 
-export const emptyState = (entry: Frame): VState => ({ frames: [entry], refs: [], callbackUnrollDepth: 0 });
+export const emptyState = (entry: Frame): VState => ({ frames: [entry], refs: [], callbackUnrollDepth: 0, lock: undefined });
 
 export const curFrame = (s: VState): Frame => s.frames[s.frames.length - 1];
 
