@@ -18,6 +18,8 @@ export interface ProgramInfo {
   readonly mapCount: number;
   // Instructions the verifier processed (its "processed N insns"); undefined before Linux 5.16.
   readonly verifiedInsns: number | undefined;
+  // The BTF object loaded with the program (its func info), 0 for none.
+  readonly btfId: number;
 }
 
 export interface MapInfo {
@@ -69,6 +71,7 @@ export function programInfo(native: Native, fd: number, label: string): ProgramI
     mapCount: info.getUint32(ProgInfoLayout.nr_map_ids, true),
     verifiedInsns:
       info.byteLength >= ProgInfoLayout.verified_insns + 4 ? info.getUint32(ProgInfoLayout.verified_insns, true) : undefined,
+    btfId: info.getUint32(ProgInfoLayout.btf_id, true),
   };
 }
 

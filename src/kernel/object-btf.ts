@@ -14,11 +14,13 @@
 // kptrs and the like ("map has to have BTF in order to use bpf_spin_lock").
 // src/elf owns reading the object; this file only reads what it needs anew.
 import { slice } from "../elf/byte-region.ts";
-import { btfType, BtfVarLinkage, findDatasec, skipModsAndTypedefs, type Btf, type BtfType } from "../elf/btf.ts";
+import { btfType, BtfKind, BtfVarLinkage, findDatasec, skipModsAndTypedefs, type Btf, type BtfType } from "../elf/btf.ts";
 import { STB, STT, STV } from "../elf/elf-constants.ts";
 import { contents, readElf, type ElfFile } from "../elf/elf-file.ts";
 import { readBtf } from "../elf/btf.ts";
 import { layoutOf } from "../elf/object-layout.ts";
+import { INFO_WORD, SIZE_OR_TYPE_WORD, TYPE_HEADER_BYTES, typeInfo } from "./btf-blob.ts";
+import { resolveKsymsDatasec } from "./ksyms-btf.ts";
 
 export interface MapBtfIds {
   // 0: no key type (global data maps).
@@ -32,13 +34,15 @@ export interface ObjectBtf {
   // By MapDef name: a .maps variable's name, "<outer>.inner" for an inner map template
   // (as src/elf/btf-maps.ts names it), the section name for global data.
   readonly mapTypeIds: ReadonlyMap<string, MapBtfIds>;
+  // The BTF FUNC of each function by name, for a program's func info (BpfProgram.functions).
+  readonly funcTypeIds: ReadonlyMap<string, number>;
 }
 
 // Layout facts from include/uapi/linux/btf.h: the 12-byte struct btf_type, then
 // per kind data; a DATASEC's size is its third word, each btf_var_secinfo is
 // { type, offset, size } (12 bytes); a VAR's linkage is the word after its header.
-const TYPE_HEADER_BYTES = 12;
-const SIZE_WORD = 8;
+// A FUNC's linkage is its vlen (enum btf_func_linkage).
+const FuncLinkage = { STATIC: 0, GLOBAL: 1 } as const;
 const SECINFO_BYTES = 12;
 const SECINFO_OFFSET_WORD = 4;
 
@@ -54,20 +58,35 @@ export function prepareObjectBtf(bytes: Uint8Array, fileName: string): ObjectBtf
   if (!btf.littleEndian) return undefined;
   const blob = slice(section).slice();
   const view = new DataView(blob.buffer, blob.byteOffset, blob.byteLength);
+  const blobOffset = (t: BtfType): number => t.fileOffset - section.start;
+  const funcTypeIds = new Map<string, number>();
   for (const type of btf.types) {
-    if (type.kind === "datasec") fixDatasec(elf, btf, type, view, (t) => t.fileOffset - section.start);
+    if (type.kind === "datasec") fixDatasec(elf, btf, type, view, blobOffset);
+    if (type.kind === "func") {
+      funcTypeIds.set(type.name, type.id);
+      if (isHiddenSubprogram(elf, layout.text?.index, type)) view.setUint32(blobOffset(type) + INFO_WORD, typeInfo(BtfKind.FUNC, FuncLinkage.STATIC), true);
+    }
   }
+  // Extern-backing .ksyms as libbpf rewrites it; .kconfig is left to the kernel to refuse.
+  const ready = resolveKsymsDatasec(blob) ?? blob;
   const mapTypeIds = new Map<string, MapBtfIds>();
   if (layout.btfMaps !== undefined) collectBtfMapIds(btf, mapTypeIds);
   for (const { section: data } of layout.data) {
     const datasec = findDatasec(btf, data.name);
     if (datasec !== undefined) mapTypeIds.set(data.name, { keyTypeId: 0, valueTypeId: datasec.id });
   }
-  return { blob, mapTypeIds };
+  return { blob: ready, mapTypeIds, funcTypeIds };
 }
 
-// Extern-backing DATASECs are left to libbpf's extern resolution, which this loader does not do:
-// the kernel then refuses the BTF and maps are created without it.
+// A global subprogram (in .text) whose symbol is hidden is verified as a static one: libbpf
+// rewrites its FUNC's linkage (bpf_object__sanitize_and_load_btf, mark_btf_static).
+function isHiddenSubprogram(elf: ElfFile, textIndex: number | undefined, func: BtfType): boolean {
+  if (textIndex === undefined || func.vlen !== FuncLinkage.GLOBAL) return false;
+  const symbol = elf.symbolTable.symbols.find((s) => s.type === STT.FUNC && s.sectionIndex === textIndex && s.name === func.name);
+  return symbol !== undefined && symbol.bind !== STB.LOCAL && (symbol.visibility === STV.HIDDEN || symbol.visibility === STV.INTERNAL);
+}
+
+// Extern-backing DATASECs get their sizes and offsets from extern resolution (ksyms-btf.ts), not from the ELF.
 const EXTERN_DATASECS: ReadonlySet<string> = new Set([".kconfig", ".ksyms"]);
 
 function fixDatasec(elf: ElfFile, btf: Btf, datasec: BtfType, view: DataView, blobOffset: (type: BtfType) => number): void {
@@ -78,7 +97,7 @@ function fixDatasec(elf: ElfFile, btf: Btf, datasec: BtfType, view: DataView, bl
     const section = elf.sections.find((s) => s.name === datasec.name);
     // libbpf gives up on the object here; the kernel will refuse the size-0 DATASEC and maps go without BTF.
     if (section === undefined || section.size === 0) return;
-    view.setUint32(at + SIZE_WORD, section.size, true);
+    view.setUint32(at + SIZE_OR_TYPE_WORD, section.size, true);
     fixOffsets = true;
   }
   const secinfos = (datasec.secinfos ?? []).map((info) => ({ ...info }));

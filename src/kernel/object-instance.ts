@@ -8,7 +8,8 @@ import type { BpfObject, BpfProgram } from "../elf/bpf-object.ts";
 import { attachTypeId } from "../elf/prog-types.ts";
 import { OffloadSimError } from "../errors.ts";
 import { isDumpableMapType } from "./map-commands.ts";
-import type { KernelMap, KernelSession, LoadVerdict, MapDump, ObjectMapBtf } from "./session.ts";
+import type { KernelMap, KernelSession, LoadVerdict, MapDump, LoadedObjectBtf } from "./session.ts";
+import type { ProgramBtf } from "./prog-load.ts";
 import type { VerifierLogLevel } from "./uapi.ts";
 
 // A program placed in a prog_array slot once everything is loaded (libbpf does this
@@ -53,7 +54,7 @@ function instantiateWith(
   k: KernelSession,
   object: BpfObject,
   options: InstantiateOptions,
-  btf: ObjectMapBtf | undefined,
+  btf: LoadedObjectBtf | undefined,
   btfProblem: string | undefined,
 ): KernelObjectInstance {
   const maps = object.maps.map((def) => k.createMap(def, btf === undefined ? {} : { btf }));
@@ -72,8 +73,7 @@ function instantiateWith(
         expectedAttachType: program.expectedAttachType === undefined ? 0 : attachTypeId(program.expectedAttachType),
         license: object.license,
         logLevel: options.logLevel,
-        // Subprograms with a tail call need func info; see prog-load.ts.
-        btf: program.functions.length > 1 ? k.funcInfoBtf(program.functions) : undefined,
+        btf: programBtf(k, program, btf),
       }),
     );
   }
@@ -97,6 +97,18 @@ export function kernelMapNamed(instance: KernelObjectInstance, name: string): Ke
 // The content of every map user space can read, by map name, e.g. to compare with the interpreter's after a run.
 export function dumpMaps(k: KernelSession, instance: KernelObjectInstance): ReadonlyMap<string, MapDump> {
   return new Map(instance.maps.filter((map) => isDumpableMapType(map.def.type)).map((map) => [map.def.name, k.dumpMap(map)]));
+}
+
+// Func info as libbpf passes it: each function's FUNC in the object's BTF, so global subprograms
+// are verified on their own as the kernel does for libbpf. Without the object's BTF, a program
+// with subprograms gets the synthetic BTF that subprograms with a tail call need (prog-load.ts).
+function programBtf(k: KernelSession, program: BpfProgram, btf: LoadedObjectBtf | undefined): ProgramBtf | undefined {
+  const typeIds = program.functions.map((fn) => btf?.funcTypeIds.get(fn.name));
+  if (btf !== undefined && typeIds.every((id) => id !== undefined)) {
+    const funcInfo = program.functions.map((fn, i) => ({ insnOff: fn.startPc, typeId: typeIds[i] ?? 0 })).sort((a, b) => a.insnOff - b.insnOff);
+    return { btfFd: btf.handle.fd, funcInfo };
+  }
+  return program.functions.length > 1 ? k.funcInfoBtf(program.functions) : undefined;
 }
 
 // The object file again, when object.fileName names a readable file (the CLI loads objects by path).

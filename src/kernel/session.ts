@@ -98,13 +98,15 @@ export interface CreateMapOptions {
   readonly innerMapFd?: number;
   // The object's BTF (loadObjectBtf): the map, and a template made from def.inner, are created
   // with the type ids found there under their names, as libbpf creates them.
-  readonly btf?: ObjectMapBtf;
+  readonly btf?: LoadedObjectBtf;
 }
 
-// An object's BTF loaded in the kernel, and the type ids of its maps by MapDef name (object-btf.ts).
-export interface ObjectMapBtf {
+// An object's BTF loaded in the kernel, the type ids of its maps by MapDef name and of its
+// functions by name (object-btf.ts).
+export interface LoadedObjectBtf {
   readonly handle: KernelBtf;
   readonly mapTypeIds: ReadonlyMap<string, MapBtfIds>;
+  readonly funcTypeIds: ReadonlyMap<string, number>;
 }
 
 // The kernel oracle cannot be used here (no Linux, no koffi, unknown architecture).
@@ -257,7 +259,7 @@ export class KernelSession {
   // An object's own BTF, fixed up as libbpf does and loaded, for creating its maps (and
   // loading its programs) with it; the reason it cannot be, as libbpf too goes on without BTF
   // when the kernel refuses it and nothing needs it.
-  loadObjectBtf(objectBytes: Uint8Array, fileName: string): ObjectMapBtf | { readonly problem: string } {
+  loadObjectBtf(objectBytes: Uint8Array, fileName: string): LoadedObjectBtf | { readonly problem: string } {
     this.checkOpen();
     let prepared: ObjectBtf | undefined;
     try {
@@ -268,7 +270,7 @@ export class KernelSession {
     }
     if (prepared === undefined) return { problem: `${fileName} has no little-endian .BTF section.` };
     try {
-      return { handle: this.loadBtf(prepared.blob, `the .BTF of ${fileName}`), mapTypeIds: prepared.mapTypeIds };
+      return { handle: this.loadBtf(prepared.blob, `the .BTF of ${fileName}`), mapTypeIds: prepared.mapTypeIds, funcTypeIds: prepared.funcTypeIds };
     } catch (error) {
       if (error instanceof KernelError) return { problem: error.message };
       throw error;
