@@ -19,8 +19,10 @@ import {
   nextKey,
   updateElem,
   valueShape,
+  type MapBtf,
   type ValueShape,
 } from "./map-commands.ts";
+import { spinLockMapBtf } from "./spin-lock-btf.ts";
 import { loadNative, type Native } from "./native.ts";
 import { mapInfo, programInfo, type MapInfo, type ProgramInfo } from "./obj-info.ts";
 import { onlineCpus, possibleCpuCount } from "./possible-cpus.ts";
@@ -146,19 +148,31 @@ export class KernelSession {
       innerMapFd = template.fd;
     }
     const ids = options.btf?.mapTypeIds.get(def.name);
-    const btf = ids === undefined || options.btf === undefined ? undefined : { btfFd: options.btf.handle.fd, ...ids };
+    const lockBtf = ids === undefined ? this.spinLockBtf(def) : undefined;
+    const btf = ids !== undefined && options.btf !== undefined ? { btfFd: options.btf.handle.fd, ...ids } : lockBtf?.btf;
     let map: KernelMap;
     try {
       const fd = this.own(createMapFd(this.native, def, innerMapFd, mapLabel(def), btf));
       map = { kind: "map", fd, def, shape: valueShape(def, this.cpuCount) };
     } finally {
       if (template !== undefined) this.release(template);
+      // The map holds its own reference to its BTF.
+      if (lockBtf !== undefined) this.release(lockBtf.handle);
     }
     // Global data maps (.data, .rodata, .bss) start with the section's bytes at key 0 and
     // .rodata is then frozen, as libbpf does before loading programs that use them.
     if (def.initialValue !== undefined) this.update(map, new Uint8Array(def.keySize), def.initialValue);
     if (def.frozen === true) freezeMap(this.native, map.fd, mapLabel(def));
     return map;
+  }
+
+  // A map whose value holds a bpf_spin_lock and that has no BTF from its object gets BTF made from
+  // its definition (spin-lock-btf.ts); without it the kernel refuses every program using the lock.
+  private spinLockBtf(def: MapDef): { readonly handle: KernelBtf; readonly btf: MapBtf } | undefined {
+    const made = spinLockMapBtf(def);
+    if (made === undefined) return undefined;
+    const handle = this.loadBtf(made.blob, `BTF made for ${mapLabel(def)}`);
+    return { handle, btf: { btfFd: handle.fd, keyTypeId: made.keyTypeId, valueTypeId: made.valueTypeId } };
   }
 
   // The value stored under `key` in a map with one value per key, or undefined when absent.

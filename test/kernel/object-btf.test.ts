@@ -187,11 +187,22 @@ describe.skipIf(!kernelAvailable)("maps created with the object's BTF, in the ke
     });
   });
 
-  it("without the object's BTF, says why and the kernel refuses scrub for want of map BTF", async () => {
+  it("without the object's BTF, says why, and gives src_buckets BTF made from its definition's lock offset", async () => {
     await withKernel((k) => {
       const unreadable = { ...scrubberObject(), fileName: "no/such/dir/ddos_scrubber.o" };
       const instance = instantiateObject(k, unreadable);
       expect(instance.btfProblem).toMatch(/could not be read/);
+      expect(k.mapInfo(mapNamed(k, instance, "src_buckets")).btfId).toBeGreaterThan(0);
+      expect(instance.verdicts.get("scrub")!.accepted).toBe(true);
+    });
+  });
+
+  it("without any BTF for src_buckets, the kernel refuses scrub for want of it", async () => {
+    await withKernel((k) => {
+      const object = scrubberObject();
+      const lockless = { ...object, fileName: "no/such/dir/ddos_scrubber.o", maps: object.maps.map(({ spinLockOffsetBytes: _, ...def }) => def) };
+      const instance = instantiateObject(k, lockless);
+      expect(k.mapInfo(mapNamed(k, instance, "src_buckets")).btfId).toBe(0);
       const verdict = instance.verdicts.get("scrub")!;
       expect(verdict.accepted).toBe(false);
       if (!verdict.accepted) expect(verdict.error.verifierLog).toMatch(/has to have BTF in order to use bpf_spin_lock/);
@@ -253,8 +264,8 @@ describe.skipIf(!kernelAvailable)("maps created with the object's BTF, in the ke
     await withKernel((k) => {
       const instance = instantiateObject(k, scrubberObject(), { objectBytes: corrupted });
       expect(instance.btfProblem).toMatch(/BTF magic/);
-      expect(k.mapInfo(mapNamed(k, instance, "src_buckets")).btfId).toBe(0);
-      expect(instance.verdicts.get("scrub")!.accepted).toBe(false);
+      // limits holds no lock, so it goes without BTF.
+      expect(k.mapInfo(mapNamed(k, instance, "limits")).btfId).toBe(0);
     });
   });
 });
