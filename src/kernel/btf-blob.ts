@@ -4,7 +4,7 @@
 // at byte 4 and type_off, type_len, str_off, str_len at 8..20, relative to
 // the header's end; each type a 12-byte struct btf_type { name_off, info,
 // size/type } and its kind's extra words. Little-endian only.
-import { readBtf, type Btf } from "../elf/btf.ts";
+import { BTF_MAGIC, readBtf, type Btf } from "../elf/btf.ts";
 import { region } from "../elf/byte-region.ts";
 
 export const TYPE_HEADER_BYTES = 12;
@@ -53,4 +53,54 @@ export function appendType(blob: Uint8Array, typeCount: number, words: readonly 
   o.setUint32(Header.strOff, view.getUint32(Header.strOff, true) + typeBytes, true);
   o.setUint32(Header.strLen, nameOff + nameBytes.length, true);
   return { blob: out, id: typeCount, nameOff };
+}
+
+// A string table being built: offset 0 is the empty name; equal names share one offset.
+export class BtfStrings {
+  private readonly offsets = new Map<string, number>([["", 0]]);
+  private readonly parts: Uint8Array[] = [new Uint8Array(1)];
+  private length = 1;
+
+  add(name: string): number {
+    const known = this.offsets.get(name);
+    if (known !== undefined) return known;
+    const encoded = new TextEncoder().encode(`${name}\0`);
+    const offset = this.length;
+    this.parts.push(encoded);
+    this.length += encoded.length;
+    this.offsets.set(name, offset);
+    return offset;
+  }
+
+  bytes(): Uint8Array {
+    const out = new Uint8Array(this.length);
+    let at = 0;
+    for (const part of this.parts) {
+      out.set(part, at);
+      at += part.length;
+    }
+    return out;
+  }
+}
+
+const BTF_VERSION = 1;
+const HEADER_BYTES = 24;
+
+// A blob of the given type words (struct btf_type records and their extra words, ids from 1 in
+// order) and strings, types first.
+export function assembleBtf(words: readonly number[], strings: BtfStrings): Uint8Array {
+  const stringBytes = strings.bytes();
+  const typeBytes = words.length * 4;
+  const blob = new Uint8Array(HEADER_BYTES + typeBytes + stringBytes.length);
+  const view = viewOf(blob);
+  view.setUint16(0, BTF_MAGIC, true);
+  view.setUint8(2, BTF_VERSION);
+  view.setUint32(Header.hdrLen, HEADER_BYTES, true);
+  view.setUint32(Header.typeOff, 0, true);
+  view.setUint32(Header.typeLen, typeBytes, true);
+  view.setUint32(Header.strOff, typeBytes, true);
+  view.setUint32(Header.strLen, stringBytes.length, true);
+  words.forEach((word, i) => view.setUint32(HEADER_BYTES + i * 4, word >>> 0, true));
+  blob.set(stringBytes, HEADER_BYTES + typeBytes);
+  return blob;
 }

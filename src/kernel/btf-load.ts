@@ -26,6 +26,13 @@ export function loadBtfFd(native: Native, blob: Uint8Array, label: string): numb
   }
 }
 
+// Whether the kernel accepts `blob`, closing the BTF object it makes (a feature probe).
+export function kernelAcceptsBtf(native: Native, blob: Uint8Array): boolean {
+  const attempt = loadOnce(native, blob, 0);
+  if (attempt.ok) native.close(attempt.fd);
+  return attempt.ok;
+}
+
 type BtfAttempt =
   | { readonly ok: true; readonly fd: number }
   | { readonly ok: false; readonly errno: number; readonly log: string; readonly logTrueSize: number };

@@ -6,7 +6,8 @@
 // is global (as clang marks it) and every subprogram static, which keeps the
 // kernel verifying each subprogram in its caller's context, exactly as it
 // does without BTF. Layout: include/uapi/linux/btf.h, Documentation/bpf/btf.rst.
-import { BTF_MAGIC, BtfKind } from "../elf/btf.ts";
+import { BtfKind } from "../elf/btf.ts";
+import { assembleBtf, BtfStrings, typeInfo } from "./btf-blob.ts";
 import type { FuncInfo } from "./prog-load.ts";
 
 export interface FunctionStart {
@@ -19,8 +20,6 @@ export interface FuncBtf {
   readonly funcInfo: readonly FuncInfo[];
 }
 
-const BTF_VERSION = 1;
-const HEADER_BYTES = 24;
 const BTF_INT_SIGNED = 1 << 0;
 const INT_BITS = 32;
 const INT_BYTES = 4;
@@ -32,10 +31,10 @@ const PROTO_ID = 3;
 const FIRST_FUNC_ID = 4;
 
 export function staticFuncBtf(functions: readonly FunctionStart[]): FuncBtf {
-  const strings = new StringTable();
+  const strings = new BtfStrings();
   const words: number[] = [];
   const typeHeader = (nameOff: number, kind: number, vlen: number, sizeOrType: number): void => {
-    words.push(nameOff, ((kind & 0x1f) << 24) | (vlen & 0xffff), sizeOrType);
+    words.push(nameOff, typeInfo(kind, vlen), sizeOrType);
   };
   typeHeader(strings.add("int"), BtfKind.INT, 0, INT_BYTES);
   words.push((BTF_INT_SIGNED << 24) | INT_BITS);
@@ -46,20 +45,7 @@ export function staticFuncBtf(functions: readonly FunctionStart[]): FuncBtf {
   ordered.forEach((fn, i) => {
     typeHeader(strings.add(identifier(fn.name, i)), BtfKind.FUNC, i === 0 ? FuncLinkage.GLOBAL : FuncLinkage.STATIC, PROTO_ID);
   });
-  const typeBytes = words.length * 4;
-  const stringBytes = strings.bytes();
-  const blob = new Uint8Array(HEADER_BYTES + typeBytes + stringBytes.length);
-  const view = new DataView(blob.buffer);
-  view.setUint16(0, BTF_MAGIC, true);
-  view.setUint8(2, BTF_VERSION);
-  view.setUint8(3, 0);
-  view.setUint32(4, HEADER_BYTES, true);
-  view.setUint32(8, 0, true); // type_off, relative to the end of the header
-  view.setUint32(12, typeBytes, true);
-  view.setUint32(16, typeBytes, true); // str_off
-  view.setUint32(20, stringBytes.length, true);
-  words.forEach((word, i) => view.setUint32(HEADER_BYTES + i * 4, word >>> 0, true));
-  blob.set(stringBytes, HEADER_BYTES + typeBytes);
+  const blob = assembleBtf(words, strings);
   return { blob, funcInfo: ordered.map((fn, i) => ({ insnOff: fn.startPc, typeId: FIRST_FUNC_ID + i })) };
 }
 
@@ -67,31 +53,4 @@ export function staticFuncBtf(functions: readonly FunctionStart[]): FuncBtf {
 function identifier(name: string, index: number): string {
   const cleaned = name.replace(/[^A-Za-z0-9_]/g, "_");
   return /^[A-Za-z_]/.test(cleaned) ? cleaned : `f${index}_${cleaned}`;
-}
-
-class StringTable {
-  private readonly parts: Uint8Array[] = [new Uint8Array(1)];
-  private length = 1;
-  private readonly offsets = new Map<string, number>();
-
-  add(text: string): number {
-    const known = this.offsets.get(text);
-    if (known !== undefined) return known;
-    const encoded = new TextEncoder().encode(`${text}\0`);
-    const offset = this.length;
-    this.parts.push(encoded);
-    this.length += encoded.length;
-    this.offsets.set(text, offset);
-    return offset;
-  }
-
-  bytes(): Uint8Array {
-    const out = new Uint8Array(this.length);
-    let at = 0;
-    for (const part of this.parts) {
-      out.set(part, at);
-      at += part.length;
-    }
-    return out;
-  }
 }

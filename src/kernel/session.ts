@@ -6,7 +6,9 @@
 import type { MapDef } from "../maps/types.ts";
 import { UpdateFlag } from "../maps/types.ts";
 import { OffloadSimError } from "../errors.ts";
-import { loadBtfFd } from "./btf-load.ts";
+import { kernelAcceptsBtf, loadBtfFd } from "./btf-load.ts";
+import { lacksAny, probeBtfSupport, type BtfKernelSupport } from "./btf-features.ts";
+import { sanitizeBtf } from "./btf-sanitize.ts";
 import { KernelError } from "./kernel-error.ts";
 import {
   bloomContains,
@@ -122,6 +124,7 @@ export class KernelSession {
   private readonly perfBuffers = new Set<KernelPerfBuffer>();
   private readonly ringbufs = new Set<KernelRingbuf>();
   private closed = false;
+  private probedBtfSupport: BtfKernelSupport | undefined;
 
   private constructor(
     private readonly native: Native,
@@ -283,12 +286,23 @@ export class KernelSession {
       throw error;
     }
     if (prepared === undefined) return { problem: `${fileName} has no little-endian .BTF section.` };
+    const support = this.btfSupport();
+    const blob = lacksAny(support) ? (sanitizeBtf(prepared.blob, support) ?? prepared.blob) : prepared.blob;
     try {
-      return { handle: this.loadBtf(prepared.blob, `the .BTF of ${fileName}`), mapTypeIds: prepared.mapTypeIds, funcTypeIds: prepared.funcTypeIds };
+      // Without FUNC support the FUNCs became typedefs and cannot name functions (libbpf then passes no func info).
+      const funcTypeIds = support.func ? prepared.funcTypeIds : new Map<string, number>();
+      return { handle: this.loadBtf(blob, `the .BTF of ${fileName}`), mapTypeIds: prepared.mapTypeIds, funcTypeIds };
     } catch (error) {
       if (error instanceof KernelError) return { problem: error.message };
       throw error;
     }
+  }
+
+  // The BTF kinds this kernel accepts, probed once per session (btf-features.ts).
+  btfSupport(): BtfKernelSupport {
+    this.checkOpen();
+    this.probedBtfSupport ??= probeBtfSupport((blob) => kernelAcceptsBtf(this.native, blob));
+    return this.probedBtfSupport;
   }
 
   // BTF func info naming each function of a program (see func-btf.ts), for programs

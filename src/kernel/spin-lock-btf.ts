@@ -7,9 +7,9 @@
 // bpf_spin_lock"), and a key type of the key's size (map_check_btf). The value
 // here is bytes before the lock, the lock, bytes after it; the key an array of
 // bytes. Layout: include/uapi/linux/btf.h.
-import { BTF_MAGIC, BtfKind } from "../elf/btf.ts";
+import { BtfKind } from "../elf/btf.ts";
 import type { MapDef } from "../maps/types.ts";
-import { typeInfo } from "./btf-blob.ts";
+import { assembleBtf, BtfStrings, typeInfo } from "./btf-blob.ts";
 
 export interface SyntheticMapBtf {
   readonly blob: Uint8Array;
@@ -18,8 +18,6 @@ export interface SyntheticMapBtf {
 }
 
 const SPIN_LOCK_BYTES = 4;
-const BTF_VERSION = 1;
-const HEADER_BYTES = 24;
 const BITS_PER_BYTE = 8;
 // BTF_INT_ENCODING bits of an int's extra word (bits 24-27), and its bit count (bits 0-7).
 const INT_SIGNED = 1 << 24;
@@ -28,7 +26,7 @@ const INT_SIGNED = 1 << 24;
 export function spinLockMapBtf(def: MapDef): SyntheticMapBtf | undefined {
   const lockAt = def.spinLockOffsetBytes;
   if (lockAt === undefined || def.keySize === 0 || lockAt + SPIN_LOCK_BYTES > def.valueSize) return undefined;
-  const strings = new Strings();
+  const strings = new BtfStrings();
   const words: number[] = [];
   let nextId = 1;
   const add = (nameOff: number, kind: number, vlen: number, sizeOrType: number, extra: readonly number[]): number => {
@@ -46,32 +44,6 @@ export function spinLockMapBtf(def: MapDef): SyntheticMapBtf | undefined {
   members.push([strings.add("lock"), lock, lockAt * BITS_PER_BYTE]);
   if (tailBytes > 0) members.push([strings.add("tail"), bytes(tailBytes), (lockAt + SPIN_LOCK_BYTES) * BITS_PER_BYTE]);
   const value = add(strings.add("locked_value"), BtfKind.STRUCT, members.length, def.valueSize, members.flat());
-  const stringBytes = strings.bytes();
-  const blob = new Uint8Array(HEADER_BYTES + words.length * 4 + stringBytes.length);
-  const view = new DataView(blob.buffer);
-  view.setUint16(0, BTF_MAGIC, true);
-  view.setUint8(2, BTF_VERSION);
-  view.setUint32(4, HEADER_BYTES, true);
-  view.setUint32(12, words.length * 4, true);
-  view.setUint32(16, words.length * 4, true);
-  view.setUint32(20, stringBytes.length, true);
-  words.forEach((word, i) => view.setUint32(HEADER_BYTES + i * 4, word >>> 0, true));
-  blob.set(stringBytes, HEADER_BYTES + words.length * 4);
+  const blob = assembleBtf(words, strings);
   return { blob, keyTypeId: key, valueTypeId: value };
-}
-
-class Strings {
-  private text = "\0";
-
-  add(name: string): number {
-    const at = this.text.indexOf(`\0${name}\0`);
-    if (at >= 0) return at + 1;
-    const offset = this.text.length;
-    this.text += `${name}\0`;
-    return offset;
-  }
-
-  bytes(): Uint8Array {
-    return new TextEncoder().encode(this.text);
-  }
 }
