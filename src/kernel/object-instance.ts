@@ -10,7 +10,7 @@ import { OffloadSimError } from "../errors.ts";
 import { isDumpableMapType } from "./map-commands.ts";
 import type { KernelMap, KernelSession, LoadVerdict, MapDump, LoadedObjectBtf } from "./session.ts";
 import type { ProgramBtf } from "./prog-load.ts";
-import type { VerifierLogLevel } from "./uapi.ts";
+import { ProgFlag, type VerifierLogLevel } from "./uapi.ts";
 
 // A program placed in a prog_array slot once everything is loaded (libbpf does this
 // for a PROG_ARRAY's static initializer, which MapDef does not carry).
@@ -74,6 +74,7 @@ function instantiateWith(
         license: object.license,
         logLevel: options.logLevel,
         btf: programBtf(k, program, btf),
+        progFlags: loadFlags(program),
       }),
     );
   }
@@ -98,6 +99,10 @@ export function kernelMapNamed(instance: KernelObjectInstance, name: string): Ke
 export function dumpMaps(k: KernelSession, instance: KernelObjectInstance): ReadonlyMap<string, MapDump> {
   return new Map(instance.maps.filter((map) => isDumpableMapType(map.def.type)).map((map) => [map.def.name, k.dumpMap(map)]));
 }
+
+// The prog_flags libbpf adds for the section kind (libbpf.c section_defs: SEC_XDP_FRAGS, SEC_SLEEPABLE).
+const loadFlags = (program: BpfProgram): number =>
+  (program.xdpFrags ? ProgFlag.XDP_HAS_FRAGS : 0) | (program.sleepable ? ProgFlag.SLEEPABLE : 0);
 
 // Func info as libbpf passes it: each function's FUNC in the object's BTF, so global subprograms
 // are verified on their own as the kernel does for libbpf. Without the object's BTF, a program

@@ -131,8 +131,8 @@ export class KernelSession {
     readonly cpuCount: number,
   ) {}
 
-  static open(): KernelSession {
-    const native = loadNative();
+  // `native` defaults to libc's bpf() (native.ts); a test passes one with an injected syscall.
+  static open(native: Native | Error = loadNative()): KernelSession {
     if (native instanceof Error) throw new KernelUnavailableError(`the kernel oracle is unavailable: ${native.message}.`);
     return new KernelSession(native, possibleCpuCount());
   }

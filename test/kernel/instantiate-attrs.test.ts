@@ -1,0 +1,56 @@
+// What instantiateObject asks of bpf(), seen through an injected syscall (no
+// kernel needed): the attrs libbpf would fill for the same object. The fake
+// kernel accepts everything and hands out fds from 100 on.
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { loadObject } from "../../src/elf/index.ts";
+import { MapCreateAttr, ProgLoadAttr } from "../../src/kernel/attr-layout.ts";
+import { readCString } from "../../src/kernel/bpf-call.ts";
+import { instantiateObject, KernelSession } from "../../src/kernel/index.ts";
+import { prepareObjectBtf } from "../../src/kernel/object-btf.ts";
+import { BpfCmd, ProgFlag } from "../../src/kernel/uapi.ts";
+import { fakeNative, type FakeCall } from "./fake-native.ts";
+
+const fixture = (path: string): string => new URL(`../fixtures/${path}`, import.meta.url).pathname;
+const u32At = (bytes: Uint8Array, offset: number): number => new DataView(bytes.buffer, bytes.byteOffset).getUint32(offset, true);
+
+function instantiateFaked(path: string): FakeCall[] {
+  let nextFd = 100;
+  const { native, calls } = fakeNative(() => ({ result: nextFd++, errno: 0 }));
+  const session = KernelSession.open(native);
+  instantiateObject(session, loadObject(new Uint8Array(readFileSync(path)), path));
+  session.close();
+  return calls;
+}
+
+const progLoads = (calls: readonly FakeCall[]) =>
+  new Map(calls.filter((c) => c.cmd === BpfCmd.PROG_LOAD).map((c) => [readCString(c.attr.subarray(ProgLoadAttr.prog_name, ProgLoadAttr.prog_name + 16)), c.attr]));
+
+describe("instantiateObject's bpf() attrs", () => {
+  it("loads an xdp.frags program with BPF_F_XDP_HAS_FRAGS and a plain xdp one without (multi_prog.c)", () => {
+    const loads = progLoads(instantiateFaked(fixture("elf/multi_prog.o")));
+    expect(u32At(loads.get("xdp_frags_pass")!, ProgLoadAttr.prog_flags) & ProgFlag.XDP_HAS_FRAGS).toBe(ProgFlag.XDP_HAS_FRAGS);
+    expect(u32At(loads.get("xdp_pass_all")!, ProgLoadAttr.prog_flags)).toBe(0);
+  });
+
+  it("passes the object's BTF with one func info record per function (realworld global_arg_unchecked: the program and mix)", () => {
+    const path = fixture("realworld/global_arg_unchecked.o");
+    const calls = instantiateFaked(path);
+    const btfLoads = calls.filter((c) => c.cmd === BpfCmd.BTF_LOAD);
+    // The feature probes come first (btf-features.ts: 8 of them), then the object's BTF.
+    expect(btfLoads).toHaveLength(9);
+    const objectBtfFd = 100 + calls.indexOf(btfLoads[8]);
+    const load = progLoads(calls).get("xdp_global_unch")!;
+    expect(u32At(load, ProgLoadAttr.prog_btf_fd)).toBe(objectBtfFd);
+    expect(u32At(load, ProgLoadAttr.func_info_cnt)).toBe(2);
+  });
+
+  it("creates src_buckets with the object's BTF fd and its key and value type ids (ddos_scrubber.c)", () => {
+    const path = fixture("realworld3/ddos_scrubber.o");
+    const calls = instantiateFaked(path);
+    const objectBtfFd = 100 + calls.findLastIndex((c) => c.cmd === BpfCmd.BTF_LOAD);
+    const create = calls.find((c) => c.cmd === BpfCmd.MAP_CREATE && readCString(c.attr.subarray(MapCreateAttr.map_name, MapCreateAttr.map_name + 16)) === "src_buckets")!;
+    const ids = prepareObjectBtf(new Uint8Array(readFileSync(path)), path)!.mapTypeIds.get("src_buckets")!;
+    expect([MapCreateAttr.btf_fd, MapCreateAttr.btf_key_type_id, MapCreateAttr.btf_value_type_id].map((o) => u32At(create.attr, o))).toEqual([objectBtfFd, ids.keyTypeId, ids.valueTypeId]);
+  });
+});
