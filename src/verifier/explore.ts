@@ -36,6 +36,10 @@ import { checkCallWhileLocked, checkExitWhileLocked, checkGlobalCallWhileLocked 
 export { MAX_CALL_FRAMES };
 // kernel/bpf/verifier.c is_state_visited: a state is evicted after more than n + n * hits misses (n = 3).
 const MISS_FACTOR = 3;
+// The calls of a callback during which scalars already precise are not widened (ours, not the kernel's, which
+// follows them for every call: beyond a few calls that costs more states than this verifier's pruning can
+// afford, realworld loops.o's TLV walk 583,381 instructions in the kernel).
+const FOLLOWED_CALLBACK_CALLS = 8;
 // Number.MAX_SAFE_INTEGER: integers up to it are doubles exactly.
 const MAX_EXACT_DOUBLE = BigInt(Number.MAX_SAFE_INTEGER);
 
@@ -879,10 +883,10 @@ class Explorer {
       const cp = list[i];
       if (cp.branches > 0 && callbackSite) {
         // Another call of the callback from a state already being explored adds nothing (bpf_loop is bounded at
-        // run time). Scalars that changed between the calls and that no check has needed so far (not precise in
-        // the old state) are widened to unknown so that the iteration converges, as the kernel's ignoring of
-        // imprecise scalars makes it converge; a precise one (a counter used as an offset) is followed call by call.
-        if (!statesEqual(cp.state, cur, liveMask, false) && isAncestor(cp, path.parent)) widenScalars(cp.state, cur, this.tracksPrecision);
+        // run time). Scalars that changed between the calls are widened to unknown so that the iteration
+        // converges, as the kernel's ignoring of imprecise scalars makes it converge; during the first calls a
+        // precise one (a counter used as an offset) is followed call by call, as the kernel follows it.
+        if (!statesEqual(cp.state, cur, liveMask, false) && isAncestor(cp, path.parent)) widenScalars(cp.state, cur, this.tracksPrecision && curFrame(cur).callbackDepth < FOLLOWED_CALLBACK_CALLS);
         if (statesEqual(cp.state, cur, liveMask, false)) {
           cp.hits++;
           this.noteStackDepth(cur);

@@ -1,7 +1,7 @@
 # expect: reject
 # message: invalid write to stack R4 off=0 size=1
 # btf: func-info
-# why: bpf_loop with a random count may call the callback any number of times: the call counter in the caller's stack (fp-8) grows until the callback's write at fp-64 + count reaches fp+0 on the 64th call
+# why: bpf_loop with a random count may call the callback any number of times: the call counter in the caller's stack (fp-8) grows until the callback's write at fp-16 + 4 * count reaches fp+0 on the 4th call
 r1 = 0
 *(u64 *)(r10 - 8) = r1
 call 7
@@ -16,8 +16,9 @@ exit
 r3 = *(u64 *)(r2 + 0)
 r3 += 1
 *(u64 *)(r2 + 0) = r3
+r3 <<= 2
 r4 = r10
-r4 += -64
+r4 += -16
 r4 += r3
 r5 = 0
 *(u8 *)(r4 + 0) = r5
