@@ -149,6 +149,9 @@ export const XdpMdLayout = {
 // struct bpf_func_info: { insn_off, type_id }, both __u32.
 export const FuncInfoLayout = { insn_off: 0, type_id: 4, size: 8 } as const;
 
+// struct bpf_line_info: { insn_off, file_name_off, line_off, line_col }, all __u32.
+export const LineInfoLayout = { insn_off: 0, file_name_off: 4, line_off: 8, line_col: 12, size: 16 } as const;
+
 // Every table above, by the C type it mirrors; the layout test walks this.
 export const layoutsByCType = {
   "union bpf_attr/map_create": MapCreateAttr,
@@ -161,4 +164,5 @@ export const layoutsByCType = {
   "struct bpf_map_info": MapInfoLayout,
   "struct xdp_md": XdpMdLayout,
   "struct bpf_func_info": FuncInfoLayout,
+  "struct bpf_line_info": LineInfoLayout,
 } as const;

@@ -36,6 +36,8 @@ export interface ObjectBtf {
   readonly mapTypeIds: ReadonlyMap<string, MapBtfIds>;
   // The BTF FUNC of each function by name, for a program's func info (BpfProgram.functions).
   readonly funcTypeIds: ReadonlyMap<string, number>;
+  // Each string of the string table at its offset there, for line info (file names, source lines).
+  readonly stringOffsets: ReadonlyMap<string, number>;
 }
 
 // Layout facts from include/uapi/linux/btf.h: the 12-byte struct btf_type, then
@@ -75,7 +77,7 @@ export function prepareObjectBtf(bytes: Uint8Array, fileName: string): ObjectBtf
     const datasec = findDatasec(btf, data.name);
     if (datasec !== undefined) mapTypeIds.set(data.name, { keyTypeId: 0, valueTypeId: datasec.id });
   }
-  return { blob: ready, mapTypeIds, funcTypeIds };
+  return { blob: ready, mapTypeIds, funcTypeIds, stringOffsets: stringOffsets(slice(btf.strings)) };
 }
 
 // A global subprogram (in .text) whose symbol is hidden is verified as a static one: libbpf
@@ -156,4 +158,17 @@ function innerDefinition(btf: Btf, arrayId: number): BtfType | undefined {
   if (pointer.kind !== "ptr") return undefined;
   const target = skipModsAndTypedefs(btf, pointer.sizeOrType, "the values of a map definition");
   return target.kind === "struct" ? target : undefined;
+}
+
+function stringOffsets(table: Uint8Array): Map<string, number> {
+  const offsets = new Map<string, number>();
+  const decoder = new TextDecoder();
+  for (let start = 0; start < table.length; ) {
+    const end = table.indexOf(0, start);
+    const stop = end < 0 ? table.length : end;
+    const text = decoder.decode(table.subarray(start, stop));
+    if (!offsets.has(text)) offsets.set(text, start);
+    start = stop + 1;
+  }
+  return offsets;
 }

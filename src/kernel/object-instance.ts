@@ -9,7 +9,7 @@ import { attachTypeId } from "../elf/prog-types.ts";
 import { OffloadSimError } from "../errors.ts";
 import { isDumpableMapType } from "./map-commands.ts";
 import type { KernelMap, KernelSession, LoadVerdict, MapDump, LoadedObjectBtf } from "./session.ts";
-import type { ProgramBtf } from "./prog-load.ts";
+import type { LineInfo, ProgramBtf } from "./prog-load.ts";
 import { ProgFlag, type VerifierLogLevel } from "./uapi.ts";
 
 // A program placed in a prog_array slot once everything is loaded (libbpf does this
@@ -111,9 +111,27 @@ function programBtf(k: KernelSession, program: BpfProgram, btf: LoadedObjectBtf 
   const typeIds = program.functions.map((fn) => btf?.funcTypeIds.get(fn.name));
   if (btf !== undefined && typeIds.every((id) => id !== undefined)) {
     const funcInfo = program.functions.map((fn, i) => ({ insnOff: fn.startPc, typeId: typeIds[i] ?? 0 })).sort((a, b) => a.insnOff - b.insnOff);
-    return { btfFd: btf.handle.fd, funcInfo };
+    const lineInfo = programLineInfo(program, btf.stringOffsets);
+    return { btfFd: btf.handle.fd, funcInfo, ...(lineInfo === undefined ? {} : { lineInfo }) };
   }
   return program.functions.length > 1 ? k.funcInfoBtf(program.functions) : undefined;
+}
+
+// The program's line info as the kernel checks it (kernel/bpf/verifier.c, check_btf_line): one
+// record per instruction at most, in increasing order, every function's first instruction among
+// them, the names in the BTF's strings. undefined when the object's line info does not meet that
+// (the program then loads without, rather than being refused for it).
+function programLineInfo(program: BpfProgram, strings: ReadonlyMap<string, number>): LineInfo[] | undefined {
+  const records: LineInfo[] = [];
+  for (const line of program.lineInfo ?? []) {
+    if (records.length > 0 && records[records.length - 1].insnOff >= line.pc) continue;
+    const fileNameOff = strings.get(line.fileName);
+    const lineOff = strings.get(line.sourceLine);
+    if (fileNameOff === undefined || lineOff === undefined || line.pc >= program.insns.length) return undefined;
+    records.push({ insnOff: line.pc, fileNameOff, lineOff, line: line.line, column: line.column });
+  }
+  const starts = new Set(records.map((r) => r.insnOff));
+  return records.length > 0 && program.functions.every((fn) => starts.has(fn.startPc)) ? records : undefined;
 }
 
 // The object file again, when object.fileName names a readable file (the CLI loads objects by path).

@@ -16,7 +16,7 @@ import type { ExternRef } from "../elf/bpf-object.ts";
 import { resolveKernelExterns } from "../elf/kernel-btf-externs.ts";
 import { readKernelBtf } from "../elf/kernel-btf.ts";
 import { Errno } from "../maps/errno.ts";
-import { FuncInfoLayout, ProgLoadAttr } from "./attr-layout.ts";
+import { FuncInfoLayout, LineInfoLayout, ProgLoadAttr } from "./attr-layout.ts";
 import { invoke, kernelObjectName, readCString, setObjectName, setPointer, withArena, type BpfOutcome } from "./bpf-call.ts";
 import { KernelError } from "./kernel-error.ts";
 import type { Native } from "./native.ts";
@@ -29,11 +29,27 @@ export interface FuncInfo {
   readonly typeId: number;
 }
 
+// One record of BTF line info: the instruction at `insnOff` comes from `line`:`column` of the
+// file and source line whose names are at those offsets of the BTF's string table.
+export interface LineInfo {
+  readonly insnOff: number;
+  readonly fileNameOff: number;
+  readonly lineOff: number;
+  readonly line: number;
+  readonly column: number;
+}
+
 export interface ProgramBtf {
   // An fd from KernelSession.loadBtf.
   readonly btfFd: number;
   readonly funcInfo: readonly FuncInfo[];
+  // Source lines for the verifier's log, as libbpf passes them from .BTF.ext.
+  readonly lineInfo?: readonly LineInfo[];
 }
+
+// bpf_line_info.line_col: the line above bit 10, the column below (include/uapi/linux/bpf.h BPF_LINE_INFO_LINE_NUM).
+const LINE_COL_SHIFT = 10;
+const COLUMN_MASK = (1 << LINE_COL_SHIFT) - 1;
 
 export interface ProgramLoadSpec {
   readonly program: Program;
@@ -111,6 +127,20 @@ function loadOnce(native: Native, spec: ProgramLoadSpec, insns: Uint8Array, logL
       attr.view.setUint32(ProgLoadAttr.func_info_rec_size, FuncInfoLayout.size, true);
       setPointer(attr, ProgLoadAttr.func_info, records);
       attr.view.setUint32(ProgLoadAttr.func_info_cnt, spec.btf.funcInfo.length, true);
+      const lines = spec.btf.lineInfo ?? [];
+      if (lines.length > 0) {
+        const table = arena.alloc(lines.length * LineInfoLayout.size);
+        lines.forEach((record, i) => {
+          const at = i * LineInfoLayout.size;
+          table.view.setUint32(at + LineInfoLayout.insn_off, record.insnOff, true);
+          table.view.setUint32(at + LineInfoLayout.file_name_off, record.fileNameOff, true);
+          table.view.setUint32(at + LineInfoLayout.line_off, record.lineOff, true);
+          table.view.setUint32(at + LineInfoLayout.line_col, ((record.line << LINE_COL_SHIFT) | (record.column & COLUMN_MASK)) >>> 0, true);
+        });
+        attr.view.setUint32(ProgLoadAttr.line_info_rec_size, LineInfoLayout.size, true);
+        setPointer(attr, ProgLoadAttr.line_info, table);
+        attr.view.setUint32(ProgLoadAttr.line_info_cnt, lines.length, true);
+      }
     }
     const outcome = invoke(native, { cmd: BpfCmd.PROG_LOAD, attrSize: ProgLoadAttr.size }, attr);
     return {

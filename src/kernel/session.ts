@@ -111,6 +111,7 @@ export interface LoadedObjectBtf {
   readonly handle: KernelBtf;
   readonly mapTypeIds: ReadonlyMap<string, MapBtfIds>;
   readonly funcTypeIds: ReadonlyMap<string, number>;
+  readonly stringOffsets: ReadonlyMap<string, number>;
 }
 
 // The kernel oracle cannot be used here (no Linux, no koffi, unknown architecture).
@@ -291,7 +292,7 @@ export class KernelSession {
     try {
       // Without FUNC support the FUNCs became typedefs and cannot name functions (libbpf then passes no func info).
       const funcTypeIds = support.func ? prepared.funcTypeIds : new Map<string, number>();
-      return { handle: this.loadBtf(blob, `the .BTF of ${fileName}`), mapTypeIds: prepared.mapTypeIds, funcTypeIds };
+      return { handle: this.loadBtf(blob, `the .BTF of ${fileName}`), mapTypeIds: prepared.mapTypeIds, funcTypeIds, stringOffsets: prepared.stringOffsets };
     } catch (error) {
       if (error instanceof KernelError) return { problem: error.message };
       throw error;

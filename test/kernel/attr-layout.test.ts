@@ -20,11 +20,12 @@ const cNames: Readonly<Record<keyof typeof layoutsByCType, { type: string; prefi
   "struct bpf_map_info": { type: "struct bpf_map_info", prefix: "" },
   "struct xdp_md": { type: "struct xdp_md", prefix: "" },
   "struct bpf_func_info": { type: "struct bpf_func_info", prefix: "" },
+  "struct bpf_line_info": { type: "struct bpf_line_info", prefix: "" },
 };
 // Entries that are not member offsets.
 const notMembers = new Set(["size", "tagBytes"]);
 // Structs whose `size` is the whole C struct (the others are offsetofend of the last field we fill).
-const wholeStructs = new Set(["struct xdp_md", "struct bpf_func_info"]);
+const wholeStructs = new Set(["struct xdp_md", "struct bpf_func_info", "struct bpf_line_info"]);
 
 function compilerAvailable(): string | undefined {
   try {

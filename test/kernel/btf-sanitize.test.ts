@@ -93,7 +93,7 @@ describe.skipIf(!kernelAvailable)("BTF features in the kernel", () => {
     await withKernel((k) => {
       const handle = k.loadBtf(sanitizeBtf(prepared.blob, NOTHING)!);
       const def = loadObject(bytes, path).maps.find((m) => m.name === "src_buckets")!;
-      const map = k.createMap(def, { btf: { handle, mapTypeIds: prepared.mapTypeIds, funcTypeIds: prepared.funcTypeIds } });
+      const map = k.createMap(def, { btf: { handle, mapTypeIds: prepared.mapTypeIds, funcTypeIds: prepared.funcTypeIds, stringOffsets: prepared.stringOffsets } });
       const info = k.mapInfo(map);
       expect(info.btfId).toBeGreaterThan(0);
       expect(info.btfValueTypeId).toBe(prepared.mapTypeIds.get("src_buckets")!.valueTypeId);

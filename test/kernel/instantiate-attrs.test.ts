@@ -43,6 +43,10 @@ describe("instantiateObject's bpf() attrs", () => {
     const load = progLoads(calls).get("xdp_global_unch")!;
     expect(u32At(load, ProgLoadAttr.prog_btf_fd)).toBe(objectBtfFd);
     expect(u32At(load, ProgLoadAttr.func_info_cnt)).toBe(2);
+    // Line info: one 16-byte record per instruction .BTF.ext gives a line for.
+    const program = loadObject(new Uint8Array(readFileSync(path)), path).programs[0];
+    expect(u32At(load, ProgLoadAttr.line_info_rec_size)).toBe(16);
+    expect(u32At(load, ProgLoadAttr.line_info_cnt)).toBe(new Set(program.lineInfo!.map((l) => l.pc)).size);
   });
 
   it("creates src_buckets with the object's BTF fd and its key and value type ids (ddos_scrubber.c)", () => {

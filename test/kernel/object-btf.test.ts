@@ -215,9 +215,9 @@ describe.skipIf(!kernelAvailable)("maps created with the object's BTF, in the ke
       const handle = k.loadBtf(prepared.blob);
       const u32Id = typeNamed(blobBtf(prepared.blob), "typedef", "__u32").id;
       const def = { name: "wrong_types", type: MapType.HASH, keySize: 4, valueSize: 32, maxEntries: 4, flags: 0 };
-      const map = k.createMap(def, { btf: { handle, funcTypeIds: new Map(), mapTypeIds: new Map([["wrong_types", { keyTypeId: u32Id, valueTypeId: u32Id }]]) } });
+      const map = k.createMap(def, { btf: { handle, funcTypeIds: new Map(), stringOffsets: new Map(), mapTypeIds: new Map([["wrong_types", { keyTypeId: u32Id, valueTypeId: u32Id }]]) } });
       expect(k.mapInfo(map).btfId).toBe(0);
-      const right = k.createMap({ ...def, name: "right_types" }, { btf: { handle, funcTypeIds: new Map(), mapTypeIds: new Map([["right_types", prepared.mapTypeIds.get("src_buckets")!]]) } });
+      const right = k.createMap({ ...def, name: "right_types" }, { btf: { handle, funcTypeIds: new Map(), stringOffsets: new Map(), mapTypeIds: new Map([["right_types", prepared.mapTypeIds.get("src_buckets")!]]) } });
       expect(k.mapInfo(right).btfId).toBeGreaterThan(0);
     });
   });
@@ -241,7 +241,11 @@ describe.skipIf(!kernelAvailable)("maps created with the object's BTF, in the ke
       if (calledHidden.accepted) expect(k.programInfo(calledHidden.program).btfId).toBeGreaterThan(0);
       const calledGlobal = instance.verdicts.get("calls_global")!;
       expect(calledGlobal.accepted).toBe(false);
-      if (!calledGlobal.accepted) expect(calledGlobal.error.message).toMatch(/invalid mem access 'mem_or_null'/);
+      if (!calledGlobal.accepted) {
+        expect(calledGlobal.error.message).toMatch(/invalid mem access 'mem_or_null'/);
+        // Line info from .BTF.ext: the log names the C line that faulted, with its text (hidden.c line 7).
+        expect(calledGlobal.error.verifierLog).toMatch(/^; __noinline __u32 mix_global\(struct pair \*p\) \{ return p->a \^ p->b; \} @ hidden\.c:7$/m);
+      }
     });
   });
 
