@@ -12,15 +12,20 @@ export {
   type KernelPerfBuffer,
   type KernelRingbuf,
   type KernelProgram,
+  type LoadedObjectBtf,
   type LoadVerdict,
   type MapDump,
   type MapEntry,
   type PerCpuMapEntry,
 } from "./session.ts";
-export type { FuncInfo, ProgramBtf, ProgramLoadSpec } from "./prog-load.ts";
+export type { FuncInfo, LineInfo, ProgramBtf, ProgramLoadSpec } from "./prog-load.ts";
+export { prepareObjectBtf, type MapBtfIds, type ObjectBtf } from "./object-btf.ts";
+export { spinLockMapBtf } from "./spin-lock-btf.ts";
+export { FULL_BTF_SUPPORT, type BtfKernelSupport } from "./btf-features.ts";
+export { sanitizeBtf } from "./btf-sanitize.ts";
 export type { XdpTestRunInput, XdpTestRunResult, RawTestRunInput, RawTestRunResult } from "./test-run.ts";
 export type { ProgramInfo, MapInfo } from "./obj-info.ts";
-export { isDumpableMapType, isPerCpuMapType, type ValueShape } from "./map-commands.ts";
+export { isDumpableMapType, isPerCpuMapType, type MapBtf, type ValueShape } from "./map-commands.ts";
 export {
   dumpMaps,
   instantiateObject,

@@ -1,8 +1,13 @@
 // An eBPF object (as src/elf loads it) brought to life in the kernel, the way
-// libbpf's bpf_object__load would: every map created (global data populated,
-// .rodata frozen), every autoloaded program loaded against those maps, and the
-// prog_array slots filled. Loading never throws for a rejected program: each
-// program's verdict is kept, so a caller can compare it with our verifier's.
+// libbpf's bpf_object__load would: the object's BTF fixed up and loaded
+// (object-btf.ts; rewritten for a kernel lacking BTF kinds, btf-sanitize.ts),
+// every map created with its key and value types (global data populated,
+// .rodata frozen), every autoloaded program loaded against those maps with the
+// object's func and line info and its section's prog flags, and the prog_array
+// slots filled. When the BTF cannot be had, maps and programs go without it, as
+// libbpf goes on when BTF is optional. Loading never throws for a rejected
+// program: each program's verdict is kept, so a caller can compare it with our
+// verifier's.
 import { readFileSync, statSync } from "node:fs";
 import type { BpfObject, BpfProgram } from "../elf/bpf-object.ts";
 import { attachTypeId } from "../elf/prog-types.ts";
