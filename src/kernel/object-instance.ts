@@ -80,6 +80,8 @@ function instantiateWith(
         logLevel: options.logLevel,
         btf: programBtf(k, program, btf),
         progFlags: loadFlags(program),
+        // The object's version section, which libbpf passes as kern_version.
+        ...(object.kernelVersion === undefined ? {} : { kernVersion: object.kernelVersion }),
       }),
     );
   }

@@ -61,6 +61,8 @@ export interface ProgramLoadSpec {
   readonly expectedAttachType?: number;
   readonly license?: string; // default "GPL" (gpl_only helpers need it)
   readonly progFlags?: number; // ProgFlag bits
+  // The object's "version" section (BpfObject.kernelVersion): kprobe programs carried it before Linux 5.0.
+  readonly kernVersion?: number;
   readonly logLevel?: VerifierLogLevel; // default 1
   readonly btf?: ProgramBtf;
   // kfunc calls and __ksym loads (BpfProgram.externs): patched with the running kernel's BTF ids before loading.
@@ -115,6 +117,7 @@ function loadOnce(native: Native, spec: ProgramLoadSpec, insns: Uint8Array, logL
     attr.view.setUint32(ProgLoadAttr.log_size, logBytes, true);
     setPointer(attr, ProgLoadAttr.log_buf, log);
     attr.view.setUint32(ProgLoadAttr.prog_flags, (spec.progFlags ?? 0) >>> 0, true);
+    attr.view.setUint32(ProgLoadAttr.kern_version, (spec.kernVersion ?? 0) >>> 0, true);
     setObjectName(attr, ProgLoadAttr.prog_name, kernelObjectName(spec.name ?? ""));
     attr.view.setUint32(ProgLoadAttr.expected_attach_type, spec.expectedAttachType ?? 0, true);
     if (spec.btf !== undefined) {

@@ -57,4 +57,11 @@ describe("instantiateObject's bpf() attrs", () => {
     const ids = prepareObjectBtf(new Uint8Array(readFileSync(path)), path)!.mapTypeIds.get("src_buckets")!;
     expect([MapCreateAttr.btf_fd, MapCreateAttr.btf_key_type_id, MapCreateAttr.btf_value_type_id].map((o) => u32At(create.attr, o))).toEqual([objectBtfFd, ids.keyTypeId, ids.valueTypeId]);
   });
+
+  it("passes the object's version section as kern_version (legacy_maps.c)", () => {
+    const path = fixture("elf/legacy_maps.o");
+    // legacy_maps.c: _version SEC("version") = KERNEL_VERSION(5, 10, 0) = 5 << 16 | 10 << 8.
+    const version = (5 << 16) | (10 << 8);
+    for (const attr of progLoads(instantiateFaked(path)).values()) expect(u32At(attr, ProgLoadAttr.kern_version)).toBe(version);
+  });
 });
