@@ -9,15 +9,17 @@
 //    and `value` members point to (parse_btf_map_def), an inner map template
 //    likewise from the struct its `values` array points to; a global data map
 //    (.data, .rodata, .bss) has no key type and its DATASEC as value type
-//    (map_fill_btf_type_info).
+//    (map_fill_btf_type_info);
+//  - a global subprogram whose symbol is hidden gets a static FUNC (mark_btf_static),
+//    and .ksyms is rewritten as libbpf's extern resolution does (ksyms-btf.ts);
+//  - each function's FUNC id, for func info, and the string offsets, for line info.
 // The kernel needs map BTF for values holding a bpf_spin_lock, bpf_timer,
 // kptrs and the like ("map has to have BTF in order to use bpf_spin_lock").
 // src/elf owns reading the object; this file only reads what it needs anew.
 import { slice } from "../elf/byte-region.ts";
-import { btfType, BtfKind, BtfVarLinkage, findDatasec, skipModsAndTypedefs, type Btf, type BtfType } from "../elf/btf.ts";
+import { btfType, BtfKind, BtfVarLinkage, findDatasec, readBtf, skipModsAndTypedefs, type Btf, type BtfType } from "../elf/btf.ts";
 import { STB, STT, STV } from "../elf/elf-constants.ts";
 import { contents, readElf, type ElfFile } from "../elf/elf-file.ts";
-import { readBtf } from "../elf/btf.ts";
 import { layoutOf } from "../elf/object-layout.ts";
 import { INFO_WORD, SIZE_OR_TYPE_WORD, TYPE_HEADER_BYTES, typeInfo } from "./btf-blob.ts";
 import { resolveKsymsDatasec } from "./ksyms-btf.ts";
