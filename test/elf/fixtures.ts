@@ -41,13 +41,20 @@ export const removeRealworld2Pins = (): void => ["/sys/fs/bpf/rw2_acl6", "/sys/f
 // The one realworld object the kernel rejects (a global function dereferences its argument unchecked).
 export const KERNEL_REJECTED_REALWORLD = "global_arg_unchecked.o";
 
-// Instructions per function as llvm-objdump disassembles them (local LBB labels belong to the function before them).
+// Instructions per function as llvm-objdump -d lists them (a 64-bit immediate load is one line). The
+// functions are the symbols llvm-objdump -t flags F; other headers (jump labels such as LBB0_2) do not
+// start a new one, and a new section ends the current one.
 export function objdumpCounts(path: string): Map<string, number> {
+  const functions = new Set(run("llvm-objdump", ["-t", path]).split("\n").flatMap((line) => {
+    const m = /^[0-9a-f]+ [lgw! ]+F\s+\S+\s+[0-9a-f]+ (\S+)$/.exec(line);
+    return m ? [m[1]] : [];
+  }));
   const counts = new Map<string, number>();
   let current: string | undefined;
   for (const line of run("llvm-objdump", ["-d", "--no-show-raw-insn", path]).split("\n")) {
     const header = /^[0-9a-f]+ <(.+)>:$/.exec(line);
-    if (header) current = header[1].startsWith("LBB") ? current : header[1];
+    if (header) current = functions.has(header[1]) ? header[1] : current;
+    else if (line.startsWith("Disassembly of section")) current = undefined;
     else if (current !== undefined && /^\s+\d+:\s/.test(line)) counts.set(current, (counts.get(current) ?? 0) + 1);
   }
   return counts;

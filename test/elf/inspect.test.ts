@@ -6,33 +6,13 @@ import { basename, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { inspectObject, type InspectReport } from "../../src/elf/inspect.ts";
 import { loadObject } from "../../src/elf/load-object.ts";
-import { corpusObjects, fixtureObjects, fixturePath, run, toolMissing } from "./fixtures.ts";
+import { corpusObjects, fixtureObjects, fixturePath, objdumpCounts, toolMissing } from "./fixtures.ts";
 
 const cli = resolve(import.meta.dirname, "../../bin/offload-sim.js");
 const inspect = (...args: string[]) => spawnSync(process.execPath, [cli, "inspect", ...args], { encoding: "utf8" });
 
 const objdumpMissing = toolMissing("llvm-objdump");
 if (objdumpMissing) console.log(`skipping llvm-objdump instruction counts: ${objdumpMissing}`);
-
-// Instructions llvm-objdump -d lists under each function symbol (labels such
-// as LBB0_2 inside a function do not start a new one).
-function objdumpCounts(path: string): Map<string, number> {
-  const functions = new Set(
-    run("llvm-objdump", ["-t", path])
-      .split("\n")
-      .filter((line) => /\sF\s/.test(line))
-      .map((line) => line.trim().split(/\s+/).at(-1) ?? ""),
-  );
-  const counts = new Map<string, number>();
-  let current: string | undefined;
-  for (const line of run("llvm-objdump", ["-d", "--no-show-raw-insn", path]).split("\n")) {
-    const header = /^[0-9a-f]+ <([^>]+)>:$/.exec(line);
-    if (header) current = functions.has(header[1]) ? header[1] : current;
-    else if (/^Disassembly of section/.test(line)) current = undefined;
-    else if (current && /^\s+\d+:\t/.test(line)) counts.set(current, (counts.get(current) ?? 0) + 1);
-  }
-  return counts;
-}
 
 describe.skipIf(objdumpMissing !== undefined)("inspect's instruction counts equal llvm-objdump's", () => {
   for (const name of fixtureObjects()) {

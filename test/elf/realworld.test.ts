@@ -13,7 +13,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { loadObject } from "../../src/elf/index.ts";
 import { runInProcess, type CommandOutcome } from "../support/cli-in-process.ts";
-import { KERNEL_REJECTED_REALWORLD, realworldObjects, run, toolMissing } from "./fixtures.ts";
+import { KERNEL_REJECTED_REALWORLD, objdumpCounts, realworldObjects, run, toolMissing } from "./fixtures.ts";
 import { libbpfVerdict, oracleUnavailable } from "./libbpf-oracle.ts";
 
 const objects = realworldObjects();
@@ -41,23 +41,6 @@ const runOnce = (args: readonly string[]): Promise<CommandOutcome> => {
   }
   return outcome;
 };
-
-// Instructions per function as llvm-objdump -d lists them (a 64-bit immediate load is one line); the
-// functions are the symbols llvm-objdump -t flags F (jump labels get headers of their own).
-function objdumpCounts(path: string): Map<string, number> {
-  const functions = new Set(run("llvm-objdump", ["-t", path]).split("\n").flatMap((line) => {
-    const m = /^[0-9a-f]+ [lgw! ]+F\s+\S+\s+[0-9a-f]+ (\S+)$/.exec(line);
-    return m ? [m[1]] : [];
-  }));
-  const counts = new Map<string, number>();
-  let current: string | undefined;
-  for (const line of run("llvm-objdump", ["-d", "--no-show-raw-insn", path]).split("\n")) {
-    const header = /^[0-9a-f]+ <(.+)>:$/.exec(line);
-    if (header) current = functions.has(header[1]) ? header[1] : current;
-    else if (current !== undefined && /^\s+\d+:\s/.test(line)) counts.set(current, (counts.get(current) ?? 0) + 1);
-  }
-  return counts;
-}
 
 // Section sizes and relocation entry counts as llvm-readelf prints them.
 function readelfFacts(path: string): { sizes: Map<string, number>; relocations: Map<string, number> } {
