@@ -40,6 +40,10 @@ export interface ObjectBtf {
   readonly funcTypeIds: ReadonlyMap<string, number>;
   // Each string of the string table at its offset there, for line info (file names, source lines).
   readonly stringOffsets: ReadonlyMap<string, number>;
+  // The section as clang wrote it, as BpfObject.btf summarizes it: to tell that a file read
+  // again is the one the object was loaded from.
+  readonly typeCount: number;
+  readonly stringBytes: number;
 }
 
 // Layout facts from include/uapi/linux/btf.h: the 12-byte struct btf_type, then
@@ -79,7 +83,14 @@ export function prepareObjectBtf(bytes: Uint8Array, fileName: string): ObjectBtf
     const datasec = findDatasec(btf, data.name);
     if (datasec !== undefined) mapTypeIds.set(data.name, { keyTypeId: 0, valueTypeId: datasec.id });
   }
-  return { blob: ready, mapTypeIds, funcTypeIds, stringOffsets: stringOffsets(slice(btf.strings)) };
+  return {
+    blob: ready,
+    mapTypeIds,
+    funcTypeIds,
+    stringOffsets: stringOffsets(slice(btf.strings)),
+    typeCount: btf.types.length - 1,
+    stringBytes: btf.strings.length,
+  };
 }
 
 // A global subprogram (in .text) whose symbol is hidden is verified as a static one: libbpf

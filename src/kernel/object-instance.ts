@@ -45,8 +45,7 @@ export interface KernelObjectInstance {
 }
 
 export function instantiateObject(k: KernelSession, object: BpfObject, options: InstantiateOptions = {}): KernelObjectInstance {
-  const bytes = options.objectBytes ?? readObjectFile(object.fileName);
-  const btf = bytes === undefined ? { problem: `${object.fileName} could not be read again for its .BTF.` } : k.loadObjectBtf(bytes, object.fileName);
+  const btf = objectBtf(k, object, options.objectBytes);
   try {
     return instantiateWith(k, object, options, "handle" in btf ? btf : undefined, "problem" in btf ? btf.problem : undefined);
   } finally {
@@ -141,7 +140,16 @@ function programLineInfo(program: BpfProgram, strings: ReadonlyMap<string, numbe
   return records.length > 0 && program.functions.every((fn) => starts.has(fn.startPc)) ? records : undefined;
 }
 
-// The object file again, when object.fileName names a readable file (the CLI loads objects by path).
+// The object's BTF from the bytes given, else from the file object.fileName names (the CLI loads
+// objects by path) when it is still the one the object came from.
+function objectBtf(k: KernelSession, object: BpfObject, given: Uint8Array | undefined): LoadedObjectBtf | { readonly problem: string } {
+  if (given !== undefined) return k.loadObjectBtf(given, object.fileName);
+  if (object.btf === undefined) return { problem: `${object.fileName} was loaded without BTF.` };
+  const bytes = readObjectFile(object.fileName);
+  if (bytes === undefined) return { problem: `${object.fileName} could not be read again for its .BTF.` };
+  return k.loadObjectBtf(bytes, object.fileName, object.btf);
+}
+
 function readObjectFile(fileName: string): Uint8Array | undefined {
   try {
     return statSync(fileName).isFile() ? new Uint8Array(readFileSync(fileName)) : undefined;

@@ -277,7 +277,12 @@ export class KernelSession {
   // An object's own BTF, fixed up as libbpf does and loaded, for creating its maps (and
   // loading its programs) with it; the reason it cannot be, as libbpf too goes on without BTF
   // when the kernel refuses it and nothing needs it.
-  loadObjectBtf(objectBytes: Uint8Array, fileName: string): LoadedObjectBtf | { readonly problem: string } {
+  // `expected`: the object's BtfSummary, when the bytes were read again and might not be the object's.
+  loadObjectBtf(
+    objectBytes: Uint8Array,
+    fileName: string,
+    expected?: { readonly typeCount: number; readonly stringBytes: number },
+  ): LoadedObjectBtf | { readonly problem: string } {
     this.checkOpen();
     let prepared: ObjectBtf | undefined;
     try {
@@ -287,6 +292,9 @@ export class KernelSession {
       throw error;
     }
     if (prepared === undefined) return { problem: `${fileName} has no little-endian .BTF section.` };
+    if (expected !== undefined && (expected.typeCount !== prepared.typeCount || expected.stringBytes !== prepared.stringBytes)) {
+      return { problem: `${fileName} is no longer the file the object was loaded from (its .BTF differs).` };
+    }
     const support = this.btfSupport();
     const blob = lacksAny(support) ? (sanitizeBtf(prepared.blob, support) ?? prepared.blob) : prepared.blob;
     try {

@@ -197,6 +197,15 @@ describe.skipIf(!kernelAvailable)("maps created with the object's BTF, in the ke
     });
   });
 
+  it("does not take the BTF of another file found under the object's name", async () => {
+    await withKernel((k) => {
+      const renamed = { ...scrubberObject(), fileName: fixture("realworld3/dns_guard.o") };
+      const instance = instantiateObject(k, renamed);
+      expect(instance.btfProblem).toMatch(/no longer the file the object was loaded from/);
+      expect(k.mapInfo(mapNamed(k, instance, "limits")).btfId).toBe(0);
+    });
+  });
+
   it("without any BTF for src_buckets, the kernel refuses scrub for want of it", async () => {
     await withKernel((k) => {
       const object = scrubberObject();
