@@ -15,6 +15,7 @@ import { OffloadSimError } from "../errors.ts";
 import { isDumpableMapType } from "./map-commands.ts";
 import type { KernelMap, KernelSession, LoadVerdict, MapDump, LoadedObjectBtf } from "./session.ts";
 import type { LineInfo, ProgramBtf } from "./prog-load.ts";
+import { kernelVersionCode } from "./kernel-version.ts";
 import { ProgFlag, type VerifierLogLevel } from "./uapi.ts";
 
 // A program placed in a prog_array slot once everything is loaded (libbpf does this
@@ -79,8 +80,8 @@ function instantiateWith(
         logLevel: options.logLevel,
         btf: programBtf(k, program, btf),
         progFlags: loadFlags(program),
-        // The object's version section, which libbpf passes as kern_version.
-        ...(object.kernelVersion === undefined ? {} : { kernVersion: object.kernelVersion }),
+        // libbpf passes the object's version section, else the running kernel's version.
+        kernVersion: object.kernelVersion ?? kernelVersionCode(),
       }),
     );
   }

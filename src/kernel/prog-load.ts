@@ -61,7 +61,7 @@ export interface ProgramLoadSpec {
   readonly expectedAttachType?: number;
   readonly license?: string; // default "GPL" (gpl_only helpers need it)
   readonly progFlags?: number; // ProgFlag bits
-  // The object's "version" section (BpfObject.kernelVersion): kprobe programs carried it before Linux 5.0.
+  // LINUX_VERSION_CODE the program was built for (kprobe programs were checked against it before Linux 5.0); default 0.
   readonly kernVersion?: number;
   readonly logLevel?: VerifierLogLevel; // default 1
   readonly btf?: ProgramBtf;

@@ -2,11 +2,13 @@
 // kernel needed): the attrs libbpf would fill for the same object. The fake
 // kernel accepts everything and hands out fds from 100 on.
 import { readFileSync } from "node:fs";
+import { release } from "node:os";
 import { describe, expect, it } from "vitest";
 import { loadObject } from "../../src/elf/index.ts";
 import { MapCreateAttr, ProgLoadAttr } from "../../src/kernel/attr-layout.ts";
 import { readCString } from "../../src/kernel/bpf-call.ts";
 import { instantiateObject, KernelSession } from "../../src/kernel/index.ts";
+import { kernelVersionCode } from "../../src/kernel/kernel-version.ts";
 import { prepareObjectBtf } from "../../src/kernel/object-btf.ts";
 import { BpfCmd, ProgFlag } from "../../src/kernel/uapi.ts";
 import { fakeNative, type FakeCall } from "./fake-native.ts";
@@ -64,4 +66,19 @@ describe("instantiateObject's bpf() attrs", () => {
     const version = (5 << 16) | (10 << 8);
     for (const attr of progLoads(instantiateFaked(path)).values()) expect(u32At(attr, ProgLoadAttr.kern_version)).toBe(version);
   });
+
+  it("passes the running kernel's version as kern_version when the object has no version section, as libbpf does", () => {
+    const [major, minor, patch] = release().split(/[.-]/).map(Number);
+    const expected = (major << 16) + (minor << 8) + Math.min(patch, 255);
+    for (const attr of progLoads(instantiateFaked(fixture("elf/multi_prog.o"))).values()) expect(u32At(attr, ProgLoadAttr.kern_version)).toBe(expected);
+  });
+});
+
+describe("kernelVersionCode", () => {
+  it.each([
+    ["6.18.44-fc-v669", (6 << 16) | (18 << 8) | 44],
+    ["5.4.300", (5 << 16) | (4 << 8) | 255],
+    ["6.8", 0],
+    ["", 0],
+  ])("reads %j as %i", (text, code) => expect(kernelVersionCode(text)).toBe(code));
 });
