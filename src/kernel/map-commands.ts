@@ -86,14 +86,15 @@ export function btfForMapType(type: number, btf: MapBtf | undefined): MapBtf | u
 
 // Creates the map as libbpf does: with its BTF when it has some, and when the kernel refuses
 // the map with BTF (a kernel without BTF for that map type, say), once more without it.
-export function createMapFd(native: Native, def: MapDef, innerMapFd: number | undefined, label: string, btf?: MapBtf): number {
+export function createMapFd(native: Native, def: MapDef, innerMapFd: number | undefined, label: string, btf?: MapBtf, kernelName?: string): number {
   const withBtf = btfForMapType(def.type, btf);
-  const first = createOnce(native, def, innerMapFd, withBtf);
+  const name = kernelName ?? kernelObjectName(def.name);
+  const first = createOnce(native, def, name, innerMapFd, withBtf);
   if (first.ok || withBtf === undefined) return expectOk(first, { command: "BPF_MAP_CREATE", object: label, einvalHint: createHint(def) });
-  return expectOk(createOnce(native, def, innerMapFd, undefined), { command: "BPF_MAP_CREATE", object: label, einvalHint: createHint(def) });
+  return expectOk(createOnce(native, def, name, innerMapFd, undefined), { command: "BPF_MAP_CREATE", object: label, einvalHint: createHint(def) });
 }
 
-function createOnce(native: Native, def: MapDef, innerMapFd: number | undefined, btf: MapBtf | undefined): BpfOutcome {
+function createOnce(native: Native, def: MapDef, kernelName: string, innerMapFd: number | undefined, btf: MapBtf | undefined): BpfOutcome {
   return withArena(native, (arena) => {
     const attr = arena.alloc(MapCreateAttr.size);
     attr.view.setUint32(MapCreateAttr.map_type, def.type, true);
@@ -108,7 +109,7 @@ function createOnce(native: Native, def: MapDef, innerMapFd: number | undefined,
       attr.view.setUint32(MapCreateAttr.btf_key_type_id, btf.keyTypeId, true);
       attr.view.setUint32(MapCreateAttr.btf_value_type_id, btf.valueTypeId, true);
     }
-    setObjectName(attr, MapCreateAttr.map_name, kernelObjectName(def.name));
+    setObjectName(attr, MapCreateAttr.map_name, kernelObjectName(kernelName));
     return invoke(native, { cmd: BpfCmd.MAP_CREATE, attrSize: MapCreateAttr.size }, attr);
   });
 }

@@ -16,6 +16,7 @@ import { isDumpableMapType } from "./map-commands.ts";
 import type { KernelMap, KernelSession, LoadVerdict, MapDump, LoadedObjectBtf } from "./session.ts";
 import type { LineInfo, ProgramBtf } from "./prog-load.ts";
 import { kernelVersionCode } from "./kernel-version.ts";
+import { internalMapName, libbpfObjectName } from "./map-names.ts";
 import { ProgFlag, type VerifierLogLevel } from "./uapi.ts";
 
 // A program placed in a prog_array slot once everything is loaded (libbpf does this
@@ -62,7 +63,14 @@ function instantiateWith(
   btf: LoadedObjectBtf | undefined,
   btfProblem: string | undefined,
 ): KernelObjectInstance {
-  const maps = object.maps.map((def) => k.createMap(def, btf === undefined ? {} : { btf }));
+  const objectName = libbpfObjectName(object.fileName);
+  const maps = object.maps.map((def) =>
+    k.createMap(def, {
+      ...(btf === undefined ? {} : { btf }),
+      // Global data maps carry the object's name in the kernel, as libbpf names them.
+      ...(def.initialValue === undefined ? {} : { kernelName: internalMapName(objectName, def.name) }),
+    }),
+  );
   const mapFds = maps.map((map) => map.fd);
   const wanted = options.programs === undefined ? object.programs.filter((p) => p.autoload) : options.programs.map((name) => programNamed(object, name));
   const verdicts = new Map<string, LoadVerdict>();

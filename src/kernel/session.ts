@@ -103,6 +103,8 @@ export interface CreateMapOptions {
   // The object's BTF (loadObjectBtf): the map, and a template made from def.inner, are created
   // with the type ids found there under their names, as libbpf creates them.
   readonly btf?: LoadedObjectBtf;
+  // The name the kernel keeps for the map (map-names.ts); default def.name.
+  readonly kernelName?: string;
 }
 
 // An object's BTF loaded in the kernel, the type ids of its maps by MapDef name and of its
@@ -156,7 +158,7 @@ export class KernelSession {
     const btf = ids !== undefined && options.btf !== undefined ? { btfFd: options.btf.handle.fd, ...ids } : lockBtf?.btf;
     let map: KernelMap;
     try {
-      const fd = this.own(createMapFd(this.native, def, innerMapFd, mapLabel(def), btf));
+      const fd = this.own(createMapFd(this.native, def, innerMapFd, mapLabel(def), btf, options.kernelName));
       map = { kind: "map", fd, def, shape: valueShape(def, this.cpuCount) };
     } finally {
       if (template !== undefined) this.release(template);

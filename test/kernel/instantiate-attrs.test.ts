@@ -9,6 +9,7 @@ import { MapCreateAttr, ProgLoadAttr } from "../../src/kernel/attr-layout.ts";
 import { readCString } from "../../src/kernel/bpf-call.ts";
 import { instantiateObject, KernelSession } from "../../src/kernel/index.ts";
 import { kernelVersionCode } from "../../src/kernel/kernel-version.ts";
+import { internalMapName, libbpfObjectName } from "../../src/kernel/map-names.ts";
 import { prepareObjectBtf } from "../../src/kernel/object-btf.ts";
 import { BpfCmd, ProgFlag } from "../../src/kernel/uapi.ts";
 import { fakeNative, type FakeCall } from "./fake-native.ts";
@@ -81,4 +82,27 @@ describe("kernelVersionCode", () => {
     ["6.8", 0],
     ["", 0],
   ])("reads %j as %i", (text, code) => expect(kernelVersionCode(text)).toBe(code));
+});
+
+describe("global data map names", () => {
+  // `bpftool prog load programs/xdp_udp_guard.o` (libbpf) lists its maps as xdp_udp_.rodata and xdp_udp_.bss.
+  it.each([
+    ["xdp_udp_guard", ".rodata", "xdp_udp_.rodata"],
+    ["xdp_udp_guard", ".bss", "xdp_udp_.bss"],
+    ["global_data", ".data.table", ".data.table"],
+    ["a", ".data", "a.data"],
+    ["global_data", ".rodata.config", ".rodata.config"],
+  ])("%s %s is %s in the kernel", (objectName, section, kernelName) => expect(internalMapName(objectName, section)).toBe(kernelName));
+
+  it("takes the object's name from its file, up to the first '.'", () => {
+    expect(libbpfObjectName("/x/y/xdp_udp_guard.o")).toBe("xdp_udp_guard");
+    expect(libbpfObjectName("lb.v2.o")).toBe("lb");
+  });
+
+  it("creates xdp_udp_guard's global data maps under those names", () => {
+    const names = instantiateFaked(new URL("../../programs/xdp_udp_guard.o", import.meta.url).pathname)
+      .filter((c) => c.cmd === BpfCmd.MAP_CREATE)
+      .map((c) => readCString(c.attr.subarray(MapCreateAttr.map_name, MapCreateAttr.map_name + 16)));
+    expect(names.sort()).toEqual(["xdp_udp_.bss", "xdp_udp_.rodata"]);
+  });
 });
