@@ -177,8 +177,14 @@ export class KernelSession {
   private spinLockBtf(def: MapDef): { readonly handle: KernelBtf; readonly btf: MapBtf } | undefined {
     const made = spinLockMapBtf(def);
     if (made === undefined) return undefined;
-    const handle = this.loadBtf(made.blob, `BTF made for ${mapLabel(def)}`);
-    return { handle, btf: { btfFd: handle.fd, keyTypeId: made.keyTypeId, valueTypeId: made.valueTypeId } };
+    try {
+      const handle = this.loadBtf(made.blob, `BTF made for ${mapLabel(def)}`);
+      return { handle, btf: { btfFd: handle.fd, keyTypeId: made.keyTypeId, valueTypeId: made.valueTypeId } };
+    } catch (error) {
+      // A kernel without BTF: the map is created as before, and the verifier will say what it misses.
+      if (error instanceof KernelError) return undefined;
+      throw error;
+    }
   }
 
   // The value stored under `key` in a map with one value per key, or undefined when absent.

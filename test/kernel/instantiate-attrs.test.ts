@@ -106,3 +106,19 @@ describe("global data map names", () => {
     expect(names.sort()).toEqual(["xdp_udp_.bss", "xdp_udp_.rodata"]);
   });
 });
+
+describe("a kernel without BTF", () => {
+  it("still gets a spin-lock map created, without BTF, and instantiation goes on without the object's BTF", () => {
+    let nextFd = 100;
+    const { native, calls } = fakeNative((cmd) => (cmd === BpfCmd.BTF_LOAD ? { result: -1, errno: 22 } : { result: nextFd++, errno: 0 }));
+    const session = KernelSession.open(native);
+    const path = fixture("realworld3/ddos_scrubber.o");
+    const instance = instantiateObject(session, loadObject(new Uint8Array(readFileSync(path)), path));
+    session.close();
+    expect(instance.btfProblem).toMatch(/BPF_BTF_LOAD/);
+    const creates = calls.filter((c) => c.cmd === BpfCmd.MAP_CREATE);
+    expect(creates.length).toBe(6);
+    expect(creates.every((c) => u32At(c.attr, MapCreateAttr.btf_fd) === 0)).toBe(true);
+    expect([...instance.verdicts.values()].every((v) => v.accepted)).toBe(true);
+  });
+});
