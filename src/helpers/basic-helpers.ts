@@ -30,8 +30,11 @@ const NS_PER_TICK = 1_000_000_000n / BigInt(SIM_HZ);
 // include/linux/jiffies.h INITIAL_JIFFIES: jiffies_64 starts 300 s before its 32-bit wrap, (u64)(u32)(-300 * HZ).
 const INITIAL_JIFFIES = BigInt.asUintN(32, BigInt(-300 * SIM_HZ));
 
-// bpf_jiffies64: ticks since boot on the simulated clock, from INITIAL_JIFFIES.
-export const jiffies64 = (call: HelperCall): HelperOutcome => returns(INITIAL_JIFFIES + monotonicNs(call) / NS_PER_TICK);
+// The kernel's jiffies_64 on the simulated clock: ticks since boot, from INITIAL_JIFFIES.
+export const jiffiesNow = (call: HelperCall): bigint => INITIAL_JIFFIES + monotonicNs(call) / NS_PER_TICK;
+
+// bpf_jiffies64.
+export const jiffies64 = (call: HelperCall): HelperOutcome => returns(jiffiesNow(call));
 
 // bpf_ktime_get_coarse_ns (ktime_get_coarse_ns): the monotonic clock as of the last tick.
 export const ktimeGetCoarseNs = (call: HelperCall): HelperOutcome => returns((monotonicNs(call) / NS_PER_TICK) * NS_PER_TICK);

@@ -22,6 +22,7 @@ import { probeReadKernel, probeReadKernelStr } from "./probe-read.ts";
 import { snprintf } from "./snprintf.ts";
 import { strncmp } from "./string-helpers.ts";
 import { strtol, strtoul } from "./strtox.ts";
+import { DEFAULT_SYNCOOKIE_SECRET, syncookieHelpers } from "./syncookie.ts";
 import { HelperId } from "./prototypes.ts";
 import { redirect, redirectMap } from "./redirect.ts";
 import type { HelperImplementation } from "./runtime.ts";
@@ -76,4 +77,5 @@ export const helperImplementations: HelperTable = new Map<number, HelperImplemen
   [HelperId.STRNCMP, strncmp],
   [HelperId.SNPRINTF, snprintf],
   [HelperId.CHECK_MTU, checkMtu],
+  ...syncookieHelpers(DEFAULT_SYNCOOKIE_SECRET),
 ]);

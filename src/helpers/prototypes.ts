@@ -11,6 +11,10 @@
 // (enum bpf_arg_type / enum bpf_return_type) plus the modifier flags the
 // kernel ORs into it (MEM_RDONLY, PTR_MAYBE_NULL, ...).
 
+import { IPV4_MIN_HEADER_BYTES } from "../traffic/packet/ipv4.ts";
+import { IPV6_HEADER_BYTES } from "../traffic/packet/ipv6.ts";
+import { TCP_MIN_HEADER_BYTES } from "../traffic/packet/tcp.ts";
+
 export type ArgType =
   | "ARG_ANYTHING"
   | "ARG_CONST_MAP_PTR"
@@ -113,6 +117,10 @@ export const HelperId = {
   XDP_LOAD_BYTES: 189,
   XDP_STORE_BYTES: 190,
   MAP_LOOKUP_PERCPU_ELEM: 195,
+  TCP_RAW_GEN_SYNCOOKIE_IPV4: 204,
+  TCP_RAW_GEN_SYNCOOKIE_IPV6: 205,
+  TCP_RAW_CHECK_SYNCOOKIE_IPV4: 206,
+  TCP_RAW_CHECK_SYNCOOKIE_IPV6: 207,
   KTIME_GET_TAI_NS: 208,
 } as const;
 
@@ -131,6 +139,9 @@ const size: HelperArg = { type: "ARG_CONST_SIZE" };
 const sizeOrZero: HelperArg = { type: "ARG_CONST_SIZE_OR_ZERO" };
 const callback: HelperArg = { type: "ARG_PTR_TO_FUNC" };
 const stackOrNull: HelperArg = { type: "ARG_PTR_TO_STACK", flags: ["PTR_MAYBE_NULL"] };
+
+// A read-only header of the packet, sizeof(struct iphdr / ipv6hdr / tcphdr) long (the SYN-cookie helpers).
+const headerIn = (sizeBytes: number): HelperArg => ({ type: "ARG_PTR_TO_FIXED_SIZE_MEM", flags: ["MEM_RDONLY"], sizeBytes });
 
 const integer: HelperReturn = { type: "RET_INTEGER" };
 const none: HelperReturn = { type: "RET_VOID" };
@@ -227,6 +238,27 @@ export const helperPrototypes: readonly HelperPrototype[] = [
     pktAccess: true,
   }),
   proto(HelperId.KTIME_GET_TAI_NS, "ktime_get_tai_ns"),
+  // net/core/filter.c, offered to XDP with CONFIG_SYN_COOKIES: gen takes the TCP header and its length (th_len).
+  proto(HelperId.TCP_RAW_GEN_SYNCOOKIE_IPV4, "tcp_raw_gen_syncookie_ipv4", {
+    args: [headerIn(IPV4_MIN_HEADER_BYTES), readOnlyMem, sizeOrZero],
+    gplOnly: true,
+    pktAccess: true,
+  }),
+  proto(HelperId.TCP_RAW_GEN_SYNCOOKIE_IPV6, "tcp_raw_gen_syncookie_ipv6", {
+    args: [headerIn(IPV6_HEADER_BYTES), readOnlyMem, sizeOrZero],
+    gplOnly: true,
+    pktAccess: true,
+  }),
+  proto(HelperId.TCP_RAW_CHECK_SYNCOOKIE_IPV4, "tcp_raw_check_syncookie_ipv4", {
+    args: [headerIn(IPV4_MIN_HEADER_BYTES), headerIn(TCP_MIN_HEADER_BYTES)],
+    gplOnly: true,
+    pktAccess: true,
+  }),
+  proto(HelperId.TCP_RAW_CHECK_SYNCOOKIE_IPV6, "tcp_raw_check_syncookie_ipv6", {
+    args: [headerIn(IPV6_HEADER_BYTES), headerIn(TCP_MIN_HEADER_BYTES)],
+    gplOnly: true,
+    pktAccess: true,
+  }),
 ];
 
 const byId = new Map(helperPrototypes.map((p) => [p.id, p]));
