@@ -9,8 +9,9 @@
 // A program that reads the clock is run on the host at the readings taken
 // just before and after the test run, and the kernel must agree with one of
 // them except where the two host runs differ; a program that draws random
-// numbers is not compared with the kernel (its stream cannot be seeded).
-import { HelperId } from "../helpers/prototypes.ts";
+// numbers (bpf_get_prandom_u32, the SYN-cookie helpers' secret) is not
+// compared with the kernel (its stream cannot be seeded).
+import { HelperId, helperName } from "../helpers/prototypes.ts";
 import { CALL, PseudoCall, type Program } from "../ebpf/index.ts";
 import { instantiateObject, isDumpableMapType, KernelError, type KernelMap, type KernelPerfBuffer, type KernelProgram, type KernelRingbuf, type KernelSession, type MapDump as KernelDump } from "../kernel/index.ts";
 import { MapType, mapTypeName, UpdateFlag, type MapDump } from "../maps/index.ts";
@@ -18,7 +19,7 @@ import { compareOutcomes, type Difference } from "./compare.ts";
 import type { KernelSide } from "./case.ts";
 import { EquivInputError } from "./errors.ts";
 import { runHostSide, type RunEnvironment } from "./host-side.ts";
-import { NONDETERMINISTIC_HELPERS } from "../oracle/nondeterminism.ts";
+import { NONDETERMINISTIC_HELPERS, RANDOM_HELPERS } from "../oracle/nondeterminism.ts";
 import { bootOffsetNs, taiOffsetNs } from "../oracle/host-control.ts";
 import type { AppliedState } from "./map-state-arbitrary.ts";
 import { kernelComparable, kernelEventTexts } from "./kernel-events.ts";
@@ -50,8 +51,9 @@ export class KernelBackedSide implements KernelSide {
 
   check(subject: EquivSubject, packet: Uint8Array, applied: AppliedState, env: RunEnvironment, host: CaseOutcome): { outcome?: CaseOutcome; differences: Difference[] } {
     const programs = [subject.insns, ...subject.tailCalls.values()];
-    if (callsHelper(programs, new Set([HelperId.GET_PRANDOM_U32]))) {
-      const why = "the program calls bpf_get_prandom_u32, whose stream the kernel does not let us seed";
+    const random = [...RANDOM_HELPERS].find((id) => callsHelper(programs, new Set([id])));
+    if (random !== undefined) {
+      const why = random === HelperId.GET_PRANDOM_U32 ? "the program calls bpf_get_prandom_u32, whose stream the kernel does not let us seed" : `the program calls ${helperName(random)}, whose cookies hash with a secret the kernel draws at boot`;
       this.skipped.set(why, (this.skipped.get(why) ?? 0) + 1);
       return { differences: [] };
     }

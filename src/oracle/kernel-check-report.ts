@@ -92,7 +92,7 @@ export function formatKernelCheck(report: KernelCheckReport, objectName: string)
     case "agree": {
       const extras = [
         report.bracketed > 0 ? `${report.bracketed} packets read the clock or random numbers and were bracketed` : "",
-        report.excludedRandom > 0 ? `${report.excludedRandom} packets depended on bpf_get_prandom_u32 and were not compared` : "",
+        report.excludedRandom > 0 ? `${report.excludedRandom} packets depended on the kernel's random numbers (bpf_get_prandom_u32, or the secret of the SYN-cookie helpers) and were not compared` : "",
       ].filter((s) => s !== "");
       return [
         `AGREE: ${objectName} program ${report.program}: ${report.packets} of ${report.packets} packets agree (${actionSummary(report.actions) || "no packets"})`,

@@ -267,7 +267,7 @@ function interpret(insns: Program, packet: Uint8Array, maps: SimMap[], options: 
     currentPidTgid: options.task,
     clock: frozenClock(options.clockNs, options.bootOffsetNs, options.taiOffsetNs),
     random: seededRandom(options.seed),
-    helpers: recordingHelpers(options.helpers, calls),
+    helpers: recordingHelpers(options.helpers, calls, options.seed),
     onStep: (step) => {
       trace.push(step);
       if (trace.length > options.traceSteps) trace.shift();
