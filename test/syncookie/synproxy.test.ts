@@ -95,6 +95,17 @@ describe("synproxy.o in the interpreter", () => {
     expect(counters(maps)).toEqual([1, 1, 1, 0, 0]);
   });
 
+  it("gives the compiled tier the same SYN-ACKs and verdicts as the reference interpreter", () => {
+    const reference = createObjectMaps(object, 1).maps;
+    const compiled = createObjectMaps(object, 1).maps;
+    for (const packet of [syn4(1, 1460), syn6(2), ack(false, 2, 12345), ack(true, 3, 678)]) {
+      const a = runXdp(program.insns, packet, reference);
+      const b = runXdp(program.insns, packet, compiled, { tier: "compiled" });
+      expect([b.action, Buffer.from(b.packetOut).toString("hex")]).toEqual([a.action, Buffer.from(a.packetOut).toString("hex")]);
+    }
+    expect(counters(compiled)).toEqual(counters(reference));
+  });
+
   it("passes what is not TCP", () => {
     const { maps } = createObjectMaps(object, 1);
     const udp = eth(mac).ipv4({ src: "198.51.100.7", dst: "192.0.2.1" }).udp({ srcPort: 1, dstPort: 53 }).payload(20).build();
