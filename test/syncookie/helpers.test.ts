@@ -11,6 +11,7 @@
 //   minute and the next (MAX_SYNCOOKIE_AGE 2).
 // The minute is jiffies / 60,000 (HZ 1000); jiffies start at INITIAL_JIFFIES =
 // 2^32 - 300,000, so 4,294,680,000 = 71,578 * 60,000 is reached 12,704 ms after boot.
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { Size } from "../../src/ebpf/opcode.ts";
 import { helperImplementations, HelperId, type HelperImplementation } from "../../src/helpers/index.ts";
@@ -200,5 +201,28 @@ describe("bpf_tcp_raw_check_syncookie", () => {
     expect(theirs).not.toBe(cookieOf(gen(syn)));
     expect(check(ackFor(syn, theirs), MINUTE_START_NS, other)).toBe(0n);
     expect(check(ackFor(syn, theirs))).toBe(EACCES);
+  });
+});
+
+describe("gen on arbitrary TCP headers", () => {
+  it("answers -EINVAL exactly when th_len is not doff * 4 (or below 20), else an MSS of the table in bits 32..47 and nothing above", () => {
+    const table = [536, 1300, 1440, 1460];
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 60, maxLength: 60 }), fc.integer({ min: 0, max: 60 }), fc.boolean(), (header, anyLength, consistent) => {
+        // Half the cases give th_len = doff * 4, so both answers are well represented.
+        const thLen = consistent ? Math.min((header[12] >> 4) * 4, 60) : anyLength;
+        const packet = new Uint8Array(IPV4_TCP_AT + header.length);
+        packet.set(frame({}).subarray(0, IPV4_TCP_AT));
+        packet.set(header, IPV4_TCP_AT);
+        const value = callOn(HelperId.TCP_RAW_GEN_SYNCOOKIE_IPV4, packet, IPV4_TCP_AT, thLen, MINUTE_START_NS);
+        const shown = `th_len ${thLen}, TCP header ${Buffer.from(header.subarray(0, Math.max(thLen, 20))).toString("hex")}`;
+        if (thLen < 20 || thLen !== (header[12] >> 4) * 4) expect(value, shown).toBe(EINVAL);
+        else {
+          expect(value >> 48n, shown).toBe(0n);
+          expect(table, shown).toContain(mssOf(value));
+        }
+      }),
+      { numRuns: 500, seed: 204 },
+    );
   });
 });
