@@ -5,8 +5,8 @@
 // '%' [0+- ]* [1-9][0-9]* then one of
 //   d i u x X with an optional l or ll (4 bytes of the u64 argument, 8 with l/ll),
 //   c, s or pks or pus (followed by the end, a space or punctuation),
-//   p followed by the end, a space, punctuation, K, x, s or S (a kernel pointer; the following
-//   byte is consumed unchecked), pB, pi4 pI4 pi6 pI6;
+//   p followed by the end, a space or punctuation (which stay part of the format: "%p%d" is two
+//   conversions), pK, px, ps, pS (kernel pointers), pB, pi4 pI4 pi6 pI6;
 // "%%" is a percent sign. Each conversion takes one u64 of the data array,
 // and there may be no more conversions than elements.
 
@@ -80,10 +80,13 @@ export function parseBprintfFormat(format: Uint8Array, numArgs: number): Bprintf
         pieces.push({ kind: "string", flags, width });
         continue;
       }
-      if (endsWord(next) || "KxsS".includes(String.fromCharCode(next))) {
-        pieces.push({ kind: "kernel-pointer", spec: next === 0 || isSpace(next) || isPunct(next) ? "p" : `p${String.fromCharCode(next)}` });
-        // The kernel steps over the byte after 'p' without checking it as text.
-        if (next !== 0 && !"KxsS".includes(String.fromCharCode(next))) text += String.fromCharCode(next);
+      // A bare %p ends at the 'p': the space or punctuation after it is the format's next byte, so a '%' there starts a conversion.
+      if (endsWord(next)) {
+        pieces.push({ kind: "kernel-pointer", spec: "p" });
+        continue;
+      }
+      if ("KxsS".includes(String.fromCharCode(next))) {
+        pieces.push({ kind: "kernel-pointer", spec: `p${String.fromCharCode(next)}` });
         i++;
         continue;
       }

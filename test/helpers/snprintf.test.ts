@@ -64,6 +64,32 @@ describe("bpf_snprintf's text (bstr_printf by hand)", () => {
   });
 });
 
+// bpf_bprintf_prepare (Linux 6.18): a bare %p (end, space or punctuation next) jumps to
+// nocopy_fmt with i still on the 'p', so the loop reads the next byte as format text; only
+// pK, px, ps and pS step over their letter. Verdicts also checked against this machine's kernel.
+describe("a bare %p leaves the byte after it to the format", () => {
+  const parse = (fmt: string, numArgs: number) => parseBprintfFormat(bytesOf(fmt), numArgs);
+  const pointer = { kind: "kernel-pointer", spec: "p" };
+
+  it("a '%' after %p starts the next conversion", () => {
+    expect(parse("%p%d", 2)).toEqual([pointer, { kind: "int", flags: "", width: 0, bytes: 4, letter: "d" }]);
+    expect(parse("%p%pK", 2)).toEqual([pointer, { kind: "kernel-pointer", spec: "pK" }]);
+    // Two conversions need two arguments.
+    expect(parse("%p%d", 1)).toBeUndefined();
+  });
+
+  it("'%%' after %p is a percent sign, a lone '%' after it is refused", () => {
+    expect(parse("%p%%", 1)).toEqual([pointer, { kind: "text", text: "%" }]);
+    expect(parse("%p%", 1)).toBeUndefined();
+    expect(parse("%p%", 2)).toBeUndefined();
+  });
+
+  it("a space or punctuation after %p is text, pK takes its letter", () => {
+    expect(parse("%p. %p", 2)).toEqual([pointer, { kind: "text", text: ". " }, pointer]);
+    expect(parse("%pKx", 1)).toEqual([{ kind: "kernel-pointer", spec: "pK" }, { kind: "text", text: "x" }]);
+  });
+});
+
 const object = loadObject(new Uint8Array(readFileSync(FIXTURE)), "snprintf_log.o");
 
 // Ethernet + IPv4: 10.1.2.3 > 192.168.0.77, protocol 17, total length 46, TTL 200.
