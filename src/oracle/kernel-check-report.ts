@@ -95,7 +95,8 @@ export function formatKernelCheck(report: KernelCheckReport, objectName: string)
         report.excludedRandom > 0 ? `${report.excludedRandom} packets depended on the kernel's random numbers (bpf_get_prandom_u32, or the secret of the SYN-cookie helpers) and were not compared` : "",
       ].filter((s) => s !== "");
       return [
-        `AGREE: ${objectName} program ${report.program}: ${report.packets} of ${report.packets} packets agree (${actionSummary(report.actions) || "no packets"})`,
+        // A packet left out is not claimed to agree.
+        `AGREE: ${objectName} program ${report.program}: ${report.packets - report.excludedRandom} of ${report.packets} packets agree${report.excludedRandom > 0 ? `, ${report.excludedRandom} not compared` : ""} (${actionSummary(report.actions) || "no packets"})`,
         `  compared after every packet: action, output packet, metadata, maps ${report.comparedMaps.join(", ") || "(none)"}; CPU ${report.cpu}`,
         ...(report.notComparedMaps.length > 0 ? [`  not compared (no syscall reads them): ${report.notComparedMaps.join(", ")}`] : []),
         ...extras.map((e) => `  ${e}`),

@@ -178,6 +178,7 @@ describe("synproxy.o through the commands", () => {
     writeFileSync(file, encodePcap(packets.map((data, i) => ({ data, timestampNs: BigInt(i) * 1000n }))));
     const out = await runInProcess(["kernel-check", OBJECT, "--pcap", file]);
     expect(out.status, out.stdout + out.stderr).toBe(0);
+    expect(out.stdout).toMatch(/^AGREE: .* 1 of 2 packets agree, 1 not compared \(XDP_PASS 1, XDP_TX 1\)/);
     expect(out.stdout).toMatch(/1 packets depended on the kernel's random numbers \(bpf_get_prandom_u32, or the secret of the SYN-cookie helpers\) and were not compared/);
   }, 60_000);
 });
