@@ -22,6 +22,7 @@
 // oracle treats them as random: src/oracle/nondeterminism.ts).
 import { createHmac } from "node:crypto";
 import { Errno } from "../maps/errno.ts";
+import { IPV4_ADDRESS_BYTES, IPV6_ADDRESS_BYTES } from "../traffic/packet/address.ts";
 import { IPV4_MIN_HEADER_BYTES } from "../traffic/packet/ipv4.ts";
 import { IPV6_HEADER_BYTES } from "../traffic/packet/ipv6.ts";
 import { TCP_MIN_HEADER_BYTES } from "../traffic/packet/tcp.ts";
@@ -40,11 +41,12 @@ const COOKIEMASK = (1 << COOKIEBITS) - 1;
 // net/ipv4/syncookies.c msstab; include/net/tcp.h TCP_MSS_DEFAULT.
 const MSS_TABLE_IPV4: readonly number[] = [536, 1300, 1440, 1460];
 const TCP_MSS_DEFAULT = 536;
-// net/ipv6/syncookies.c msstab (link MTUs minus 60 bytes of IPv6 and TCP headers);
-// the IPv6 default is IPV6_MIN_MTU (1280) - sizeof(tcphdr) - sizeof(ipv6hdr).
+// net/ipv6/syncookies.c msstab: link MTUs less the IPv6 and TCP headers; the IPv6
+// default is IPV6_MIN_MTU - sizeof(struct tcphdr) - sizeof(struct ipv6hdr).
+const IPV6_TCP_HEADER_BYTES = IPV6_HEADER_BYTES + TCP_MIN_HEADER_BYTES;
 const IPV6_MIN_MTU = 1280;
-const MSS_TABLE_IPV6: readonly number[] = [1280 - 60, 1480 - 60, 1500 - 60, 9000 - 60];
-const IPV6_MSS_DEFAULT = IPV6_MIN_MTU - TCP_MIN_HEADER_BYTES - IPV6_HEADER_BYTES;
+const MSS_TABLE_IPV6: readonly number[] = [IPV6_MIN_MTU, 1480, 1500, 9000].map((mtu) => mtu - IPV6_TCP_HEADER_BYTES);
+const IPV6_MSS_DEFAULT = IPV6_MIN_MTU - IPV6_TCP_HEADER_BYTES;
 
 // include/uapi/linux/tcp.h, include/net/tcp.h: option kinds and the MSS option's length.
 const TCPOPT_EOL = 0;
@@ -52,11 +54,9 @@ const TCPOPT_NOP = 1;
 const TCPOPT_MSS = 2;
 const TCPOLEN_MSS = 4;
 
-// Offsets in struct iphdr / struct ipv6hdr / struct tcphdr.
+// Offsets in struct iphdr / struct ipv6hdr / struct tcphdr (daddr follows saddr in both).
 const IPV4_SADDR_AT = 12;
-const IPV4_ADDRESS_BYTES = 4;
 const IPV6_SADDR_AT = 8;
-const IPV6_ADDRESS_BYTES = 16;
 const TCP_SEQ_AT = 4;
 const TCP_ACK_SEQ_AT = 8;
 const TCP_DOFF_AT = 12;
@@ -77,7 +77,7 @@ const IPV6: Family = { ipHeaderBytes: IPV6_HEADER_BYTES, saddrAt: IPV6_SADDR_AT,
 export const DEFAULT_SYNCOOKIE_SECRET: Uint8Array = Uint8Array.from(Buffer.from("offload-sim syncookie secret v1", "utf8"));
 
 // tcp_cookie_time(): the minute counter, as a u32, from the simulated jiffies.
-export const cookieMinute = (jiffies: bigint): number => Number(BigInt.asUintN(32, jiffies / BigInt(TCP_SYNCOOKIE_PERIOD_SECONDS * SIM_HZ)));
+const cookieMinute = (jiffies: bigint): number => Number(BigInt.asUintN(32, jiffies / BigInt(TCP_SYNCOOKIE_PERIOD_SECONDS * SIM_HZ)));
 
 // The addresses and ports of a segment, as its headers hold them (network order).
 interface FourTuple {
@@ -95,7 +95,7 @@ function cookieHash(secret: Uint8Array, tuple: FourTuple, count: number, c: numb
 }
 
 // tcp_parse_mss_option(th, 0): the last non-zero MSS option before the options end or go wrong; 0 when none.
-export function parseMssOption(tcpHeader: Uint8Array): number {
+function parseMssOption(tcpHeader: Uint8Array): number {
   const end = (tcpHeader[TCP_DOFF_AT] >> 4) * 4;
   let at = TCP_MIN_HEADER_BYTES;
   let mss = 0;
@@ -117,20 +117,20 @@ export function parseMssOption(tcpHeader: Uint8Array): number {
 }
 
 // The index of the largest table entry not above `mss` (0 when none is).
-export function mssIndex(table: readonly number[], mss: number): number {
+function mssIndex(table: readonly number[], mss: number): number {
   let index = table.length - 1;
   while (index > 0 && mss < table[index]) index--;
   return index;
 }
 
 // secure_tcp_syn_cookie.
-export function makeCookie(secret: Uint8Array, tuple: FourTuple, clientIsn: number, count: number, index: number): number {
+function makeCookie(secret: Uint8Array, tuple: FourTuple, clientIsn: number, count: number, index: number): number {
   const high = (cookieHash(secret, tuple, 0, 0) + clientIsn + ((count << COOKIEBITS) >>> 0)) >>> 0;
   return (high + ((cookieHash(secret, tuple, count, 1) + index) & COOKIEMASK)) >>> 0;
 }
 
 // check_tcp_syn_cookie: the MSS index the cookie carries, or undefined when it is too old or forged.
-export function cookieIndex(secret: Uint8Array, tuple: FourTuple, cookie: number, clientIsn: number, count: number, tableSize: number): number | undefined {
+function cookieIndex(secret: Uint8Array, tuple: FourTuple, cookie: number, clientIsn: number, count: number, tableSize: number): number | undefined {
   const stripped = (cookie - cookieHash(secret, tuple, 0, 0) - clientIsn) >>> 0;
   const diff = (count - (stripped >>> COOKIEBITS)) & (0xffffffff >>> COOKIEBITS);
   if (diff >= MAX_SYNCOOKIE_AGE) return undefined;
