@@ -25,7 +25,7 @@ const XDP_PASS = 2;
 const XDP_TX = 3;
 const mac = { src: "02:00:00:00:00:01", dst: "02:00:00:00:00:02" };
 const asRoot = kernelAvailable && process.getuid?.() === 0;
-if (!asRoot) console.warn("\n*** synproxy kernel-check tests SKIPPED: they need the kernel's bpf() as root ***\n");
+if (!asRoot) console.warn("\n*** synproxy kernel tests (kernel-check, equiv --kernel) SKIPPED: they need the kernel's bpf() as root ***\n");
 
 const syn4 = (seq: number, mssValue?: number): Uint8Array =>
   eth(mac)
