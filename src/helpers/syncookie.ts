@@ -25,7 +25,7 @@ import { Errno } from "../maps/errno.ts";
 import { IPV4_ADDRESS_BYTES, IPV6_ADDRESS_BYTES } from "../traffic/packet/address.ts";
 import { IPV4_MIN_HEADER_BYTES } from "../traffic/packet/ipv4.ts";
 import { IPV6_HEADER_BYTES } from "../traffic/packet/ipv6.ts";
-import { TCP_MIN_HEADER_BYTES } from "../traffic/packet/tcp.ts";
+import { TCP_MIN_HEADER_BYTES, TCP_MSS_OPTION_BYTES, TcpOptionKind } from "../traffic/packet/tcp.ts";
 import { isOutcome, readBytes } from "./args.ts";
 import { jiffiesNow, SIM_HZ } from "./basic-helpers.ts";
 import { HelperId } from "./prototypes.ts";
@@ -47,12 +47,6 @@ const IPV6_TCP_HEADER_BYTES = IPV6_HEADER_BYTES + TCP_MIN_HEADER_BYTES;
 const IPV6_MIN_MTU = 1280;
 const MSS_TABLE_IPV6: readonly number[] = [IPV6_MIN_MTU, 1480, 1500, 9000].map((mtu) => mtu - IPV6_TCP_HEADER_BYTES);
 const IPV6_MSS_DEFAULT = IPV6_MIN_MTU - IPV6_TCP_HEADER_BYTES;
-
-// include/uapi/linux/tcp.h, include/net/tcp.h: option kinds and the MSS option's length.
-const TCPOPT_EOL = 0;
-const TCPOPT_NOP = 1;
-const TCPOPT_MSS = 2;
-const TCPOLEN_MSS = 4;
 
 // Offsets in struct iphdr / struct ipv6hdr / struct tcphdr (daddr follows saddr in both).
 const IPV4_SADDR_AT = 12;
@@ -101,13 +95,13 @@ function parseMssOption(tcpHeader: Uint8Array): number {
   let mss = 0;
   while (at < end) {
     const kind = tcpHeader[at++];
-    if (kind === TCPOPT_EOL) return mss;
-    if (kind === TCPOPT_NOP) continue;
+    if (kind === TcpOptionKind.END) return mss;
+    if (kind === TcpOptionKind.NOP) continue;
     const left = end - at + 1;
     if (left < 2) return mss;
     const size = tcpHeader[at++];
     if (size < 2 || size > left) return mss;
-    if (kind === TCPOPT_MSS && size === TCPOLEN_MSS) {
+    if (kind === TcpOptionKind.MSS && size === TCP_MSS_OPTION_BYTES) {
       const given = (tcpHeader[at] << 8) | tcpHeader[at + 1];
       if (given !== 0) mss = given;
     }

@@ -39,7 +39,9 @@ const FLAG_LETTERS: Readonly<Record<string, number>> = {
 };
 
 // Option kinds (IANA "TCP Option Kind Numbers"; RFC 9293, RFC 7323, RFC 2018).
-const OptionKind = { END: 0, NOP: 1, MSS: 2, WINDOW_SCALE: 3, SACK_PERMITTED: 4, SACK: 5, TIMESTAMPS: 8 } as const;
+export const TcpOptionKind = { END: 0, NOP: 1, MSS: 2, WINDOW_SCALE: 3, SACK_PERMITTED: 4, SACK: 5, TIMESTAMPS: 8 } as const;
+// The MSS option: kind, length, a 16-bit MSS (RFC 9293 section 3.2).
+export const TCP_MSS_OPTION_BYTES = 4;
 
 export interface TcpOptions {
   readonly srcPort: number;
@@ -92,30 +94,30 @@ export function encodeTcpOptions(options: readonly TcpOption[]): Uint8Array {
   for (const option of options) {
     switch (option.kind) {
       case "end":
-        bytes.push(OptionKind.END);
+        bytes.push(TcpOptionKind.END);
         break;
       case "nop":
-        bytes.push(OptionKind.NOP);
+        bytes.push(TcpOptionKind.NOP);
         break;
       case "mss":
-        bytes.push(OptionKind.MSS, 4, ...u16(fieldValue(option.value, 0xffff, "TCP", "MSS")));
+        bytes.push(TcpOptionKind.MSS, TCP_MSS_OPTION_BYTES, ...u16(fieldValue(option.value, 0xffff, "TCP", "MSS")));
         break;
       case "window-scale":
-        bytes.push(OptionKind.WINDOW_SCALE, 3, fieldValue(option.shift, 0xff, "TCP", "window scale"));
+        bytes.push(TcpOptionKind.WINDOW_SCALE, 3, fieldValue(option.shift, 0xff, "TCP", "window scale"));
         break;
       case "sack-permitted":
-        bytes.push(OptionKind.SACK_PERMITTED, 2);
+        bytes.push(TcpOptionKind.SACK_PERMITTED, 2);
         break;
       case "sack":
         bytes.push(
-          OptionKind.SACK,
+          TcpOptionKind.SACK,
           2 + 8 * option.blocks.length,
           ...option.blocks.flatMap(([left, right]) => [...u32(fieldValue(left, 0xffffffff, "TCP", "SACK edge")), ...u32(fieldValue(right, 0xffffffff, "TCP", "SACK edge"))]),
         );
         break;
       case "timestamps":
         bytes.push(
-          OptionKind.TIMESTAMPS,
+          TcpOptionKind.TIMESTAMPS,
           10,
           ...u32(fieldValue(option.value, 0xffffffff, "TCP", "timestamp value")),
           ...u32(fieldValue(option.echo, 0xffffffff, "TCP", "timestamp echo")),
@@ -205,11 +207,11 @@ function describeTcpOptions(bytes: Uint8Array, start: number, end: number): stri
   let at = start;
   while (at < end) {
     const kind = bytes[at];
-    if (kind === OptionKind.END) {
+    if (kind === TcpOptionKind.END) {
       described.push("eol");
       break;
     }
-    if (kind === OptionKind.NOP) {
+    if (kind === TcpOptionKind.NOP) {
       described.push("nop");
       at++;
       continue;
@@ -219,11 +221,11 @@ function describeTcpOptions(bytes: Uint8Array, start: number, end: number): stri
       described.push(`bad option ${kind}`);
       break;
     }
-    if (kind === OptionKind.MSS && length === 4) described.push(`mss ${(bytes[at + 2] << 8) | bytes[at + 3]}`);
-    else if (kind === OptionKind.WINDOW_SCALE && length === 3) described.push(`wscale ${bytes[at + 2]}`);
-    else if (kind === OptionKind.SACK_PERMITTED && length === 2) described.push("sackOK");
-    else if (kind === OptionKind.TIMESTAMPS && length === 10) described.push(`TS val ${u32(at + 2)} ecr ${u32(at + 6)}`);
-    else if (kind === OptionKind.SACK && (length - 2) % 8 === 0) {
+    if (kind === TcpOptionKind.MSS && length === TCP_MSS_OPTION_BYTES) described.push(`mss ${(bytes[at + 2] << 8) | bytes[at + 3]}`);
+    else if (kind === TcpOptionKind.WINDOW_SCALE && length === 3) described.push(`wscale ${bytes[at + 2]}`);
+    else if (kind === TcpOptionKind.SACK_PERMITTED && length === 2) described.push("sackOK");
+    else if (kind === TcpOptionKind.TIMESTAMPS && length === 10) described.push(`TS val ${u32(at + 2)} ecr ${u32(at + 6)}`);
+    else if (kind === TcpOptionKind.SACK && (length - 2) % 8 === 0) {
       const blocks: string[] = [];
       for (let b = at + 2; b < at + length; b += 8) blocks.push(`${u32(b)}:${u32(b + 4)}`);
       described.push(`sack ${blocks.join(" ")}`);
