@@ -5,8 +5,8 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadObject } from "../../src/elf/index.ts";
 import { withKernel } from "../../src/kernel/index.ts";
-import { kernelVerdict } from "../../src/verifier/kernel-verdict.ts";
-import { verify } from "../../src/verifier/index.ts";
+import { objectKernelVerdict } from "../../src/verifier/kernel-verdict.ts";
+import { verify, verifyOptionsFor } from "../../src/verifier/index.ts";
 import { Confusion } from "./confusion.ts";
 import { kernelAvailable } from "./kernel-gate.ts";
 
@@ -15,8 +15,9 @@ const samples = readdirSync(programsDir)
   .filter((f) => f.endsWith(".o"))
   .sort()
   .flatMap((file) => {
-    const object = loadObject(new Uint8Array(readFileSync(join(programsDir, file))), file);
-    return object.programs.map((program) => ({ file, object, program }));
+    const bytes = new Uint8Array(readFileSync(join(programsDir, file)));
+    const object = loadObject(bytes, file);
+    return object.programs.map((program) => ({ file, bytes, object, program }));
   });
 
 describe("sample programs", () => {
@@ -47,11 +48,11 @@ describe.skipIf(!kernelAvailable)("sample programs against the kernel", () => {
   const confusion = new Confusion();
   afterAll(() => console.log(confusion.render("sample programs: ours vs kernel")));
 
-  it("gives the kernel's verdict on every sample", async () => {
+  it("gives the kernel's verdict on every sample, loaded as libbpf loads it", async () => {
     await withKernel((k) => {
       for (const s of samples) {
-        const kernel = kernelVerdict(k, s.program.insns, s.object.maps, { license: s.object.license, functions: s.program.functions });
-        const ours = verify(s.program.insns, s.object.maps, { license: s.object.license });
+        const kernel = objectKernelVerdict(k, s.object, s.program.name, { objectBytes: s.bytes });
+        const ours = verify(s.program.insns, s.object.maps, verifyOptionsFor(s.object, s.program));
         confusion.add(ours.accepted, kernel.accepted);
         expect({ program: s.program.name, accepted: ours.accepted }).toEqual({ program: s.program.name, accepted: kernel.accepted });
       }
