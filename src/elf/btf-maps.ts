@@ -172,24 +172,43 @@ function readValues(
 // sizeof(struct bpf_spin_lock) bits; a member's offset with kind_flag keeps the bitfield size in its top 8 bits.
 const BITS_PER_BYTE = 8;
 const MEMBER_OFFSET_BITS_MASK = 0xffffff;
+// The struct a lock is declared as (include/uapi/linux/bpf.h); the kernel matches fields by this name.
+export const SPIN_LOCK_TYPE_NAME = "bpf_spin_lock";
 // Nested structs followed at most this deep (the kernel's btf_find_nested_struct bounds its recursion too).
 const MAX_NESTED_STRUCT_DEPTH = 8;
 
-// Where a value struct holds its `struct bpf_spin_lock`, in bytes: a member of that type, or one of a struct
-// member's members (kernel/bpf/btf.c btf_find_struct_field); undefined when it has none.
-function spinLockOffset(btf: Btf, typeId: number, what: string, depth = 0): number | undefined {
+// The `struct bpf_spin_lock`s the kernel finds in a value of BTF type `typeId`, by byte offset, in the
+// order found (kernel/bpf/btf.c btf_find_struct_field): members of that type, and those of struct
+// members, followed down (btf_find_nested_struct) with the member's offset added. A second lock among
+// one struct's own members is -E2BIG (btf_get_field_type's seen mask, one per struct): undefined then.
+export function spinLocksIn(btf: Btf, typeId: number, what: string, depth = 0): number[] | undefined {
   const type = skipModsAndTypedefs(btf, typeId, what);
-  if (type.kind !== "struct" || depth > MAX_NESTED_STRUCT_DEPTH) return undefined;
+  if (type.kind !== "struct" || depth > MAX_NESTED_STRUCT_DEPTH) return [];
+  const found: number[] = [];
+  let ownLocks = 0;
   for (const member of type.members ?? []) {
     const memberType = skipModsAndTypedefs(btf, member.type, what);
     if (memberType.kind !== "struct") continue;
     const offsetBytes = (type.kindFlag ? member.offset & MEMBER_OFFSET_BITS_MASK : member.offset) / BITS_PER_BYTE;
-    if (memberType.name === "bpf_spin_lock") return offsetBytes;
-    const nested = spinLockOffset(btf, memberType.id, what, depth + 1);
-    if (nested !== undefined) return offsetBytes + nested;
+    if (memberType.name === SPIN_LOCK_TYPE_NAME) {
+      if (++ownLocks > 1) return undefined;
+      found.push(offsetBytes);
+      continue;
+    }
+    const nested = spinLocksIn(btf, memberType.id, what, depth + 1);
+    if (nested === undefined) return undefined;
+    found.push(...nested.map((offset) => offsetBytes + offset));
   }
-  return undefined;
+  return found;
 }
+
+// The lock offset the kernel keeps for a value holding these locks (btf_parse_fields caches each lock's
+// offset in turn, so the last found is the one; measured on Linux 6.18: a lock after a struct member
+// holding another is the one the verifier takes); undefined for none, or when finding them failed.
+export const recordedSpinLockOffset = (locks: readonly number[] | undefined): number | undefined => locks?.at(-1);
+
+// Where a value struct holds its `struct bpf_spin_lock`, in bytes, as the kernel records it.
+const spinLockOffset = (btf: Btf, typeId: number, what: string): number | undefined => recordedSpinLockOffset(spinLocksIn(btf, typeId, what));
 
 // An integer attribute: a pointer to an array whose element count is the value.
 function intField(btf: Btf, member: BtfMember, fail: (problem: string) => Error): number {

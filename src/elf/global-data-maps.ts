@@ -1,8 +1,10 @@
 import { MapType, type MapDef } from "../maps/types.ts";
 import { slice } from "./byte-region.ts";
-import { btfType, BtfVarLinkage, findDatasec, type Btf } from "./btf.ts";
+import { btfType, BtfVarLinkage, findDatasec, skipModsAndTypedefs, type Btf, type BtfType, type BtfVarSecinfo } from "./btf.ts";
+import { recordedSpinLockOffset, SPIN_LOCK_TYPE_NAME, spinLocksIn } from "./btf-maps.ts";
 import { STB, STT, STV } from "./elf-constants.ts";
 import { contents, type ElfFile } from "./elf-file.ts";
+import type { ElfSection } from "./section-table.ts";
 import { elfError } from "./errors.ts";
 import type { DataSection } from "./object-layout.ts";
 import type { PlacedMap } from "./placed-map.ts";
@@ -29,6 +31,7 @@ export function readGlobalDataMaps(elf: ElfFile, sections: readonly DataSection[
       );
     }
     const readOnly = kind === "rodata";
+    const spinLockOffsetBytes = btf === undefined ? undefined : recordedSpinLockOffset(datasecSpinLocks(elf, section, btf));
     const flags = (readOnly ? BPF_F_RDONLY_PROG : 0) | (exposesGlobals(elf, section.name, btf) ? BPF_F_MMAPABLE : 0);
     const def: MapDef = {
       name: section.name,
@@ -40,6 +43,7 @@ export function readGlobalDataMaps(elf: ElfFile, sections: readonly DataSection[
       initialValue: kind === "bss" ? new Uint8Array(section.size) : slice(contents(elf, section)).slice(),
       // libbpf freezes .rodata maps after writing their contents.
       ...(readOnly ? { frozen: true } : {}),
+      ...(spinLockOffsetBytes === undefined ? {} : { spinLockOffsetBytes }),
     };
     return { def, sectionIndex: section.index, offset: 0, origin: "global-data" as const };
   });
@@ -58,4 +62,47 @@ function exposesGlobals(elf: ElfFile, sectionName: string, btf: Btf | undefined)
     );
     return !(symbol && (symbol.visibility === STV.HIDDEN || symbol.visibility === STV.INTERNAL));
   });
+}
+
+// The locks among a section's variables, as the kernel finds them in the DATASEC that is the map's
+// value type (kernel/bpf/btf.c btf_find_datasec_var): a variable of type struct bpf_spin_lock, or the
+// locks inside a struct variable. A second lock variable is -E2BIG (one seen mask for the whole
+// DATASEC), which leaves the map without a lock: undefined. Offsets are those libbpf gives the kernel
+// (btf_fixup_datasec): a global variable's from its ELF symbol when clang left the DATASEC unsized,
+// a static one's as clang wrote it.
+function datasecSpinLocks(elf: ElfFile, section: ElfSection, btf: Btf): number[] | undefined {
+  const datasec = findDatasec(btf, section.name);
+  if (datasec === undefined) return [];
+  const what = `a variable of DATASEC '${section.name}'`;
+  const placed = (datasec.secinfos ?? []).flatMap((info) => {
+    const variable = btfType(btf, info.type, what);
+    if (variable.kind !== "var") return [];
+    const offset = variableOffset(elf, section, variable, info, datasec.sizeOrType !== 0);
+    return offset === undefined ? [] : [{ offset, type: skipModsAndTypedefs(btf, variable.sizeOrType, what) }];
+  });
+  placed.sort((a, b) => a.offset - b.offset);
+  const found: number[] = [];
+  let lockVariables = 0;
+  for (const { offset, type } of placed) {
+    if (type.kind !== "struct") continue;
+    if (type.name === SPIN_LOCK_TYPE_NAME) {
+      if (++lockVariables > 1) return undefined;
+      found.push(offset);
+      continue;
+    }
+    const nested = spinLocksIn(btf, type.id, what);
+    if (nested === undefined) return undefined;
+    found.push(...nested.map((inner) => offset + inner));
+  }
+  return found;
+}
+
+// A variable's offset in its section as libbpf hands it to the kernel, undefined when libbpf would find
+// no symbol for it: the DATASEC's when clang sized it, else (libbpf skips static and extern variables).
+function variableOffset(elf: ElfFile, section: ElfSection, variable: BtfType, info: BtfVarSecinfo, datasecSized: boolean): number | undefined {
+  if (datasecSized || variable.linkage !== BtfVarLinkage.GLOBAL_ALLOCATED) return info.offset;
+  const symbol = elf.symbolTable.symbols.find(
+    (s) => s.type === STT.OBJECT && (s.bind === STB.GLOBAL || s.bind === STB.WEAK) && s.name === variable.name && s.sectionIndex === section.index,
+  );
+  return symbol?.value;
 }
