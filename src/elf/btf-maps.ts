@@ -187,7 +187,8 @@ export function spinLocksIn(btf: Btf, typeId: number, what: string, depth = 0): 
   const found: number[] = [];
   let ownLocks = 0;
   for (const member of type.members ?? []) {
-    const memberType = skipModsAndTypedefs(btf, member.type, what);
+    // The member's own type: the kernel sees no lock behind a typedef or a qualifier (measured, Linux 6.18).
+    const memberType = btfType(btf, member.type, what);
     if (memberType.kind !== "struct") continue;
     const offsetBytes = (type.kindFlag ? member.offset & MEMBER_OFFSET_BITS_MASK : member.offset) / BITS_PER_BYTE;
     if (memberType.name === SPIN_LOCK_TYPE_NAME) {

@@ -1,6 +1,6 @@
 import { MapType, type MapDef } from "../maps/types.ts";
 import { slice } from "./byte-region.ts";
-import { btfType, BtfVarLinkage, findDatasec, skipModsAndTypedefs, type Btf, type BtfType, type BtfVarSecinfo } from "./btf.ts";
+import { btfType, BtfVarLinkage, findDatasec, type Btf, type BtfType, type BtfVarSecinfo } from "./btf.ts";
 import { recordedSpinLockOffset, SPIN_LOCK_TYPE_NAME, spinLocksIn } from "./btf-maps.ts";
 import { STB, STT, STV } from "./elf-constants.ts";
 import { contents, type ElfFile } from "./elf-file.ts";
@@ -78,7 +78,8 @@ function datasecSpinLocks(elf: ElfFile, section: ElfSection, btf: Btf): number[]
     const variable = btfType(btf, info.type, what);
     if (variable.kind !== "var") return [];
     const offset = variableOffset(elf, section, variable, info, datasec.sizeOrType !== 0);
-    return offset === undefined ? [] : [{ offset, type: skipModsAndTypedefs(btf, variable.sizeOrType, what) }];
+    // The variable's own type: a `const volatile` or typedef'd lock is no lock to the kernel (measured, Linux 6.18).
+    return offset === undefined ? [] : [{ offset, type: btfType(btf, variable.sizeOrType, what) }];
   });
   placed.sort((a, b) => a.offset - b.offset);
   const found: number[] = [];
