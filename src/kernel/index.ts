@@ -16,6 +16,7 @@ export {
   type LoadVerdict,
   type MapDump,
   type MapEntry,
+  type ObjectBtfProblem,
   type PerCpuMapEntry,
 } from "./session.ts";
 export type { FuncInfo, LineInfo, ProgramBtf, ProgramLoadSpec } from "./prog-load.ts";

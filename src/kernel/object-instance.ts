@@ -7,13 +7,14 @@
 // slots filled. When the BTF cannot be had, maps and programs go without it, as
 // libbpf goes on when BTF is optional. Loading never throws for a rejected
 // program: each program's verdict is kept, so a caller can compare it with our
-// verifier's.
+// verifier's. When it throws (a map the kernel refuses, a prog_array slot), it
+// first closes every map and program it made.
 import { readFileSync, statSync } from "node:fs";
 import type { BpfObject, BpfProgram } from "../elf/bpf-object.ts";
 import { attachTypeId } from "../elf/prog-types.ts";
 import { OffloadSimError } from "../errors.ts";
 import { isDumpableMapType } from "./map-commands.ts";
-import type { KernelMap, KernelSession, LoadVerdict, MapDump, LoadedObjectBtf } from "./session.ts";
+import type { KernelBtf, KernelHandle, KernelMap, KernelSession, LoadVerdict, MapDump, LoadedObjectBtf, ObjectBtfProblem } from "./session.ts";
 import type { LineInfo, ProgramBtf } from "./prog-load.ts";
 import { kernelVersionCode } from "./kernel-version.ts";
 import { internalMapName, libbpfObjectName } from "./map-names.ts";
@@ -49,7 +50,7 @@ export interface KernelObjectInstance {
 export function instantiateObject(k: KernelSession, object: BpfObject, options: InstantiateOptions = {}): KernelObjectInstance {
   const btf = objectBtf(k, object, options.objectBytes);
   try {
-    return instantiateWith(k, object, options, "handle" in btf ? btf : undefined, "problem" in btf ? btf.problem : undefined);
+    return instantiateWith(k, object, options, "handle" in btf ? btf : undefined, "problem" in btf ? btf : undefined);
   } finally {
     // Maps and programs hold their own references to the BTF object; the fd is needed no longer.
     if ("handle" in btf) k.release(btf.handle);
@@ -61,47 +62,75 @@ function instantiateWith(
   object: BpfObject,
   options: InstantiateOptions,
   btf: LoadedObjectBtf | undefined,
-  btfProblem: string | undefined,
+  btfProblem: ObjectBtfProblem | undefined,
 ): KernelObjectInstance {
-  const objectName = libbpfObjectName(object.fileName);
-  const maps = object.maps.map((def) =>
-    k.createMap(def, {
-      ...(btf === undefined ? {} : { btf }),
-      // Global data maps carry the object's name in the kernel, as libbpf names them.
-      ...(def.initialValue === undefined ? {} : { kernelName: internalMapName(objectName, def.name) }),
-    }),
-  );
-  const mapFds = maps.map((map) => map.fd);
-  const wanted = options.programs === undefined ? object.programs.filter((p) => p.autoload) : options.programs.map((name) => programNamed(object, name));
-  const verdicts = new Map<string, LoadVerdict>();
-  for (const program of wanted) {
-    verdicts.set(
-      program.name,
-      k.tryLoadProgram({
-        program: program.insns,
-        externs: program.externs,
-        mapFds,
-        name: program.name,
-        progType: program.typeId,
-        expectedAttachType: program.expectedAttachType === undefined ? 0 : attachTypeId(program.expectedAttachType),
-        license: object.license,
-        logLevel: options.logLevel,
-        btf: programBtf(k, program, btf),
-        progFlags: loadFlags(program),
-        // libbpf passes the object's version section, else the running kernel's version.
-        kernVersion: object.kernelVersion ?? kernelVersionCode(),
-      }),
-    );
-  }
-  const instance = { object, maps, verdicts, ...(btfProblem === undefined ? {} : { btfProblem }) };
-  for (const slot of options.progArraySlots ?? []) {
-    const verdict = verdicts.get(slot.program);
-    if (verdict === undefined || !verdict.accepted) {
-      throw new OffloadSimError(`${object.fileName}: prog_array slot ${slot.map}[${slot.index}] names program '${slot.program}', which was not loaded.`);
+  // Everything made so far, closed again if a later step throws.
+  const made: KernelHandle[] = [];
+  try {
+    const objectName = libbpfObjectName(object.fileName);
+    const maps: KernelMap[] = [];
+    for (const def of object.maps) {
+      const map = k.createMap(def, {
+        ...(btf === undefined ? {} : { btf }),
+        // libbpf ignores a .BTF the kernel refused and then creates every map without BTF.
+        ...(btfProblem?.refusedByKernel ? { withoutBtf: true } : {}),
+        // Global data maps carry the object's name in the kernel, as libbpf names them.
+        ...(def.initialValue === undefined ? {} : { kernelName: internalMapName(objectName, def.name) }),
+      });
+      made.push(map);
+      maps.push(map);
     }
-    k.setProgArraySlot(kernelMapNamed(instance, slot.map), slot.index, verdict.program);
+    const mapFds = maps.map((map) => map.fd);
+    const wanted = options.programs === undefined ? object.programs.filter((p) => p.autoload) : options.programs.map((name) => programNamed(object, name));
+    const verdicts = new Map<string, LoadVerdict>();
+    for (const program of wanted) {
+      const verdict = loadOne(k, object, program, mapFds, options, btf);
+      if (verdict.accepted) made.push(verdict.program);
+      verdicts.set(program.name, verdict);
+    }
+    const instance = { object, maps, verdicts, ...(btfProblem === undefined ? {} : { btfProblem: btfProblem.problem }) };
+    for (const slot of options.progArraySlots ?? []) {
+      const verdict = verdicts.get(slot.program);
+      if (verdict === undefined || !verdict.accepted) {
+        throw new OffloadSimError(`${object.fileName}: prog_array slot ${slot.map}[${slot.index}] names program '${slot.program}', which was not loaded.`);
+      }
+      k.setProgArraySlot(kernelMapNamed(instance, slot.map), slot.index, verdict.program);
+    }
+    return instance;
+  } catch (error) {
+    k.releaseAfterFailure(made);
+    throw error;
   }
-  return instance;
+}
+
+function loadOne(
+  k: KernelSession,
+  object: BpfObject,
+  program: BpfProgram,
+  mapFds: readonly number[],
+  options: InstantiateOptions,
+  btf: LoadedObjectBtf | undefined,
+): LoadVerdict {
+  const programBtfs = programBtf(k, program, btf);
+  try {
+    return k.tryLoadProgram({
+      program: program.insns,
+      externs: program.externs,
+      mapFds,
+      name: program.name,
+      progType: program.typeId,
+      expectedAttachType: program.expectedAttachType === undefined ? 0 : attachTypeId(program.expectedAttachType),
+      license: object.license,
+      logLevel: options.logLevel,
+      btf: programBtfs?.btf,
+      progFlags: loadFlags(program),
+      // libbpf passes the object's version section, else the running kernel's version.
+      kernVersion: object.kernelVersion ?? kernelVersionCode(),
+    });
+  } finally {
+    // The program holds its own reference to a synthetic func BTF.
+    if (programBtfs?.synthetic !== undefined) k.release(programBtfs.synthetic);
+  }
 }
 
 export function kernelMapNamed(instance: KernelObjectInstance, name: string): KernelMap {
@@ -121,15 +150,22 @@ const loadFlags = (program: BpfProgram): number =>
 
 // Func info as libbpf passes it: each function's FUNC in the object's BTF, so global subprograms
 // are verified on their own as the kernel does for libbpf. Without the object's BTF, a program
-// with subprograms gets the synthetic BTF that subprograms with a tail call need (prog-load.ts).
-function programBtf(k: KernelSession, program: BpfProgram, btf: LoadedObjectBtf | undefined): ProgramBtf | undefined {
+// with subprograms gets the synthetic BTF that subprograms with a tail call need (prog-load.ts),
+// loaded for it alone (`synthetic`, to be released once the program is loaded).
+function programBtf(
+  k: KernelSession,
+  program: BpfProgram,
+  btf: LoadedObjectBtf | undefined,
+): { readonly btf: ProgramBtf; readonly synthetic?: KernelBtf } | undefined {
   const typeIds = program.functions.map((fn) => btf?.funcTypeIds.get(fn.name));
   if (btf !== undefined && typeIds.every((id) => id !== undefined)) {
     const funcInfo = program.functions.map((fn, i) => ({ insnOff: fn.startPc, typeId: typeIds[i] ?? 0 })).sort((a, b) => a.insnOff - b.insnOff);
     const lineInfo = programLineInfo(program, btf.stringOffsets);
-    return { btfFd: btf.handle.fd, funcInfo, ...(lineInfo === undefined ? {} : { lineInfo }) };
+    return { btf: { btfFd: btf.handle.fd, funcInfo, ...(lineInfo === undefined ? {} : { lineInfo }) } };
   }
-  return program.functions.length > 1 ? k.funcInfoBtf(program.functions) : undefined;
+  if (program.functions.length <= 1) return undefined;
+  const made = k.funcInfoBtf(program.functions);
+  return { btf: made, synthetic: { kind: "btf", fd: made.btfFd } };
 }
 
 // The program's line info as the kernel checks it (kernel/bpf/verifier.c, check_btf_line): one
@@ -151,11 +187,11 @@ function programLineInfo(program: BpfProgram, strings: ReadonlyMap<string, numbe
 
 // The object's BTF from the bytes given, else from the file object.fileName names (the CLI loads
 // objects by path) when it is still the one the object came from.
-function objectBtf(k: KernelSession, object: BpfObject, given: Uint8Array | undefined): LoadedObjectBtf | { readonly problem: string } {
+function objectBtf(k: KernelSession, object: BpfObject, given: Uint8Array | undefined): LoadedObjectBtf | ObjectBtfProblem {
   if (given !== undefined) return k.loadObjectBtf(given, object.fileName);
-  if (object.btf === undefined) return { problem: `${object.fileName} was loaded without BTF.` };
+  if (object.btf === undefined) return { problem: `${object.fileName} was loaded without BTF.`, refusedByKernel: false };
   const bytes = readObjectFile(object.fileName);
-  if (bytes === undefined) return { problem: `${object.fileName} could not be read again for its .BTF.` };
+  if (bytes === undefined) return { problem: `${object.fileName} could not be read again for its .BTF.`, refusedByKernel: false };
   return k.loadObjectBtf(bytes, object.fileName, object.btf);
 }
 

@@ -105,6 +105,16 @@ export interface CreateMapOptions {
   readonly btf?: LoadedObjectBtf;
   // The name the kernel keeps for the map (map-names.ts); default def.name.
   readonly kernelName?: string;
+  // No BTF at all, not even the spin-lock BTF made from def: libbpf creates every map so once the
+  // kernel has refused the object's .BTF (a program using a lock is then refused for want of BTF).
+  readonly withoutBtf?: boolean;
+}
+
+// Why an object's BTF is not loaded; refusedByKernel when BPF_BTF_LOAD refused it, so libbpf,
+// which ignores that refusal, creates every map without BTF.
+export interface ObjectBtfProblem {
+  readonly problem: string;
+  readonly refusedByKernel: boolean;
 }
 
 // An object's BTF loaded in the kernel, the type ids of its maps by MapDef name and of its
@@ -150,11 +160,11 @@ export class KernelSession {
     let innerMapFd = options.innerMapFd;
     let template: KernelMap | undefined;
     if (innerMapFd === undefined && def.inner !== undefined) {
-      template = this.createMap(def.inner, options.btf === undefined ? {} : { btf: options.btf });
+      template = this.createMap(def.inner, { ...(options.btf === undefined ? {} : { btf: options.btf }), ...(options.withoutBtf ? { withoutBtf: true } : {}) });
       innerMapFd = template.fd;
     }
-    const ids = options.btf?.mapTypeIds.get(def.name);
-    const lockBtf = ids === undefined ? this.spinLockBtf(def) : undefined;
+    const ids = options.withoutBtf ? undefined : options.btf?.mapTypeIds.get(def.name);
+    const lockBtf = ids === undefined && !options.withoutBtf ? this.spinLockBtf(def) : undefined;
     const btf = ids !== undefined && options.btf !== undefined ? { btfFd: options.btf.handle.fd, ...ids } : lockBtf?.btf;
     let map: KernelMap;
     try {
@@ -167,13 +177,19 @@ export class KernelSession {
     }
     // Global data maps (.data, .rodata, .bss) start with the section's bytes at key 0 and
     // .rodata is then frozen, as libbpf does before loading programs that use them.
-    if (def.initialValue !== undefined) this.update(map, new Uint8Array(def.keySize), def.initialValue);
-    if (def.frozen === true) freezeMap(this.native, map.fd, mapLabel(def));
+    try {
+      if (def.initialValue !== undefined) this.update(map, new Uint8Array(def.keySize), def.initialValue);
+      if (def.frozen === true) freezeMap(this.native, map.fd, mapLabel(def));
+    } catch (error) {
+      this.releaseAfterFailure([map]);
+      throw error;
+    }
     return map;
   }
 
-  // A map whose value holds a bpf_spin_lock and that has no BTF from its object gets BTF made from
-  // its definition (spin-lock-btf.ts); without it the kernel refuses every program using the lock.
+  // A map whose value holds a bpf_spin_lock and that has no object BTF gets BTF made from its
+  // definition (spin-lock-btf.ts), unless created withoutBtf; without it the kernel refuses every
+  // program using the lock.
   private spinLockBtf(def: MapDef): { readonly handle: KernelBtf; readonly btf: MapBtf } | undefined {
     const made = spinLockMapBtf(def);
     if (made === undefined) return undefined;
@@ -290,18 +306,18 @@ export class KernelSession {
     objectBytes: Uint8Array,
     fileName: string,
     expected?: { readonly typeCount: number; readonly stringBytes: number },
-  ): LoadedObjectBtf | { readonly problem: string } {
+  ): LoadedObjectBtf | ObjectBtfProblem {
     this.checkOpen();
     let prepared: ObjectBtf | undefined;
     try {
       prepared = prepareObjectBtf(objectBytes, fileName);
     } catch (error) {
-      if (error instanceof OffloadSimError) return { problem: error.message };
+      if (error instanceof OffloadSimError) return { problem: error.message, refusedByKernel: false };
       throw error;
     }
-    if (prepared === undefined) return { problem: `${fileName} has no little-endian .BTF section.` };
+    if (prepared === undefined) return { problem: `${fileName} has no little-endian .BTF section.`, refusedByKernel: false };
     if (expected !== undefined && (expected.typeCount !== prepared.typeCount || expected.stringBytes !== prepared.stringBytes)) {
-      return { problem: `${fileName} is no longer the file the object was loaded from (its .BTF differs).` };
+      return { problem: `${fileName} is no longer the file the object was loaded from (its .BTF differs).`, refusedByKernel: false };
     }
     const support = this.btfSupport();
     const blob = lacksAny(support) ? (sanitizeBtf(prepared.blob, support) ?? prepared.blob) : prepared.blob;
@@ -310,7 +326,7 @@ export class KernelSession {
       const funcTypeIds = support.func ? prepared.funcTypeIds : new Map<string, number>();
       return { handle: this.loadBtf(blob, `the .BTF of ${fileName}`), mapTypeIds: prepared.mapTypeIds, funcTypeIds, stringOffsets: prepared.stringOffsets };
     } catch (error) {
-      if (error instanceof KernelError) return { problem: error.message };
+      if (error instanceof KernelError) return { problem: error.message, refusedByKernel: true };
       throw error;
     }
   }
@@ -442,6 +458,18 @@ export class KernelSession {
   release(handle: KernelHandle): void {
     if (!this.fds.delete(handle.fd)) return;
     this.closeFd(handle.fd);
+  }
+
+  // Closes each handle on the way out of a failed operation: a close that fails is not reported,
+  // the failure being handled is (release() forgets the fd either way).
+  releaseAfterFailure(handles: readonly KernelHandle[]): void {
+    for (const handle of handles) {
+      try {
+        this.release(handle);
+      } catch (error) {
+        if (!(error instanceof KernelError)) throw error;
+      }
+    }
   }
 
   // Closes every fd the session still owns; idempotent.

@@ -1,6 +1,7 @@
 // BTF for a map whose value holds a struct bpf_spin_lock, made from its MapDef
-// alone, for callers that create maps without the object's BTF (a map built
-// from a definition, or an object whose BTF the kernel refused). The kernel
+// alone, for callers that have no object BTF at all (a map built from a
+// definition for raw instructions). Never for an object whose .BTF the kernel
+// refused: libbpf then creates every map without BTF. The kernel
 // accepts bpf_spin_lock only in a map created with a value type that holds a
 // struct named "bpf_spin_lock" of 4 bytes at a 4-byte aligned offset
 // (kernel/bpf/btf.c, btf_parse_fields; "map has to have BTF in order to use

@@ -12,8 +12,10 @@ export interface FakeCall {
 // What the fake kernel answers: a result (>= 0) or an errno; it may write into the attr (outputs).
 export type FakeBpf = (cmd: number, attr: NativeBlock, call: number) => { readonly result: number; readonly errno: number };
 
-export function fakeNative(bpf: FakeBpf): { native: Native; calls: FakeCall[] } {
+// `closed`: every fd passed to close(), in order.
+export function fakeNative(bpf: FakeBpf): { native: Native; calls: FakeCall[]; closed: number[] } {
   const calls: FakeCall[] = [];
+  const closed: number[] = [];
   let nextAddress = 0x1000n;
   const koffi = {
     load: () => {
@@ -41,7 +43,10 @@ export function fakeNative(bpf: FakeBpf): { native: Native; calls: FakeCall[] } 
       calls.push({ cmd, attr: attr.bytes.slice() });
       return bpf(cmd, attr, calls.length - 1);
     },
-    close: () => ({ result: 0, errno: 0 }),
+    close: (fd) => {
+      closed.push(fd);
+      return { result: 0, errno: 0 };
+    },
     perfEventOpen: unsupported,
     mmap: unsupported,
     munmap: unsupported,
@@ -49,5 +54,5 @@ export function fakeNative(bpf: FakeBpf): { native: Native; calls: FakeCall[] } 
     getAffinity: unsupported,
     setAffinity: unsupported,
   };
-  return { native, calls };
+  return { native, calls, closed };
 }
