@@ -1,7 +1,8 @@
 // `node [--expose-gc] bin/run-ts.js bench/verifier.ts [--ms N] [--repeat N] [--base DIR] [--no-kernel] [OBJ.o ...]`:
 // the verifier's speed on every sample program (programs/*.o, then any objects named): instructions
 // processed per CPU second, states kept, and beside them the kernel verifier's own "processed N insns"
-// for the same program (from its log; verified_insns from BPF_OBJ_GET_INFO agrees).
+// for the same program, loaded as libbpf loads its object (from its log; verified_insns from
+// BPF_OBJ_GET_INFO agrees).
 // CPU time is process.cpuUsage() (user + system) of one verify() call, the minimum over at least
 // --repeat calls and --ms milliseconds (the machine is shared: the minimum is the least disturbed).
 // --base DIR times another checkout's verifier (e.g. `git worktree add /tmp/verifier-base HEAD`, with
@@ -15,7 +16,7 @@ import { join, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { type BpfObject, type BpfProgram, loadObject } from "../src/elf/index.ts";
 import { kernelOracleAvailability, withKernel } from "../src/kernel/index.ts";
-import { kernelVerdict } from "../src/verifier/kernel-verdict.ts";
+import { objectKernelVerdict } from "../src/verifier/kernel-verdict.ts";
 import { verify, verifyOptionsFor, type VerifierResult, type VerifyOptions } from "../src/verifier/index.ts";
 
 type VerifyFn = typeof verify;
@@ -70,10 +71,7 @@ const kernelProcessed = new Map<Sample, number | undefined>();
 const availability = args.includes("--no-kernel") ? { available: false, reason: "--no-kernel" } : kernelOracleAvailability();
 if (availability.available) {
   await withKernel((k) => {
-    for (const s of samples) {
-      const fns = s.program.functions;
-      kernelProcessed.set(s, kernelVerdict(k, s.program.insns, s.object.maps, { license: s.object.license, functions: fns }).processedInsns);
-    }
+    for (const s of samples) kernelProcessed.set(s, objectKernelVerdict(k, s.object, s.program.name).processedInsns);
   });
 } else {
   console.log(`kernel column skipped: ${availability.reason}`);

@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import type { BpfObject, BpfProgram } from "../../src/elf/bpf-object.ts";
 import { withKernel } from "../../src/kernel/index.ts";
-import { kernelVerdict } from "../../src/verifier/kernel-verdict.ts";
+import { objectKernelVerdict } from "../../src/verifier/kernel-verdict.ts";
 import { verify, verifyOptionsFor, VerifierUnsupportedError } from "../../src/verifier/index.ts";
 import { kernelAvailable } from "../verifier/kernel-gate.ts";
 import { bpftoolAvailable, bpftoolMember, clangAvailable, kernelBtfAvailable, loadFixture } from "./fixtures.ts";
@@ -70,7 +70,8 @@ describe.runIf(ready && kernelAvailable)("conntrack kfuncs: the kernel agrees", 
   it("every program: same verdict, and the kernel's reason line where we reject", async () => {
     await withKernel((k) => {
       for (const { obj, program } of cases()) {
-        const kernel = kernelVerdict(k, program.insns, obj.maps, { license: obj.license, functions: program.functions, externs: program.externs });
+        // Loaded as libbpf loads the object (its BTF, func and line info), as a user's loader would.
+        const kernel = objectKernelVerdict(k, obj, program.name);
         const mine = ours(obj, program);
         expect({ program: program.name, accepted: mine.accepted }).toEqual({ program: program.name, accepted: kernel.accepted });
         if (!kernel.accepted) expect({ program: program.name, reason: kernel.logLines }).toEqual({ program: program.name, reason: expect.arrayContaining([mine.message]) });
