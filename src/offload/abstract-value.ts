@@ -35,6 +35,9 @@ export const isPointer = (v: AbsVal): boolean => v.k === "ctx" || v.k === "stack
 export const mayBePointer = (v: AbsVal): boolean => isPointer(v) || v.k === "top";
 
 export function joinScalar(a: Scalar, b: Scalar): Scalar {
+  // One side holding the other is the common case at a fixpoint: the union is that side.
+  if (S.covers(a, b)) return a;
+  if (S.covers(b, a)) return b;
   return S.sync({
     bits: T.union(a.bits, b.bits),
     umin: a.umin < b.umin ? a.umin : b.umin,
@@ -50,6 +53,8 @@ export function joinScalar(a: Scalar, b: Scalar): Scalar {
 
 // Intersection of two sound descriptions of the same value (ours and the verifier's).
 export function meetScalar(a: Scalar, b: Scalar): Scalar {
+  // Already as narrow as the other description (every revisit after the first): nothing to intersect.
+  if (S.covers(b, a)) return a;
   const bits = T.intersect(a.bits, b.bits);
   if (bits === undefined) return a;
   const met = S.sync({

@@ -459,10 +459,12 @@ function runBlock(block: IrBlock, start: AbsState, verifier: VerifierFacts | und
   let state = start;
   let interp: Interpreter | undefined;
   for (const insn of block.insns) {
-    state = interp ? interp.snapshot() : state;
-    state = refineWithVerifier(state, insn.origin.pc, insn.origin.frame, verifier);
+    const before = interp ? interp.snapshot() : state;
+    state = refineWithVerifier(before, insn.origin.pc, insn.origin.frame, verifier);
     states.push(state);
-    interp = new Interpreter(state);
+    // The interpreter goes on from its own copy; only registers the verifier narrowed are taken back.
+    if (!interp) interp = new Interpreter(state);
+    else if (state !== before) interp.regs = [...state.regs];
     interp.step(insn);
   }
   let after = interp ? interp.snapshot() : state;
