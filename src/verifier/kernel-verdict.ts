@@ -44,7 +44,8 @@ export interface ObjectKernelVerdictOptions {
 
 const PROCESSED = /^processed (\d+) insns/m;
 
-// Loads `program` in `session` with fresh maps made from `maps`, and closes everything it opened.
+// Loads `program` in `session` with fresh maps made from `maps` (and a synthetic func BTF where it
+// has subprograms), and closes everything it opened.
 export function kernelVerdict(session: KernelSession, program: Program, maps: readonly MapDef[], opts: KernelVerdictOptions = {}): KernelVerdict {
   const opened: KernelHandle[] = [];
   try {
@@ -54,6 +55,8 @@ export function kernelVerdict(session: KernelSession, program: Program, maps: re
       return map.fd;
     });
     const btf = opts.functions !== undefined && opts.functions.length > 1 ? session.funcInfoBtf(opts.functions) : undefined;
+    // The program holds its own reference to the synthetic func BTF: its fd is closed with the rest below.
+    if (btf !== undefined) opened.push({ kind: "btf", fd: btf.btfFd });
     const verdict = session.tryLoadProgram({ program, mapFds, ...(opts.externs?.length ? { externs: opts.externs } : {}), name: "verify", license: opts.license ?? "GPL", logLevel: opts.logLevel ?? 1, ...(btf ? { btf } : {}), ...(opts.strictAlignment ? { progFlags: ProgFlag.STRICT_ALIGNMENT } : {}) });
     if (verdict.accepted) opened.push(verdict.program);
     return verdictOf(verdict);
