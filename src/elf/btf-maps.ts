@@ -203,6 +203,18 @@ export function spinLocksIn(btf: Btf, typeId: number, what: string, depth = 0): 
   return found;
 }
 
+// The first struct of `btf` with two locks of its own, which makes the kernel refuse the whole BTF when it
+// is loaded (kernel/bpf/btf.c btf_parse_struct_metas parses every struct with a member of the lock's own
+// type, without typedefs, and btf_parse_fields fails with -E2BIG);
+// libbpf then creates every map of the object without BTF. undefined when there is none.
+export function structWithTwoSpinLocks(btf: Btf): BtfType | undefined {
+  const isLock = (member: BtfMember): boolean => {
+    const type = btfType(btf, member.type, "a struct member");
+    return type.kind === "struct" && type.name === SPIN_LOCK_TYPE_NAME;
+  };
+  return btf.types.find((type) => type.kind === "struct" && (type.members ?? []).some(isLock) && spinLocksIn(btf, type.id, `struct '${type.name}'`) === undefined);
+}
+
 // The lock offset the kernel keeps for a value holding these locks (btf_parse_fields caches each lock's
 // offset in turn, so the last found is the one; measured on Linux 6.18: a lock after a struct member
 // holding another is the one the verifier takes); undefined for none, or when finding them failed.
