@@ -3,7 +3,7 @@
 // the verifier's facts sharpen what the compiler can prove by itself.
 import type { BpfObject, BpfProgram } from "../elf/index.ts";
 import { OffloadSimError } from "../errors.ts";
-import { verify, verifyOptionsFor } from "../verifier/index.ts";
+import { verifierMapsFor, verify, verifyOptionsFor } from "../verifier/index.ts";
 import type { VerifierFacts } from "./analysis.ts";
 import { factsFromVerifier } from "./verifier-facts.ts";
 
@@ -11,7 +11,7 @@ export class ProgramRejectedError extends OffloadSimError {}
 
 export function verifiedFacts(object: BpfObject, program: BpfProgram): VerifierFacts {
   // The options libbpf would load this program with: attach type, BTF func info, global functions.
-  const verdict = verify(program.insns, object.maps, { ...verifyOptionsFor(object, program), logLevel: 0 });
+  const verdict = verify(program.insns, verifierMapsFor(object), { ...verifyOptionsFor(object, program), logLevel: 0 });
   if (!verdict.accepted) {
     const e = verdict.error;
     const where = e && e.llvmText ? ` at instruction ${e.pc} (${e.llvmText})` : e ? ` at instruction ${e.pc}` : "";

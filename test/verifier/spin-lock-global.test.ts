@@ -158,6 +158,13 @@ describe("an object with a value type holding two locks of its own: every map wi
     };
     expect([structOf(two.bytes), structOf(global.bytes), structOf(kinds.bytes)]).toEqual(["two_locks", undefined, undefined]);
   });
+  it("offload-sim verify prints the kernel's line for both programs", async () => {
+    for (const [name, map] of [["lock_first_of_two", "in_two_locks"], ["lock_beside_nested", "in_lock_and_nested"]]) {
+      const out = await runInProcess(["verify", two.path, "--prog", name]);
+      expect(out.status, out.stdout + out.stderr).toBe(1);
+      expect(out.stdout).toContain(`rejected at insn 10: call 93\n  ${withoutBtf(map)}`);
+    }
+  });
   it("the maps as the kernel holds them have no lock offset; the object's own keep theirs", () => {
     expect(verifierMapsFor(two.object, { objectBytes: two.bytes }).map((m) => m.spinLockOffsetBytes)).toEqual([undefined, undefined]);
     expect(two.object.maps.map((m) => m.spinLockOffsetBytes)).toEqual([undefined, 12]);

@@ -4,7 +4,7 @@ import { loadObject } from "../../elf/index.ts";
 import { OffloadSimError } from "../../errors.ts";
 import type { MapDef } from "../../maps/types.ts";
 import type { Program } from "../../ebpf/instruction.ts";
-import { loadConflictFor, rejectedAtLoad, verify, verifyOptionsFor, VerifierUnsupportedError, type VerifyOptions } from "../../verifier/index.ts";
+import { loadConflictFor, rejectedAtLoad, verifierMapsFor, verify, verifyOptionsFor, VerifierUnsupportedError, type VerifyOptions } from "../../verifier/index.ts";
 import type { BpfObject } from "../../elf/index.ts";
 import { formatVerdict, verdictJson } from "../../verifier/report.ts";
 import type { VerifyArgs } from "./verify.ts";
@@ -39,7 +39,7 @@ function targets(path: string, prog: string | undefined): Target[] {
   return chosen.map((p) => ({
     name: p.name,
     program: p.insns,
-    maps: object.maps,
+    maps: verifierMapsFor(object),
     options: verifyOptionsFor(object, p),
     object,
   }));
