@@ -2,6 +2,7 @@
 // runXdp) on its own copy of the case's initial maps, in the environment the
 // NIC sees too (the same ingress port and the same random stream).
 import type { TraceStep } from "../interp/index.ts";
+import type { HelperTable } from "../helpers/index.ts";
 import { seededRandom, type SimClock } from "../helpers/runtime.ts";
 import { cloneMaps, type SimMap } from "../maps/index.ts";
 import { runXdp, type XdpRunResult } from "../xdp/index.ts";
@@ -22,9 +23,11 @@ export interface HostRun {
   readonly result: XdpRunResult;
 }
 
-export function runHostSide(subject: EquivSubject, packet: Uint8Array, initialMaps: readonly SimMap[], env: RunEnvironment, onStep?: (step: TraceStep) => void): HostRun {
+// `helpers`: the interpreter's helper table, when not src/helpers' own (e.g. one that notes calls).
+export function runHostSide(subject: EquivSubject, packet: Uint8Array, initialMaps: readonly SimMap[], env: RunEnvironment, onStep?: (step: TraceStep) => void, helpers?: HelperTable): HostRun {
   const maps = cloneMaps(initialMaps);
   const result = runXdp(subject.insns, packet, maps, {
+    ...(helpers ? { helpers } : {}),
     programs: subject.tailCalls,
     random: seededRandom(env.randomSeed),
     clock: env.clock,

@@ -11,6 +11,7 @@
 // them except where the two host runs differ; a program that draws random
 // numbers (bpf_get_prandom_u32, the SYN-cookie helpers' secret) is not
 // compared with the kernel (its stream cannot be seeded).
+import { helperImplementations } from "../helpers/index.ts";
 import { HelperId, helperName } from "../helpers/prototypes.ts";
 import { CALL, PseudoCall, type Program } from "../ebpf/index.ts";
 import { instantiateObject, isDumpableMapType, KernelError, type KernelMap, type KernelPerfBuffer, type KernelProgram, type KernelRingbuf, type KernelSession, type MapDump as KernelDump } from "../kernel/index.ts";
@@ -19,7 +20,7 @@ import { compareOutcomes, type Difference } from "./compare.ts";
 import type { KernelSide } from "./case.ts";
 import { EquivInputError } from "./errors.ts";
 import { runHostSide, type RunEnvironment } from "./host-side.ts";
-import { NONDETERMINISTIC_HELPERS, RANDOM_HELPERS } from "../oracle/nondeterminism.ts";
+import { NONDETERMINISTIC_HELPERS, noCalls, RANDOM_HELPERS, recordingHelpers } from "../oracle/nondeterminism.ts";
 import { bootOffsetNs, taiOffsetNs } from "../oracle/host-control.ts";
 import type { AppliedState } from "./map-state-arbitrary.ts";
 import { kernelComparable, kernelEventTexts } from "./kernel-events.ts";
@@ -34,6 +35,13 @@ const FD_VALUED_TYPES: ReadonlySet<number> = new Set([MapType.PROG_ARRAY, MapTyp
 
 function callsHelper(programs: readonly Program[], ids: ReadonlySet<number>): boolean {
   return programs.some((p) => p.some((i) => i.opcode === CALL && i.src === PseudoCall.HELPER && ids.has(i.imm)));
+}
+
+// Whether the case's packet calls a random helper when the host runs it.
+function reachesRandomHelper(subject: EquivSubject, packet: Uint8Array, applied: AppliedState, env: RunEnvironment): boolean {
+  const calls = noCalls();
+  runHostSide(subject, packet, applied.maps, env, undefined, recordingHelpers(helperImplementations, calls));
+  return calls.random;
 }
 
 interface Loaded {
@@ -52,8 +60,9 @@ export class KernelBackedSide implements KernelSide {
   check(subject: EquivSubject, packet: Uint8Array, applied: AppliedState, env: RunEnvironment, host: CaseOutcome): { outcome?: CaseOutcome; differences: Difference[] } {
     const programs = [subject.insns, ...subject.tailCalls.values()];
     const random = [...RANDOM_HELPERS].find((id) => callsHelper(programs, new Set([id])));
-    if (random !== undefined) {
-      const why = random === HelperId.GET_PRANDOM_U32 ? "the program calls bpf_get_prandom_u32, whose stream the kernel does not let us seed" : `the program calls ${helperName(random)}, whose cookies hash with a secret the kernel draws at boot`;
+    // Only a case whose packet reaches a random helper on the host is left out; the others compare as usual.
+    if (random !== undefined && reachesRandomHelper(subject, packet, applied, env)) {
+      const why = random === HelperId.GET_PRANDOM_U32 ? "its packet reaches bpf_get_prandom_u32, whose stream the kernel does not let us seed" : `its packet reaches ${helperName(random)}, whose cookies hash with a secret the kernel draws at boot`;
       this.skipped.set(why, (this.skipped.get(why) ?? 0) + 1);
       return { differences: [] };
     }
@@ -78,7 +87,7 @@ export class KernelBackedSide implements KernelSide {
       const fixed = this.unchangeable(subject, programs, loaded);
       const outcome: CaseOutcome = { side: "kernel", action: run.retval >>> 0, packet: run.packet, maps: this.read(loaded, host, ringRecords, fixed), events: kernelEventTexts(streams, host.events) };
       const comparable = (o: CaseOutcome): CaseOutcome => ({ ...o, events: kernelComparable(o.events), maps: o.maps.map(summedPerCpu) });
-      // The random helper left above: what remains of the list is the clocks.
+      // A random helper this packet does not reach changes nothing: what remains to bracket is the clocks.
       if (!callsHelper(programs, NONDETERMINISTIC_HELPERS)) return { outcome, differences: compareOutcomes(comparable(host), comparable(outcome)) };
       // The kernel's boot and TAI clocks are its monotonic clock plus this machine's offsets.
       const clock = { ...env.clock, bootOffsetNs: bootOffsetNs(), taiOffsetNs: taiOffsetNs() };
