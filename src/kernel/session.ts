@@ -33,7 +33,7 @@ import { mapRingbuf, pendingRingbufRecords, unmapRingbuf, type RingbufMapping } 
 import { MapType } from "../maps/types.ts";
 import { staticFuncBtf, type FunctionStart } from "./func-btf.ts";
 import { loadProgramFd, type ProgramBtf, type ProgramLoadSpec } from "./prog-load.ts";
-import { prepareObjectBtf, type MapBtfIds, type ObjectBtf } from "./object-btf.ts";
+import { prepareObjectBtf, type ObjectBtf } from "./object-btf.ts";
 import { testRunRaw, testRunXdp, type RawTestRunInput, type RawTestRunResult, type XdpTestRunInput, type XdpTestRunResult } from "./test-run.ts";
 import { ProgType } from "./uapi.ts";
 
@@ -119,11 +119,8 @@ export interface ObjectBtfProblem {
 
 // An object's BTF loaded in the kernel, the type ids of its maps by MapDef name and of its
 // functions by name (object-btf.ts).
-export interface LoadedObjectBtf {
+export interface LoadedObjectBtf extends Pick<ObjectBtf, "mapTypeIds" | "funcTypeIds" | "stringOffsets"> {
   readonly handle: KernelBtf;
-  readonly mapTypeIds: ReadonlyMap<string, MapBtfIds>;
-  readonly funcTypeIds: ReadonlyMap<string, number>;
-  readonly stringOffsets: ReadonlyMap<string, number>;
 }
 
 // The kernel oracle cannot be used here (no Linux, no koffi, unknown architecture).
